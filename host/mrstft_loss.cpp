@@ -1,0 +1,211 @@
+// MRSTFT loss and gradient on the CPU. Per resolution: reflect-pad, frame,
+// window, real FFT, per-bin loss terms; the gradient runs the same chain
+// backwards: per-bin dL/dX, adjoint FFT, window, overlap-add, un-pad.
+#include "mrstft_loss.hpp"
+
+#include <cmath>
+#include <thread>
+
+#include "a_weighting.hpp"
+#include "drumsynth/spectral_loss_math.hpp"
+
+namespace drumsynth {
+
+namespace {
+// torch.stft's reflect padding: index i of the padded signal maps to sample
+// reflect(i - n/2) of the (zero-extended) signal of length len.
+inline int reflect_index(int i, int len) {
+  if (i < 0) return -i;
+  if (i >= len) return 2 * (len - 1) - i;
+  return i;
+}
+
+template <typename Real>
+Real rms(const std::vector<Real>& x) {
+  double s = 0;
+  for (Real v : x) s += double(v) * double(v);
+  return Real(std::sqrt(s / double(x.size())));
+}
+}  // namespace
+
+template <typename Real>
+MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
+                             std::vector<Real> target, int n_threads)
+    : settings_(settings), target_(std::move(target)), n_threads_(std::max(1, n_threads)) {
+  const int N = int(target_.size());
+  if (N < 1) throw Error("loss: empty target");
+  if (settings_.resolutions.empty()) throw Error("loss: no resolutions");
+  if (settings_.a_weighting) {
+    for (double t : a_weighting_fir(sample_rate)) fir_.push_back(Real(t));
+    pre_y_.resize(size_t(N));
+    fir_same(target_.data(), N, fir_, pre_y_.data());
+  } else {
+    pre_y_ = target_;
+  }
+  rms_y_ = rms(target_);
+  std::vector<std::complex<Real>> spec_y;
+  for (const auto& rs : settings_.resolutions) {
+    if (rs.fft_size < 2 || rs.fft_size % 2 || rs.hop < 1 || rs.win_length < 1 ||
+        rs.win_length > rs.fft_size)
+      throw Error("loss: bad resolution (fft " + std::to_string(rs.fft_size) + ", hop " +
+                  std::to_string(rs.hop) + ", window " + std::to_string(rs.win_length) + ")");
+    Resolution r(rs);
+    const int n = rs.fft_size;
+    r.padded_len = std::max(N, n);
+    r.n_frames = 1 + r.padded_len / rs.hop;
+    r.n_bins = n / 2 + 1;
+    r.window.assign(size_t(n), Real(0));
+    const int off = (n - rs.win_length) / 2;  // torch centres a shorter window
+    for (int i = 0; i < rs.win_length; ++i)   // periodic Hann (torch.hann_window)
+      r.window[off + i] = Real(0.5 - 0.5 * std::cos(kTwoPi * i / rs.win_length));
+    r.padded.resize(size_t(r.padded_len + n));
+    r.frame.resize(size_t(n));
+    resolutions_.push_back(std::move(r));
+  }
+  for (auto& r : resolutions_) {
+    spectrum(r, pre_y_.data(), spec_y);
+    r.mag_y.resize(spec_y.size());
+    r.log_mag_y.resize(spec_y.size());
+    double ss = 0;
+    for (size_t i = 0; i < spec_y.size(); ++i) {
+      r.mag_y[i] = clamped_magnitude(spec_y[i].real(), spec_y[i].imag(), Real(settings_.eps));
+      r.log_mag_y[i] = std::log(r.mag_y[i]);
+      ss += double(r.mag_y[i]) * double(r.mag_y[i]);
+    }
+    r.norm_y = Real(std::sqrt(ss));
+  }
+}
+
+template <typename Real>
+void MrstftLoss<Real>::spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out) {
+  const int N = n_samples(), n = r.res.fft_size, half = n / 2;
+  for (int j = 0; j < r.padded_len + n; ++j) {
+    const int s = reflect_index(j - half, r.padded_len);
+    r.padded[j] = s < N ? x[s] : Real(0);
+  }
+  out.resize(size_t(r.n_frames) * r.n_bins);
+  for (int f = 0; f < r.n_frames; ++f) {
+    const Real* src = r.padded.data() + size_t(f) * r.res.hop;
+    for (int i = 0; i < n; ++i) r.frame[i] = src[i] * r.window[i];
+    r.fft.forward(r.frame.data(), out.data() + size_t(f) * r.n_bins);
+  }
+}
+
+template <typename Real>
+Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* x) {
+  spectrum(r, x, r.spec_x);
+  const size_t count = r.spec_x.size();
+  r.mag_x.resize(count);
+  double sum_d2 = 0, sum_log = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const Real m = clamped_magnitude(r.spec_x[i].real(), r.spec_x[i].imag(), Real(settings_.eps));
+    r.mag_x[i] = m;
+    const double d = double(r.mag_y[i]) - double(m);
+    sum_d2 += d * d;
+    sum_log += std::abs(double(r.log_mag_y[i]) - std::log(double(m)));
+  }
+  r.norm_diff = Real(std::sqrt(sum_d2));
+  return Real(settings_.w_sc * std::sqrt(sum_d2) / double(r.norm_y) +
+              settings_.w_log_mag * sum_log / double(count));
+}
+
+// Adds this resolution's dL/dx (already divided by the number of resolutions) into v_x.
+template <typename Real>
+void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_x) {
+  const int N = n_samples(), n = r.res.fft_size, half = n / 2;
+  const Real scale = Real(1.0 / double(resolutions_.size()));
+  const Real inv_count = Real(1.0 / double(r.spec_x.size()));
+  const Real eps = Real(settings_.eps);
+  std::vector<std::complex<Real>> G(size_t(r.n_bins));
+  std::vector<Real>& v_padded = r.padded;  // reuse: the forward's padded copy is no longer needed
+  std::fill(v_padded.begin(), v_padded.end(), Real(0));
+  for (int f = 0; f < r.n_frames; ++f) {
+    const size_t base = size_t(f) * r.n_bins;
+    for (int k = 0; k < r.n_bins; ++k) {
+      const auto X = r.spec_x[base + k];
+      const Real v_mag =
+          spectral_bin_grad(r.mag_x[base + k], r.mag_y[base + k], r.log_mag_y[base + k], r.norm_y,
+                            r.norm_diff, inv_count, Real(settings_.w_sc) * scale,
+                            Real(settings_.w_log_mag) * scale);
+      Real v_re, v_im;
+      clamped_magnitude_vjp(X.real(), X.imag(), eps, r.mag_x[base + k], v_mag, v_re, v_im);
+      G[k] = {v_re, v_im};
+    }
+    r.fft.adjoint(G.data(), r.frame.data());
+    Real* dst = v_padded.data() + size_t(f) * r.res.hop;
+    for (int i = 0; i < n; ++i) dst[i] += r.frame[i] * r.window[i];  // overlap-add
+  }
+  for (int j = 0; j < r.padded_len + n; ++j) {  // adjoint of reflect padding + zero extension
+    const int s = reflect_index(j - half, r.padded_len);
+    if (s < N) v_x[s] += v_padded[j];
+  }
+}
+
+template <typename Real>
+Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v_x) {
+  const int N = n_samples();
+  if (int(x.size()) != N)
+    throw Error("loss: estimate has " + std::to_string(x.size()) + " samples, target " +
+                std::to_string(N));
+  const Real* pre = x.data();
+  if (!fir_.empty()) {
+    pre_x_.resize(size_t(N));
+    fir_same(x.data(), N, fir_, pre_x_.data());
+    pre = pre_x_.data();
+  }
+  const int R = int(resolutions_.size());
+  const int T = std::min(n_threads_, R);
+  std::vector<Real> losses(static_cast<size_t>(R));
+  // Each thread takes every T-th resolution and keeps its own gradient buffer.
+  std::vector<std::vector<Real>> v_pre(static_cast<size_t>(T));
+  auto work = [&](int t) {
+    if (v_x) v_pre[t].assign(size_t(N), Real(0));
+    for (int i = t; i < R; i += T) {
+      losses[i] = resolution_loss(resolutions_[i], pre);
+      if (v_x) resolution_gradient(resolutions_[i], v_pre[t].data());
+    }
+  };
+  if (T == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (int t = 1; t < T; ++t) threads.emplace_back(work, t);
+    work(0);
+    for (auto& th : threads) th.join();
+  }
+  double total = 0;
+  for (Real l : losses) total += double(l);
+  total /= R;
+  const Real rms_x = rms(x);
+  total += settings_.rms_weight * std::pow(double(rms_x) - double(rms_y_), 2);
+  if (v_x) {
+    for (int t = 1; t < T; ++t)
+      for (int i = 0; i < N; ++i) v_pre[0][i] += v_pre[t][i];
+    v_x->resize(size_t(N));
+    if (!fir_.empty())
+      fir_same_vjp(v_pre[0].data(), N, fir_, v_x->data());
+    else
+      *v_x = v_pre[0];
+    // d/dx_n of w (rms_x - rms_y)^2 = 2 w (rms_x - rms_y) x_n / (N rms_x)
+    if (settings_.rms_weight != 0 && rms_x > Real(0)) {
+      const Real c = Real(2 * settings_.rms_weight) * (rms_x - rms_y_) / (Real(N) * rms_x);
+      for (int i = 0; i < N; ++i) (*v_x)[i] += c * x[i];
+    }
+  }
+  return Real(total);
+}
+
+template <typename Real>
+Real MrstftLoss<Real>::loss(const std::vector<Real>& x) {
+  return evaluate(x, nullptr);
+}
+
+template <typename Real>
+Real MrstftLoss<Real>::loss_and_gradient(const std::vector<Real>& x, std::vector<Real>& v_x) {
+  return evaluate(x, &v_x);
+}
+
+template class MrstftLoss<float>;
+template class MrstftLoss<double>;
+
+}  // namespace drumsynth

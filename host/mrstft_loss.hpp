@@ -1,0 +1,63 @@
+// The multi-resolution STFT loss (auraloss semantics) for one sound, on the CPU,
+// and its gradient with respect to the estimate's samples. The target's spectra
+// are computed once, at construction.
+//
+// Sounds shorter than an FFT: a resolution whose FFT size n exceeds the sound's
+// length N zero-pads both signals at their end to n samples before framing, so
+// every resolution sees the whole hit in at least one frame and the reflect
+// padding (n/2) always stays inside the signal. For N >= n this is exactly
+// auraloss (torch.stft, center=True, reflect padding).
+#pragma once
+
+#include <complex>
+#include <vector>
+
+#include "drumsynth/loss_settings.hpp"
+#include "real_fft.hpp"
+
+namespace drumsynth {
+
+template <typename Real>
+class MrstftLoss {
+ public:
+  MrstftLoss(const LossSettings& settings, double sample_rate, std::vector<Real> target,
+             int n_threads = 1);
+  // Loss of estimate x (same length as the target).
+  Real loss(const std::vector<Real>& x);
+  // Loss, and dL/dx written into v_x (resized to x's length).
+  Real loss_and_gradient(const std::vector<Real>& x, std::vector<Real>& v_x);
+  int n_samples() const { return int(target_.size()); }
+  const LossSettings& settings() const { return settings_; }
+
+ private:
+  struct Resolution {
+    StftResolution res;
+    RealFft<Real> fft;
+    int padded_len;  // max(N, n)
+    int n_frames;    // 1 + padded_len / hop
+    int n_bins;      // n/2 + 1
+    std::vector<Real> window;                   // [n], Hann of win_length centred
+    std::vector<Real> mag_y, log_mag_y;         // [n_frames * n_bins]
+    Real norm_y = 0;
+    // forward values kept for the gradient
+    std::vector<std::complex<Real>> spec_x;     // [n_frames * n_bins]
+    std::vector<Real> mag_x;
+    Real norm_diff = 0;
+    std::vector<Real> padded, frame;            // [padded_len + n], [n]
+    explicit Resolution(const StftResolution& r) : res(r), fft(r.fft_size) {}
+  };
+  void spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out);
+  Real resolution_loss(Resolution& r, const Real* x);
+  void resolution_gradient(Resolution& r, Real* v_x);
+  Real evaluate(const std::vector<Real>& x, std::vector<Real>* v_x);
+
+  LossSettings settings_;
+  std::vector<Real> target_;
+  std::vector<Real> fir_;           // A-weighting taps, empty when off
+  std::vector<Real> pre_y_, pre_x_; // pre-filtered target and estimate
+  Real rms_y_ = 0;
+  std::vector<Resolution> resolutions_;
+  int n_threads_;
+};
+
+}  // namespace drumsynth

@@ -1,0 +1,32 @@
+// The pitch envelope shared by transient and tones. Each oscillator's frequency
+// falls exponentially from ratio * f to its end frequency f:
+//   f(t) = f * (1 + (ratio - 1) exp(-t / sweep_s))
+// and its phase is 2 pi f S(t), with the "swept time" S integrated in closed form:
+//   S(t) = t + (ratio - 1) sweep_s (1 - exp(-t / sweep_s))
+// One S per sample serves every oscillator.
+#pragma once
+
+#include "drumsynth/common.hpp"
+
+namespace drumsynth {
+
+template <typename Real>
+DS_HD Real swept_time(Real t, Real ratio, Real sweep_s) {
+  if (t <= Real(0)) return Real(0);
+  return t + (ratio - Real(1)) * sweep_s * (Real(1) - dm::exp(-t / sweep_s));
+}
+
+// Adjoint: dS/dratio = sweep_s (1 - e), dS/dsweep_s = (ratio - 1)(1 - e - (t/sweep_s) e),
+// dS/dt = 1 + (ratio - 1) e, with e = exp(-t / sweep_s).
+template <typename Real>
+DS_HD void swept_time_vjp(Real t, Real ratio, Real sweep_s,  // forward inputs
+                          Real v_S,                          // output gradient
+                          Real& v_ratio, Real& v_sweep_s, Real& v_t) {
+  if (t <= Real(0)) return;
+  const Real e = dm::exp(-t / sweep_s);
+  v_ratio += v_S * sweep_s * (Real(1) - e);
+  v_sweep_s += v_S * (ratio - Real(1)) * (Real(1) - e - (t / sweep_s) * e);
+  v_t += v_S * (Real(1) + (ratio - Real(1)) * e);
+}
+
+}  // namespace drumsynth

@@ -1,0 +1,45 @@
+// Per-bin math of the MRSTFT loss, shared by the CPU loss and the CUDA kernels.
+// For one bin of one frame, with X the estimate's spectrum and Y the target's:
+//   |X| = sqrt(max(re^2 + im^2, eps))                (auraloss's clamp)
+//   SC  = || |Y| - |X| ||_F / || |Y| ||_F            (over the sound's frames and bins)
+//   LM  = mean | log|Y| - log|X| |
+#pragma once
+
+#include "drumsynth/common.hpp"
+
+namespace drumsynth {
+
+template <typename Real>
+DS_HD Real clamped_magnitude(Real re, Real im, Real eps) {
+  const Real p = re * re + im * im;
+  return dm::sqrt(p > eps ? p : eps);
+}
+
+// dL/d|X| for one bin, given the resolution's norms:
+//   d SC / d|X| = -(|Y| - |X|) / (||Y|| ||Y| - |X|||)
+//   d LM / d|X| = -sign(log|Y| - log|X|) / (count |X|)
+// scaled by the weights and by 1/n_resolutions (folded into w_sc, w_lm).
+template <typename Real>
+DS_HD Real spectral_bin_grad(Real mag_x, Real mag_y, Real log_mag_y, Real norm_y, Real norm_diff,
+                             Real inv_count, Real w_sc, Real w_lm) {
+  Real g = Real(0);
+  if (norm_diff > Real(0)) g -= w_sc * (mag_y - mag_x) / (norm_y * norm_diff);
+  const Real dlog = log_mag_y - dm::log(mag_x);
+  const Real sgn = dlog > Real(0) ? Real(1) : (dlog < Real(0) ? Real(-1) : Real(0));
+  g -= w_lm * sgn * inv_count / mag_x;
+  return g;
+}
+
+// Through the clamp: d|X|/d(re, im) = (re, im)/|X| where re^2 + im^2 > eps, else 0.
+template <typename Real>
+DS_HD void clamped_magnitude_vjp(Real re, Real im, Real eps, Real mag_x, Real v_mag, Real& v_re,
+                                 Real& v_im) {
+  if (re * re + im * im > eps) {
+    v_re = v_mag * re / mag_x;
+    v_im = v_mag * im / mag_x;
+  } else {
+    v_re = v_im = Real(0);
+  }
+}
+
+}  // namespace drumsynth

@@ -1,0 +1,65 @@
+// Finite-difference helpers for the adjoint tests: central differences with one
+// Richardson step (error O(h^4)), and a comparison that prints how close each
+// check came to its tolerance.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace drumsynth::test {
+
+// d f / d x_i by (4 D(h/2) - D(h)) / 3, D(h) = (f(x + h e_i) - f(x - h e_i)) / 2h,
+// evaluated in the precision F works in (double, or long double for the synth).
+template <typename Real = double>
+std::vector<double> numeric_gradient(const std::function<Real(const std::vector<Real>&)>& f,
+                                     const std::vector<double>& x,
+                                     const std::vector<double>& steps) {
+  std::vector<double> g(x.size());
+  const std::vector<Real> xr(x.begin(), x.end());
+  for (size_t i = 0; i < x.size(); ++i) {
+    auto d = [&](Real h) {
+      std::vector<Real> a = xr, b = xr;
+      a[i] += h;
+      b[i] -= h;
+      return (f(a) - f(b)) / (2 * h);
+    };
+    g[i] = double((4 * d(Real(steps[i]) / 2) - d(Real(steps[i]))) / 3);
+  }
+  return g;
+}
+
+// Steps relative to each value (with a floor for values near 0).
+inline std::vector<double> relative_steps(const std::vector<double>& x, double rel, double floor) {
+  std::vector<double> h(x.size());
+  for (size_t i = 0; i < x.size(); ++i) h[i] = rel * std::max(std::abs(x[i]), floor);
+  return h;
+}
+
+// Relative error |a - n| / max(|a|, |n|, floor_abs) per component must stay below tol.
+// floor_abs keeps components that are zero in both (a parameter the loss does not
+// reach) from dividing 0 by 0; callers state why their floor is safe.
+inline void expect_gradients_match(const std::vector<double>& analytic,
+                                   const std::vector<double>& numeric,
+                                   const std::vector<std::string>& names, double tol,
+                                   double floor_abs, const std::string& what) {
+  ASSERT_EQ(analytic.size(), numeric.size());
+  double worst = 0;
+  size_t worst_i = 0;
+  for (size_t i = 0; i < analytic.size(); ++i) {
+    const double denom = std::max({std::abs(analytic[i]), std::abs(numeric[i]), floor_abs});
+    const double rel = std::abs(analytic[i] - numeric[i]) / denom;
+    EXPECT_LT(rel, tol) << what << ": " << (i < names.size() ? names[i] : std::to_string(i))
+                        << " analytic " << analytic[i] << " numeric " << numeric[i];
+    if (rel > worst) worst = rel, worst_i = i;
+  }
+  std::printf("  %-40s max rel err %.2e (%s), %.0f%% of tolerance %.0e\n", what.c_str(), worst,
+              worst_i < names.size() ? names[worst_i].c_str() : "-", 100 * worst / tol, tol);
+}
+
+}  // namespace drumsynth::test
