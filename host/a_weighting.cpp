@@ -126,7 +126,9 @@ void fir_same_vjp(const Real* v_y, int n, const std::vector<Real>& taps, Real* v
 
 template void fir_same(const float*, int, const std::vector<float>&, float*);
 template void fir_same(const double*, int, const std::vector<double>&, double*);
+template void fir_same(const long double*, int, const std::vector<long double>&, long double*);
 template void fir_same_vjp(const float*, int, const std::vector<float>&, float*);
 template void fir_same_vjp(const double*, int, const std::vector<double>&, double*);
 
 }  // namespace drumsynth
+namespace drumsynth { template void fir_same_vjp(const long double*, int, const std::vector<long double>&, long double*); }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <thread>
+#include <type_traits>
 
 #include "a_weighting.hpp"
 #include "drumsynth/spectral_loss_math.hpp"
@@ -12,6 +13,11 @@
 namespace drumsynth {
 
 namespace {
+// Sums over frames and bins: double for float and double, long double for the
+// tests' long double instantiation.
+template <typename Real>
+using Acc = std::common_type_t<Real, double>;
+
 // torch.stft's reflect padding: index i of the padded signal maps to sample
 // reflect(i - n/2) of the (zero-extended) signal of length len.
 inline int reflect_index(int i, int len) {
@@ -22,9 +28,9 @@ inline int reflect_index(int i, int len) {
 
 template <typename Real>
 Real rms(const std::vector<Real>& x) {
-  double s = 0;
-  for (Real v : x) s += double(v) * double(v);
-  return Real(std::sqrt(s / double(x.size())));
+  Acc<Real> s = 0;
+  for (Real v : x) s += Acc<Real>(v) * Acc<Real>(v);
+  return Real(std::sqrt(s / Acc<Real>(x.size())));
 }
 }  // namespace
 
@@ -66,11 +72,11 @@ MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
     spectrum(r, pre_y_.data(), spec_y);
     r.mag_y.resize(spec_y.size());
     r.log_mag_y.resize(spec_y.size());
-    double ss = 0;
+    Acc<Real> ss = 0;
     for (size_t i = 0; i < spec_y.size(); ++i) {
       r.mag_y[i] = clamped_magnitude(spec_y[i].real(), spec_y[i].imag(), Real(settings_.eps));
       r.log_mag_y[i] = std::log(r.mag_y[i]);
-      ss += double(r.mag_y[i]) * double(r.mag_y[i]);
+      ss += Acc<Real>(r.mag_y[i]) * Acc<Real>(r.mag_y[i]);
     }
     r.norm_y = Real(std::sqrt(ss));
   }
@@ -96,17 +102,18 @@ Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* x) {
   spectrum(r, x, r.spec_x);
   const size_t count = r.spec_x.size();
   r.mag_x.resize(count);
-  double sum_d2 = 0, sum_log = 0;
+  using A = Acc<Real>;
+  A sum_d2 = 0, sum_log = 0;
   for (size_t i = 0; i < count; ++i) {
     const Real m = clamped_magnitude(r.spec_x[i].real(), r.spec_x[i].imag(), Real(settings_.eps));
     r.mag_x[i] = m;
-    const double d = double(r.mag_y[i]) - double(m);
+    const A d = A(r.mag_y[i]) - A(m);
     sum_d2 += d * d;
-    sum_log += std::abs(double(r.log_mag_y[i]) - std::log(double(m)));
+    sum_log += std::abs(A(r.log_mag_y[i]) - A(std::log(m)));
   }
   r.norm_diff = Real(std::sqrt(sum_d2));
-  return Real(settings_.w_sc * std::sqrt(sum_d2) / double(r.norm_y) +
-              settings_.w_log_mag * sum_log / double(count));
+  return Real(A(settings_.w_sc) * std::sqrt(sum_d2) / A(r.norm_y) +
+              A(settings_.w_log_mag) * sum_log / A(count));
 }
 
 // Adds this resolution's dL/dx (already divided by the number of resolutions) into v_x.
@@ -173,11 +180,11 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
     work(0);
     for (auto& th : threads) th.join();
   }
-  double total = 0;
-  for (Real l : losses) total += double(l);
+  Acc<Real> total = 0;
+  for (Real l : losses) total += l;
   total /= R;
   const Real rms_x = rms(x);
-  total += settings_.rms_weight * std::pow(double(rms_x) - double(rms_y_), 2);
+  total += Acc<Real>(settings_.rms_weight) * (rms_x - rms_y_) * (rms_x - rms_y_);
   if (v_x) {
     for (int t = 1; t < T; ++t)
       for (int i = 0; i < N; ++i) v_pre[0][i] += v_pre[t][i];
@@ -207,5 +214,6 @@ Real MrstftLoss<Real>::loss_and_gradient(const std::vector<Real>& x, std::vector
 
 template class MrstftLoss<float>;
 template class MrstftLoss<double>;
+template class MrstftLoss<long double>;  // finite-difference side of the tests
 
 }  // namespace drumsynth

@@ -71,5 +71,6 @@ void RealFft<Real>::adjoint(const Complex* G, Real* v_x) const {
 
 template class RealFft<float>;
 template class RealFft<double>;
+template class RealFft<long double>;  // finite-difference side of the tests
 
 }  // namespace drumsynth

@@ -1,0 +1,157 @@
+// The MRSTFT loss: the real FFT and its adjoint against a plain DFT, the
+// A-weighting FIR against scipy, the loss's gradient with respect to the
+// estimate against finite differences (double), and sounds shorter than an FFT.
+#include <gtest/gtest.h>
+
+#include <complex>
+#include <random>
+
+#include "a_weighting.hpp"
+#include "drumsynth/common.hpp"
+#include "gradient_check.hpp"
+#include "mrstft_loss.hpp"
+
+namespace drumsynth {
+namespace {
+
+std::vector<double> noise(int n, uint64_t seed, double decay_samples = 1e9) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g;
+  std::vector<double> x(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) x[i] = g(rng) * std::exp(-i / decay_samples);
+  return x;
+}
+
+TEST(RealFft, ForwardAndAdjointMatchThePlainDft) {
+  for (int n : {2, 8, 30, 64, 1024}) {
+    RealFft<double> fft(n);
+    const auto x = noise(n, n);
+    std::vector<std::complex<double>> X(static_cast<size_t>(n / 2 + 1));
+    fft.forward(x.data(), X.data());
+    double worst = 0;
+    for (int k = 0; k <= n / 2; ++k) {
+      std::complex<double> ref = 0;
+      for (int i = 0; i < n; ++i) ref += x[i] * std::polar(1.0, -kTwoPi * k * i / n);
+      worst = std::max(worst, std::abs(ref - X[k]));
+    }
+    // double FFT against an O(n^2) sum: worst seen 3e-13 (n = 1024)
+    EXPECT_LT(worst, 1e-10) << "n = " << n;
+    // Adjoint: <F x, G> = <x, F^T G> for the real inner product over (re, im).
+    const auto g = noise(n + 2, 99);
+    std::vector<std::complex<double>> G(static_cast<size_t>(n / 2 + 1));
+    for (int k = 0; k <= n / 2; ++k) G[k] = {g[2 * k], g[2 * k + 1]};
+    std::vector<double> v(static_cast<size_t>(n));
+    fft.adjoint(G.data(), v.data());
+    double lhs = 0, rhs = 0;
+    for (int k = 0; k <= n / 2; ++k) lhs += X[k].real() * G[k].real() + X[k].imag() * G[k].imag();
+    for (int i = 0; i < n; ++i) rhs += x[i] * v[i];
+    EXPECT_NEAR(lhs, rhs, 1e-9 * std::abs(lhs)) << "n = " << n;
+  }
+}
+
+TEST(AWeighting, MatchesScipyFirlsDesignAt44k1) {
+  // scipy 1.10 firls(101, freqz(bilinear(A-weighting), worN=512), fs=44100), as auraloss.
+  const auto taps = a_weighting_fir(44100.0);
+  ASSERT_EQ(taps.size(), 101u);
+  const std::pair<int, double> ref[] = {{0, -0.0019269367958928813}, {10, -0.0030448165208061279},
+                                        {25, -0.0070691779247186032}, {40, -0.019958071125078365},
+                                        {49, 0.27340316489262351},   {50, 0.54431992488385095}};
+  for (auto [i, v] : ref) EXPECT_NEAR(taps[i], v, 1e-9) << "tap " << i;  // seen: 1e-13
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(taps[i], taps[100 - i]);        // linear phase
+}
+
+TEST(AWeighting, FirAdjointIsTheTranspose) {
+  const int n = 300;
+  std::vector<double> taps = a_weighting_fir(48000.0);
+  const auto x = noise(n, 1), w = noise(n, 2);
+  std::vector<double> y(static_cast<size_t>(n)), v(static_cast<size_t>(n));
+  fir_same(x.data(), n, taps, y.data());
+  fir_same_vjp(w.data(), n, taps, v.data());
+  double lhs = 0, rhs = 0;
+  for (int i = 0; i < n; ++i) lhs += y[i] * w[i], rhs += x[i] * v[i];
+  EXPECT_NEAR(lhs, rhs, 1e-12 * std::abs(lhs));
+}
+
+LossSettings small_settings(bool a_weighting) {
+  LossSettings s;
+  s.preset = "custom";
+  // One FFT longer than the 600-sample test signal, to cover the zero-padding rule,
+  // one with a window shorter than the FFT.
+  s.resolutions = {{64, 16, 64}, {128, 32, 100}, {32, 8, 32}, {1024, 256, 1024}};
+  s.a_weighting = a_weighting;
+  s.rms_weight = a_weighting ? 0.25 : 0.0;
+  return s;
+}
+
+TEST(MrstftLoss, GradientMatchesFiniteDifferences) {
+  for (bool aw : {false, true}) {
+    const int n = 600;
+    const auto y = noise(n, 5, 200.0);
+    MrstftLoss<double> loss(small_settings(aw), 16000.0, y);
+    MrstftLoss<long double> loss_ld(small_settings(aw), 16000.0,
+                                    std::vector<long double>(y.begin(), y.end()));
+    const auto x = noise(n, 6, 150.0);
+    std::vector<double> v;
+    loss.loss_and_gradient(x, v);
+    // The quotient in long double, so rounding does not hide small components.
+    const auto numeric = test::numeric_gradient<long double>(
+        [&](const std::vector<long double>& q) { return loss_ld.loss(q); }, x,
+        std::vector<double>(static_cast<size_t>(n), 1e-6));
+    // The loss is piecewise smooth (|.| in the log term, the magnitude clamp); with
+    // random signals no bin sits on a corner within the 1e-6 step. Tolerance 1e-5
+    // relative; worst seen 1.5e-6 (x86-64, long double quotient). Floor: 0/0 guard.
+    double largest = 0;
+    for (double g : numeric) largest = std::max(largest, std::abs(g));
+    test::expect_gradients_match(v, numeric, {}, 1e-5, 1e-9 * largest,
+                                 aw ? "dL/dx, A-weighting + RMS" : "dL/dx, plain");
+  }
+}
+
+TEST(MrstftLoss, IsZeroForTheTargetItselfAndPositiveOtherwise) {
+  const auto y = noise(5000, 3, 1000.0);
+  for (const auto& name : loss_preset_names()) {
+    MrstftLoss<double> loss(loss_preset(name), 44100.0, y);
+    EXPECT_NEAR(loss.loss(y), 0.0, 1e-12) << name;
+    EXPECT_GT(loss.loss(noise(5000, 4, 1000.0)), 0.1) << name;
+  }
+}
+
+// A 20 ms hi-hat at 44.1 kHz is 882 samples, shorter than 7 of the seed
+// preset's 8 FFTs; the original crashed on it. Ours zero-pads, and the result is
+// finite, zero at the target, and its gradient finite.
+TEST(MrstftLoss, SoundsShorterThanTheFftsWork) {
+  const auto y = noise(882, 8, 100.0);
+  MrstftLoss<float> loss(loss_preset("seed"), 44100.0, std::vector<float>(y.begin(), y.end()));
+  const auto x = noise(882, 9, 100.0);
+  std::vector<float> xf(x.begin(), x.end()), v;
+  const float l = loss.loss_and_gradient(xf, v);
+  EXPECT_TRUE(std::isfinite(l));
+  EXPECT_GT(l, 0.1f);
+  for (float g : v) ASSERT_TRUE(std::isfinite(g));
+  EXPECT_NEAR(loss.loss(std::vector<float>(y.begin(), y.end())), 0.0f, 1e-5f);
+  // A single sample works too.
+  MrstftLoss<float> one(loss_preset("seed"), 44100.0, {0.5f});
+  EXPECT_TRUE(std::isfinite(one.loss({0.25f})));
+}
+
+TEST(MrstftLoss, FloatAgreesWithDouble) {
+  const auto y = noise(20000, 10, 5000.0), x = noise(20000, 11, 3000.0);
+  for (const auto& name : loss_preset_names()) {
+    MrstftLoss<double> ld(loss_preset(name), 48000.0, y);
+    MrstftLoss<float> lf(loss_preset(name), 48000.0, std::vector<float>(y.begin(), y.end()));
+    const double a = ld.loss(x), b = lf.loss(std::vector<float>(x.begin(), x.end()));
+    EXPECT_NEAR(a, b, 1e-4 * a) << name;  // seen: ~1e-6 relative
+  }
+}
+
+TEST(MrstftLoss, RejectsBadResolutions) {
+  LossSettings s = small_settings(false);
+  s.resolutions = {{63, 16, 63}};
+  EXPECT_THROW(MrstftLoss<double>(s, 16000.0, noise(100, 1)), Error);
+  s.resolutions = {{64, 16, 128}};
+  EXPECT_THROW(MrstftLoss<double>(s, 16000.0, noise(100, 1)), Error);
+  EXPECT_THROW(loss_preset("nope"), Error);
+}
+
+}  // namespace
+}  // namespace drumsynth
