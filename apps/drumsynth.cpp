@@ -1,1 +1,169 @@
-int main(){}
+// drumsynth: fit drum sounds with a differentiable synth, render presets,
+// compare sounds. Thin: parse the command line, call host/, print.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "audio_io.hpp"
+#include "drumsynth/voice.hpp"
+#include "fit.hpp"
+#include "fit_outputs.hpp"
+#include "mrstft_loss.hpp"
+#include "preset.hpp"
+
+using namespace drumsynth;
+
+namespace {
+
+std::string check_loss_preset(const std::string& name) {
+  for (const auto& n : loss_preset_names())
+    if (n == name) return {};
+  return "unknown loss preset '" + name + "' (known: seed, auraloss)";
+}
+
+// One progress line: rewritten in place on a terminal, a line every 10% otherwise.
+struct ProgressLine {
+  bool tty = ::isatty(2);
+  void operator()(const FitProgress& p) const {
+    const bool tenth = p.iteration % std::max(1, p.iterations / 10) == 0;
+    if (!tty && !tenth && p.iteration != p.iterations) return;
+    std::fprintf(stderr, "%siteration %d/%d  loss %.4f  best %.4f  %.1f s, %.1f s left%s",
+                 tty ? "\r" : "", p.iteration, p.iterations, p.loss, p.best_loss, p.elapsed_s,
+                 p.remaining_s, tty ? "   " : "\n");
+    if (tty && p.iteration == p.iterations) std::fprintf(stderr, "\n");
+  }
+};
+
+int run_fit(const std::string& input, const std::string& out_dir, FitOptions options,
+            double max_seconds, bool quiet) {
+  const Sound target = load_sound(input, {max_seconds});
+  const FitOutputPaths paths = fit_output_paths(input, out_dir);
+  if (!quiet) {
+    spdlog::info("{}: {:.3f} s, {} Hz, {} channel(s); {} iterations, loss preset {}", input,
+                 target.seconds(), target.sample_rate, target.n_channels, options.iterations,
+                 options.loss.preset);
+    options.progress = ProgressLine{};
+  }
+  const FitResult r = fit(target, options);
+  write_fit_outputs(target, r, options, paths);
+  if (!quiet)
+    spdlog::info("loss {:.4f} -> {:.4f} in {:.1f} s; wrote {}, {}, {}", r.initial_loss,
+                 r.best_loss, r.seconds, paths.preset, paths.wav, paths.loss_csv);
+  return 0;
+}
+
+int run_render(const std::string& preset_path, const std::string& out, double rate,
+               double seconds, bool quiet) {
+  const Preset p = load_preset(preset_path);
+  VoiceSpec spec{p.n_samples, p.sample_rate, p.noise_seed};
+  if (rate > 0) {
+    if (rate < 8000 || rate > 192000) throw Error("--sample-rate must be 8000-192000 Hz");
+    spec.sample_rate = rate;
+    spec.n_samples = int(std::lround(p.n_samples / p.sample_rate * rate));
+  }
+  if (seconds > 0) spec.n_samples = int(std::lround(seconds * spec.sample_rate));
+  if (spec.n_samples < 1) throw Error("nothing to render: length is 0 samples");
+  const auto audio = render(p.params, spec);
+  save_wav(out, std::vector<float>(audio.begin(), audio.end()), spec.sample_rate);
+  if (!quiet)
+    spdlog::info("wrote {} ({:.3f} s at {} Hz)", out, spec.n_samples / spec.sample_rate,
+                 spec.sample_rate);
+  return 0;
+}
+
+// Loss of A (estimate) against B (target); A is cut or zero-padded to B's length.
+int run_loss(const std::string& a_path, const std::string& b_path, const std::string& preset,
+             double max_seconds) {
+  const Sound a = load_sound(a_path, {max_seconds});
+  const Sound b = load_sound(b_path, {max_seconds});
+  if (a.sample_rate != b.sample_rate)
+    throw InputError(a_path, "sample rate " + std::to_string(int(a.sample_rate)) +
+                                 " Hz differs from " + b_path + "'s " +
+                                 std::to_string(int(b.sample_rate)) + " Hz");
+  std::vector<double> x(a.samples.begin(), a.samples.end());
+  x.resize(b.samples.size(), 0.0);
+  MrstftLoss<double> loss(loss_preset(preset), b.sample_rate,
+                          std::vector<double>(b.samples.begin(), b.samples.end()));
+  std::printf("%.8g\n", loss.loss(x));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"drumsynth: fit drum sounds with a differentiable synthesizer"};
+  app.set_version_flag("--version", std::string("drumsynth ") + DRUMSYNTH_VERSION);
+  app.require_subcommand(1);
+  spdlog::set_pattern("%v");
+
+  bool quiet = false;
+  double max_seconds = 10.0;
+  auto add_common = [&](CLI::App* c) {
+    c->add_flag("-q,--quiet", quiet, "No progress or informational output");
+    c->add_option("--max-seconds", max_seconds, "Refuse sounds longer than this")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+  };
+
+  FitOptions fit_opt;
+  std::string fit_input, fit_out = ".", loss_name = "seed";
+  auto* fit_cmd = app.add_subcommand("fit", "Fit one sound; writes NAME.preset.json, NAME.wav, NAME.loss.csv/.svg");
+  fit_cmd->add_option("file", fit_input, "Audio file (WAV, FLAC, AIFF, OGG, ...)")->required();
+  fit_cmd->add_option("-o,--output", fit_out, "Output folder")->capture_default_str();
+  fit_cmd->add_option("--iterations", fit_opt.iterations, "Optimiser iterations")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  fit_cmd->add_option("--loss-preset", loss_name, "Loss: seed or auraloss")
+      ->capture_default_str()
+      ->check(check_loss_preset);
+  fit_cmd->add_option("--seed", fit_opt.seed, "Seed of the starting logits and the noise")
+      ->capture_default_str();
+  fit_cmd->add_option("--threads", fit_opt.n_threads, "CPU threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  add_common(fit_cmd);
+
+  std::string render_preset, render_out;
+  double render_rate = 0, render_seconds = 0;
+  auto* render_cmd = app.add_subcommand("render", "Render a preset to a WAV file");
+  render_cmd->add_option("preset", render_preset, "NAME.preset.json")->required();
+  render_cmd->add_option("-o,--output", render_out, "Output WAV file")->required();
+  render_cmd->add_option("--sample-rate", render_rate, "Sample rate (default: the preset's)")
+      ->check(CLI::Range(8000.0, 192000.0));
+  render_cmd->add_option("--seconds", render_seconds, "Length (default: the preset's)")
+      ->check(CLI::Range(1e-4, 600.0));
+  add_common(render_cmd);
+
+  std::string loss_a, loss_b, loss_cmp_name = "seed";
+  auto* loss_cmd = app.add_subcommand("loss", "Print the MRSTFT loss of A (estimate) against B (target)");
+  loss_cmd->add_option("a", loss_a, "Estimate")->required();
+  loss_cmd->add_option("b", loss_b, "Target")->required();
+  loss_cmd->add_option("--loss-preset", loss_cmp_name, "Loss: seed or auraloss")
+      ->capture_default_str()
+      ->check(check_loss_preset);
+  add_common(loss_cmd);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (quiet) spdlog::set_level(spdlog::level::warn);
+  try {
+    if (*fit_cmd) {
+      fit_opt.loss = loss_preset(loss_name);
+      return run_fit(fit_input, fit_out, fit_opt, max_seconds, quiet);
+    }
+    if (*render_cmd) return run_render(render_preset, render_out, render_rate, render_seconds, quiet);
+    if (*loss_cmd) return run_loss(loss_a, loss_b, loss_cmp_name, max_seconds);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "drumsynth: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -101,26 +101,29 @@ std::vector<double> a_weighting_fir(double fs, int n_taps) {
   return taps;
 }
 
+// Tap-outer loops: each pass is a contiguous axpy over the samples, which the
+// compiler vectorises without reassociating any sum.
 template <typename Real>
 void fir_same(const Real* x, int n, const std::vector<Real>& taps, Real* y) {
   const int nt = int(taps.size()), half = nt / 2;
-  for (int i = 0; i < n; ++i) {
-    const int k0 = std::max(0, half - i), k1 = std::min(nt, n + half - i);
-    Real acc = Real(0);
-    for (int k = k0; k < k1; ++k) acc += taps[k] * x[i + k - half];
-    y[i] = acc;
+  std::fill(y, y + n, Real(0));
+  for (int k = 0; k < nt; ++k) {
+    // y[i] += taps[k] x[i + k - half] for 0 <= i + k - half < n
+    const int shift = k - half, i0 = std::max(0, -shift), i1 = std::min(n, n - shift);
+    const Real c = taps[k];
+    for (int i = i0; i < i1; ++i) y[i] += c * x[i + shift];
   }
 }
 
 template <typename Real>
 void fir_same_vjp(const Real* v_y, int n, const std::vector<Real>& taps, Real* v_x) {
   const int nt = int(taps.size()), half = nt / 2;
-  for (int m = 0; m < n; ++m) {
-    // v_x[m] = sum_k taps[k] v_y[m - k + half], over 0 <= m - k + half < n
-    const int k0 = std::max(0, m + half - (n - 1)), k1 = std::min(nt, m + half + 1);
-    Real acc = Real(0);
-    for (int k = k0; k < k1; ++k) acc += taps[k] * v_y[m - k + half];
-    v_x[m] = acc;
+  std::fill(v_x, v_x + n, Real(0));
+  for (int k = 0; k < nt; ++k) {
+    // the transpose: v_x[m] += taps[k] v_y[m - shift]
+    const int shift = k - half, m0 = std::max(0, shift), m1 = std::min(n, n + shift);
+    const Real c = taps[k];
+    for (int m = m0; m < m1; ++m) v_x[m] += c * v_y[m - shift];
   }
 }
 

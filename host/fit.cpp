@@ -1,1 +1,124 @@
-// placeholder
+// Adam + reduce-on-plateau + best-so-far, per instance, on the host.
+#include "fit.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "drumsynth/noise_rng.hpp"
+
+namespace drumsynth {
+
+namespace {
+
+// torch.optim.Adam defaults (betas 0.9, 0.999; eps 1e-8), one instance.
+struct Adam {
+  std::vector<double> m, v;
+  int t = 0;
+  void step(float* z, const float* g, double lr) {
+    if (m.empty()) m.assign(kNumParams, 0.0), v.assign(kNumParams, 0.0);
+    ++t;
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const double c1 = 1.0 - std::pow(b1, t), c2 = 1.0 - std::pow(b2, t);
+    for (int i = 0; i < kNumParams; ++i) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * double(g[i]) * g[i];
+      z[i] = float(z[i] - lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps));
+    }
+  }
+};
+
+// torch.optim.lr_scheduler.ReduceLROnPlateau(mode="min", threshold=1e-4 relative,
+// cooldown 0): after more than `patience` iterations without a relative
+// improvement of 1e-4 over the best, multiply the learning rate by `factor`.
+struct Plateau {
+  double best = INFINITY;
+  int bad = 0;
+  double step(double loss, double lr, double factor, int patience) {
+    if (loss < best * (1.0 - 1e-4)) {
+      best = loss;
+      bad = 0;
+    } else if (++bad > patience) {
+      bad = 0;
+      return lr * factor;
+    }
+    return lr;
+  }
+};
+
+double median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+std::vector<float> random_logits(uint64_t seed) {
+  std::vector<float> z(kNumParams);
+  for (int i = 0; i < kNumParams; ++i) {
+    // Box-Muller on two 53-bit uniforms in (0, 1].
+    const double u1 = (double(noise_hash(seed ^ 0x5EEDull, 2 * i) >> 11) + 1.0) / 9007199254740992.0;
+    const double u2 = double(noise_hash(seed ^ 0x5EEDull, 2 * i + 1) >> 11) / 9007199254740992.0;
+    z[i] = float(std::sqrt(-2.0 * std::log(u1)) * std::cos(kTwoPi * u2));
+  }
+  return z;
+}
+
+std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits,
+                                     const FitOptions& options) {
+  const int B = backend.n_instances();
+  const size_t nb = static_cast<size_t>(B);
+  DS_CHECK(logits.size() == size_t(B) * kNumParams);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<FitResult> results(nb);
+  std::vector<Adam> adam(nb);
+  std::vector<Plateau> plateau(nb);
+  std::vector<double> lr(nb, options.learning_rate);
+  std::vector<float> loss(nb), grad(logits.size());
+  for (auto& r : results) r.best_loss = INFINITY;
+  for (int it = 0; it < options.iterations; ++it) {
+    backend.loss_and_gradient(logits.data(), loss.data(), grad.data());
+    for (int b = 0; b < B; ++b) {
+      FitResult& r = results[b];
+      const double l = loss[b];
+      if (it == 0) r.initial_loss = l;
+      r.loss_history.push_back(l);
+      float* z = logits.data() + size_t(b) * kNumParams;
+      if (std::isfinite(l) && l < r.best_loss) {
+        r.best_loss = l;
+        r.best_iteration = it;
+        r.best_logits.assign(z, z + kNumParams);
+      }
+      adam[b].step(z, grad.data() + size_t(b) * kNumParams, lr[b]);
+      lr[b] = plateau[b].step(l, lr[b], options.plateau_factor, options.plateau_patience);
+    }
+    const int done = it + 1;
+    if (options.progress && (done % options.progress_every == 0 || done == options.iterations)) {
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::vector<double> now(loss.begin(), loss.end()), best;
+      for (const auto& r : results) best.push_back(r.best_loss);
+      options.progress({done, options.iterations, median(now), median(best), elapsed,
+                        elapsed / done * (options.iterations - done)});
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (int b = 0; b < B; ++b) {
+    FitResult& r = results[b];
+    if (r.best_logits.empty())  // no finite loss at all (no iterations): keep the start
+      r.best_logits.assign(logits.begin() + size_t(b) * kNumParams,
+                           logits.begin() + size_t(b + 1) * kNumParams);
+    r.params = params_from_logits(r.best_logits);
+    r.seconds = seconds;
+  }
+  return results;
+}
+
+FitResult fit(const Sound& target, const FitOptions& options) {
+  const std::vector<Instance> instances = {{&target.samples, target.sample_rate, options.seed}};
+  auto backend = make_cpu_backend(instances, options.loss, options.n_threads);
+  return fit_instances(*backend, random_logits(options.seed), options).front();
+}
+
+}  // namespace drumsynth

@@ -102,14 +102,18 @@ Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* x) {
   spectrum(r, x, r.spec_x);
   const size_t count = r.spec_x.size();
   r.mag_x.resize(count);
+  r.log_mag_x.resize(count);
   using A = Acc<Real>;
   A sum_d2 = 0, sum_log = 0;
+  const Real eps = Real(settings_.eps);
+  const Real* spec = reinterpret_cast<const Real*>(r.spec_x.data());  // (re, im) pairs
   for (size_t i = 0; i < count; ++i) {
-    const Real m = clamped_magnitude(r.spec_x[i].real(), r.spec_x[i].imag(), Real(settings_.eps));
+    const Real m = clamped_magnitude(spec[2 * i], spec[2 * i + 1], eps);
     r.mag_x[i] = m;
+    r.log_mag_x[i] = dm::log(m);
     const A d = A(r.mag_y[i]) - A(m);
     sum_d2 += d * d;
-    sum_log += std::abs(A(r.log_mag_y[i]) - A(std::log(m)));
+    sum_log += std::abs(A(r.log_mag_y[i]) - A(r.log_mag_x[i]));
   }
   r.norm_diff = Real(std::sqrt(sum_d2));
   return Real(A(settings_.w_sc) * std::sqrt(sum_d2) / A(r.norm_y) +
@@ -117,28 +121,29 @@ Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* x) {
 }
 
 // Adds this resolution's dL/dx (already divided by the number of resolutions) into v_x.
+// First dL/dX for every bin of every frame (one flat, vectorisable pass, written
+// over the spectrum), then per frame the adjoint FFT, the window and the overlap-add.
 template <typename Real>
 void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_x) {
   const int N = n_samples(), n = r.res.fft_size, half = n / 2;
   const Real scale = Real(1.0 / double(resolutions_.size()));
   const Real inv_count = Real(1.0 / double(r.spec_x.size()));
-  const Real eps = Real(settings_.eps);
-  std::vector<std::complex<Real>> G(size_t(r.n_bins));
+  const Real eps = Real(settings_.eps), w_sc = Real(settings_.w_sc) * scale,
+             w_lm = Real(settings_.w_log_mag) * scale;
+  Real* spec = reinterpret_cast<Real*>(r.spec_x.data());  // (re, im) pairs, overwritten by dL/dX
+  const size_t count = r.spec_x.size();
+  for (size_t i = 0; i < count; ++i) {
+    const Real v_mag = spectral_bin_grad(r.mag_x[i], r.log_mag_x[i], r.mag_y[i], r.log_mag_y[i],
+                                         r.norm_y, r.norm_diff, inv_count, w_sc, w_lm);
+    Real v_re, v_im;
+    clamped_magnitude_vjp(spec[2 * i], spec[2 * i + 1], eps, r.mag_x[i], v_mag, v_re, v_im);
+    spec[2 * i] = v_re;
+    spec[2 * i + 1] = v_im;
+  }
   std::vector<Real>& v_padded = r.padded;  // reuse: the forward's padded copy is no longer needed
   std::fill(v_padded.begin(), v_padded.end(), Real(0));
   for (int f = 0; f < r.n_frames; ++f) {
-    const size_t base = size_t(f) * r.n_bins;
-    for (int k = 0; k < r.n_bins; ++k) {
-      const auto X = r.spec_x[base + k];
-      const Real v_mag =
-          spectral_bin_grad(r.mag_x[base + k], r.mag_y[base + k], r.log_mag_y[base + k], r.norm_y,
-                            r.norm_diff, inv_count, Real(settings_.w_sc) * scale,
-                            Real(settings_.w_log_mag) * scale);
-      Real v_re, v_im;
-      clamped_magnitude_vjp(X.real(), X.imag(), eps, r.mag_x[base + k], v_mag, v_re, v_im);
-      G[k] = {v_re, v_im};
-    }
-    r.fft.adjoint(G.data(), r.frame.data());
+    r.fft.adjoint(r.spec_x.data() + size_t(f) * r.n_bins, r.frame.data());
     Real* dst = v_padded.data() + size_t(f) * r.res.hop;
     for (int i = 0; i < n; ++i) dst[i] += r.frame[i] * r.window[i];  // overlap-add
   }

@@ -41,7 +41,7 @@ class MrstftLoss {
     Real norm_y = 0;
     // forward values kept for the gradient
     std::vector<std::complex<Real>> spec_x;     // [n_frames * n_bins]
-    std::vector<Real> mag_x;
+    std::vector<Real> mag_x, log_mag_x;
     Real norm_diff = 0;
     std::vector<Real> padded, frame;            // [padded_len + n], [n]
     explicit Resolution(const StftResolution& r) : res(r), fft(r.fft_size) {}

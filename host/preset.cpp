@@ -1,1 +1,140 @@
-// placeholder
+// Preset JSON (nlohmann-json) and its validation.
+#include "preset.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "audio_io.hpp"
+#include "drumsynth/params.hpp"
+
+namespace drumsynth {
+
+using nlohmann::json;
+
+namespace {
+json loss_to_json(const LossSettings& s) {
+  json res = json::array();
+  for (const auto& r : s.resolutions)
+    res.push_back({{"fft_size", r.fft_size}, {"hop", r.hop}, {"win_length", r.win_length}});
+  return {{"preset", s.preset},       {"resolutions", res},
+          {"w_sc", s.w_sc},           {"w_log_mag", s.w_log_mag},
+          {"a_weighting", s.a_weighting}, {"rms_weight", s.rms_weight},
+          {"eps", s.eps}};
+}
+
+LossSettings loss_from_json(const json& j) {
+  LossSettings s;
+  s.preset = j.at("preset").get<std::string>();
+  for (const auto& r : j.at("resolutions"))
+    s.resolutions.push_back({r.at("fft_size").get<int>(), r.at("hop").get<int>(),
+                             r.at("win_length").get<int>()});
+  s.w_sc = j.at("w_sc").get<double>();
+  s.w_log_mag = j.at("w_log_mag").get<double>();
+  s.a_weighting = j.at("a_weighting").get<bool>();
+  s.rms_weight = j.at("rms_weight").get<double>();
+  s.eps = j.at("eps").get<double>();
+  return s;
+}
+}  // namespace
+
+std::string preset_to_json(const Preset& p) {
+  json params = json::object();
+  const auto& table = param_table();
+  for (int i = 0; i < kNumParams; ++i) {
+    const auto& s = table[i];
+    params[s.name] = {{"value", p.params[i]},
+                      {"unit", s.unit},
+                      {"min", s.min},
+                      {"max", s.max},
+                      {"map", s.map == ParamMap::log ? "log" : "linear"},
+                      {"logit", logit_from_param(p.params[i], s)}};
+  }
+  json j = {{"format", "drumsynth-preset"},
+            {"format_version", kPresetFormatVersion},
+            {"model", {{"name", "drumsynth-voice"}, {"n_partials", kNumPartials}}},
+            {"sample_rate", p.sample_rate},
+            {"n_samples", p.n_samples},
+            {"seconds", p.sample_rate > 0 ? p.n_samples / p.sample_rate : 0.0},
+            {"noise_seed", p.noise_seed},
+            {"loss", loss_to_json(p.loss)},
+            {"fit", {{"initial_loss", p.initial_loss}, {"final_loss", p.final_loss},
+                     {"iterations", p.iterations}, {"source", p.source}}},
+            {"parameters", params}};
+  return j.dump(2) + "\n";
+}
+
+Preset preset_from_json(const std::string& text, const std::string& path) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw InputError(path, std::string("not valid JSON (") + e.what() + ")");
+  }
+  if (!j.is_object() || j.value("format", "") != "drumsynth-preset")
+    throw InputError(path, "not a drumsynth preset (no \"format\": \"drumsynth-preset\")");
+  if (!j.contains("format_version") || !j["format_version"].is_number_integer())
+    throw InputError(path, "preset has no integer format_version");
+  const int version = j["format_version"].get<int>();
+  if (version != kPresetFormatVersion)
+    throw InputError(path, "unknown preset format version " + std::to_string(version) +
+                               " (this drumsynth reads version " +
+                               std::to_string(kPresetFormatVersion) + ")");
+  Preset p;
+  try {
+    p.sample_rate = j.at("sample_rate").get<double>();
+    p.n_samples = j.at("n_samples").get<int>();
+    p.noise_seed = j.at("noise_seed").get<uint64_t>();
+    if (j.contains("loss")) p.loss = loss_from_json(j["loss"]);
+    if (j.contains("fit")) {
+      const auto& f = j["fit"];
+      p.initial_loss = f.value("initial_loss", 0.0);
+      p.final_loss = f.value("final_loss", 0.0);
+      p.iterations = f.value("iterations", 0);
+      p.source = f.value("source", "");
+    }
+  } catch (const json::exception& e) {
+    throw InputError(path, std::string("malformed preset (") + e.what() + ")");
+  }
+  if (!(p.sample_rate >= 8000 && p.sample_rate <= 192000))
+    throw InputError(path, "sample_rate must be 8000-192000 Hz");
+  if (p.n_samples < 1) throw InputError(path, "n_samples must be at least 1");
+  const json& params = j.contains("parameters") ? j["parameters"] : json();
+  if (!params.is_object()) throw InputError(path, "preset has no \"parameters\" object");
+  p.params.resize(kNumParams);
+  for (int i = 0; i < kNumParams; ++i) {
+    const auto& s = param_table()[i];
+    if (!params.contains(s.name)) throw InputError(path, "missing parameter '" + s.name + "'");
+    const json& e = params[s.name];
+    const json& v = e.is_object() ? e.value("value", json()) : e;  // {"value": x} or a bare x
+    if (!v.is_number()) throw InputError(path, "parameter '" + s.name + "' has no numeric value");
+    const double x = v.get<double>();
+    if (!std::isfinite(x) || x < s.min || x > s.max) {
+      std::ostringstream m;
+      m << "parameter '" << s.name << "' = " << x << " is outside its range [" << s.min << ", "
+        << s.max << "]";
+      throw InputError(path, m.str());
+    }
+    p.params[i] = x;
+  }
+  return p;
+}
+
+void save_preset(const std::string& path, const Preset& p) {
+  write_text_atomic(path, preset_to_json(p));
+}
+
+Preset load_preset(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InputError(path, "no such file");
+  if (std::filesystem::is_directory(path, ec)) throw InputError(path, "is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return preset_from_json(ss.str(), path);
+}
+
+}  // namespace drumsynth

@@ -1,16 +1,28 @@
 // CPU orchestration of one voice: the same per-sample and per-buffer math as the
 // CUDA kernels (include/drumsynth/*.hpp), run serially. This is the readable
-// reference the GPU is tested against.
+// reference the GPU is tested against. Loops run over samples innermost (one
+// partial at a time) so the compiler vectorises them, libm calls included
+// (this file is compiled with -ffast-math for glibc's vector math).
 #include "drumsynth/voice.hpp"
 
 namespace drumsynth {
 
 template <typename Real>
 void VoiceTape<Real>::resize(int n) {
-  for (auto* v : {&white, &noise_low, &noise_band_in, &noise_band, &source, &res_y, &res_h,
-                  &res_out, &out})
+  for (auto* v : {&t, &S, &rise, &white, &noise_low, &noise_band_in, &noise_band, &source, &res_y,
+                  &res_h, &res_out, &out})
     v->assign(size_t(n), Real(0));
 }
+
+namespace {
+// First sample strictly after the onset.
+template <typename Real>
+int first_sample_after_onset(const Real* p, int n, Real sr) {
+  int i = 0;
+  while (i < n && time_since_onset(p, i, sr) <= Real(0)) ++i;
+  return i;
+}
+}  // namespace
 
 template <typename Real>
 void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape) {
@@ -19,43 +31,95 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape) {
   tape.resize(n);
   noise_band_filter(p, sr, spec.noise_seed, n, tape.white.data(), tape.noise_low.data(),
                     tape.noise_band_in.data(), tape.noise_band.data());
-  for (int i = 0; i < n; ++i) tape.source[i] = voice_source_sample(p, time_since_onset(p, i, sr));
+  const int i0 = tape.first = first_sample_after_onset(p, n, sr);
+  Real* t = tape.t.data();
+  Real* S = tape.S.data();
+  Real* rise = tape.rise.data();
+  Real* src = tape.source.data();
+  for (int i = i0; i < n; ++i) t[i] = time_since_onset(p, i, sr);
+  for (int i = i0; i < n; ++i) S[i] = swept_time(t[i], p[P::sweep_ratio], p[P::sweep_s]);
+  for (int i = i0; i < n; ++i) rise[i] = envelope_rise(t[i], p[P::tone_attack_s]);
+  for (int i = i0; i < n; ++i) src[i] = transient_sample(p, t[i], S[i]);
+  for (int k = 0; k < kNumPartials; ++k) {
+    const Real f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
+    for (int i = i0; i < n; ++i) src[i] += tone_partial_sample(f, d, g, rise[i], t[i], S[i]);
+  }
   // The resonator is excited by half the source, as in the original.
   std::vector<Real> res_in(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) res_in[i] = Real(0.5) * tape.source[i];
+  for (int i = 0; i < n; ++i) res_in[i] = Real(0.5) * src[i];
   resonator(p, sr, n, res_in.data(), tape.res_y.data(), tape.res_h.data(), tape.res_out.data());
   for (int i = 0; i < n; ++i) {
-    const Real t = time_since_onset(p, i, sr);
-    const Real noise = noise_band_sample(p, t, tape.noise_band[i]);
-    tape.out[i] = dm::tanh(tape.source[i] + noise + tape.res_out[i]);
+    const Real noise = noise_band_sample(p, time_since_onset(p, i, sr), tape.noise_band[i]);
+    tape.out[i] = dm::tanh(src[i] + noise + tape.res_out[i]);
   }
 }
 
 // Adjoint of the mix: v_mix = v_out (1 - out^2) (tanh'), which reaches the noise,
 // the resonator's output and the source; the resonator's input gradient adds
-// 0.5 v_res_in to the source's.
+// 0.5 v_res_in to the source's. Per-sample gradients of t, S and the tones'
+// rise are gathered in arrays, then pushed through the onset, sweep and attack.
 template <typename Real>
 void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real>& tape,
                       const Real* v_out, Real* v_p) {
-  const int n = spec.n_samples;
+  const int n = spec.n_samples, i0 = tape.first;
   const Real sr = Real(spec.sample_rate);
   const size_t len = static_cast<size_t>(n);
   std::vector<Real> v_mix(len), v_band(len), scratch(len), v_res_in(len);
-  Real v_t = Real(0);
-  for (int i = 0; i < n; ++i) {
-    v_mix[i] = v_out[i] * (Real(1) - tape.out[i] * tape.out[i]);
-    const Real t = time_since_onset(p, i, sr);
-    v_band[i] = noise_band_sample_vjp(p, t, tape.noise_band[i], v_mix[i], v_p, v_t);
+  std::vector<Real> v_t(len, Real(0)), v_S(len, Real(0)), v_rise(len, Real(0));
+  {
+    Real va = 0, vd = 0, vg = 0, vt = 0;
+    for (int i = 0; i < n; ++i) {
+      v_mix[i] = v_out[i] * (Real(1) - tape.out[i] * tape.out[i]);
+      v_band[i] = noise_band_sample_vjp(p, time_since_onset(p, i, sr), tape.noise_band[i],
+                                        v_mix[i], va, vd, vg, vt);
+    }
+    v_p[P::noise_attack_s] += va, v_p[P::noise_decay_s] += vd, v_p[P::noise_gain] += vg;
+    v_p[P::onset_s] -= vt;
   }
-  v_p[P::onset_s] -= v_t;
   noise_band_filter_vjp(p, sr, n, tape.white.data(), tape.noise_low.data(),
                         tape.noise_band_in.data(), tape.noise_band.data(), v_band.data(), v_p,
                         scratch.data());
   resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix.data(), v_p, scratch.data(),
                 v_res_in.data());
-  for (int i = 0; i < n; ++i)
-    voice_source_sample_vjp(p, time_since_onset(p, i, sr), v_mix[i] + Real(0.5) * v_res_in[i],
-                            v_p);
+  Real* v_src = scratch.data();
+  for (int i = 0; i < n; ++i) v_src[i] = v_mix[i] + Real(0.5) * v_res_in[i];
+  const Real* t = tape.t.data();
+  const Real* S = tape.S.data();
+  const Real* rise = tape.rise.data();
+  {
+    Real vf = 0, va = 0, vd = 0, vdr = 0, vg = 0;
+    for (int i = i0; i < n; ++i) {
+      Real vt = 0, vs = 0;  // locals, so the loop vectorises
+      transient_sample_vjp(p, t[i], S[i], v_src[i], vf, va, vd, vdr, vg, vt, vs);
+      v_t[i] += vt, v_S[i] += vs;
+    }
+    v_p[P::transient_freq_hz] += vf, v_p[P::transient_attack_s] += va;
+    v_p[P::transient_decay_s] += vd, v_p[P::transient_drive] += vdr;
+    v_p[P::transient_gain] += vg;
+  }
+  for (int k = 0; k < kNumPartials; ++k) {
+    const Real f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
+    Real vf = 0, vd = 0, vg = 0;
+    for (int i = i0; i < n; ++i) {
+      Real vr = 0, vt = 0, vs = 0;
+      tone_partial_sample_vjp(f, d, g, rise[i], t[i], S[i], v_src[i], vf, vd, vg, vr, vt, vs);
+      v_rise[i] += vr, v_t[i] += vt, v_S[i] += vs;
+    }
+    v_p[P::tone_freq_hz(k)] += vf, v_p[P::tone_decay_s(k)] += vd, v_p[P::tone_gain(k)] += vg;
+  }
+  Real v_attack = 0, v_ratio = 0, v_sweep = 0, v_time = 0;
+  for (int i = i0; i < n; ++i) {
+    Real vt = 0;
+    envelope_rise_vjp(t[i], p[P::tone_attack_s], v_rise[i], v_attack, vt);
+    v_t[i] += vt;
+  }
+  for (int i = i0; i < n; ++i) {
+    Real vt = v_t[i];
+    swept_time_vjp(t[i], p[P::sweep_ratio], p[P::sweep_s], v_S[i], v_ratio, v_sweep, vt);
+    v_time += vt;
+  }
+  v_p[P::tone_attack_s] += v_attack, v_p[P::sweep_ratio] += v_ratio, v_p[P::sweep_s] += v_sweep;
+  v_p[P::onset_s] -= v_time;  // t = n / sr - onset
 }
 
 template <typename Real>

@@ -28,7 +28,11 @@ struct Error : std::runtime_error {
 // Overloads that pick the float or double libm function on host and device
 // alike, so the templated model math compiles unchanged under g++ and nvcc.
 namespace dm {
-DS_HD float exp(float x) { return ::expf(x); }
+// float exp with its argument clamped to [-87, 88]: beyond, the result is 0 or
+// inf in float anyway (exp(-87) = 1.6e-38 is the smallest normal's order), and a
+// decay long past its end would otherwise send glibc's vector expf down its slow
+// underflow path for the whole vector.
+DS_HD float exp(float x) { return ::expf(fminf(fmaxf(x, -87.0f), 88.0f)); }
 DS_HD double exp(double x) { return ::exp(x); }
 DS_HD float log(float x) { return ::logf(x); }
 DS_HD double log(double x) { return ::log(x); }
@@ -56,6 +60,31 @@ inline long double sqrt(long double x) { return ::sqrtl(x); }
 inline long double floor(long double x) { return ::floorl(x); }
 inline long double abs(long double x) { return ::fabsl(x); }
 #endif
+
+// sin and cos of an angle given in turns (cycles): sin(2 pi x), cos(2 pi x).
+// Oscillator phases are f * S in turns; taking the whole turns off first keeps
+// the argument in [-pi, pi], where glibc's vector sinf stays on its fast path
+// (large arguments drop it to scalar code), and costs no accuracy: the float
+// phase already carries that absolute error. The cos is sin(x + 1/4 turn): g++
+// would fuse sin(x) and cos(x) into a sincos call with pointer outputs, which
+// keeps the sample loops from vectorising.
+// x - round(x) for x >= 0 (phases are f * S >= 0, well below 2^31 turns): the
+// int conversion truncates, which is floor here, and unlike floorf it
+// vectorises on baseline x86-64 (SSE2 has no roundps).
+template <typename Real>
+DS_HD Real reduce_turns(Real x) {
+  return x - Real(int(x + Real(0.5)));
+}
+template <typename Real>
+DS_HD Real sin_turns(Real x) {
+  return sin(Real(6.283185307179586476925286766559L) * reduce_turns(x));
+}
+template <typename Real>
+DS_HD void sin_cos_turns(Real x, Real& s, Real& c) {
+  const Real r = reduce_turns(x);
+  s = sin(Real(6.283185307179586476925286766559L) * r);
+  c = sin(Real(6.283185307179586476925286766559L) * (r + Real(0.25)));
+}
 }  // namespace dm
 
 template <typename Real>

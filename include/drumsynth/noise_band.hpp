@@ -50,15 +50,16 @@ DS_HD Real noise_band_sample(const Real* p, Real t, Real band_n) {
   return p[P::noise_gain] * attack_decay(t, p[P::noise_attack_s], p[P::noise_decay_s]) * band_n;
 }
 
-// Adjoint of y = gain e(t) band: adds into v_p and v_t, returns v_band.
+// Adjoint of y = gain e(t) band: adds into the envelope's and gain's gradients
+// and v_t, returns v_band.
 template <typename Real>
 DS_HD Real noise_band_sample_vjp(const Real* p, Real t, Real band_n,  // forward inputs
                                  Real v_y,                            // output gradient
-                                 Real* v_p, Real& v_t) {
+                                 Real& v_attack_s, Real& v_decay_s, Real& v_gain, Real& v_t) {
   const Real e = attack_decay(t, p[P::noise_attack_s], p[P::noise_decay_s]);
-  v_p[P::noise_gain] += v_y * e * band_n;
+  v_gain += v_y * e * band_n;
   attack_decay_vjp(t, p[P::noise_attack_s], p[P::noise_decay_s], v_y * p[P::noise_gain] * band_n,
-                   v_p[P::noise_attack_s], v_p[P::noise_decay_s], v_t);
+                   v_attack_s, v_decay_s, v_t);
   return v_y * p[P::noise_gain] * e;
 }
 

@@ -12,8 +12,8 @@ namespace drumsynth {
 
 template <typename Real>
 DS_HD Real swept_time(Real t, Real ratio, Real sweep_s) {
-  if (t <= Real(0)) return Real(0);
-  return t + (ratio - Real(1)) * sweep_s * (Real(1) - dm::exp(-t / sweep_s));
+  const Real e = dm::exp(-t / sweep_s);  // evaluated either way: a select, not a branch
+  return t > Real(0) ? t + (ratio - Real(1)) * sweep_s * (Real(1) - e) : Real(0);
 }
 
 // Adjoint: dS/dratio = sweep_s (1 - e), dS/dsweep_s = (ratio - 1)(1 - e - (t/sweep_s) e),
@@ -22,7 +22,7 @@ template <typename Real>
 DS_HD void swept_time_vjp(Real t, Real ratio, Real sweep_s,  // forward inputs
                           Real v_S,                          // output gradient
                           Real& v_ratio, Real& v_sweep_s, Real& v_t) {
-  if (t <= Real(0)) return;
+  if (!(t > Real(0))) v_S = Real(0);  // S is 0 before the onset
   const Real e = dm::exp(-t / sweep_s);
   v_ratio += v_S * sweep_s * (Real(1) - e);
   v_sweep_s += v_S * (ratio - Real(1)) * (Real(1) - e - (t / sweep_s) * e);

@@ -20,11 +20,11 @@ DS_HD Real clamped_magnitude(Real re, Real im, Real eps) {
 //   d LM / d|X| = -sign(log|Y| - log|X|) / (count |X|)
 // scaled by the weights and by 1/n_resolutions (folded into w_sc, w_lm).
 template <typename Real>
-DS_HD Real spectral_bin_grad(Real mag_x, Real mag_y, Real log_mag_y, Real norm_y, Real norm_diff,
-                             Real inv_count, Real w_sc, Real w_lm) {
+DS_HD Real spectral_bin_grad(Real mag_x, Real log_mag_x, Real mag_y, Real log_mag_y, Real norm_y,
+                             Real norm_diff, Real inv_count, Real w_sc, Real w_lm) {
   Real g = Real(0);
   if (norm_diff > Real(0)) g -= w_sc * (mag_y - mag_x) / (norm_y * norm_diff);
-  const Real dlog = log_mag_y - dm::log(mag_x);
+  const Real dlog = log_mag_y - log_mag_x;
   const Real sgn = dlog > Real(0) ? Real(1) : (dlog < Real(0) ? Real(-1) : Real(0));
   g -= w_lm * sgn * inv_count / mag_x;
   return g;

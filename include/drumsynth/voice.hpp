@@ -35,7 +35,9 @@ DS_HD void voice_source_sample_vjp(const Real* p, Real t, Real v_src, Real* v_p)
   if (t <= Real(0)) return;
   const Real S = swept_time(t, p[P::sweep_ratio], p[P::sweep_s]);
   Real v_t = Real(0), v_S = Real(0);
-  transient_sample_vjp(p, t, S, v_src, v_p, v_t, v_S);
+  transient_sample_vjp(p, t, S, v_src, v_p[P::transient_freq_hz], v_p[P::transient_attack_s],
+                       v_p[P::transient_decay_s], v_p[P::transient_drive],
+                       v_p[P::transient_gain], v_t, v_S);
   tone_partials_sample_vjp(p, t, S, v_src, v_p, v_t, v_S);
   swept_time_vjp(t, p[P::sweep_ratio], p[P::sweep_s], v_S, v_p[P::sweep_ratio], v_p[P::sweep_s],
                  v_t);
@@ -49,8 +51,12 @@ struct VoiceSpec {
 };
 
 // Forward values the adjoint needs, each [n_samples]; `out` is the audio.
+// t, S and rise (time since onset, swept time, the tones' attack) are zero
+// before the first sample after the onset, `first`.
 template <typename Real>
 struct VoiceTape {
+  int first = 0;
+  std::vector<Real> t, S, rise;
   std::vector<Real> white, noise_low, noise_band_in, noise_band;
   std::vector<Real> source, res_y, res_h, res_out, out;
   void resize(int n);

@@ -1,0 +1,47 @@
+// Reading drum samples (any format and rate libsndfile reads, mixed to mono,
+// validated) and writing WAV and text files atomically (temporary file, then
+// rename, so an interrupted run never leaves a half-written output).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "drumsynth/common.hpp"
+
+namespace drumsynth {
+
+// A problem with a user's file: the message is "<path>: <problem>".
+struct InputError : Error {
+  InputError(const std::string& path, const std::string& problem)
+      : Error(path + ": " + problem) {}
+};
+
+struct Sound {
+  std::string path;
+  double sample_rate = 0;
+  int n_channels = 0;          // in the file; samples are mixed to mono
+  std::vector<float> samples;  // mono, in [-1, 1] for integer formats
+  double seconds() const { return double(samples.size()) / sample_rate; }
+};
+
+struct LoadOptions {
+  double max_seconds = 10.0;
+  double min_rate_hz = 8000.0;
+  double max_rate_hz = 192000.0;
+};
+
+// Throws InputError for a missing file, a directory, a file libsndfile cannot
+// read, 0 samples, NaN/Inf samples, a rate out of range, a sound too long, or silence.
+Sound load_sound(const std::string& path, const LoadOptions& options = {});
+
+// 24-bit PCM WAV (samples clipped to [-1, 1]), written atomically.
+void save_wav(const std::string& path, const std::vector<float>& samples, double sample_rate);
+
+// Writes text to path atomically.
+void write_text_atomic(const std::string& path, const std::string& text);
+
+// Runs write(tmp_path) and renames tmp_path to path; removes tmp_path on failure.
+void write_atomic(const std::string& path, const std::function<void(const std::string&)>& write);
+
+}  // namespace drumsynth

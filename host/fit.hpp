@@ -1,0 +1,59 @@
+// The fitting driver: Adam on the logits with the original's reduce-on-plateau
+// schedule, keeping each instance's best logits. Written once against the
+// Backend interface, so CPU and GPU fits share it.
+#pragma once
+
+#include <stdint.h>
+
+#include <functional>
+#include <vector>
+
+#include "audio_io.hpp"
+#include "drumsynth/backend.hpp"
+
+namespace drumsynth {
+
+struct FitProgress {
+  int iteration;       // 1-based, iterations done
+  int iterations;      // total
+  double loss;         // this iteration's loss (instance 0, or the median over instances)
+  double best_loss;
+  double elapsed_s;
+  double remaining_s;  // estimate
+};
+
+struct FitOptions {
+  int iterations = 1000;
+  double learning_rate = 0.1;   // Adam, as the original
+  double plateau_factor = 0.5;  // torch ReduceLROnPlateau, as the original
+  int plateau_patience = 50;
+  uint64_t seed = 0;            // initial logits and noise
+  LossSettings loss = loss_preset("seed");
+  int n_threads = 1;
+  std::function<void(const FitProgress&)> progress;  // called every progress_every iterations
+  int progress_every = 10;
+};
+
+struct FitResult {
+  std::vector<double> best_logits;  // [kNumParams]
+  std::vector<double> params;       // physical units of best_logits
+  double best_loss = 0;
+  double initial_loss = 0;
+  int best_iteration = 0;
+  std::vector<double> loss_history;  // loss at each iteration's logits
+  double seconds = 0;
+};
+
+// Deterministic starting logits for a seed: standard normal, as the original's
+// torch.randn, from a counter-based generator so every platform agrees.
+std::vector<float> random_logits(uint64_t seed);
+
+// Fits every instance of the backend from the given starting logits
+// ([n_instances * kNumParams]); one result per instance.
+std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits,
+                                     const FitOptions& options);
+
+// One sound on the CPU from random logits.
+FitResult fit(const Sound& target, const FitOptions& options);
+
+}  // namespace drumsynth

@@ -1,0 +1,37 @@
+// Presets: JSON files people can read, edit and share. Parameters are stored
+// in physical units (with their range, map and logit for reference); the
+// values are the source of truth when a preset is read back.
+#pragma once
+
+#include <stdint.h>
+
+#include <string>
+#include <vector>
+
+#include "drumsynth/loss_settings.hpp"
+
+namespace drumsynth {
+
+// 1: first format (model with 12 partials, one noise band, comb resonator).
+constexpr int kPresetFormatVersion = 1;
+
+struct Preset {
+  std::vector<double> params;  // [kNumParams], physical units
+  double sample_rate = 48000;  // of the fitted target; render's default
+  int n_samples = 0;           // of the fitted target; render's default
+  uint64_t noise_seed = 0;
+  LossSettings loss;           // what the fit minimised
+  double final_loss = 0;
+  double initial_loss = 0;
+  int iterations = 0;
+  std::string source;          // the fitted file, as given
+};
+
+std::string preset_to_json(const Preset& p);
+// Throws InputError("<path>: ...") for malformed JSON, an unknown format
+// version, a missing parameter or one out of range.
+Preset preset_from_json(const std::string& text, const std::string& path);
+void save_preset(const std::string& path, const Preset& p);
+Preset load_preset(const std::string& path);
+
+}  // namespace drumsynth
