@@ -168,13 +168,17 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
   const int R = int(resolutions_.size());
   const int T = std::min(n_threads_, R);
   std::vector<Real> losses(static_cast<size_t>(R));
-  // Each thread takes every T-th resolution and keeps its own gradient buffer.
-  std::vector<std::vector<Real>> v_pre(static_cast<size_t>(T));
+  // One gradient buffer per resolution, summed in resolution order below, so the
+  // result does not depend on the number of threads (fits are chaotic: a last-bit
+  // difference in one gradient grows into another local minimum).
+  grad_by_res_.resize(static_cast<size_t>(R));
   auto work = [&](int t) {
-    if (v_x) v_pre[t].assign(size_t(N), Real(0));
     for (int i = t; i < R; i += T) {
       losses[i] = resolution_loss(resolutions_[i], pre);
-      if (v_x) resolution_gradient(resolutions_[i], v_pre[t].data());
+      if (v_x) {
+        grad_by_res_[i].assign(static_cast<size_t>(N), Real(0));
+        resolution_gradient(resolutions_[i], grad_by_res_[i].data());
+      }
     }
   };
   if (T == 1) {
@@ -191,13 +195,14 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
   const Real rms_x = rms(x);
   total += Acc<Real>(settings_.rms_weight) * (rms_x - rms_y_) * (rms_x - rms_y_);
   if (v_x) {
-    for (int t = 1; t < T; ++t)
-      for (int i = 0; i < N; ++i) v_pre[0][i] += v_pre[t][i];
+    std::vector<Real>& v_pre = grad_by_res_[0];
+    for (int r = 1; r < R; ++r)
+      for (int i = 0; i < N; ++i) v_pre[i] += grad_by_res_[r][i];
     v_x->resize(size_t(N));
     if (!fir_.empty())
-      fir_same_vjp(v_pre[0].data(), N, fir_, v_x->data());
+      fir_same_vjp(v_pre.data(), N, fir_, v_x->data());
     else
-      *v_x = v_pre[0];
+      *v_x = v_pre;
     // d/dx_n of w (rms_x - rms_y)^2 = 2 w (rms_x - rms_y) x_n / (N rms_x)
     if (settings_.rms_weight != 0 && rms_x > Real(0)) {
       const Real c = Real(2 * settings_.rms_weight) * (rms_x - rms_y_) / (Real(N) * rms_x);

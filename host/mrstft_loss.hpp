@@ -57,6 +57,7 @@ class MrstftLoss {
   std::vector<Real> pre_y_, pre_x_; // pre-filtered target and estimate
   Real rms_y_ = 0;
   std::vector<Resolution> resolutions_;
+  std::vector<std::vector<Real>> grad_by_res_;  // [resolution][sample]
   int n_threads_;
 };
 

@@ -144,6 +144,15 @@ TEST(MrstftLoss, FloatAgreesWithDouble) {
   }
 }
 
+// Fits are chaotic, so a preset must not depend on how many threads made it.
+TEST(MrstftLoss, GradientIsBitIdenticalForAnyThreadCount) {
+  const auto y = noise(30000, 12, 8000.0), x = noise(30000, 13, 6000.0);
+  std::vector<float> yf(y.begin(), y.end()), xf(x.begin(), x.end()), v1, v2;
+  MrstftLoss<float> one(loss_preset("seed"), 48000.0, yf, 1), two(loss_preset("seed"), 48000.0, yf, 2);
+  EXPECT_EQ(one.loss_and_gradient(xf, v1), two.loss_and_gradient(xf, v2));
+  EXPECT_EQ(v1, v2);
+}
+
 TEST(MrstftLoss, RejectsBadResolutions) {
   LossSettings s = small_settings(false);
   s.resolutions = {{63, 16, 63}};

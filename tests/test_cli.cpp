@@ -1,0 +1,133 @@
+// The drumsynth command on real files: fit, render and loss end to end, exit
+// codes, and no output left behind by bad input.
+#include <gtest/gtest.h>
+
+#include "audio_io.hpp"
+#include "preset.hpp"
+#include "test_support.hpp"
+
+namespace drumsynth {
+namespace {
+
+using test::run_drumsynth;
+using test::ScratchDir;
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+
+TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir dir;
+  const std::string input = (test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac").string();
+  const auto r = run_drumsynth("fit " + q(input) + " -o " + q(dir.path.string()) +
+                               " --iterations 8 --loss-preset auraloss --seed 3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("iteration 8/8"), std::string::npos) << r.output;
+  EXPECT_EQ(dir.files(), (std::vector<std::string>{"EE_Click.loss.csv", "EE_Click.loss.svg",
+                                                   "EE_Click.preset.json", "EE_Click.wav"}));
+  const Sound target = load_sound(input);
+  const Preset p = load_preset(dir / "EE_Click.preset.json");
+  EXPECT_EQ(p.n_samples, int(target.samples.size()));
+  EXPECT_EQ(p.sample_rate, target.sample_rate);
+  EXPECT_EQ(p.noise_seed, 3u);
+  EXPECT_LT(p.final_loss, p.initial_loss);
+  std::ifstream csv(dir / "EE_Click.loss.csv");
+  std::string line;
+  int lines = 0;
+  while (std::getline(csv, line)) ++lines;
+  EXPECT_EQ(lines, 9);  // header + 8 iterations
+
+  // render reproduces the fit's render exactly (same preset, same noise seed).
+  const auto rr = run_drumsynth("render " + q(dir / "EE_Click.preset.json") + " -o " + q(dir / "again.wav"));
+  ASSERT_EQ(rr.exit_code, 0) << rr.output;
+  const Sound a = load_sound(dir / "EE_Click.wav"), b = load_sound(dir / "again.wav");
+  EXPECT_EQ(a.samples, b.samples);
+  // ... and at another rate and length.
+  const auto r2 = run_drumsynth("render " + q(dir / "EE_Click.preset.json") + " -o " +
+                                q(dir / "r96.wav") + " --sample-rate 96000 --seconds 0.5 --quiet");
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  EXPECT_EQ(r2.output, "");  // --quiet
+  const Sound c = load_sound(dir / "r96.wav");
+  EXPECT_EQ(c.sample_rate, 96000);
+  EXPECT_EQ(c.samples.size(), 48000u);
+}
+
+TEST(Cli, LossPrintsZeroForASoundAgainstItself) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  const std::string a = (test::shared_data() / "seed-inputs/hi_snare.wav").string();
+  const auto r = run_drumsynth("loss " + q(a) + " " + q(a));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(std::stod(r.output), 0.0);
+  const std::string b = (test::shared_data() / "seed-inputs/frame_drum.wav").string();
+  const auto r2 = run_drumsynth("loss " + q(a) + " " + q(b) + " --loss-preset auraloss");
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  EXPECT_GT(std::stod(r2.output), 0.5);
+}
+
+// Bad input: exit 1, one line on stderr naming the file and the problem, and
+// nothing written to the output folder.
+void expect_clean_failure(const std::string& args, const std::string& file,
+                          const std::string& problem, const ScratchDir& out) {
+  const auto r = run_drumsynth(args);
+  EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.output;
+  EXPECT_EQ(test::count_lines(r.output), 1) << r.output;
+  EXPECT_NE(r.output.find(file), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(problem), std::string::npos) << r.output;
+  EXPECT_TRUE(out.files().empty()) << args;
+}
+
+TEST(Cli, BadAudioInputFailsCleanly) {
+  ScratchDir in, out;
+  const std::string o = " -o " + q(out.path.string()) + " --iterations 2";
+  expect_clean_failure("fit " + q(in / "missing.wav") + o, "missing.wav", "no such file", out);
+  expect_clean_failure("fit " + q(in.path.string()) + o, in.path.string(), "is a directory", out);
+  { std::ofstream(in / "text.wav") << "hello"; }
+  expect_clean_failure("fit " + q(in / "text.wav") + o, "text.wav", "not a readable audio file", out);
+  test::write_audio(in / "empty.wav", {}, 44100, 1);
+  expect_clean_failure("fit " + q(in / "empty.wav") + o, "empty.wav", "empty", out);
+  test::write_audio(in / "silent.wav", std::vector<float>(1000, 0.0f), 44100, 1);
+  expect_clean_failure("fit " + q(in / "silent.wav") + o, "silent.wav", "silent", out);
+  auto nan = test::decaying_tone(1000, 44100);
+  nan[3] = std::nanf("");
+  test::write_audio(in / "nan.wav", nan, 44100, 1);
+  expect_clean_failure("fit " + q(in / "nan.wav") + o, "nan.wav", "NaN or Inf", out);
+  test::write_audio(in / "slow.wav", test::decaying_tone(1000, 4000), 4000, 1);
+  expect_clean_failure("fit " + q(in / "slow.wav") + o, "slow.wav", "sample rate 4000 Hz", out);
+  test::write_audio(in / "fast.wav", test::decaying_tone(1000, 250000), 250000, 1);
+  expect_clean_failure("fit " + q(in / "fast.wav") + o, "fast.wav", "sample rate 250000 Hz", out);
+  test::write_audio(in / "long.wav", test::decaying_tone(8000 * 3, 8000), 8000, 1);
+  expect_clean_failure("fit " + q(in / "long.wav") + o + " --max-seconds 2", "long.wav",
+                       "longer than the 2 s limit", out);
+}
+
+TEST(Cli, BadPresetFailsCleanly) {
+  ScratchDir in, out;
+  const std::string o = " -o " + q(out / "x.wav");
+  { std::ofstream(in / "broken.json") << "{ not json"; }
+  expect_clean_failure("render " + q(in / "broken.json") + o, "broken.json", "not valid JSON", out);
+  { std::ofstream(in / "v9.json") << R"({"format": "drumsynth-preset", "format_version": 9})"; }
+  expect_clean_failure("render " + q(in / "v9.json") + o, "v9.json", "unknown preset format version 9", out);
+  { std::ofstream(in / "few.json") << R"({"format": "drumsynth-preset", "format_version": 1,
+      "sample_rate": 44100, "n_samples": 100, "noise_seed": 0, "parameters": {"onset_s": 0.01}})"; }
+  expect_clean_failure("render " + q(in / "few.json") + o, "few.json", "missing parameter", out);
+  expect_clean_failure("render " + q(in / "none.json") + o, "none.json", "no such file", out);
+}
+
+TEST(Cli, UsageErrorsExitWithTwoAndHelpWithZero) {
+  EXPECT_EQ(run_drumsynth("").exit_code, 2);
+  EXPECT_EQ(run_drumsynth("fit").exit_code, 2);
+  EXPECT_EQ(run_drumsynth("fit a.wav --iterations nope").exit_code, 2);
+  EXPECT_EQ(run_drumsynth("fit a.wav --loss-preset fancy").exit_code, 2);
+  EXPECT_EQ(run_drumsynth("render p.json").exit_code, 2);  // -o is required
+  EXPECT_EQ(run_drumsynth("frobnicate").exit_code, 2);
+  for (const char* c : {"--help", "fit --help", "render --help", "loss --help"}) {
+    const auto r = run_drumsynth(c);
+    EXPECT_EQ(r.exit_code, 0) << c;
+    EXPECT_NE(r.output.find("Usage"), std::string::npos) << c;
+  }
+  const auto v = run_drumsynth("--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.output.rfind("drumsynth ", 0), 0u) << v.output;
+}
+
+}  // namespace
+}  // namespace drumsynth

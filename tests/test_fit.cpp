@@ -1,0 +1,96 @@
+// The fitting driver: it lowers the loss on a real sound, keeps the best,
+// is deterministic for a seed, and recovers a synthetic target's pitch region.
+#include <gtest/gtest.h>
+
+#include "drumsynth/voice.hpp"
+#include "fit.hpp"
+#include "test_support.hpp"
+
+namespace drumsynth {
+namespace {
+
+TEST(Fit, LowersTheLossOnARealDrumAndKeepsTheBest) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  const Sound s = load_sound((test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Kick_Lite_2.flac").string());
+  FitOptions o;
+  o.iterations = 60;
+  o.loss = loss_preset("auraloss");
+  const FitResult r = fit(s, o);
+  ASSERT_EQ(r.loss_history.size(), 60u);
+  EXPECT_LT(r.best_loss, 0.8 * r.initial_loss) << "initial " << r.initial_loss;
+  double best = INFINITY;
+  for (double l : r.loss_history) best = std::min(best, l);
+  EXPECT_EQ(r.best_loss, best);
+  EXPECT_EQ(r.loss_history[r.best_iteration], r.best_loss);
+  // The kept parameters really give the best loss.
+  auto backend = make_cpu_backend({{&s.samples, s.sample_rate, o.seed}}, o.loss);
+  std::vector<float> z(r.best_logits.begin(), r.best_logits.end());
+  float l = 0;
+  backend->loss_only(z.data(), &l);
+  EXPECT_NEAR(l, r.best_loss, 1e-6 * r.best_loss);
+}
+
+TEST(Fit, IsDeterministicForASeed) {
+  const auto target = test::decaying_tone(4000, 16000.0, 300.0);
+  const Sound s{"tone", 16000.0, 1, target};
+  FitOptions o;
+  o.iterations = 15;
+  o.loss = loss_preset("auraloss");
+  o.seed = 5;
+  const FitResult a = fit(s, o), b = fit(s, o);
+  EXPECT_EQ(a.loss_history, b.loss_history);
+  EXPECT_EQ(a.best_logits, b.best_logits);
+  o.seed = 6;
+  EXPECT_NE(fit(s, o).loss_history, a.loss_history);
+}
+
+TEST(Fit, RandomLogitsAreStandardNormalAndSeeded) {
+  EXPECT_EQ(random_logits(1), random_logits(1));
+  EXPECT_NE(random_logits(1), random_logits(2));
+  double sum = 0, sum2 = 0;
+  const int n_seeds = 400;
+  for (int s = 0; s < n_seeds; ++s)
+    for (float z : random_logits(s)) sum += z, sum2 += double(z) * z;
+  const double n = double(n_seeds) * kNumParams, mean = sum / n, var = sum2 / n - mean * mean;
+  EXPECT_NEAR(mean, 0.0, 0.03);  // 5 sigma of the mean of 21600 normals is 0.034
+  EXPECT_NEAR(var, 1.0, 0.05);
+}
+
+// The plateau schedule: a backend whose loss never improves makes the driver
+// halve the learning rate after `patience` iterations, so Adam's steps (about
+// lr each at a constant gradient) shrink accordingly.
+TEST(Fit, ReducesTheLearningRateOnAPlateau) {
+  FitOptions o;
+  o.plateau_patience = 3;
+  // A backend that records each step the driver takes on logit 0.
+  std::vector<float> logits(kNumParams, 0.0f);
+  std::vector<double> steps;
+  struct Recorder final : Backend {
+    std::vector<double>* out;
+    float last = 0;
+    bool first = true;
+    int n_instances() const override { return 1; }
+    std::string name() const override { return "rec"; }
+    void loss_only(const float*, float* loss) override { loss[0] = 1.0f; }
+    void loss_and_gradient(const float* z, float* loss, float* v) override {
+      if (!first) out->push_back(last - z[0]);
+      first = false;
+      last = z[0];
+      loss[0] = 1.0f;
+      for (int i = 0; i < kNumParams; ++i) v[i] = 1.0f;
+    }
+  } rec;
+  rec.out = &steps;
+  o.iterations = 12;
+  fit_instances(rec, logits, o);
+  ASSERT_EQ(steps.size(), 11u);
+  // Iteration 0 sets the best; 1..4 are bad; after the 4th bad one (> patience 3)
+  // the rate halves: steps 0..4 are lr = 0.1, from step 5 on 0.05, then 0.025.
+  EXPECT_NEAR(steps[0], 0.1, 1e-6);
+  EXPECT_NEAR(steps[4], 0.1, 1e-6);
+  EXPECT_NEAR(steps[5], 0.05, 1e-6);
+  EXPECT_NEAR(steps[9], 0.025, 1e-6);
+}
+
+}  // namespace
+}  // namespace drumsynth

@@ -1,0 +1,96 @@
+// Preset files: round trip, and a one-line error for each way a preset can be bad.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "audio_io.hpp"
+#include "drumsynth/params.hpp"
+#include "fit.hpp"
+#include "preset.hpp"
+#include "test_support.hpp"
+
+namespace drumsynth {
+namespace {
+
+Preset example() {
+  Preset p;
+  const auto z = random_logits(3);
+  for (float v : params_from_logits(z)) p.params.push_back(v);
+  p.sample_rate = 44100;
+  p.n_samples = 22050;
+  p.noise_seed = 42;
+  p.loss = loss_preset("auraloss");
+  p.final_loss = 0.5;
+  p.initial_loss = 2.5;
+  p.iterations = 100;
+  p.source = "kick.wav";
+  return p;
+}
+
+TEST(Preset, RoundTripsThroughJson) {
+  const Preset a = example();
+  const Preset b = preset_from_json(preset_to_json(a), "x.preset.json");
+  EXPECT_EQ(a.params, b.params);
+  EXPECT_EQ(a.sample_rate, b.sample_rate);
+  EXPECT_EQ(a.n_samples, b.n_samples);
+  EXPECT_EQ(a.noise_seed, b.noise_seed);
+  EXPECT_EQ(a.loss.preset, b.loss.preset);
+  EXPECT_EQ(a.loss.resolutions.size(), b.loss.resolutions.size());
+  EXPECT_EQ(a.final_loss, b.final_loss);
+  EXPECT_EQ(a.source, b.source);
+  // Readable: physical units by name, with the format version.
+  const auto j = nlohmann::json::parse(preset_to_json(a));
+  EXPECT_EQ(j["format_version"], kPresetFormatVersion);
+  EXPECT_EQ(j["parameters"]["tone1_freq_hz"]["unit"], "Hz");
+  EXPECT_EQ(j["parameters"]["onset_s"]["map"], "linear");
+}
+
+void expect_bad(const std::string& text, const std::string& problem) {
+  try {
+    preset_from_json(text, "bad.preset.json");
+    ADD_FAILURE() << "accepted: " << problem;
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.rfind("bad.preset.json: ", 0), 0u) << m;
+    EXPECT_NE(m.find(problem), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  }
+}
+
+TEST(Preset, RejectsBadPresetsWithOneLine) {
+  const std::string good = preset_to_json(example());
+  expect_bad("{ \"format\": ", "not valid JSON");
+  expect_bad("[1, 2]", "not a drumsynth preset");
+  auto j = nlohmann::json::parse(good);
+  j["format_version"] = 99;
+  expect_bad(j.dump(), "unknown preset format version 99");
+  j = nlohmann::json::parse(good);
+  j["parameters"].erase("tone3_gain");
+  expect_bad(j.dump(), "missing parameter 'tone3_gain'");
+  j = nlohmann::json::parse(good);
+  j["parameters"]["noise_gain"]["value"] = 3.0;
+  expect_bad(j.dump(), "parameter 'noise_gain' = 3 is outside its range [0.0001, 1]");
+  j = nlohmann::json::parse(good);
+  j["parameters"]["onset_s"]["value"] = "soon";
+  expect_bad(j.dump(), "parameter 'onset_s' has no numeric value");
+  j = nlohmann::json::parse(good);
+  j.erase("sample_rate");
+  expect_bad(j.dump(), "malformed preset");
+}
+
+TEST(Preset, AcceptsHandEditedValues) {
+  auto j = nlohmann::json::parse(preset_to_json(example()));
+  j["parameters"]["tone1_freq_hz"] = 110.0;  // a bare number is accepted too
+  const Preset p = preset_from_json(j.dump(), "edited.json");
+  EXPECT_EQ(p.params[P::tone_freq_hz(0)], 110.0);
+}
+
+TEST(Preset, LoadNamesMissingFile) {
+  test::ScratchDir dir;
+  EXPECT_THROW(load_preset(dir / "nope.json"), InputError);
+  save_preset(dir / "a.preset.json", example());
+  EXPECT_EQ(load_preset(dir / "a.preset.json").noise_seed, 42u);
+}
+
+}  // namespace
+}  // namespace drumsynth
