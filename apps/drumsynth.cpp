@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "audio_io.hpp"
 #include "drumsynth/voice.hpp"
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
   };
 
   FitOptions fit_opt;
+  fit_opt.n_threads = int(std::max(1u, std::thread::hardware_concurrency()));
   std::string fit_input, fit_out = ".", loss_name = "seed";
   auto* fit_cmd = app.add_subcommand("fit", "Fit one sound; writes NAME.preset.json, NAME.wav, NAME.loss.csv/.svg");
   fit_cmd->add_option("file", fit_input, "Audio file (WAV, FLAC, AIFF, OGG, ...)")->required();
@@ -122,7 +124,7 @@ int main(int argc, char** argv) {
       ->check(check_loss_preset);
   fit_cmd->add_option("--seed", fit_opt.seed, "Seed of the starting logits and the noise")
       ->capture_default_str();
-  fit_cmd->add_option("--threads", fit_opt.n_threads, "CPU threads")
+  fit_cmd->add_option("--threads", fit_opt.n_threads, "CPU threads (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   add_common(fit_cmd);
