@@ -9,7 +9,13 @@
 #include <filesystem>
 #include <thread>
 
+#include <spdlog/sinks/basic_file_sink.h>
+
+#include <atomic>
+#include <csignal>
+
 #include "audio_io.hpp"
+#include "batch.hpp"
 #include "drumsynth/voice.hpp"
 #include "fit.hpp"
 #include "fit_outputs.hpp"
@@ -93,6 +99,67 @@ int run_loss(const std::string& a_path, const std::string& b_path, const std::st
   return 0;
 }
 
+std::atomic<bool> g_stop{false};
+extern "C" void on_sigint(int) {
+  g_stop = true;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+// "auto" and "cpu" run on the CPU; "cuda" needs the CUDA batch backend.
+void check_device(const std::string& device) {
+  if (device == "cpu" || device == "auto") return;
+  throw Error("--device cuda: the CUDA batch backend is not implemented yet; use --device cpu");
+}
+
+int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o,
+              const std::string& device, bool quiet) {
+  check_device(device);
+  std::filesystem::create_directories(out_dir);
+  auto log = spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
+  log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
+  log->flush_on(spdlog::level::info);
+  log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} job(s)", in_dir, out_dir,
+            o.fit.iterations, o.restarts, o.fit.loss.preset, o.jobs);
+  const bool tty = ::isatty(2);
+  o.progress = [&](const BatchProgress& p) {
+    const BatchItem& it = *p.last;
+    if (it.status == "failed")
+      log->warn("{}: failed: {}", it.relative, it.error);
+    else
+      log->info("{}: {} loss {:.4f} -> {:.4f}", it.relative, it.status, it.initial_loss, it.final_loss);
+    if (quiet) return;
+    // Off a terminal: a line per 5% of the sounds, not one per sound.
+    const int step = std::max(1, p.total / 20);
+    if (!tty && p.done % step != 0 && p.done != p.total) return;
+    std::fprintf(stderr, "%ssounds %d/%d done (%d failed)  median best loss %.4f  %.0f s, %.0f s left%s",
+                 tty ? "\r" : "", p.done, p.total, p.failed, p.median_best_loss, p.elapsed_s,
+                 p.remaining_s, tty ? "   " : "\n");
+  };
+  std::signal(SIGINT, on_sigint);
+  o.stop = &g_stop;
+  const BatchSummary s = fit_folder(in_dir, out_dir, o);
+  if (!quiet && tty) std::fprintf(stderr, "\n");
+  write_batch_summary(out_dir, s);
+  const int total = int(s.items.size()), failed = s.count("failed");
+  const int ok = s.count("ok"), skipped = s.count("skipped");
+  log->info("{} sounds: {} fitted, {} already done, {} failed, {} interrupted", total, ok, skipped,
+            failed, s.count("interrupted"));
+  if (!quiet) {
+    std::printf("%d sounds: %d fitted, %d already done, %d failed; summary in %s/summary.csv\n",
+                total, ok, skipped, failed, out_dir.c_str());
+  }
+  for (const auto& it : s.items)
+    if (it.status == "failed") std::fprintf(stderr, "failed: %s\n", it.error.c_str());
+  if (s.interrupted) {
+    std::fprintf(stderr, "interrupted: %d of %d sounds done; run the same command again to resume\n",
+                 ok + skipped, total);
+    return 130;
+  }
+  if (total == 0) throw InputError(in_dir, "no audio files found");
+  if (failed == total) return 1;
+  return failed ? 3 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,6 +216,31 @@ int main(int argc, char** argv) {
       ->check(check_loss_preset);
   add_common(loss_cmd);
 
+  BatchOptions batch_opt;
+  batch_opt.jobs = fit_opt.n_threads;
+  std::string batch_in, batch_out, batch_loss = "seed", device = "auto";
+  auto* batch_cmd = app.add_subcommand("batch", "Fit every audio file under a folder; the output mirrors its tree");
+  batch_cmd->add_option("folder", batch_in, "Folder of drum samples (searched recursively)")->required();
+  batch_cmd->add_option("-o,--output", batch_out, "Output folder")->required();
+  batch_cmd->add_option("--iterations", batch_opt.fit.iterations, "Optimiser iterations")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  batch_cmd->add_option("--restarts", batch_opt.restarts, "Starting points per sound, the best kept")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  batch_cmd->add_option("--device", device, "auto, cpu or cuda")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  batch_cmd->add_option("--jobs", batch_opt.jobs, "CPU workers (sounds fitted at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  batch_cmd->add_option("--loss-preset", batch_loss, "Loss: seed or auraloss")
+      ->capture_default_str()
+      ->check(check_loss_preset);
+  batch_cmd->add_option("--seed", batch_opt.fit.seed, "Seed of the first restart")->capture_default_str();
+  batch_cmd->add_flag("--force", batch_opt.force, "Refit sounds that already have a preset");
+  add_common(batch_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -163,6 +255,11 @@ int main(int argc, char** argv) {
     }
     if (*render_cmd) return run_render(render_preset, render_out, render_rate, render_seconds, quiet);
     if (*loss_cmd) return run_loss(loss_a, loss_b, loss_cmp_name, max_seconds);
+    if (*batch_cmd) {
+      batch_opt.fit.loss = loss_preset(batch_loss);
+      batch_opt.load.max_seconds = max_seconds;
+      return run_batch(batch_in, batch_out, batch_opt, device, quiet);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drumsynth: error: %s\n", e.what());
     return 1;

@@ -77,6 +77,7 @@ std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits
   std::vector<float> loss(nb), grad(logits.size());
   for (auto& r : results) r.best_loss = INFINITY;
   for (int it = 0; it < options.iterations; ++it) {
+    if (options.stop && options.stop->load()) throw Interrupted();
     backend.loss_and_gradient(logits.data(), loss.data(), grad.data());
     for (int b = 0; b < B; ++b) {
       FitResult& r = results[b];

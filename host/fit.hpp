@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include <atomic>
 #include <functional>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct FitOptions {
   int n_threads = 1;
   std::function<void(const FitProgress&)> progress;  // called every progress_every iterations
   int progress_every = 10;
+  const std::atomic<bool>* stop = nullptr;  // when set, the fit throws Interrupted
+};
+
+// Thrown by a fit whose FitOptions::stop was set; nothing has been written.
+struct Interrupted : Error {
+  Interrupted() : Error("interrupted") {}
 };
 
 struct FitResult {

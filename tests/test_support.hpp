@@ -79,9 +79,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `drumsynth ARGS` through the shell.
-inline CommandResult run_drumsynth(const std::string& args) {
-  const std::string cmd = std::string("'") + DRUMSYNTH_BINARY + "' " + args + " 2>&1";
+// Runs a shell command, capturing stdout and stderr together.
+inline CommandResult run_shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   CommandResult r{-1, ""};
   if (!p) return r;
@@ -91,6 +91,11 @@ inline CommandResult run_drumsynth(const std::string& args) {
   const int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs `drumsynth ARGS`.
+inline CommandResult run_drumsynth(const std::string& args) {
+  return run_shell(std::string("'") + DRUMSYNTH_BINARY + "' " + args);
 }
 
 inline int count_lines(const std::string& s) {

@@ -1,0 +1,61 @@
+// Batch fitting of a folder: finds every audio file under a folder, fits each
+// (K restarts, best kept) on a pool of CPU workers, mirrors the input tree in
+// the output folder, skips sounds already done (resume), goes on past bad files,
+// and writes summary.csv / summary.json.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fit.hpp"
+
+namespace drumsynth {
+
+struct BatchOptions {
+  FitOptions fit;          // iterations, loss, seed (restart k uses seed + k); n_threads unused
+  int restarts = 1;        // K starting points per sound, the best kept
+  int jobs = 1;            // CPU workers
+  bool force = false;      // refit sounds whose preset exists
+  LoadOptions load;
+  // Called after every finished sound (from a worker thread, serialised).
+  std::function<void(const struct BatchProgress&)> progress;
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop soon
+};
+
+struct BatchItem {
+  std::string input;     // path as found
+  std::string relative;  // path relative to the input folder
+  std::string status;    // "ok", "skipped" (already done), "failed", "interrupted"
+  double initial_loss = 0, final_loss = 0;
+  int iterations = 0;
+  double seconds = 0;
+  std::string error;
+  std::string preset;    // output preset path
+};
+
+struct BatchProgress {
+  int done, failed, total;
+  double median_best_loss;
+  double elapsed_s, remaining_s;
+  const BatchItem* last;
+};
+
+struct BatchSummary {
+  std::vector<BatchItem> items;
+  bool interrupted = false;
+  int count(const std::string& status) const;
+};
+
+// Audio files under dir, recursively, sorted (by extension: wav, flac, aif(f),
+// ogg, oga, opus, w64, caf, au, snd).
+std::vector<std::string> find_audio_files(const std::string& dir);
+
+BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
+                        const BatchOptions& options);
+
+// OUT/summary.csv and OUT/summary.json, atomically.
+void write_batch_summary(const std::string& out_dir, const BatchSummary& summary);
+
+}  // namespace drumsynth

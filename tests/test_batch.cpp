@@ -1,0 +1,150 @@
+// `drumsynth batch` on the whole development set (138 real files, mixed
+// formats) with few iterations: outputs mirror the tree, summaries, resume,
+// Ctrl-C, and bad files.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "batch.hpp"
+#include "preset.hpp"
+#include "test_support.hpp"
+
+namespace drumsynth {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_drumsynth;
+using test::ScratchDir;
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+int count_files_with(const fs::path& dir, const std::string& needle) {
+  int n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    n += e.path().filename().string().find(needle) != std::string::npos;
+  return n;
+}
+
+TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir out;
+  const std::string in = (test::shared_data() / "drums-dev").string();
+  const auto files = find_audio_files(in);
+  ASSERT_EQ(files.size(), 138u);
+  auto r = run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --jobs 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("138 sounds: 138 fitted"), std::string::npos) << r.output;
+  // The output mirrors the input tree.
+  for (const auto& f : files) {
+    const fs::path rel = fs::relative(f, in);
+    const fs::path base = out.path / rel.parent_path() / rel.stem();
+    EXPECT_TRUE(fs::exists(base.string() + ".preset.json")) << rel;
+    EXPECT_TRUE(fs::exists(base.string() + ".wav")) << rel;
+    EXPECT_TRUE(fs::exists(base.string() + ".loss.csv")) << rel;
+  }
+  auto j = read_json(out / "summary.json");
+  EXPECT_EQ(j["total"], 138);
+  EXPECT_EQ(j["ok"], 138);
+  EXPECT_EQ(j["failed"], 0);
+  std::ifstream csv(out / "summary.csv");
+  EXPECT_EQ(std::count(std::istreambuf_iterator<char>(csv), {}, '\n'), 139);
+  EXPECT_TRUE(fs::exists(out / "drumsynth-batch.log"));
+  EXPECT_EQ(count_files_with(out.path, ".tmp-"), 0);
+
+  // Again: everything is skipped. Then remove three presets: only those are refitted.
+  r = run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_json(out / "summary.json")["skipped"], 138);
+  const fs::path kit = out.path / "ElectricEmpireKit";
+  for (const char* n : {"EE_Clap", "EE_Snare_1", "EE_Kick_Dist"}) fs::remove(kit / (std::string(n) + ".preset.json"));
+  r = run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = read_json(out / "summary.json");
+  EXPECT_EQ(j["ok"], 3);
+  EXPECT_EQ(j["skipped"], 135);
+  // --force refits everything.
+  r = run_drumsynth("batch " + q((test::shared_data() / "seed-inputs").string()) + " -o " +
+                    q(out / "seed") + " --iterations 1 --quiet");
+  r = run_drumsynth("batch " + q((test::shared_data() / "seed-inputs").string()) + " -o " +
+                    q(out / "seed") + " --iterations 1 --quiet --force");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_json(out / "seed/summary.json")["ok"], 4);
+}
+
+TEST(Batch, CtrlCStopsCleanlyAndTheNextRunResumes) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir out;
+  const std::string in = (test::shared_data() / "drums-dev/Gimme_A_Hand_1_0").string();
+  // SIGINT after 1.5 s, long before 65 sounds x 300 iterations can finish.
+  const std::string cmd = "batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 300 --jobs 2";
+  const auto r = test::run_shell("timeout --preserve-status -s INT 1.5 '" +
+                                 std::string(DRUMSYNTH_BINARY) + "' " + cmd);
+  EXPECT_EQ(r.exit_code, 130) << r.output;
+  EXPECT_NE(r.output.find("run the same command again to resume"), std::string::npos) << r.output;
+  EXPECT_EQ(count_files_with(out.path, ".tmp-"), 0) << "half-written files left";
+  auto j = read_json(out / "summary.json");
+  const int finished = j["ok"];
+  EXPECT_GT(int(j["interrupted"]), 0);
+  // Every preset there is complete, and it has its render beside it.
+  int presets = 0;
+  for (const auto& e : fs::directory_iterator(out.path)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 12 && name.substr(name.size() - 12) == ".preset.json") {
+      ++presets;
+      EXPECT_NO_THROW(load_preset(e.path().string())) << name;
+    }
+  }
+  EXPECT_EQ(presets, finished);
+  // Resume with a short fit: the finished sounds are not redone.
+  const auto r2 = run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --quiet");
+  EXPECT_EQ(r2.exit_code, 0) << r2.output;
+  j = read_json(out / "summary.json");
+  EXPECT_EQ(j["skipped"], finished);
+  EXPECT_EQ(int(j["ok"]) + finished, 65);
+}
+
+TEST(Batch, GoesOnPastBadFilesAndReportsThem) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir in, out;
+  fs::create_directories(in.path / "sub");
+  fs::copy_file(test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac", in.path / "good.flac");
+  fs::copy_file(test::shared_data() / "drums-dev/Audiophob/124382__cubix__8bit-snare.wav", in.path / "sub/good2.wav");
+  { std::ofstream(in / "sub/text.wav") << "not audio"; }
+  test::write_audio(in / "empty.wav", {}, 44100, 1);
+  test::write_audio(in / "silent.wav", std::vector<float>(500, 0.0f), 44100, 1);
+  auto nan = test::decaying_tone(500, 44100);
+  nan[100] = std::nanf("");
+  test::write_audio(in / "nan.wav", nan, 44100, 1);
+  { std::ofstream(in / "notes.txt") << "not an audio extension: ignored"; }
+  const auto r = run_drumsynth("batch " + q(in.path.string()) + " -o " + q(out.path.string()) + " --iterations 2");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  const auto j = read_json(out / "summary.json");
+  EXPECT_EQ(j["total"], 6);
+  EXPECT_EQ(j["ok"], 2);
+  EXPECT_EQ(j["failed"], 4);
+  for (const auto& item : j["items"]) {
+    if (item["status"] != "failed") continue;
+    const std::string err = item["error"];
+    EXPECT_NE(err.find(std::string(item["file"])), std::string::npos) << err;
+    EXPECT_NE(r.output.find(err), std::string::npos) << "reported at the end: " << err;
+  }
+  EXPECT_TRUE(fs::exists(out.path / "sub/good2.preset.json"));
+  EXPECT_FALSE(fs::exists(out.path / "sub/text.preset.json"));
+
+  // Only bad files: exit 1. No audio at all: exit 1 with a reason.
+  ScratchDir bad, out2, empty;
+  { std::ofstream(bad / "a.wav") << "x"; }
+  EXPECT_EQ(run_drumsynth("batch " + q(bad.path.string()) + " -o " + q(out2.path.string())).exit_code, 1);
+  const auto r3 = run_drumsynth("batch " + q(empty.path.string()) + " -o " + q(out2 / "e"));
+  EXPECT_EQ(r3.exit_code, 1);
+  EXPECT_NE(r3.output.find("no audio files found"), std::string::npos) << r3.output;
+  EXPECT_EQ(run_drumsynth("batch " + q(in / "missing") + " -o " + q(out2 / "m")).exit_code, 1);
+}
+
+}  // namespace
+}  // namespace drumsynth
