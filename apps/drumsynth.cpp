@@ -50,8 +50,9 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
   const Sound target = load_sound(input, {max_seconds});
   const FitOutputPaths paths = fit_output_paths(input, out_dir);
   if (!quiet) {
-    spdlog::info("{}: {:.3f} s, {} Hz, {} channel(s); {} iterations, loss preset {}", input,
-                 target.seconds(), target.sample_rate, target.n_channels, options.iterations,
+    spdlog::info("{}: {:.3f} s, {} Hz, {} channel(s); {} iterations x {} restart(s) from {}, loss preset {}",
+                 input, target.seconds(), target.sample_rate, target.n_channels, options.iterations,
+                 options.restarts, options.init == FitInit::random ? "random logits" : "analysis",
                  options.loss.preset);
     options.progress = ProgressLine{};
   }
@@ -119,7 +120,7 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
   log->flush_on(spdlog::level::info);
   log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} job(s)", in_dir, out_dir,
-            o.fit.iterations, o.restarts, o.fit.loss.preset, o.jobs);
+            o.fit.iterations, o.fit.restarts, o.fit.loss.preset, o.jobs);
   const bool tty = ::isatty(2);
   o.progress = [&](const BatchProgress& p) {
     const BatchItem& it = *p.last;
@@ -177,20 +178,32 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
   };
 
+  // Options of a fit, shared by fit and batch.
+  auto add_fit_options = [&](CLI::App* c, FitOptions& o, std::string& loss, std::string& init) {
+    c->add_option("--iterations", o.iterations, "Optimiser iterations")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    c->add_option("--loss-preset", loss, "Loss: seed or auraloss")
+        ->capture_default_str()
+        ->check(check_loss_preset);
+    c->add_option("--init", init, "Starting point: analysis (of the target) or random (the original's)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"analysis", "random"}));
+    c->add_option("--restarts", o.restarts, "Starting points fitted side by side, the best kept")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    c->add_option("--seed", o.seed, "Seed of the starting points and the noise (restart r: seed + r)")
+        ->capture_default_str();
+  };
+  const int n_cores = int(std::max(1u, std::thread::hardware_concurrency()));
+
   FitOptions fit_opt;
-  fit_opt.n_threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  std::string fit_input, fit_out = ".", loss_name = "seed";
+  fit_opt.n_threads = n_cores;
+  std::string fit_input, fit_out = ".", loss_name = "seed", fit_init = "analysis";
   auto* fit_cmd = app.add_subcommand("fit", "Fit one sound; writes NAME.preset.json, NAME.wav, NAME.loss.csv/.svg");
   fit_cmd->add_option("file", fit_input, "Audio file (WAV, FLAC, AIFF, OGG, ...)")->required();
   fit_cmd->add_option("-o,--output", fit_out, "Output folder")->capture_default_str();
-  fit_cmd->add_option("--iterations", fit_opt.iterations, "Optimiser iterations")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
-  fit_cmd->add_option("--loss-preset", loss_name, "Loss: seed or auraloss")
-      ->capture_default_str()
-      ->check(check_loss_preset);
-  fit_cmd->add_option("--seed", fit_opt.seed, "Seed of the starting logits and the noise")
-      ->capture_default_str();
+  add_fit_options(fit_cmd, fit_opt, loss_name, fit_init);
   fit_cmd->add_option("--threads", fit_opt.n_threads, "CPU threads (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
@@ -217,27 +230,18 @@ int main(int argc, char** argv) {
   add_common(loss_cmd);
 
   BatchOptions batch_opt;
-  batch_opt.jobs = fit_opt.n_threads;
-  std::string batch_in, batch_out, batch_loss = "seed", device = "auto";
+  batch_opt.jobs = n_cores;
+  std::string batch_in, batch_out, batch_loss = "seed", batch_init = "analysis", device = "auto";
   auto* batch_cmd = app.add_subcommand("batch", "Fit every audio file under a folder; the output mirrors its tree");
   batch_cmd->add_option("folder", batch_in, "Folder of drum samples (searched recursively)")->required();
   batch_cmd->add_option("-o,--output", batch_out, "Output folder")->required();
-  batch_cmd->add_option("--iterations", batch_opt.fit.iterations, "Optimiser iterations")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
-  batch_cmd->add_option("--restarts", batch_opt.restarts, "Starting points per sound, the best kept")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
+  add_fit_options(batch_cmd, batch_opt.fit, batch_loss, batch_init);
   batch_cmd->add_option("--device", device, "auto, cpu or cuda")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   batch_cmd->add_option("--jobs", batch_opt.jobs, "CPU workers (sounds fitted at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
-  batch_cmd->add_option("--loss-preset", batch_loss, "Loss: seed or auraloss")
-      ->capture_default_str()
-      ->check(check_loss_preset);
-  batch_cmd->add_option("--seed", batch_opt.fit.seed, "Seed of the first restart")->capture_default_str();
   batch_cmd->add_flag("--force", batch_opt.force, "Refit sounds that already have a preset");
   add_common(batch_cmd);
 
@@ -249,14 +253,17 @@ int main(int argc, char** argv) {
   }
   if (quiet) spdlog::set_level(spdlog::level::warn);
   try {
+    auto init_of = [](const std::string& s) { return s == "random" ? FitInit::random : FitInit::analysis; };
     if (*fit_cmd) {
       fit_opt.loss = loss_preset(loss_name);
+      fit_opt.init = init_of(fit_init);
       return run_fit(fit_input, fit_out, fit_opt, max_seconds, quiet);
     }
     if (*render_cmd) return run_render(render_preset, render_out, render_rate, render_seconds, quiet);
     if (*loss_cmd) return run_loss(loss_a, loss_b, loss_cmp_name, max_seconds);
     if (*batch_cmd) {
       batch_opt.fit.loss = loss_preset(batch_loss);
+      batch_opt.fit.init = init_of(batch_init);
       batch_opt.load.max_seconds = max_seconds;
       return run_batch(batch_in, batch_out, batch_opt, device, quiet);
     }

@@ -55,32 +55,19 @@ bool already_done(const std::string& preset_path) {
   }
 }
 
-// Fits one sound with K restarts (seeds seed, seed + 1, ...) as K instances
-// of one backend, keeps the best, and writes its outputs.
+// Fits one sound (with its restarts) and writes its outputs.
 void fit_one(BatchItem& item, const FitOutputPaths& paths, const BatchOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const Sound target = load_sound(item.input, o.load);
-  std::vector<Instance> instances;
-  std::vector<float> logits;
-  for (int k = 0; k < o.restarts; ++k) {
-    instances.push_back({&target.samples, target.sample_rate, o.fit.seed + uint64_t(k)});
-    const auto z = random_logits(o.fit.seed + uint64_t(k));
-    logits.insert(logits.end(), z.begin(), z.end());
-  }
-  auto backend = make_cpu_backend(instances, o.fit.loss, 1);
   FitOptions fo = o.fit;
   fo.progress = nullptr;
   fo.stop = o.stop;
-  const auto results = fit_instances(*backend, logits, fo);
-  int best = 0;
-  for (int k = 1; k < o.restarts; ++k)
-    if (results[k].best_loss < results[best].best_loss) best = k;
-  FitOptions written = o.fit;
-  written.seed = o.fit.seed + uint64_t(best);  // the noise seed of the winning restart
-  write_fit_outputs(target, results[best], written, paths);
+  fo.n_threads = 1;  // the workers are the parallelism
+  const FitResult r = fit(target, fo);
+  write_fit_outputs(target, r, o.fit, paths);
   item.status = "ok";
-  item.initial_loss = results[best].initial_loss;
-  item.final_loss = results[best].best_loss;
+  item.initial_loss = r.initial_loss;
+  item.final_loss = r.best_loss;
   item.iterations = o.fit.iterations;
   item.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

@@ -14,8 +14,7 @@
 namespace drumsynth {
 
 struct BatchOptions {
-  FitOptions fit;          // iterations, loss, seed (restart k uses seed + k); n_threads unused
-  int restarts = 1;        // K starting points per sound, the best kept
+  FitOptions fit;          // iterations, loss, init, restarts, seed; n_threads unused
   int jobs = 1;            // CPU workers
   bool force = false;      // refit sounds whose preset exists
   LoadOptions load;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "analysis.hpp"
 #include "drumsynth/noise_rng.hpp"
 
 namespace drumsynth {
@@ -55,11 +56,16 @@ double median(std::vector<double> v) {
 
 std::vector<float> random_logits(uint64_t seed) {
   std::vector<float> z(kNumParams);
-  for (int i = 0; i < kNumParams; ++i) {
-    // Box-Muller on two 53-bit uniforms in (0, 1].
-    const double u1 = (double(noise_hash(seed ^ 0x5EEDull, 2 * i) >> 11) + 1.0) / 9007199254740992.0;
-    const double u2 = double(noise_hash(seed ^ 0x5EEDull, 2 * i + 1) >> 11) / 9007199254740992.0;
-    z[i] = float(std::sqrt(-2.0 * std::log(u1)) * std::cos(kTwoPi * u2));
+  for (int i = 0; i < kNumParams; ++i) z[i] = float(standard_normal(seed ^ 0x5EEDull, uint64_t(i)));
+  return z;
+}
+
+std::vector<float> starting_logits(const Sound& target, const FitOptions& o) {
+  if (o.init == FitInit::analysis) return analysis_logits(target, o.restarts, o.seed);
+  std::vector<float> z;
+  for (int r = 0; r < o.restarts; ++r) {
+    const auto zr = random_logits(o.seed + uint64_t(r));
+    z.insert(z.end(), zr.begin(), zr.end());
   }
   return z;
 }
@@ -117,9 +123,19 @@ std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits
 }
 
 FitResult fit(const Sound& target, const FitOptions& options) {
-  const std::vector<Instance> instances = {{&target.samples, target.sample_rate, options.seed}};
+  DS_CHECK(options.restarts >= 1);
+  // Restart r fits with noise seed seed + r, as instance r of one backend.
+  std::vector<Instance> instances;
+  for (int r = 0; r < options.restarts; ++r)
+    instances.push_back({&target.samples, target.sample_rate, options.seed + uint64_t(r)});
+  // One restart: the threads share its loss; several: they take whole restarts.
   auto backend = make_cpu_backend(instances, options.loss, options.n_threads);
-  return fit_instances(*backend, random_logits(options.seed), options).front();
+  auto results = fit_instances(*backend, starting_logits(target, options), options);
+  int best = 0;
+  for (int r = 1; r < options.restarts; ++r)
+    if (results[r].best_loss < results[best].best_loss) best = r;
+  results[best].noise_seed = options.seed + uint64_t(best);
+  return results[best];
 }
 
 }  // namespace drumsynth

@@ -23,12 +23,18 @@ struct FitProgress {
   double remaining_s;  // estimate
 };
 
+// Where fits start: the analysis of the target (analysis.hpp), or random
+// logits as the original did.
+enum class FitInit { analysis, random };
+
 struct FitOptions {
   int iterations = 1000;
   double learning_rate = 0.1;   // Adam, as the original
   double plateau_factor = 0.5;  // torch ReduceLROnPlateau, as the original
   int plateau_patience = 50;
-  uint64_t seed = 0;            // initial logits and noise
+  uint64_t seed = 0;            // restart r: noise seed seed + r, and its starting point
+  FitInit init = FitInit::analysis;
+  int restarts = 1;             // starting points fitted side by side, the best kept
   LossSettings loss = loss_preset("seed");
   int n_threads = 1;
   std::function<void(const FitProgress&)> progress;  // called every progress_every iterations
@@ -49,6 +55,7 @@ struct FitResult {
   int best_iteration = 0;
   std::vector<double> loss_history;  // loss at each iteration's logits
   double seconds = 0;
+  uint64_t noise_seed = 0;  // of the restart this result comes from (fit())
 };
 
 // Deterministic starting logits for a seed: standard normal, as the original's
@@ -60,7 +67,10 @@ std::vector<float> random_logits(uint64_t seed);
 std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits,
                                      const FitOptions& options);
 
-// One sound on the CPU from random logits.
+// Starting logits [restarts * kNumParams] for a target, as options.init says.
+std::vector<float> starting_logits(const Sound& target, const FitOptions& options);
+
+// One sound on the CPU: options.restarts starting points, the best result kept.
 FitResult fit(const Sound& target, const FitOptions& options);
 
 }  // namespace drumsynth

@@ -31,7 +31,7 @@ Preset make_preset(const Sound& target, const FitResult& result, const FitOption
   p.params = result.params;
   p.sample_rate = target.sample_rate;
   p.n_samples = int(target.samples.size());
-  p.noise_seed = options.seed;
+  p.noise_seed = result.noise_seed;
   p.loss = options.loss;
   p.final_loss = result.best_loss;
   p.initial_loss = result.initial_loss;

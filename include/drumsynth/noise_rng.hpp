@@ -30,4 +30,12 @@ DS_HD Real white_noise(uint64_t seed, uint64_t index) {
   return Real(2 * k + 1 - (1 << 24)) * Real(1.7320508075688772 / 16777216.0);
 }
 
+// A standard normal number for (seed, index), by Box-Muller on two 53-bit
+// uniforms from the same generator: seeded starting points for fits.
+DS_HD double standard_normal(uint64_t seed, uint64_t index) {
+  const double u1 = (double(noise_hash(seed, 2 * index) >> 11) + 1.0) / 9007199254740992.0;
+  const double u2 = double(noise_hash(seed, 2 * index + 1) >> 11) / 9007199254740992.0;
+  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
 }  // namespace drumsynth

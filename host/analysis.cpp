@@ -1,0 +1,203 @@
+// Analysis of a drum hit for the fit's starting point. Simple, robust
+// measurements: an RMS envelope in 10 ms frames, and windowed spectra of the
+// hit's first part and of a later part (zero-padded to 16384 points).
+#include "analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+
+#include "drumsynth/noise_rng.hpp"
+#include "drumsynth/params.hpp"
+#include "real_fft.hpp"
+
+namespace drumsynth {
+
+namespace {
+
+constexpr int kFft = 16384;
+
+// Magnitude spectrum (kFft/2 + 1 bins) of x[start, start + len) under a Hann window,
+// scaled so a sinusoid of amplitude A shows a peak of about A.
+std::vector<double> spectrum(const std::vector<float>& x, int start, int len) {
+  len = std::max(2, std::min({len, kFft, int(x.size()) - start}));
+  std::vector<double> frame(kFft, 0.0);
+  double wsum = 0;
+  for (int i = 0; i < len; ++i) {
+    const double w = 0.5 - 0.5 * std::cos(kTwoPi * (i + 0.5) / len);
+    frame[i] = w * x[start + i];
+    wsum += w;
+  }
+  RealFft<double> fft(kFft);
+  std::vector<std::complex<double>> X(kFft / 2 + 1);
+  fft.forward(frame.data(), X.data());
+  std::vector<double> mag(X.size());
+  for (size_t k = 0; k < X.size(); ++k) mag[k] = 2.0 * std::abs(X[k]) / wsum;
+  return mag;
+}
+
+// Local maxima of mag, strongest first, at least min_sep bins apart, with the
+// frequency refined by a parabola through the log magnitudes.
+std::vector<std::pair<double, double>> spectral_peaks(const std::vector<double>& mag, double bin_hz,
+                                                      int max_peaks, double min_hz, double max_hz) {
+  std::vector<int> cand;
+  for (int k = 2; k + 2 < int(mag.size()); ++k)
+    if (mag[k] > mag[k - 1] && mag[k] >= mag[k + 1] && k * bin_hz >= min_hz && k * bin_hz <= max_hz)
+      cand.push_back(k);
+  std::sort(cand.begin(), cand.end(), [&](int a, int b) { return mag[a] > mag[b]; });
+  std::vector<std::pair<double, double>> peaks;  // (hz, magnitude)
+  std::vector<int> taken;
+  for (int k : cand) {
+    // one peak per sixth of an octave: neighbours of a taken peak are its skirt
+    bool near = false;
+    for (int t : taken) near |= std::abs(std::log2(double(k) / t)) < 1.0 / 6.0;
+    if (near) continue;
+    const double a = std::log(mag[k - 1] + 1e-12), b = std::log(mag[k] + 1e-12),
+                 c = std::log(mag[k + 1] + 1e-12);
+    const double d = a - 2 * b + c;
+    const double offset = d < 0 ? 0.5 * (a - c) / d : 0.0;
+    peaks.push_back({(k + std::clamp(offset, -0.5, 0.5)) * bin_hz, mag[k]});
+    taken.push_back(k);
+    if (int(peaks.size()) == max_peaks) break;
+  }
+  return peaks;
+}
+
+double clamp_param(int i, double v) {
+  const auto& s = param_table()[i];
+  return std::clamp(v, s.min, s.max);
+}
+
+}  // namespace
+
+Analysis analyse(const Sound& target) {
+  const auto& x = target.samples;
+  const double sr = target.sample_rate;
+  const int n = int(x.size());
+  Analysis a;
+  for (float v : x) a.peak = std::max(a.peak, double(std::abs(v)));
+  // Onset: 1 ms before the first sample above a tenth of the peak.
+  int first = 0;
+  while (first < n && std::abs(x[first]) < 0.1 * a.peak) ++first;
+  a.onset_s = std::max(0.0, (first - 0.001 * sr) / sr);
+  // RMS envelope in 10 ms frames from the onset.
+  const int hop = std::max(1, int(0.01 * sr));
+  const int start = int(a.onset_s * sr);
+  std::vector<double> env;
+  for (int i = start; i < n; i += hop) {
+    double s = 0;
+    const int m = std::min(hop, n - i);
+    for (int j = 0; j < m; ++j) s += double(x[i + j]) * x[i + j];
+    env.push_back(std::sqrt(s / m) + 1e-9);
+  }
+  const int peak_frame = int(std::max_element(env.begin(), env.end()) - env.begin());
+  a.attack_s = std::max(0.0005, (peak_frame + 0.5) * hop / sr / 3.0);
+  // Decay: least-squares slope of log RMS from the peak down to 40 dB below it.
+  {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    int m = 0;
+    for (int f = peak_frame; f < int(env.size()) && env[f] > env[peak_frame] * 0.01; ++f, ++m) {
+      const double t = f * hop / sr, y = std::log(env[f]);
+      sx += t, sy += y, sxx += t * t, sxy += t * y;
+    }
+    const double slope = m >= 2 ? (m * sxy - sx * sy) / (m * sxx - sx * sx) : -1.0 / 0.05;
+    a.decay_s = slope < 0 ? -1.0 / slope : 1.0;
+  }
+  // Partials: peaks of the first 100 ms after the onset (or the whole hit if shorter).
+  const double bin_hz = sr / kFft;
+  const int early_len = std::min(n - start, std::max(int(0.1 * sr), 64));
+  const auto early = spectrum(x, start, early_len);
+  const auto peaks = spectral_peaks(early, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr));
+  // Each partial's decay: its level 100 ms later (or half-way through a short hit).
+  const double later_s = std::min(0.1, 0.5 * (n - start) / sr);
+  const int later_start = start + int(later_s * sr);
+  const auto later = spectrum(x, later_start, std::min(early_len, n - later_start));
+  for (const auto& [hz, m] : peaks) {
+    a.peak_hz.push_back(hz);
+    a.peak_gain.push_back(m);
+    const int k = int(std::lround(hz / bin_hz));
+    double m2 = 0;
+    for (int j = std::max(0, k - 2); j <= std::min(int(later.size()) - 1, k + 2); ++j) m2 = std::max(m2, later[j]);
+    const double ratio = m / std::max(m2, 1e-9);
+    a.peak_decay_s.push_back(ratio > 1.0001 && later_s > 0 ? later_s / std::log(ratio) : a.decay_s);
+  }
+  // Glide: the strongest partial in the first 20 ms against the first 100 ms.
+  if (!peaks.empty()) {
+    const auto first20 = spectrum(x, start, std::min(int(0.02 * sr), n - start));
+    const auto p20 = spectral_peaks(first20, bin_hz, 1, 25.0, 0.45 * sr);
+    if (!p20.empty()) a.glide_ratio = std::clamp(p20[0].first / peaks[0].first, 1.0, 8.0);
+    if (a.glide_ratio < 1.05) a.glide_ratio = 1.0;
+  }
+  // Noise band: centroid, spread and flatness of the early spectrum.
+  double s0 = 0, s1 = 0, s2 = 0, logsum = 0;
+  int count = 0;
+  for (size_t k = 1; k < early.size(); ++k) {
+    const double p = early[k] * early[k], f = k * bin_hz;
+    s0 += p, s1 += p * f, s2 += p * f * f;
+    logsum += std::log(p + 1e-20), ++count;
+  }
+  if (s0 > 0) {
+    a.centroid_hz = s1 / s0;
+    a.spread_hz = std::sqrt(std::max(0.0, s2 / s0 - a.centroid_hz * a.centroid_hz));
+    a.flatness = std::exp(logsum / count) / (s0 / count);
+  }
+  return a;
+}
+
+std::vector<double> params_from_analysis(const Analysis& a, double sr) {
+  std::vector<double> p(kNumParams);
+  const auto& t = param_table();
+  for (int i = 0; i < kNumParams; ++i)  // geometric middle of each range as the default
+    p[i] = t[i].map == ParamMap::log ? std::sqrt(t[i].min * t[i].max) : 0.5 * (t[i].min + t[i].max);
+  auto set = [&](int i, double v) { p[i] = clamp_param(i, v); };
+  set(P::onset_s, a.onset_s);
+  set(P::sweep_ratio, a.glide_ratio);
+  set(P::sweep_s, 0.03);
+  set(P::tone_attack_s, a.attack_s);
+  for (int k = 0; k < kNumPartials; ++k) {
+    if (k < int(a.peak_hz.size())) {
+      set(P::tone_freq_hz(k), a.peak_hz[k] / a.glide_ratio);  // the sweep ends at f
+      set(P::tone_decay_s(k), a.peak_decay_s[k]);
+      set(P::tone_gain(k), a.peak_gain[k]);
+    } else {  // fewer peaks than partials: silent spares spread over the spectrum
+      set(P::tone_freq_hz(k), 100.0 * std::pow(2.0, 0.7 * k));
+      set(P::tone_decay_s(k), a.decay_s);
+      set(P::tone_gain(k), 1e-4);
+    }
+  }
+  const double main_hz = a.peak_hz.empty() ? 200.0 : a.peak_hz[0];
+  set(P::transient_freq_hz, main_hz);
+  set(P::transient_attack_s, 0.0005);
+  set(P::transient_decay_s, 0.01);
+  set(P::transient_drive, 1.0);
+  set(P::transient_gain, 0.1 * a.peak);
+  set(P::resonator_freq_hz, main_hz);
+  set(P::resonator_decay_s, 0.05);
+  set(P::resonator_damping_hz, 4000.0);
+  set(P::resonator_gain, 1e-3);
+  set(P::noise_attack_s, 0.001);
+  set(P::noise_decay_s, std::min(a.decay_s, 0.5));
+  set(P::noise_low_hz, std::max(20.0, a.centroid_hz - a.spread_hz));
+  set(P::noise_high_hz, std::min(0.45 * sr, a.centroid_hz + a.spread_hz));
+  // Noisy sounds (flat spectra) start with more noise; a unit-variance noise band
+  // loses most of its level in the filters, hence the factor 3.
+  set(P::noise_gain, 3.0 * a.peak * std::min(1.0, 4.0 * a.flatness));
+  return p;
+}
+
+std::vector<float> analysis_logits(const Sound& target, int k, uint64_t seed, double spread) {
+  const auto p = params_from_analysis(analyse(target), target.sample_rate);
+  std::vector<float> base(kNumParams);
+  for (int i = 0; i < kNumParams; ++i) base[i] = float(logit_from_param(p[i], param_table()[i]));
+  std::vector<float> out;
+  for (int r = 0; r < k; ++r) {
+    for (int i = 0; i < kNumParams; ++i) {
+      double z = base[i];
+      if (r > 0) z += spread * standard_normal(seed + uint64_t(r), uint64_t(i));
+      out.push_back(float(z));
+    }
+  }
+  return out;
+}
+
+}  // namespace drumsynth

@@ -1,0 +1,34 @@
+// Initial parameters from an analysis of the target, instead of random logits:
+// the onset, the loudness envelope's decay, the strongest spectral peaks (tone
+// partials: frequency, level, decay), a pitch glide, and the noise band's
+// centre and width. Deterministic.
+#pragma once
+
+#include <stdint.h>
+
+#include <vector>
+
+#include "audio_io.hpp"
+
+namespace drumsynth {
+
+struct Analysis {
+  double onset_s = 0;
+  double peak = 0;            // max |x|
+  double decay_s = 0.2;       // loudness envelope's time constant (amplitude falls by e)
+  double attack_s = 0.002;    // onset to envelope peak
+  std::vector<double> peak_hz, peak_gain, peak_decay_s;  // strongest partials, loudest first
+  double glide_ratio = 1;     // early / late frequency of the strongest partial
+  double centroid_hz = 1000, spread_hz = 1000, flatness = 0.1;
+};
+
+Analysis analyse(const Sound& target);
+
+// Physical parameters [kNumParams] from an analysis (each within its range).
+std::vector<double> params_from_analysis(const Analysis& a, double sample_rate);
+
+// K starting logits: the analysis' own, then K-1 perturbations of it
+// (Gaussian, standard deviation `spread` in logit units, seeded).
+std::vector<float> analysis_logits(const Sound& target, int k, uint64_t seed, double spread = 0.5);
+
+}  // namespace drumsynth

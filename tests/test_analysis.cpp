@@ -1,0 +1,75 @@
+// Analysis of the target for the fit's starting point, on signals whose answer
+// is known, and the starting point it gives against random logits.
+#include <gtest/gtest.h>
+
+#include "analysis.hpp"
+#include "drumsynth/voice.hpp"
+#include "fit.hpp"
+#include "test_support.hpp"
+
+namespace drumsynth {
+namespace {
+
+// 20 ms of silence, then two decaying partials: 180 Hz (tau 0.3 s) and 460 Hz (tau 0.1 s).
+Sound two_partials(double sr = 44100) {
+  const int n = int(0.8 * sr), start = int(0.02 * sr);
+  std::vector<float> x(static_cast<size_t>(n), 0.0f);
+  for (int i = start; i < n; ++i) {
+    const double t = (i - start) / sr;
+    x[i] = float(0.6 * std::exp(-t / 0.3) * std::sin(kTwoPi * 180 * t) +
+                 0.2 * std::exp(-t / 0.1) * std::sin(kTwoPi * 460 * t));
+  }
+  return Sound{"two.wav", sr, 1, x};
+}
+
+TEST(Analysis, FindsOnsetPartialsAndTheirDecays) {
+  const Analysis a = analyse(two_partials());
+  EXPECT_NEAR(a.onset_s, 0.019, 0.002);  // 1 ms before the hit
+  ASSERT_GE(a.peak_hz.size(), 2u);
+  EXPECT_NEAR(a.peak_hz[0], 180, 2);
+  EXPECT_NEAR(a.peak_hz[1], 460, 3);
+  EXPECT_NEAR(a.peak_gain[0] / a.peak_gain[1], 3.0 * 1.2, 1.5);  // 0.6 vs 0.2, the second decays faster
+  EXPECT_NEAR(a.peak_decay_s[0], 0.3, 0.06);
+  EXPECT_NEAR(a.peak_decay_s[1], 0.1, 0.03);
+  EXPECT_NEAR(a.decay_s, 0.3, 0.1);
+  EXPECT_EQ(a.glide_ratio, 1.0);
+}
+
+TEST(Analysis, StartsEveryParameterInsideItsRange) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  for (const char* f : {"seed-inputs/timpany.wav", "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",
+                        "drums-dev/ElectricEmpireKit/EE_Hat_Op_Dirty.flac"}) {
+    const Sound s = load_sound((test::shared_data() / f).string());
+    const auto p = params_from_analysis(analyse(s), s.sample_rate);
+    for (int i = 0; i < kNumParams; ++i) {
+      EXPECT_GE(p[i], param_table()[i].min) << f << " " << param_table()[i].name;
+      EXPECT_LE(p[i], param_table()[i].max) << f << " " << param_table()[i].name;
+    }
+  }
+}
+
+TEST(Analysis, StartsCloserThanRandomLogitsAndRestartsDiffer) {
+  const Sound s = two_partials(16000);
+  FitOptions o;
+  o.loss = loss_preset("auraloss");
+  o.restarts = 3;
+  const auto z = starting_logits(s, o);
+  ASSERT_EQ(z.size(), size_t(3 * kNumParams));
+  EXPECT_NE(std::vector<float>(z.begin(), z.begin() + kNumParams),
+            std::vector<float>(z.begin() + kNumParams, z.begin() + 2 * kNumParams));
+  auto backend = make_cpu_backend({{&s.samples, s.sample_rate, 0}}, o.loss);
+  float from_analysis = 0;
+  backend->loss_only(z.data(), &from_analysis);
+  // Against the median of 9 random starts.
+  std::vector<float> random;
+  for (uint64_t seed = 0; seed < 9; ++seed) {
+    float l = 0;
+    backend->loss_only(random_logits(seed).data(), &l);
+    random.push_back(l);
+  }
+  std::sort(random.begin(), random.end());
+  EXPECT_LT(from_analysis, 0.7f * random[4]) << "analysis " << from_analysis << ", random median " << random[4];
+}
+
+}  // namespace
+}  // namespace drumsynth
