@@ -194,6 +194,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1024));
     c->add_option("--seed", o.seed, "Seed of the starting points and the noise (restart r: seed + r)")
         ->capture_default_str();
+    c->add_option("--learning-rate", o.learning_rate, "Adam's learning rate on the logits")
+        ->capture_default_str()
+        ->check(CLI::Range(1e-6, 10.0));
   };
   const int n_cores = int(std::max(1u, std::thread::hardware_concurrency()));
 

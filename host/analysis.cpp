@@ -17,6 +17,16 @@ namespace {
 
 constexpr int kFft = 16384;
 
+// Hann window of len samples: sum of w and of w^2.
+std::pair<double, double> hann_sums(int len) {
+  double s1 = 0, s2 = 0;
+  for (int i = 0; i < len; ++i) {
+    const double w = 0.5 - 0.5 * std::cos(kTwoPi * (i + 0.5) / len);
+    s1 += w, s2 += w * w;
+  }
+  return {s1, s2};
+}
+
 // Magnitude spectrum (kFft/2 + 1 bins) of x[start, start + len) under a Hann window,
 // scaled so a sinusoid of amplitude A shows a peak of about A.
 std::vector<double> spectrum(const std::vector<float>& x, int start, int len) {
@@ -114,12 +124,23 @@ Analysis analyse(const Sound& target) {
   const auto later = spectrum(x, later_start, std::min(early_len, n - later_start));
   for (const auto& [hz, m] : peaks) {
     a.peak_hz.push_back(hz);
-    a.peak_gain.push_back(m);
-    const int k = int(std::lround(hz / bin_hz));
+    // Its level later: the largest bin from a third of an octave below (a falling
+    // pitch moves down) to a twelfth above.
+    const int k0 = int(hz * 0.79 / bin_hz), k1 = int(hz * 1.06 / bin_hz) + 1;
     double m2 = 0;
-    for (int j = std::max(0, k - 2); j <= std::min(int(later.size()) - 1, k + 2); ++j) m2 = std::max(m2, later[j]);
+    for (int j = std::max(0, k0); j <= std::min(int(later.size()) - 1, k1); ++j) m2 = std::max(m2, later[j]);
     const double ratio = m / std::max(m2, 1e-9);
-    a.peak_decay_s.push_back(ratio > 1.0001 && later_s > 0 ? later_s / std::log(ratio) : a.decay_s);
+    const double tau = ratio > 1.0001 && later_s > 0 ? later_s / std::log(ratio) : a.decay_s;
+    a.peak_decay_s.push_back(tau);
+    // The window saw the partial decaying: its level at the onset is the measured
+    // one divided by the window-weighted mean of exp(-t / tau).
+    double sw = 0, swe = 0;
+    for (int i = 0; i < early_len; ++i) {
+      const double w = 0.5 - 0.5 * std::cos(kTwoPi * (i + 0.5) / early_len);
+      sw += w, swe += w * std::exp(-i / sr / tau);
+    }
+    // No partial is louder than the whole sound's peak.
+    a.peak_gain.push_back(std::min(m * sw / swe, a.peak));
   }
   // Glide: the strongest partial in the first 20 ms against the first 100 ms.
   if (!peaks.empty()) {
@@ -140,6 +161,21 @@ Analysis analyse(const Sound& target) {
     a.centroid_hz = s1 / s0;
     a.spread_hz = std::sqrt(std::max(0.0, s2 / s0 - a.centroid_hz * a.centroid_hz));
     a.flatness = std::exp(logsum / count) / (s0 / count);
+  }
+  // Noise floor: the lower quartile of the magnitudes from 50 Hz to 45% of the
+  // rate, robust to the partials' peaks and their skirts (a band only as wide as
+  // the spectrum's spread would lie in a single partial's main lobe).
+  {
+    const int lo = std::max(1, int(50.0 / bin_hz));
+    const int hi = std::min(int(early.size()) - 1, int(0.45 * sr / bin_hz));
+    if (hi > lo) {
+      std::vector<double> band(early.begin() + lo, early.begin() + hi + 1);
+      std::nth_element(band.begin(), band.begin() + band.size() / 4, band.end());
+      const auto [sw, sw2] = hann_sums(early_len);
+      // White noise of standard deviation g shows magnitudes of Rayleigh scale
+      // 2 g sqrt(sum w^2) / sum w here; their lower quartile is 0.536 of that.
+      a.noise_level = std::min(0.5 * a.peak, band[band.size() / 4] * sw / (2.0 * std::sqrt(sw2) * 0.536));
+    }
   }
   return a;
 }
@@ -170,7 +206,7 @@ std::vector<double> params_from_analysis(const Analysis& a, double sr) {
   set(P::transient_attack_s, 0.0005);
   set(P::transient_decay_s, 0.01);
   set(P::transient_drive, 1.0);
-  set(P::transient_gain, 0.1 * a.peak);
+  set(P::transient_gain, 0.02 * a.peak);  // a faint click; the fit raises it where the hit has one
   set(P::resonator_freq_hz, main_hz);
   set(P::resonator_decay_s, 0.05);
   set(P::resonator_damping_hz, 4000.0);
@@ -179,9 +215,10 @@ std::vector<double> params_from_analysis(const Analysis& a, double sr) {
   set(P::noise_decay_s, std::min(a.decay_s, 0.5));
   set(P::noise_low_hz, std::max(20.0, a.centroid_hz - a.spread_hz));
   set(P::noise_high_hz, std::min(0.45 * sr, a.centroid_hz + a.spread_hz));
-  // Noisy sounds (flat spectra) start with more noise; a unit-variance noise band
-  // loses most of its level in the filters, hence the factor 3.
-  set(P::noise_gain, 3.0 * a.peak * std::min(1.0, 4.0 * a.flatness));
+  // The noise band's output is gain * envelope * filtered unit noise. The floor
+  // estimate errs high when partials glide (their skirts fill the band), and
+  // too much noise costs more loss than too little, so no envelope correction.
+  set(P::noise_gain, a.noise_level);
   return p;
 }
 

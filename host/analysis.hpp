@@ -20,6 +20,7 @@ struct Analysis {
   std::vector<double> peak_hz, peak_gain, peak_decay_s;  // strongest partials, loudest first
   double glide_ratio = 1;     // early / late frequency of the strongest partial
   double centroid_hz = 1000, spread_hz = 1000, flatness = 0.1;
+  double noise_level = 0;     // per-sample standard deviation of the noise floor under the partials
 };
 
 Analysis analyse(const Sound& target);
