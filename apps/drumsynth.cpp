@@ -21,6 +21,7 @@
 #include "fit_outputs.hpp"
 #include "mrstft_loss.hpp"
 #include "preset.hpp"
+#include "throughput.hpp"
 
 using namespace drumsynth;
 
@@ -106,15 +107,9 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
-// "auto" and "cpu" run on the CPU; "cuda" needs the CUDA batch backend.
-void check_device(const std::string& device) {
-  if (device == "cpu" || device == "auto") return;
-  throw Error("--device cuda: the CUDA batch backend is not implemented yet; use --device cpu");
-}
-
 int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o,
               const std::string& device, bool quiet) {
-  check_device(device);
+  o.device = device;
   std::filesystem::create_directories(out_dir);
   auto log = spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
@@ -207,6 +202,9 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("file", fit_input, "Audio file (WAV, FLAC, AIFF, OGG, ...)")->required();
   fit_cmd->add_option("-o,--output", fit_out, "Output folder")->capture_default_str();
   add_fit_options(fit_cmd, fit_opt, loss_name, fit_init);
+  fit_cmd->add_option("--device", fit_opt.device, "cpu, cuda or auto (the GPU when one is usable)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   fit_cmd->add_option("--threads", fit_opt.n_threads, "CPU threads (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
@@ -248,6 +246,18 @@ int main(int argc, char** argv) {
   batch_cmd->add_flag("--force", batch_opt.force, "Refit sounds that already have a preset");
   add_common(batch_cmd);
 
+  ThroughputOptions bench_opt;
+  bench_opt.n_threads = n_cores;
+  bool bench_json = false;
+  auto* bench_cmd = app.add_subcommand("bench", "Fit iterations per second on synthetic sounds");
+  bench_cmd->add_option("--batch", bench_opt.batch, "Sounds fitted at once")->capture_default_str()->check(CLI::Range(1, 100000));
+  bench_cmd->add_option("--seconds", bench_opt.seconds, "Length of each sound")->capture_default_str()->check(CLI::Range(0.01, 10.0));
+  bench_cmd->add_option("--iterations", bench_opt.iterations, "Timed iterations")->capture_default_str()->check(CLI::Range(1, 100000));
+  bench_cmd->add_option("--loss-preset", bench_opt.loss_preset, "Loss: seed or auraloss")->capture_default_str()->check(check_loss_preset);
+  bench_cmd->add_option("--device", bench_opt.device, "cpu, cuda or auto")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  bench_cmd->add_option("--threads", bench_opt.n_threads, "CPU threads")->capture_default_str()->check(CLI::Range(1, 256));
+  bench_cmd->add_flag("--json", bench_json, "One JSON object instead of text");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -264,6 +274,22 @@ int main(int argc, char** argv) {
     }
     if (*render_cmd) return run_render(render_preset, render_out, render_rate, render_seconds, quiet);
     if (*loss_cmd) return run_loss(loss_a, loss_b, loss_cmp_name, max_seconds);
+    if (*bench_cmd) {
+      const ThroughputResult r = measure_throughput(bench_opt);
+      if (bench_json)
+        std::printf("{\"device\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
+                    "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, "
+                    "\"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f}\n",
+                    r.device.c_str(), bench_opt.batch, bench_opt.seconds, bench_opt.sample_rate,
+                    bench_opt.loss_preset.c_str(), r.ms_per_iteration, r.sound_iterations_per_s,
+                    r.memory_per_sound_mb);
+      else
+        std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration, %.1f sound-iterations/s%s\n",
+                    r.device.c_str(), bench_opt.batch, bench_opt.seconds, bench_opt.sample_rate,
+                    bench_opt.loss_preset.c_str(), r.ms_per_iteration, r.sound_iterations_per_s,
+                    r.memory_per_sound_mb > 0 ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str() : "");
+      return 0;
+    }
     if (*batch_cmd) {
       batch_opt.fit.loss = loss_preset(batch_loss);
       batch_opt.fit.init = init_of(batch_init);

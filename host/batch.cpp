@@ -74,41 +74,59 @@ void fit_one(BatchItem& item, const FitOutputPaths& paths, const BatchOptions& o
 
 }  // namespace
 
-BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
-                        const BatchOptions& o) {
-  BatchSummary summary;
-  for (const auto& f : find_audio_files(in_dir)) {
-    BatchItem item;
-    item.input = f;
-    item.relative = fs::relative(f, in_dir).string();
-    summary.items.push_back(item);
-  }
-  const int total = int(summary.items.size());
-  std::atomic<int> next{0};
+namespace {
+
+// Progress bookkeeping shared by the CPU and GPU paths.
+struct Tracker {
+  Tracker(const BatchOptions& options, int n) : o(options), total(n) {}
+  const BatchOptions& o;
+  int total;
   std::mutex mutex;
   int done = 0, failed = 0;
-  std::vector<double> best_losses;
-  const auto start = std::chrono::steady_clock::now();
+  std::vector<double> best;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  void finished(const BatchItem& item) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++done;
+    failed += item.status == "failed";
+    if (item.status != "failed") best.push_back(item.final_loss);
+    if (!o.progress) return;
+    std::vector<double> b = best;
+    double median = 0;
+    if (!b.empty()) {
+      std::nth_element(b.begin(), b.begin() + b.size() / 2, b.end());
+      median = b[b.size() / 2];
+    }
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    o.progress({done, failed, total, median, elapsed, elapsed / done * (total - done), &item});
+  }
+};
+
+// Marks a sound done before when its preset is there (unless --force).
+bool skip_if_done(BatchItem& item, const BatchOptions& o) {
+  if (o.force || !already_done(item.preset)) return false;
+  const Preset p = load_preset(item.preset);
+  item.status = "skipped";
+  item.initial_loss = p.initial_loss, item.final_loss = p.final_loss;
+  item.iterations = p.iterations;
+  return true;
+}
+
+// CPU: a pool of workers, one sound (with its restarts) each.
+void fit_on_cpu(std::vector<BatchItem>& items, std::vector<FitOutputPaths>& paths,
+                const BatchOptions& o, Tracker& tracker) {
+  std::atomic<int> next{0};
+  const int total = int(items.size());
   auto worker = [&] {
-    for (;;) {
-      const int i = next++;
-      if (i >= total) return;
-      BatchItem& item = summary.items[i];
+    for (int i; (i = next++) < total;) {
+      BatchItem& item = items[i];
       if (o.stop && o.stop->load()) {
         item.status = "interrupted";
         continue;
       }
-      const fs::path rel_dir = fs::path(item.relative).parent_path();
-      const FitOutputPaths paths = fit_output_paths(item.input, (fs::path(out_dir) / rel_dir).string());
-      item.preset = paths.preset;
-      if (!o.force && already_done(paths.preset)) {
-        const Preset p = load_preset(paths.preset);
-        item.status = "skipped";
-        item.initial_loss = p.initial_loss, item.final_loss = p.final_loss;
-        item.iterations = p.iterations;
-      } else {
+      if (!skip_if_done(item, o)) {
         try {
-          fit_one(item, paths, o);
+          fit_one(item, paths[i], o);
         } catch (const Interrupted&) {
           item.status = "interrupted";
           continue;
@@ -117,20 +135,7 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
           item.error = e.what();
         }
       }
-      std::lock_guard<std::mutex> lock(mutex);
-      ++done;
-      failed += item.status == "failed";
-      if (item.status != "failed") best_losses.push_back(item.final_loss);
-      if (o.progress) {
-        std::vector<double> b = best_losses;
-        double median = 0;
-        if (!b.empty()) {
-          std::nth_element(b.begin(), b.begin() + b.size() / 2, b.end());
-          median = b[b.size() / 2];
-        }
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        o.progress({done, failed, total, median, elapsed, elapsed / done * (total - done), &item});
-      }
+      tracker.finished(item);
     }
   };
   const int jobs = std::max(1, std::min(o.jobs, std::max(1, total)));
@@ -138,6 +143,97 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
   for (int j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+}
+
+// GPU: sounds in groups of gpu_batch, every restart of every sound an instance
+// of one CUDA backend, fitted together.
+void fit_on_gpu(std::vector<BatchItem>& items, std::vector<FitOutputPaths>& paths,
+                const BatchOptions& o, Tracker& tracker) {
+  std::vector<int> todo;
+  for (int i = 0; i < int(items.size()); ++i)
+    if (!skip_if_done(items[i], o)) todo.push_back(i);
+    else tracker.finished(items[i]);
+  const int K = o.fit.restarts;
+  for (size_t g = 0; g < todo.size(); g += size_t(o.gpu_batch)) {
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<int> group;
+    std::vector<Sound> sounds;
+    for (size_t j = g; j < std::min(todo.size(), g + size_t(o.gpu_batch)); ++j) {
+      BatchItem& item = items[todo[j]];
+      try {
+        sounds.push_back(load_sound(item.input, o.load));
+        group.push_back(todo[j]);
+      } catch (const std::exception& e) {
+        item.status = "failed", item.error = e.what();
+        tracker.finished(item);
+      }
+    }
+    if (group.empty()) continue;
+    std::vector<Instance> instances;
+    std::vector<float> logits;
+    for (const Sound& s : sounds) {
+      for (int r = 0; r < K; ++r) instances.push_back({&s.samples, s.sample_rate, o.fit.seed + uint64_t(r)});
+      const auto z = starting_logits(s, o.fit);
+      logits.insert(logits.end(), z.begin(), z.end());
+    }
+    FitOptions fo = o.fit;
+    fo.progress = nullptr;
+    fo.stop = o.stop;
+    std::vector<FitResult> results;
+    try {
+      auto backend = make_backend("cuda", instances, o.fit.loss);
+      results = fit_instances(*backend, logits, fo);
+    } catch (const Interrupted&) {
+      for (int i : group) items[i].status = "interrupted";
+      break;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (size_t s = 0; s < group.size(); ++s) {
+      BatchItem& item = items[group[s]];
+      int best = 0;
+      for (int r = 1; r < K; ++r)
+        if (results[s * K + r].best_loss < results[s * K + best].best_loss) best = r;
+      FitResult& res = results[s * K + best];
+      res.noise_seed = o.fit.seed + uint64_t(best);
+      try {
+        write_fit_outputs(sounds[s], res, o.fit, paths[group[s]]);
+        item.status = "ok";
+        item.initial_loss = res.initial_loss, item.final_loss = res.best_loss;
+        item.iterations = o.fit.iterations;
+        item.seconds = seconds / double(group.size());  // the group's time, shared
+      } catch (const std::exception& e) {
+        item.status = "failed", item.error = e.what();
+      }
+      tracker.finished(item);
+    }
+  }
+  for (auto& item : items)
+    if (item.status.empty()) item.status = "interrupted";
+}
+
+}  // namespace
+
+BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
+                        const BatchOptions& o) {
+  BatchSummary summary;
+  std::vector<FitOutputPaths> paths;
+  for (const auto& f : find_audio_files(in_dir)) {
+    BatchItem item;
+    item.input = f;
+    item.relative = fs::relative(f, in_dir).string();
+    const fs::path rel_dir = fs::path(item.relative).parent_path();
+    paths.push_back(fit_output_paths(f, (fs::path(out_dir) / rel_dir).string()));
+    item.preset = paths.back().preset;
+    summary.items.push_back(item);
+  }
+  Tracker tracker(o, int(summary.items.size()));
+  std::string why;
+  const bool gpu = o.device != "cpu" && cuda_usable(&why);
+  if (o.device == "cuda" && !gpu) throw Error("--device cuda: " + why);
+  if (gpu)
+    fit_on_gpu(summary.items, paths, o, tracker);
+  else
+    fit_on_cpu(summary.items, paths, o, tracker);
   summary.interrupted = summary.count("interrupted") > 0;
   return summary;
 }

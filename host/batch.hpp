@@ -15,6 +15,8 @@ namespace drumsynth {
 
 struct BatchOptions {
   FitOptions fit;          // iterations, loss, init, restarts, seed; n_threads unused
+  std::string device = "cpu";  // auto, cpu or cuda
+  int gpu_batch = 256;     // sounds per GPU batch (each with its restarts)
   int jobs = 1;            // CPU workers
   bool force = false;      // refit sounds whose preset exists
   LoadOptions load;

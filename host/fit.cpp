@@ -129,7 +129,7 @@ FitResult fit(const Sound& target, const FitOptions& options) {
   for (int r = 0; r < options.restarts; ++r)
     instances.push_back({&target.samples, target.sample_rate, options.seed + uint64_t(r)});
   // One restart: the threads share its loss; several: they take whole restarts.
-  auto backend = make_cpu_backend(instances, options.loss, options.n_threads);
+  auto backend = make_backend(options.device, instances, options.loss, options.n_threads);
   auto results = fit_instances(*backend, starting_logits(target, options), options);
   int best = 0;
   for (int r = 1; r < options.restarts; ++r)

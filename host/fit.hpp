@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "audio_io.hpp"
@@ -37,6 +38,7 @@ struct FitOptions {
   int restarts = 1;             // starting points fitted side by side, the best kept
   LossSettings loss = loss_preset("seed");
   int n_threads = 1;
+  std::string device = "cpu";  // auto, cpu or cuda (make_backend)
   std::function<void(const FitProgress&)> progress;  // called every progress_every iterations
   int progress_every = 10;
   const std::atomic<bool>* stop = nullptr;  // when set, the fit throws Interrupted

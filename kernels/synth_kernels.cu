@@ -1,36 +1,194 @@
-// CUDA kernels of the synth, one thread per (instance, sample), calling the
-// same __host__ __device__ per-sample math as the CPU backend (include/drumsynth).
-#include <cuda_runtime.h>
+// Synthesis on the GPU: the forward kernels and, below each, its adjoint. They
+// call the same __host__ __device__ math as the CPU reference (include/drumsynth).
+#include <algorithm>
 
-#include <stdexcept>
-#include <string>
-
+#include "cuda_common.cuh"
 #include "drumsynth/cuda_device.hpp"
 #include "drumsynth/voice.hpp"
-
-#define CUDA_CHECK(expr)                                                                  \
-  do {                                                                                    \
-    const cudaError_t err_ = (expr);                                                      \
-    if (err_ != cudaSuccess)                                                              \
-      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": ") +    \
-                               #expr + ": " + cudaGetErrorString(err_));                  \
-  } while (0)
+#include "synth_kernels.cuh"
 
 namespace drumsynth::cuda {
 
-// Instances are packed one after another: instance b's samples start at offset[b].
-__global__ void voice_source_kernel(const float* __restrict__ params,       // [B, kNumParams]
-                                    const float* __restrict__ sample_rate,  // [B]
-                                    const int* __restrict__ offset,         // [B + 1]
-                                    int n_instances,
-                                    float* __restrict__ out) {              // [offset[B]]
-  const int b = blockIdx.y;
-  if (b >= n_instances) return;
-  const int n = offset[b + 1] - offset[b];
-  const float* p = params + size_t(b) * kNumParams;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
-    out[offset[b] + i] = voice_source_sample(p, time_since_onset(p, i, sample_rate[b]));
+__constant__ float c_param_lo[kNumParams];
+__constant__ float c_param_hi[kNumParams];
+__constant__ int c_param_log[kNumParams];
+
+void upload_param_table() {
+  float lo[kNumParams], hi[kNumParams];
+  int lg[kNumParams];
+  for (int i = 0; i < kNumParams; ++i) {
+    lo[i] = float(param_table()[i].min), hi[i] = float(param_table()[i].max);
+    lg[i] = param_table()[i].map == ParamMap::log;
+  }
+  CUDA_CHECK(cudaMemcpyToSymbol(c_param_lo, lo, sizeof(lo)));
+  CUDA_CHECK(cudaMemcpyToSymbol(c_param_hi, hi, sizeof(hi)));
+  CUDA_CHECK(cudaMemcpyToSymbol(c_param_log, lg, sizeof(lg)));
 }
+
+// ---- logits -> parameters, and back ----
+
+__global__ void params_from_logits_kernel(const float* __restrict__ z,  // [B, P]
+                                          float* __restrict__ p,        // [B, P]
+                                          int count) {
+  const int j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= count) return;
+  const int i = j % kNumParams;
+  p[j] = param_from_logit(z[j], c_param_lo[i], c_param_hi[i], c_param_log[i] != 0);
+}
+
+__global__ void params_from_logits_vjp_kernel(const float* __restrict__ z,    // [B, P]
+                                              const float* __restrict__ p,    // [B, P]
+                                              const float* __restrict__ v_p,  // [B, P]
+                                              float* __restrict__ v_z,        // [B, P]
+                                              int count) {
+  const int j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= count) return;
+  const int i = j % kNumParams;
+  v_z[j] = v_p[j] * param_from_logit_vjp(z[j], p[j], c_param_lo[i], c_param_hi[i], c_param_log[i] != 0);
+}
+
+void params_from_logits(const float* logits, float* params, int n_instances) {
+  const int count = n_instances * kNumParams;
+  params_from_logits_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(logits, params, count);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+void params_from_logits_vjp(const float* logits, const float* params, const float* v_params,
+                            float* v_logits, int n_instances) {
+  const int count = n_instances * kNumParams;
+  params_from_logits_vjp_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(
+      logits, params, v_params, v_logits, count);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+// ---- source: transient + tones, one thread per sample ----
+
+__global__ void source_kernel(BatchView batch, float* __restrict__ source,  // [total]
+                              float* __restrict__ res_in) {                 // [total]
+  const int b = blockIdx.y;
+  const int n = batch.offset[b + 1] - batch.offset[b];
+  const float* p = batch.params + size_t(b) * kNumParams;
+  const float sr = batch.sample_rate[b];
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    const float s = voice_source_sample(p, time_since_onset(p, i, sr));
+    source[batch.offset[b] + i] = s;
+    res_in[batch.offset[b] + i] = 0.5f * s;  // the resonator hears half the source
+  }
+}
+
+// Adjoint: v_src = v_mix + 0.5 v_res_in per sample; the parameter gradients are
+// summed over the block, then added once per block.
+__global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_mix,  // [total]
+                                  const float* __restrict__ v_res_in,              // [total]
+                                  float* __restrict__ v_params) {                  // [B, P]
+  const int b = blockIdx.y;
+  const int n = batch.offset[b + 1] - batch.offset[b];
+  const float* p = batch.params + size_t(b) * kNumParams;
+  const float sr = batch.sample_rate[b];
+  float v_local[kNumParams];
+  for (int k = 0; k < kNumParams; ++k) v_local[k] = 0.0f;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    const int g = batch.offset[b] + i;
+    voice_source_sample_vjp(p, time_since_onset(p, i, sr), v_mix[g] + 0.5f * v_res_in[g], v_local);
+  }
+  for (int k = 0; k < P::resonator_freq_hz; ++k) {  // the source's parameters come first
+    const float s = block_sum(v_local[k]);
+    if (threadIdx.x == 0) atomicAdd(&v_params[size_t(b) * kNumParams + k], s);
+  }
+}
+
+// ---- noise band filters and resonator: one thread per instance ----
+
+__global__ void recurrences_kernel(BatchView batch, SynthTape tape) {
+  const int b = blockIdx.x * blockDim.x + threadIdx.x;
+  if (b >= batch.n_instances) return;
+  const int o = batch.offset[b], n = batch.offset[b + 1] - o;
+  const float* p = batch.params + size_t(b) * kNumParams;
+  const float sr = batch.sample_rate[b];
+  noise_band_filter(p, sr, batch.seed[b], n, tape.white + o, tape.noise_low + o,
+                    tape.noise_band_in + o, tape.noise_band + o);
+  resonator(p, sr, n, tape.res_in + o, tape.res_y + o, tape.res_h + o, tape.res_out + o);
+}
+
+__global__ void recurrences_vjp_kernel(BatchView batch, SynthTape tape, SynthAdjointScratch s,
+                                       float* __restrict__ v_params) {  // [B, P]
+  const int b = blockIdx.x * blockDim.x + threadIdx.x;
+  if (b >= batch.n_instances) return;
+  const int o = batch.offset[b], n = batch.offset[b + 1] - o;
+  const float* p = batch.params + size_t(b) * kNumParams;
+  float* v_p = v_params + size_t(b) * kNumParams;
+  const float sr = batch.sample_rate[b];
+  noise_band_filter_vjp(p, sr, n, tape.white + o, tape.noise_low + o, tape.noise_band_in + o,
+                        tape.noise_band + o, s.v_band + o, v_p, s.scratch1 + o);
+  resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.scratch2 + o,
+                s.v_res_in + o);
+}
+
+// ---- mix: out = tanh(source + noise + resonator) ----
+
+__global__ void mix_kernel(BatchView batch, SynthTape tape) {
+  const int b = blockIdx.y;
+  const int n = batch.offset[b + 1] - batch.offset[b];
+  const float* p = batch.params + size_t(b) * kNumParams;
+  const float sr = batch.sample_rate[b];
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    const int g = batch.offset[b] + i;
+    const float noise = noise_band_sample(p, time_since_onset(p, i, sr), tape.noise_band[g]);
+    tape.out[g] = tanhf(tape.source[g] + noise + tape.res_out[g]);
+  }
+}
+
+// Adjoint: v_mix = v_out (1 - out^2); the noise sample's adjoint gives v_band
+// and the envelope's parameter gradients (block sums, then one add per block).
+__global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* __restrict__ v_out,
+                               SynthAdjointScratch s, float* __restrict__ v_params) {
+  const int b = blockIdx.y;
+  const int n = batch.offset[b + 1] - batch.offset[b];
+  const float* p = batch.params + size_t(b) * kNumParams;
+  const float sr = batch.sample_rate[b];
+  float va = 0, vd = 0, vg = 0, vt = 0;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    const int g = batch.offset[b] + i;
+    const float v_mix = v_out[g] * (1.0f - tape.out[g] * tape.out[g]);
+    s.v_mix[g] = v_mix;
+    s.v_band[g] = noise_band_sample_vjp(p, time_since_onset(p, i, sr), tape.noise_band[g], v_mix,
+                                        va, vd, vg, vt);
+  }
+  float* v_p = v_params + size_t(b) * kNumParams;
+  const float sa = block_sum(va), sd = block_sum(vd), sg = block_sum(vg), st = block_sum(vt);
+  if (threadIdx.x == 0) {
+    atomicAdd(&v_p[P::noise_attack_s], sa);
+    atomicAdd(&v_p[P::noise_decay_s], sd);
+    atomicAdd(&v_p[P::noise_gain], sg);
+    atomicAdd(&v_p[P::onset_s], -st);  // t = n / sr - onset
+  }
+}
+
+namespace {
+dim3 sample_grid(int max_samples, int n_instances) {
+  const int blocks = std::max(1, std::min(64, (max_samples + kThreads - 1) / kThreads));
+  return dim3(unsigned(blocks), unsigned(n_instances));
+}
+}  // namespace
+
+void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape) {
+  const dim3 grid = sample_grid(max_samples, batch.n_instances);
+  source_kernel<<<grid, kThreads>>>(batch, tape.source, tape.res_in);
+  recurrences_kernel<<<(batch.n_instances + 63) / 64, 64>>>(batch, tape);
+  mix_kernel<<<grid, kThreads>>>(batch, tape);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
+                   const float* v_out, const SynthAdjointScratch& s, float* v_params) {
+  const dim3 grid = sample_grid(max_samples, batch.n_instances);
+  mix_vjp_kernel<<<grid, kThreads>>>(batch, tape, v_out, s, v_params);
+  recurrences_vjp_kernel<<<(batch.n_instances + 63) / 64, 64>>>(batch, tape, s, v_params);
+  source_vjp_kernel<<<grid, kThreads>>>(batch, s.v_mix, s.v_res_in, v_params);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+// ---- device discovery and the parity helper ----
 
 bool device_available(std::string* why) {
   int count = 0;
@@ -46,33 +204,42 @@ bool device_available(std::string* why) {
   return true;
 }
 
+size_t device_bytes_in_use() {
+  size_t free_b = 0, total_b = 0;
+  CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  return total_b - free_b;
+}
+
+void synchronize() { CUDA_CHECK(cudaDeviceSynchronize()); }
+
 std::string device_name() {
   cudaDeviceProp prop{};
   CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
   return prop.name;
 }
 
+__global__ void voice_source_kernel(BatchView batch, float* __restrict__ out) {
+  const int b = blockIdx.y;
+  const int n = batch.offset[b + 1] - batch.offset[b];
+  const float* p = batch.params + size_t(b) * kNumParams;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
+    out[batch.offset[b] + i] = voice_source_sample(p, time_since_onset(p, i, batch.sample_rate[b]));
+}
+
 std::vector<std::vector<float>> render_source(const std::vector<float>& params,
                                               const std::vector<int>& n_samples,
                                               const std::vector<float>& sample_rate) {
   const int B = int(n_samples.size());
-  std::vector<int> offset(size_t(B) + 1, 0);
+  std::vector<int> offset(static_cast<size_t>(B) + 1, 0);
   for (int b = 0; b < B; ++b) offset[b + 1] = offset[b] + n_samples[b];
-  float *d_params, *d_rate, *d_out;
-  int* d_offset;
-  CUDA_CHECK(cudaMalloc(&d_params, params.size() * sizeof(float)));
-  CUDA_CHECK(cudaMalloc(&d_rate, sample_rate.size() * sizeof(float)));
-  CUDA_CHECK(cudaMalloc(&d_offset, offset.size() * sizeof(int)));
-  CUDA_CHECK(cudaMalloc(&d_out, size_t(offset[B]) * sizeof(float)));
-  CUDA_CHECK(cudaMemcpy(d_params, params.data(), params.size() * sizeof(float), cudaMemcpyHostToDevice));
-  CUDA_CHECK(cudaMemcpy(d_rate, sample_rate.data(), sample_rate.size() * sizeof(float), cudaMemcpyHostToDevice));
-  CUDA_CHECK(cudaMemcpy(d_offset, offset.data(), offset.size() * sizeof(int), cudaMemcpyHostToDevice));
-  const dim3 grid(64, unsigned(B));
-  voice_source_kernel<<<grid, 256>>>(d_params, d_rate, d_offset, B, d_out);
+  DeviceBuffer<float> d_params, d_rate, d_out(static_cast<size_t>(offset[B]));
+  DeviceBuffer<int> d_offset;
+  d_params.upload(params), d_rate.upload(sample_rate), d_offset.upload(offset);
+  const BatchView batch{B, d_offset.get(), d_rate.get(), nullptr, d_params.get()};
+  voice_source_kernel<<<sample_grid(*std::max_element(n_samples.begin(), n_samples.end()), B), kThreads>>>(
+      batch, d_out.get());
   CUDA_CHECK(cudaGetLastError());
-  std::vector<float> flat(static_cast<size_t>(offset[B]));
-  CUDA_CHECK(cudaMemcpy(flat.data(), d_out, flat.size() * sizeof(float), cudaMemcpyDeviceToHost));
-  cudaFree(d_params), cudaFree(d_rate), cudaFree(d_offset), cudaFree(d_out);
+  const std::vector<float> flat = d_out.download();
   std::vector<std::vector<float>> out(static_cast<size_t>(B));
   for (int b = 0; b < B; ++b) out[b].assign(flat.begin() + offset[b], flat.begin() + offset[b + 1]);
   return out;

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "drumsynth/backend.hpp"
 #include "drumsynth/voice.hpp"
 #include "fit.hpp"
 #if DRUMSYNTH_HAVE_CUDA
@@ -51,6 +52,49 @@ TEST(CudaParity, SourceSynthesisMatchesCpu) {
     }
     std::printf("  B = %d: max abs err %.2e (%.0f%% of 1e-4)\n", B, worst, worst / 1e-4 * 100);
     EXPECT_LT(worst, 1e-4) << "B = " << B;
+  }
+#endif
+}
+
+// The whole backend: loss (relative 1e-4) and dL/dlogits (relative 1e-3 of the
+// largest component) against the CPU backend, for B = 1, 7 and 64 instances of
+// mixed lengths (shorter and longer than the largest FFT) and rates, both presets.
+TEST(CudaParity, LossAndGradientMatchCpuBackend) {
+  REQUIRE_GPU();
+#if DRUMSYNTH_HAVE_CUDA
+  const double rates[] = {8000, 22050, 44100, 48000, 96000};
+  for (const char* preset : {"seed", "auraloss"}) {
+    for (int B : {1, 7, 64}) {
+      std::vector<std::vector<float>> targets(static_cast<size_t>(B));
+      std::vector<Instance> instances;
+      std::vector<float> logits;
+      for (int b = 0; b < B; ++b) {
+        const double sr = rates[b % 5];
+        const int n = int(sr * (0.02 + 0.15 * (b % 5)));
+        const auto y = render(params_from_logits(random_logits(uint64_t(500 + b))), VoiceSpec{n, sr, 9});
+        targets[b].assign(y.begin(), y.end());
+        instances.push_back({&targets[b], sr, uint64_t(b)});
+        const auto z = random_logits(uint64_t(900 + b));
+        logits.insert(logits.end(), z.begin(), z.end());
+      }
+      auto cpu = make_cpu_backend(instances, loss_preset(preset), 2);
+      auto gpu = cuda::make_cuda_backend(instances, loss_preset(preset));
+      std::vector<float> lc(static_cast<size_t>(B)), lg(lc), gc(logits.size()), gg(gc);
+      cpu->loss_and_gradient(logits.data(), lc.data(), gc.data());
+      gpu->loss_and_gradient(logits.data(), lg.data(), gg.data());
+      double worst_loss = 0, worst_grad = 0;
+      for (int b = 0; b < B; ++b) {
+        worst_loss = std::max(worst_loss, std::abs(double(lc[b]) - lg[b]) / std::abs(double(lc[b])));
+        double largest = 0;
+        for (int i = 0; i < kNumParams; ++i) largest = std::max(largest, double(std::abs(gc[b * kNumParams + i])));
+        for (int i = 0; i < kNumParams; ++i)
+          worst_grad = std::max(worst_grad, std::abs(double(gc[b * kNumParams + i]) - gg[b * kNumParams + i]) / largest);
+      }
+      std::printf("  %s B = %d: loss rel err %.2e (%.0f%% of 1e-4), gradient rel err %.2e (%.0f%% of 1e-3)\n",
+                  preset, B, worst_loss, worst_loss / 1e-4 * 100, worst_grad, worst_grad / 1e-3 * 100);
+      EXPECT_LT(worst_loss, 1e-4) << preset << " B = " << B;
+      EXPECT_LT(worst_grad, 1e-3) << preset << " B = " << B;
+    }
   }
 #endif
 }

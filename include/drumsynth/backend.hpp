@@ -36,4 +36,13 @@ class Backend {
 std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,
                                           const LossSettings& loss, int n_threads = 1);
 
+// Whether the CUDA backend can run here; otherwise false with the reason.
+bool cuda_usable(std::string* why);
+
+// "cpu", "cuda" (throws drumsynth::Error when no GPU is usable) or "auto" (the
+// GPU when one is usable).
+std::unique_ptr<Backend> make_backend(const std::string& device,
+                                      const std::vector<Instance>& instances,
+                                      const LossSettings& loss, int n_threads = 1);
+
 }  // namespace drumsynth

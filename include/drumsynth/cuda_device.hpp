@@ -2,8 +2,11 @@
 // (DRUMSYNTH_HAVE_CUDA): device discovery, and batched per-sample synthesis.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "drumsynth/backend.hpp"
 
 namespace drumsynth::cuda {
 
@@ -11,6 +14,10 @@ namespace drumsynth::cuda {
 // (no driver, no device, ...). Never throws.
 bool device_available(std::string* why);
 std::string device_name();
+// Bytes of device memory in use (total - free), for memory-per-sound figures.
+size_t device_bytes_in_use();
+// Waits for the device to finish its queued work.
+void synchronize();
 
 // Renders the source (transient + tones) of B instances on the GPU with the
 // same per-sample math as the CPU (voice_source_sample), for parity tests.
@@ -18,5 +25,10 @@ std::string device_name();
 std::vector<std::vector<float>> render_source(const std::vector<float>& params,
                                               const std::vector<int>& n_samples,
                                               const std::vector<float>& sample_rate);
+
+// The CUDA backend over a batch of instances. Throws drumsynth::Error when no
+// device is usable.
+std::unique_ptr<Backend> make_cuda_backend(const std::vector<Instance>& instances,
+                                           const LossSettings& loss);
 
 }  // namespace drumsynth::cuda

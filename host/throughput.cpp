@@ -1,0 +1,59 @@
+// Throughput measurement: after one warm-up call, the median time of a
+// loss-and-gradient call over the batch.
+#include "throughput.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "drumsynth/backend.hpp"
+#include "drumsynth/voice.hpp"
+#include "fit.hpp"
+#if DRUMSYNTH_HAVE_CUDA
+#include "drumsynth/cuda_device.hpp"
+#endif
+
+namespace drumsynth {
+
+ThroughputResult measure_throughput(const ThroughputOptions& o) {
+  const int n = int(o.seconds * o.sample_rate);
+  std::vector<std::vector<float>> targets(static_cast<size_t>(o.batch));
+  std::vector<Instance> instances;
+  std::vector<float> logits;
+  for (int b = 0; b < o.batch; ++b) {
+    const auto y = render(params_from_logits(random_logits(uint64_t(10000 + b))), VoiceSpec{n, o.sample_rate, 1});
+    targets[b].assign(y.begin(), y.end());
+    instances.push_back({&targets[b], o.sample_rate, uint64_t(b)});
+    const auto z = random_logits(uint64_t(20000 + b));
+    logits.insert(logits.end(), z.begin(), z.end());
+  }
+  ThroughputResult r;
+  std::string why;
+  const bool gpu = o.device != "cpu" && cuda_usable(&why);
+  size_t before = 0;
+#if DRUMSYNTH_HAVE_CUDA
+  if (gpu) before = cuda::device_bytes_in_use();
+#endif
+  auto backend = make_backend(o.device, instances, loss_preset(o.loss_preset), o.n_threads);
+  std::vector<float> loss(static_cast<size_t>(o.batch)), grad(logits.size());
+  backend->loss_and_gradient(logits.data(), loss.data(), grad.data());  // warm-up
+  std::vector<double> t;
+  for (int i = 0; i < o.iterations; ++i) {
+    const auto a = std::chrono::steady_clock::now();
+    backend->loss_and_gradient(logits.data(), loss.data(), grad.data());  // returns synchronised
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
+  }
+  std::sort(t.begin(), t.end());
+  const double median = t[t.size() / 2];
+  r.ms_per_iteration = 1e3 * median;
+  r.sound_iterations_per_s = o.batch / median;
+  r.device = "cpu (" + std::to_string(o.n_threads) + " threads)";
+#if DRUMSYNTH_HAVE_CUDA
+  if (gpu) {
+    r.device = cuda::device_name();
+    r.memory_per_sound_mb = double(cuda::device_bytes_in_use() - before) / o.batch / 1e6;
+  }
+#endif
+  return r;
+}
+
+}  // namespace drumsynth

@@ -1,0 +1,30 @@
+// `drumsynth bench`: fit-iteration throughput of a backend on a batch of
+// synthetic sounds (rendered from seeded random presets).
+#pragma once
+
+#include <string>
+
+#include "drumsynth/loss_settings.hpp"
+
+namespace drumsynth {
+
+struct ThroughputOptions {
+  int batch = 1;
+  double seconds = 1.0;
+  double sample_rate = 48000;
+  int iterations = 20;
+  std::string loss_preset = "seed";
+  std::string device = "auto";
+  int n_threads = 1;
+};
+
+struct ThroughputResult {
+  std::string device;          // "cpu (N threads)" or the GPU's name
+  double ms_per_iteration = 0;  // median over iterations, the whole batch
+  double sound_iterations_per_s = 0;
+  double memory_per_sound_mb = 0;  // GPU only; 0 on the CPU
+};
+
+ThroughputResult measure_throughput(const ThroughputOptions& o);
+
+}  // namespace drumsynth

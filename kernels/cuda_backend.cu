@@ -1,0 +1,94 @@
+// The CUDA backend: a batch of instances fitted at once on one GPU. Per call:
+// logits -> parameters, synthesis, MRSTFT loss and its gradient, synthesis
+// adjoint, parameters -> logits adjoint; only the logits go up and the losses
+// and gradients come down.
+#include <algorithm>
+
+#include "cuda_common.cuh"
+#include "drumsynth/backend.hpp"
+#include "drumsynth/cuda_device.hpp"
+#include "mrstft_kernels.cuh"
+#include "synth_kernels.cuh"
+
+namespace drumsynth::cuda {
+
+namespace {
+
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend(const std::vector<Instance>& instances, const LossSettings& loss) {
+    upload_param_table();
+    B_ = int(instances.size());
+    std::vector<int> offset{0};
+    std::vector<float> rates, target;
+    std::vector<uint64_t> seeds;
+    for (const auto& in : instances) {
+      offset.push_back(offset.back() + int(in.target->size()));
+      rates.push_back(float(in.sample_rate));
+      seeds.push_back(in.noise_seed);
+      target.insert(target.end(), in.target->begin(), in.target->end());
+      max_n_ = std::max(max_n_, int(in.target->size()));
+    }
+    const size_t total = size_t(offset.back());
+    offset_.upload(offset), rate_.upload(rates), seed_.upload(seeds), target_.upload(target);
+    for (auto* b : {&white_, &low_, &band_in_, &band_, &source_, &res_in_, &res_y_, &res_h_,
+                    &res_out_, &out_, &v_out_, &v_mix_, &v_band_, &v_res_in_, &scratch1_, &scratch2_})
+      b->resize(total);
+    const size_t np = size_t(B_) * kNumParams;
+    logits_.resize(np), params_.resize(np), v_params_.resize(np), v_logits_.resize(np);
+    loss_.resize(size_t(B_));
+    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, rates, target_.get());
+  }
+
+  int n_instances() const override { return B_; }
+  std::string name() const override { return "cuda"; }
+
+  void loss_and_gradient(const float* logits, float* loss, float* v_logits) override {
+    run(logits, loss, v_logits);
+  }
+  void loss_only(const float* logits, float* loss) override { run(logits, loss, nullptr); }
+
+ private:
+  BatchView view() const { return {B_, offset_.get(), rate_.get(), seed_.get(), params_.get()}; }
+  SynthTape tape() const {
+    return {white_.get(), low_.get(), band_in_.get(), band_.get(), source_.get(),
+            res_in_.get(), res_y_.get(), res_h_.get(), res_out_.get(), out_.get()};
+  }
+
+  void run(const float* logits, float* loss, float* v_logits) {
+    const size_t np = size_t(B_) * kNumParams;
+    CUDA_CHECK(cudaMemcpy(logits_.get(), logits, np * sizeof(float), cudaMemcpyHostToDevice));
+    params_from_logits(logits_.get(), params_.get(), B_);
+    synth_forward(view(), max_n_, tape());
+    mrstft_->evaluate(out_.get(), loss_.get(), v_logits ? v_out_.get() : nullptr);
+    if (v_logits) {
+      v_params_.zero();
+      synth_adjoint(view(), max_n_, tape(), v_out_.get(),
+                    {v_mix_.get(), v_band_.get(), v_res_in_.get(), scratch1_.get(), scratch2_.get()},
+                    v_params_.get());
+      params_from_logits_vjp(logits_.get(), params_.get(), v_params_.get(), v_logits_.get(), B_);
+      CUDA_CHECK(cudaMemcpy(v_logits, v_logits_.get(), np * sizeof(float), cudaMemcpyDeviceToHost));
+    }
+    CUDA_CHECK(cudaMemcpy(loss, loss_.get(), size_t(B_) * sizeof(float), cudaMemcpyDeviceToHost));
+  }
+
+  int B_ = 0, max_n_ = 0;
+  DeviceBuffer<int> offset_;
+  DeviceBuffer<float> rate_, target_;
+  DeviceBuffer<uint64_t> seed_;
+  DeviceBuffer<float> white_, low_, band_in_, band_, source_, res_in_, res_y_, res_h_, res_out_, out_;
+  DeviceBuffer<float> v_out_, v_mix_, v_band_, v_res_in_, scratch1_, scratch2_;
+  DeviceBuffer<float> logits_, params_, v_params_, v_logits_, loss_;
+  std::unique_ptr<GpuMrstft> mrstft_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(const std::vector<Instance>& instances,
+                                           const LossSettings& loss) {
+  std::string why;
+  if (!device_available(&why)) throw Error("--device cuda: " + why);
+  return std::make_unique<CudaBackend>(instances, loss);
+}
+
+}  // namespace drumsynth::cuda

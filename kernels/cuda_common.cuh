@@ -1,0 +1,84 @@
+// CUDA helpers: error checks that throw with file, line and expression, a
+// typed device buffer, and a block-wide sum for per-instance reductions.
+#pragma once
+
+#include <cuda_runtime.h>
+#include <cufft.h>
+
+#include <string>
+#include <vector>
+
+#include "drumsynth/common.hpp"
+
+#define CUDA_CHECK(expr)                                                               \
+  do {                                                                                 \
+    const cudaError_t err_ = (expr);                                                   \
+    if (err_ != cudaSuccess)                                                           \
+      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": ") + \
+                               #expr + ": " + cudaGetErrorString(err_));               \
+  } while (0)
+
+#define CUFFT_CHECK(expr)                                                              \
+  do {                                                                                 \
+    const cufftResult err_ = (expr);                                                   \
+    if (err_ != CUFFT_SUCCESS)                                                         \
+      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": ") + \
+                               #expr + ": cuFFT error " + std::to_string(int(err_)));  \
+  } while (0)
+
+namespace drumsynth::cuda {
+
+// Device memory of n elements of T, freed on destruction.
+template <typename T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(size_t n) { resize(n); }
+  ~DeviceBuffer() { cudaFree(ptr_); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  void resize(size_t n) {
+    if (n == n_) return;
+    cudaFree(ptr_);
+    ptr_ = nullptr;
+    n_ = n;
+    if (n) CUDA_CHECK(cudaMalloc(&ptr_, n * sizeof(T)));
+  }
+  void upload(const std::vector<T>& v) {
+    resize(v.size());
+    if (n_) CUDA_CHECK(cudaMemcpy(ptr_, v.data(), n_ * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  std::vector<T> download() const {
+    std::vector<T> v(n_);
+    if (n_) CUDA_CHECK(cudaMemcpy(v.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
+    return v;
+  }
+  void zero() {
+    if (n_) CUDA_CHECK(cudaMemset(ptr_, 0, n_ * sizeof(T)));
+  }
+  T* get() const { return ptr_; }
+  size_t size() const { return n_; }
+
+ private:
+  T* ptr_ = nullptr;
+  size_t n_ = 0;
+};
+
+// Sum of v over the block (blockDim.x a multiple of 32, at most 1024); the
+// result is valid in thread 0.
+__device__ inline float block_sum(float v) {
+  __shared__ float warp_sums[32];
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();  // warp_sums may still be read by a previous call
+  if (lane == 0) warp_sums[warp] = v;
+  __syncthreads();
+  v = threadIdx.x < (blockDim.x >> 5) ? warp_sums[lane] : 0.0f;
+  if (warp == 0)
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  return v;
+}
+
+constexpr int kThreads = 256;
+
+}  // namespace drumsynth::cuda

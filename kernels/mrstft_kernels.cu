@@ -1,0 +1,364 @@
+// MRSTFT loss and its gradient on the GPU (see mrstft_kernels.cuh). Every
+// kernel's forward and adjoint are next to each other; the per-bin math is the
+// CPU's (include/drumsynth/spectral_loss_math.hpp).
+#include <algorithm>
+
+#include "a_weighting.hpp"
+#include "cuda_common.cuh"
+#include "drumsynth/spectral_loss_math.hpp"
+#include "mrstft_kernels.cuh"
+
+namespace drumsynth::cuda {
+
+namespace {
+
+__device__ __forceinline__ int reflect_index(int i, int len) {
+  return i < 0 ? -i : (i >= len ? 2 * (len - 1) - i : i);
+}
+
+// ---- A-weighting FIR ("same" convolution per instance) and its transpose ----
+
+__global__ void fir_kernel(const float* __restrict__ x, const int* __restrict__ offset,  // [B + 1]
+                           const float* __restrict__ taps, int n_taps,  // [B, n_taps]
+                           float* __restrict__ y) {
+  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o, half = n_taps / 2;
+  const float* t = taps + size_t(b) * n_taps;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    float acc = 0;
+    for (int k = max(0, half - i); k < min(n_taps, n + half - i); ++k) acc += t[k] * x[o + i + k - half];
+    y[o + i] = acc;
+  }
+}
+
+// v_x[m] = sum_k taps[k] v_y[m - k + half]
+__global__ void fir_vjp_kernel(const float* __restrict__ v_y, const int* __restrict__ offset,
+                               const float* __restrict__ taps, int n_taps, float* __restrict__ v_x) {
+  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o, half = n_taps / 2;
+  const float* t = taps + size_t(b) * n_taps;
+  for (int m = blockIdx.x * blockDim.x + threadIdx.x; m < n; m += gridDim.x * blockDim.x) {
+    float acc = 0;
+    for (int k = max(0, m + half - (n - 1)); k < min(n_taps, m + half + 1); ++k) acc += t[k] * v_y[o + m - k + half];
+    v_x[o + m] = acc;
+  }
+}
+
+// ---- framing: reflect-pad by n/2, zero-extend to max(N, n), window ----
+
+struct FrameLayout {
+  int n, hop, n_bins;
+  const int* offset;          // [B + 1] samples
+  const int* frame_offset;    // [B + 1] frames
+  const int* frame_instance;  // [frames] -> b
+  const int* padded_len;      // [B] max(N_b, n)
+  const float* window;        // [n]
+};
+
+__global__ void frame_kernel(FrameLayout L, const float* __restrict__ x, int total_frames,
+                             float* __restrict__ frames) {  // [frames, n]
+  const size_t count = size_t(total_frames) * L.n;
+  for (size_t j = blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < count; j += size_t(gridDim.x) * blockDim.x) {
+    const int f = int(j / L.n), i = int(j % L.n), b = L.frame_instance[f];
+    const int q = (f - L.frame_offset[b]) * L.hop + i;
+    const int s = reflect_index(q - L.n / 2, L.padded_len[b]);
+    const int N = L.offset[b + 1] - L.offset[b];
+    frames[j] = (s < N ? x[L.offset[b] + s] : 0.0f) * L.window[i];
+  }
+}
+
+// Overlap-add (the framing's adjoint, before the fold): per instance, v_padded[q]
+// = sum over the frames covering q of v_frames[f][q - f hop] window[q - f hop].
+__global__ void overlap_add_kernel(FrameLayout L, const float* __restrict__ v_frames,  // [frames, n]
+                                   const int* __restrict__ padded_offset,             // [B + 1]
+                                   float* __restrict__ v_padded) {
+  const int b = blockIdx.y;
+  const int len = padded_offset[b + 1] - padded_offset[b];  // padded_len + n
+  const int n_frames = L.frame_offset[b + 1] - L.frame_offset[b];
+  for (int q = blockIdx.x * blockDim.x + threadIdx.x; q < len; q += gridDim.x * blockDim.x) {
+    float acc = 0;
+    const int f0 = max(0, (q - L.n) / L.hop), f1 = min(n_frames - 1, q / L.hop);
+    for (int f = f0; f <= f1; ++f) {
+      const int i = q - f * L.hop;
+      if (i >= 0 && i < L.n) acc += v_frames[size_t(L.frame_offset[b] + f) * L.n + i] * L.window[i];
+    }
+    v_padded[padded_offset[b] + q] = acc;
+  }
+}
+
+// Fold the reflect padding back: sample s collects the padded positions that
+// read it, q = s + n/2, the left mirror n/2 - s and the right mirror
+// n/2 + 2(L - 1) - s. Adds into v_x.
+__global__ void fold_kernel(FrameLayout L, const float* __restrict__ v_padded,
+                            const int* __restrict__ padded_offset, float* __restrict__ v_x) {
+  const int b = blockIdx.y, N = L.offset[b + 1] - L.offset[b], len = L.padded_len[b], h = L.n / 2;
+  const float* vp = v_padded + padded_offset[b];
+  for (int s = blockIdx.x * blockDim.x + threadIdx.x; s < N; s += gridDim.x * blockDim.x) {
+    float acc = vp[s + h];
+    if (s >= 1 && s <= h) acc += vp[h - s];
+    const int q = h + 2 * (len - 1) - s;
+    if (s <= len - 2 && q < len + L.n) acc += vp[q];
+    v_x[L.offset[b] + s] += acc;
+  }
+}
+
+// ---- per-bin loss terms (one block per frame) and their gradient ----
+
+__global__ void target_bins_kernel(FrameLayout L, const cufftComplex* __restrict__ spec,
+                                   float eps, float* __restrict__ mag_y, float* __restrict__ log_mag_y,
+                                   double* __restrict__ norm_y2) {  // [B]
+  const int f = blockIdx.x, b = L.frame_instance[f];
+  float acc = 0;
+  for (int k = threadIdx.x; k < L.n_bins; k += blockDim.x) {
+    const size_t j = size_t(f) * L.n_bins + k;
+    const float m = clamped_magnitude(spec[j].x, spec[j].y, eps);
+    mag_y[j] = m, log_mag_y[j] = logf(m);
+    acc += m * m;
+  }
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) atomicAdd(&norm_y2[b], double(acc));
+}
+
+__global__ void bin_loss_kernel(FrameLayout L, const cufftComplex* __restrict__ spec, float eps,
+                                const float* __restrict__ mag_y, const float* __restrict__ log_mag_y,
+                                float* __restrict__ mag_x, float* __restrict__ log_mag_x,
+                                double* __restrict__ sums) {  // [B, 2]: sum d^2, sum |dlog|
+  const int f = blockIdx.x, b = L.frame_instance[f];
+  float d2 = 0, dl = 0;
+  for (int k = threadIdx.x; k < L.n_bins; k += blockDim.x) {
+    const size_t j = size_t(f) * L.n_bins + k;
+    const float m = clamped_magnitude(spec[j].x, spec[j].y, eps), lm = logf(m);
+    mag_x[j] = m, log_mag_x[j] = lm;
+    d2 += (mag_y[j] - m) * (mag_y[j] - m);
+    dl += fabsf(log_mag_y[j] - lm);
+  }
+  d2 = block_sum(d2);
+  dl = block_sum(dl);
+  if (threadIdx.x == 0) atomicAdd(&sums[2 * b], double(d2)), atomicAdd(&sums[2 * b + 1], double(dl));
+}
+
+// Per instance: SC = ||Y - X|| / ||Y||, LM = sum |dlog| / count; adds
+// (w_sc SC + w_lm LM) / R to the loss and keeps the norms for the gradient.
+__global__ void finalize_kernel(int n_instances, const int* __restrict__ frame_offset, int n_bins,
+                                const double* __restrict__ sums, const double* __restrict__ norm_y2,
+                                float w_sc, float w_lm, float inv_r, float* __restrict__ loss,
+                                float* __restrict__ norms) {  // [B, 3]: norm_y, norm_diff, 1/count
+  const int b = blockIdx.x * blockDim.x + threadIdx.x;
+  if (b >= n_instances) return;
+  const double count = double(frame_offset[b + 1] - frame_offset[b]) * n_bins;
+  const double norm_y = sqrt(norm_y2[b]), norm_d = sqrt(sums[2 * b]);
+  loss[b] += inv_r * float(w_sc * norm_d / norm_y + w_lm * sums[2 * b + 1] / count);
+  norms[3 * b] = float(norm_y), norms[3 * b + 1] = float(norm_d), norms[3 * b + 2] = float(1.0 / count);
+}
+
+// dL/dX per bin, scaled for cuFFT's C2R, which computes sum_k Z_k e^{+} over the
+// Hermitian extension: the FFT's adjoint wants Z_0 = G_0, Z_{n/2} = G_{n/2} and
+// Z_k = G_k / 2 between (see host/real_fft.cpp). Written over the spectrum.
+__global__ void bin_grad_kernel(FrameLayout L, cufftComplex* __restrict__ spec, float eps,
+                                const float* __restrict__ mag_x, const float* __restrict__ log_mag_x,
+                                const float* __restrict__ mag_y, const float* __restrict__ log_mag_y,
+                                const float* __restrict__ norms, float w_sc, float w_lm) {
+  const int f = blockIdx.x, b = L.frame_instance[f];
+  const float norm_y = norms[3 * b], norm_d = norms[3 * b + 1], inv_count = norms[3 * b + 2];
+  for (int k = threadIdx.x; k < L.n_bins; k += blockDim.x) {
+    const size_t j = size_t(f) * L.n_bins + k;
+    const float v_mag = spectral_bin_grad(mag_x[j], log_mag_x[j], mag_y[j], log_mag_y[j], norm_y,
+                                          norm_d, inv_count, w_sc, w_lm);
+    float v_re, v_im;
+    clamped_magnitude_vjp(spec[j].x, spec[j].y, eps, mag_x[j], v_mag, v_re, v_im);
+    const float scale = (k == 0 || k == L.n_bins - 1) ? 1.0f : 0.5f;
+    spec[j].x = scale * v_re, spec[j].y = scale * v_im;
+  }
+}
+
+// ---- RMS term: w (rms(x) - rms(y))^2 ----
+
+__global__ void sum_squares_kernel(const float* __restrict__ x, const int* __restrict__ offset,
+                                   double* __restrict__ out) {  // [B]
+  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o;
+  float acc = 0;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) acc += x[o + i] * x[o + i];
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) atomicAdd(&out[b], double(acc));
+}
+
+// loss += w (rms_x - rms_y)^2; and d/dx_n = 2 w (rms_x - rms_y) x_n / (N rms_x) into v_x.
+__global__ void rms_term_kernel(const float* __restrict__ x, const int* __restrict__ offset,
+                                const double* __restrict__ ss_x, const double* __restrict__ ss_y,
+                                float w, float* __restrict__ loss, float* __restrict__ v_x) {
+  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o;
+  const float rx = float(sqrt(ss_x[b] / n)), ry = float(sqrt(ss_y[b] / n));
+  if (blockIdx.x == 0 && threadIdx.x == 0) loss[b] += w * (rx - ry) * (rx - ry);
+  if (!v_x || rx <= 0) return;
+  const float c = 2 * w * (rx - ry) / (n * rx);
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) v_x[o + i] += c * x[o + i];
+}
+
+dim3 per_instance_grid(int max_len, int n_instances) {
+  const int blocks = std::max(1, std::min(64, (max_len + kThreads - 1) / kThreads));
+  return dim3(unsigned(blocks), unsigned(n_instances));
+}
+int flat_blocks(size_t count) { return int(std::min<size_t>(65535, (count + kThreads - 1) / kThreads)); }
+
+}  // namespace
+
+struct GpuMrstft::Impl {
+  struct Resolution {
+    StftResolution res;
+    int total_frames = 0;
+    DeviceBuffer<int> frame_offset, frame_instance, padded_len, padded_offset;
+    DeviceBuffer<float> window, frames, mag_y, log_mag_y, mag_x, log_mag_x, v_padded, norms;
+    DeviceBuffer<cufftComplex> spec;
+    DeviceBuffer<double> norm_y2, sums;
+    cufftHandle r2c = 0, c2r = 0;
+    int max_padded = 0;
+    FrameLayout layout(const int* offset) const {
+      return {res.fft_size, res.hop, res.fft_size / 2 + 1, offset, frame_offset.get(),
+              frame_instance.get(), padded_len.get(), window.get()};
+    }
+  };
+  LossSettings settings;
+  int B = 0, max_n = 0;
+  std::vector<int> offsets;
+  DeviceBuffer<int> d_offset;
+  DeviceBuffer<float> taps, pre_y, pre_x, v_pre;
+  DeviceBuffer<double> ss_y, ss_x;
+  std::vector<std::unique_ptr<Resolution>> res;
+  static constexpr int kTaps = 101;
+
+  void spectra(Resolution& r, const float* x) {
+    frame_kernel<<<flat_blocks(size_t(r.total_frames) * r.res.fft_size), kThreads>>>(
+        r.layout(d_offset.get()), x, r.total_frames, r.frames.get());
+    CUFFT_CHECK(cufftExecR2C(r.r2c, r.frames.get(), r.spec.get()));
+  }
+};
+
+GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
+                     const std::vector<float>& rates, const float* d_targets)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.settings = settings;
+  m.offsets = offsets;
+  m.B = int(offsets.size()) - 1;
+  for (int b = 0; b < m.B; ++b) m.max_n = std::max(m.max_n, offsets[b + 1] - offsets[b]);
+  m.d_offset.upload(offsets);
+  const size_t total = size_t(offsets.back());
+  m.pre_x.resize(total), m.v_pre.resize(total);
+  if (settings.a_weighting) {
+    std::vector<float> taps;
+    for (int b = 0; b < m.B; ++b)
+      for (double t : a_weighting_fir(rates[b], Impl::kTaps)) taps.push_back(float(t));
+    m.taps.upload(taps);
+    m.pre_y.resize(total);
+    fir_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(), m.taps.get(),
+                                                               Impl::kTaps, m.pre_y.get());
+  } else {
+    m.pre_y.resize(total);
+    CUDA_CHECK(cudaMemcpy(m.pre_y.get(), d_targets, total * sizeof(float), cudaMemcpyDeviceToDevice));
+  }
+  m.ss_y.resize(size_t(m.B)), m.ss_x.resize(size_t(m.B));
+  m.ss_y.zero();
+  sum_squares_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(), m.ss_y.get());
+  for (const auto& rs : settings.resolutions) {
+    auto r = std::make_unique<Impl::Resolution>();
+    r->res = rs;
+    const int n = rs.fft_size, bins = n / 2 + 1;
+    std::vector<int> frame_offset{0}, frame_instance, padded_len, padded_offset{0};
+    for (int b = 0; b < m.B; ++b) {
+      const int len = std::max(offsets[b + 1] - offsets[b], n);  // zero-extend short sounds
+      const int frames = 1 + len / rs.hop;
+      padded_len.push_back(len);
+      padded_offset.push_back(padded_offset.back() + len + n);
+      frame_offset.push_back(frame_offset.back() + frames);
+      for (int f = 0; f < frames; ++f) frame_instance.push_back(b);
+      r->max_padded = std::max(r->max_padded, len + n);
+    }
+    r->total_frames = frame_offset.back();
+    r->frame_offset.upload(frame_offset), r->frame_instance.upload(frame_instance);
+    r->padded_len.upload(padded_len), r->padded_offset.upload(padded_offset);
+    std::vector<float> window(size_t(n), 0.0f);
+    for (int i = 0; i < rs.win_length; ++i)
+      window[(n - rs.win_length) / 2 + i] = float(0.5 - 0.5 * std::cos(kTwoPi * i / rs.win_length));
+    r->window.upload(window);
+    const size_t nb = size_t(r->total_frames) * bins;
+    r->frames.resize(size_t(r->total_frames) * n);
+    r->spec.resize(nb);
+    r->mag_y.resize(nb), r->log_mag_y.resize(nb), r->mag_x.resize(nb), r->log_mag_x.resize(nb);
+    r->v_padded.resize(size_t(padded_offset.back()));
+    r->norms.resize(size_t(3 * m.B));
+    r->norm_y2.resize(size_t(m.B)), r->sums.resize(size_t(2 * m.B));
+    // One plan per direction over every frame of every instance, made once.
+    int dims[1] = {n};
+    CUFFT_CHECK(cufftPlanMany(&r->r2c, 1, dims, nullptr, 1, n, nullptr, 1, bins, CUFFT_R2C, r->total_frames));
+    CUFFT_CHECK(cufftPlanMany(&r->c2r, 1, dims, nullptr, 1, bins, nullptr, 1, n, CUFFT_C2R, r->total_frames));
+    m.spectra(*r, m.pre_y.get());
+    r->norm_y2.zero();
+    target_bins_kernel<<<r->total_frames, kThreads>>>(r->layout(m.d_offset.get()), r->spec.get(),
+                                                       float(settings.eps), r->mag_y.get(),
+                                                       r->log_mag_y.get(), r->norm_y2.get());
+    m.res.push_back(std::move(r));
+  }
+  CUDA_CHECK(cudaGetLastError());
+}
+
+GpuMrstft::~GpuMrstft() {
+  for (auto& r : impl_->res) cufftDestroy(r->r2c), cufftDestroy(r->c2r);
+}
+
+void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
+  Impl& m = *impl_;
+  const auto& s = m.settings;
+  const dim3 grid = per_instance_grid(m.max_n, m.B);
+  const float* pre = d_x;
+  if (s.a_weighting) {
+    fir_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.taps.get(), Impl::kTaps, m.pre_x.get());
+    pre = m.pre_x.get();
+  }
+  CUDA_CHECK(cudaMemset(d_loss, 0, size_t(m.B) * sizeof(float)));
+  if (d_v_x) m.v_pre.zero();
+  const float inv_r = 1.0f / float(m.res.size());
+  for (auto& rp : m.res) {
+    Impl::Resolution& r = *rp;
+    const FrameLayout L = r.layout(m.d_offset.get());
+    m.spectra(r, pre);
+    r.sums.zero();
+    bin_loss_kernel<<<r.total_frames, kThreads>>>(L, r.spec.get(), float(s.eps), r.mag_y.get(),
+                                                   r.log_mag_y.get(), r.mag_x.get(), r.log_mag_x.get(),
+                                                   r.sums.get());
+    finalize_kernel<<<(m.B + 127) / 128, 128>>>(m.B, r.frame_offset.get(), L.n_bins, r.sums.get(),
+                                                 r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag),
+                                                 inv_r, d_loss, r.norms.get());
+    if (!d_v_x) continue;
+    bin_grad_kernel<<<r.total_frames, kThreads>>>(L, r.spec.get(), float(s.eps), r.mag_x.get(),
+                                                   r.log_mag_x.get(), r.mag_y.get(), r.log_mag_y.get(),
+                                                   r.norms.get(), float(s.w_sc) * inv_r,
+                                                   float(s.w_log_mag) * inv_r);
+    CUFFT_CHECK(cufftExecC2R(r.c2r, r.spec.get(), r.frames.get()));
+    overlap_add_kernel<<<per_instance_grid(r.max_padded, m.B), kThreads>>>(L, r.frames.get(), r.padded_offset.get(),
+                                                                          r.v_padded.get());
+    fold_kernel<<<grid, kThreads>>>(L, r.v_padded.get(), r.padded_offset.get(), m.v_pre.get());
+  }
+  if (d_v_x) {
+    if (s.a_weighting)
+      fir_vjp_kernel<<<grid, kThreads>>>(m.v_pre.get(), m.d_offset.get(), m.taps.get(), Impl::kTaps, d_v_x);
+    else
+      CUDA_CHECK(cudaMemcpy(d_v_x, m.v_pre.get(), m.v_pre.size() * sizeof(float), cudaMemcpyDeviceToDevice));
+  }
+  if (s.rms_weight != 0) {
+    m.ss_x.zero();
+    sum_squares_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get());
+    rms_term_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get(), m.ss_y.get(),
+                                        float(s.rms_weight), d_loss, d_v_x);
+  }
+  CUDA_CHECK(cudaGetLastError());
+}
+
+size_t GpuMrstft::device_bytes() const {
+  size_t bytes = 0;
+  const Impl& m = *impl_;
+  bytes += (m.pre_x.size() + m.pre_y.size() + m.v_pre.size()) * sizeof(float);
+  for (const auto& r : m.res)
+    bytes += (r->frames.size() + r->mag_y.size() * 4 + r->v_padded.size()) * sizeof(float) +
+             r->spec.size() * sizeof(cufftComplex);
+  return bytes;
+}
+
+}  // namespace drumsynth::cuda

@@ -1,0 +1,33 @@
+// The MRSTFT loss of a batch on the GPU: per resolution, framing (reflect
+// padding, window) into one batched cuFFT R2C over every frame of every
+// instance, the per-bin loss terms with per-instance sums (spectral convergence
+// is per sound), the per-bin gradient, a batched C2R as the FFT's adjoint, and
+// overlap-add with the reflect padding folded back. The A-weighting FIR and the
+// RMS term, with their adjoints, run before and after. Target spectra are
+// computed once.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "drumsynth/loss_settings.hpp"
+
+namespace drumsynth::cuda {
+
+class GpuMrstft {
+ public:
+  // offsets: [B + 1] sample offsets (host); rates: [B]; d_targets: device [total].
+  GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
+            const std::vector<float>& rates, const float* d_targets);
+  ~GpuMrstft();
+  // d_x: device [total] estimate; d_loss: device [B] (written); d_v_x: device
+  // [total] dL/dx (written), or null for the loss alone.
+  void evaluate(const float* d_x, float* d_loss, float* d_v_x);
+  size_t device_bytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace drumsynth::cuda

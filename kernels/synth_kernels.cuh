@@ -1,0 +1,44 @@
+// Synthesis kernels, forward and adjoint side by side: a batch of instances,
+// each with its own parameters, length, sample rate and noise seed, packed one
+// after another (instance b's samples are [offset[b], offset[b + 1])).
+// Per-sample work runs one thread per sample (grid.y = instance); the
+// recurrences (noise filters, resonator) one thread per instance.
+#pragma once
+
+#include <stdint.h>
+
+#include "drumsynth/params.hpp"
+
+namespace drumsynth::cuda {
+
+struct BatchView {
+  int n_instances;
+  const int* offset;          // [B + 1]
+  const float* sample_rate;   // [B]
+  const uint64_t* seed;       // [B]
+  const float* params;        // [B, kNumParams], physical units
+};
+
+// Forward values kept for the adjoint, each [total samples].
+struct SynthTape {
+  float *white, *noise_low, *noise_band_in, *noise_band;
+  float *source, *res_in, *res_y, *res_h, *res_out, *out;
+};
+
+// Scratch of the adjoint, each [total samples].
+struct SynthAdjointScratch {
+  float *v_mix, *v_band, *v_res_in, *scratch1, *scratch2;
+};
+
+void upload_param_table();  // the ranges and maps, into constant memory (once)
+
+void params_from_logits(const float* logits, float* params, int n_instances);   // [B, P] both
+void params_from_logits_vjp(const float* logits, const float* params, const float* v_params,
+                            float* v_logits, int n_instances);
+
+void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape);
+// Adds dL/dparams into v_params [B, kNumParams] (zeroed by the caller) given v_out.
+void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
+                   const float* v_out, const SynthAdjointScratch& s, float* v_params);
+
+}  // namespace drumsynth::cuda
