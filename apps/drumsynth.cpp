@@ -240,6 +240,9 @@ int main(int argc, char** argv) {
   batch_cmd->add_option("--device", device, "auto, cpu or cuda")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  batch_cmd->add_option("--gpu-batch", batch_opt.gpu_batch, "GPU: sounds fitted together")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   batch_cmd->add_option("--jobs", batch_opt.jobs, "CPU workers (sounds fitted at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
