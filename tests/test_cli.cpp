@@ -51,6 +51,20 @@ TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
   EXPECT_EQ(c.samples.size(), 48000u);
 }
 
+// `drumsynth fit kick.wav` in the sound's own folder must not overwrite it.
+TEST(Cli, FitNeverOverwritesItsInput) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir dir;
+  std::filesystem::copy_file(test::shared_data() / "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",
+                             dir.path / "snare.wav");
+  const Sound before = load_sound(dir / "snare.wav");
+  const auto r = run_drumsynth("fit " + q(dir / "snare.wav") + " -o " + q(dir.path.string()) + " --iterations 2 --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(load_sound(dir / "snare.wav").samples, before.samples);
+  EXPECT_TRUE(std::filesystem::exists(dir / "snare.fit.wav"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "snare.preset.json"));
+}
+
 TEST(Cli, LossPrintsZeroForASoundAgainstItself) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   const std::string a = (test::shared_data() / "seed-inputs/hi_snare.wav").string();
