@@ -190,9 +190,7 @@ void fit_on_gpu(std::vector<BatchItem>& items, std::vector<FitOutputPaths>& path
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     for (size_t s = 0; s < group.size(); ++s) {
       BatchItem& item = items[group[s]];
-      int best = 0;
-      for (int r = 1; r < K; ++r)
-        if (results[s * K + r].best_loss < results[s * K + best].best_loss) best = r;
+      const int best = best_restart(results, s * K, K);
       FitResult& res = results[s * K + best];
       res.noise_seed = o.fit.seed + uint64_t(best);
       try {

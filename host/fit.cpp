@@ -122,6 +122,13 @@ std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits
   return results;
 }
 
+int best_restart(const std::vector<FitResult>& results, size_t first, int restarts) {
+  int best = 0;
+  for (int r = 1; r < restarts; ++r)
+    if (results[first + r].best_loss < results[first + best].best_loss) best = r;
+  return best;
+}
+
 FitResult fit(const Sound& target, const FitOptions& options) {
   DS_CHECK(options.restarts >= 1);
   // Restart r fits with noise seed seed + r, as instance r of one backend.
@@ -131,9 +138,7 @@ FitResult fit(const Sound& target, const FitOptions& options) {
   // One restart: the threads share its loss; several: they take whole restarts.
   auto backend = make_backend(options.device, instances, options.loss, options.n_threads);
   auto results = fit_instances(*backend, starting_logits(target, options), options);
-  int best = 0;
-  for (int r = 1; r < options.restarts; ++r)
-    if (results[r].best_loss < results[best].best_loss) best = r;
+  const int best = best_restart(results, 0, options.restarts);
   results[best].noise_seed = options.seed + uint64_t(best);
   return results[best];
 }

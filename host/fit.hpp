@@ -69,6 +69,9 @@ std::vector<float> random_logits(uint64_t seed);
 std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits,
                                      const FitOptions& options);
 
+// Index of the best of the `restarts` results starting at results[first].
+int best_restart(const std::vector<FitResult>& results, size_t first, int restarts);
+
 // Starting logits [restarts * kNumParams] for a target, as options.init says.
 std::vector<float> starting_logits(const Sound& target, const FitOptions& options);
 

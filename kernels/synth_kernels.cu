@@ -218,26 +218,18 @@ std::string device_name() {
   return prop.name;
 }
 
-__global__ void voice_source_kernel(BatchView batch, float* __restrict__ out) {
-  const int b = blockIdx.y;
-  const int n = batch.offset[b + 1] - batch.offset[b];
-  const float* p = batch.params + size_t(b) * kNumParams;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
-    out[batch.offset[b] + i] = voice_source_sample(p, time_since_onset(p, i, batch.sample_rate[b]));
-}
-
 std::vector<std::vector<float>> render_source(const std::vector<float>& params,
                                               const std::vector<int>& n_samples,
                                               const std::vector<float>& sample_rate) {
   const int B = int(n_samples.size());
   std::vector<int> offset(static_cast<size_t>(B) + 1, 0);
   for (int b = 0; b < B; ++b) offset[b + 1] = offset[b] + n_samples[b];
-  DeviceBuffer<float> d_params, d_rate, d_out(static_cast<size_t>(offset[B]));
+  DeviceBuffer<float> d_params, d_rate, d_out(static_cast<size_t>(offset[B])), d_res_in(d_out.size());
   DeviceBuffer<int> d_offset;
   d_params.upload(params), d_rate.upload(sample_rate), d_offset.upload(offset);
   const BatchView batch{B, d_offset.get(), d_rate.get(), nullptr, d_params.get()};
-  voice_source_kernel<<<sample_grid(*std::max_element(n_samples.begin(), n_samples.end()), B), kThreads>>>(
-      batch, d_out.get());
+  source_kernel<<<sample_grid(*std::max_element(n_samples.begin(), n_samples.end()), B), kThreads>>>(
+      batch, d_out.get(), d_res_in.get());
   CUDA_CHECK(cudaGetLastError());
   const std::vector<float> flat = d_out.download();
   std::vector<std::vector<float>> out(static_cast<size_t>(B));

@@ -47,17 +47,7 @@ TEST(TonePartials, PerSampleAdjointMatchesFiniteDifferences) {
         l += w[i] * voice_source_sample(q.data(), time_since_onset(q.data(), i, (long double)sr));
       return l;
     };
-    // Phase parameters get steps that turn the phase by ~1e-3 rad (see test_voice.cpp).
-    std::vector<double> h(kNumParams);
-    for (int i = 0; i < kNumParams; ++i) h[i] = 1e-6 * std::max(p[i], param_table()[i].max * 1e-3);
-    double f_max = p[P::transient_freq_hz];
-    for (int k = 0; k < kNumPartials; ++k) f_max = std::max(f_max, p[P::tone_freq_hz(k)]);
-    const double s_max = n / sr + (p[P::sweep_ratio] - 1) * p[P::sweep_s];
-    for (int k = 0; k < kNumPartials; ++k) h[P::tone_freq_hz(k)] = 1e-3 / (kTwoPi * s_max);
-    h[P::transient_freq_hz] = 1e-3 / (kTwoPi * s_max);
-    h[P::onset_s] = 1e-3 / (kTwoPi * f_max * p[P::sweep_ratio]);
-    h[P::sweep_ratio] = 1e-3 / (kTwoPi * f_max * p[P::sweep_s]);
-    h[P::sweep_s] = 1e-3 / (kTwoPi * f_max * p[P::sweep_ratio]);
+    const auto h = test::synth_steps(p, n / sr, 1e-6);
     auto numeric = test::numeric_gradient<long double>(loss, p, h);
     std::vector<std::string> names;
     std::vector<double> a, nn;

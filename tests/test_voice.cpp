@@ -50,37 +50,12 @@ std::vector<double> random_params(std::mt19937_64& rng) {
   return params_from_logits(z);
 }
 
-// Steps. Oscillator frequencies, the onset and the pitch sweep move the phase of
-// every later sample, so their steps are sized to turn the largest phase by
-// about 1e-3 rad (at 12 kHz x 8 sweep a relative step of 1e-5 would turn it by
-// radians, and the difference quotient would mean nothing). The others step by
-// 1e-5 of their value (the O(h^4) quotient is then exact to ~1e-12, while
-// smaller steps would lose digits to rounding).
-std::vector<double> steps_for(const std::vector<double>& p, double seconds) {
-  const double dphi = 1e-3;
-  double f_max = p[P::transient_freq_hz];
-  for (int k = 0; k < kNumPartials; ++k) f_max = std::max(f_max, p[P::tone_freq_hz(k)]);
-  const double ratio = p[P::sweep_ratio], tau = p[P::sweep_s];
-  const double s_max = seconds + (ratio - 1) * tau;  // largest swept time
-  std::vector<double> h(kNumParams);
-  for (int i = 0; i < kNumParams; ++i)
-    h[i] = 1e-5 * std::max(std::abs(p[i]), param_table()[i].max * 1e-3);
-  h[P::transient_freq_hz] = dphi / (kTwoPi * s_max);
-  for (int k = 0; k < kNumPartials; ++k) h[P::tone_freq_hz(k)] = dphi / (kTwoPi * s_max);
-  h[P::onset_s] = dphi / (kTwoPi * f_max * ratio);
-  h[P::sweep_ratio] = dphi / (kTwoPi * f_max * tau);
-  h[P::sweep_s] = dphi / (kTwoPi * f_max * ratio);
-  // The resonator rings at ~freq_hz for up to `seconds`: the same phase argument.
-  h[P::resonator_freq_hz] = dphi / (kTwoPi * seconds);
-  return h;
-}
-
 void check_all_parameters(const std::vector<double>& p, const LinearProbe& probe,
                           const std::string& what) {
   const auto analytic = probe.gradient(p);
   const auto numeric =
       test::numeric_gradient<long double>([&](const auto& q) { return probe.loss(q); }, p,
-                             steps_for(p, probe.spec.n_samples / probe.spec.sample_rate));
+                             test::synth_steps(p, probe.spec.n_samples / probe.spec.sample_rate, 1e-5));
   // Compare each dL/dp_i scaled by the parameter's size (dL per relative change,
   // what the log-mapped optimiser sees). Relative error below 1e-5 (the issue's
   // bound), measured against max(|a|, |n|, 1e-9 * largest component): the
