@@ -232,7 +232,8 @@ int main(int argc, char** argv) {
 
   BatchOptions batch_opt;
   batch_opt.jobs = n_cores;
-  std::string batch_in, batch_out, batch_loss = "seed", batch_init = "analysis", device = "auto";
+  // cpu by default until the CUDA path has passed its parity tests on a GPU
+  std::string batch_in, batch_out, batch_loss = "seed", batch_init = "analysis", device = "cpu";
   auto* batch_cmd = app.add_subcommand("batch", "Fit every audio file under a folder; the output mirrors its tree");
   batch_cmd->add_option("folder", batch_in, "Folder of drum samples (searched recursively)")->required();
   batch_cmd->add_option("-o,--output", batch_out, "Output folder")->required();
