@@ -17,13 +17,13 @@ namespace {
 
 constexpr int kFft = 16384;
 
-// Hann window of len samples: sum of w and of w^2.
+// Symmetric Hann window of len samples, sample i (no zero at either end).
+double hann(int i, int len) { return 0.5 - 0.5 * std::cos(kTwoPi * (i + 0.5) / len); }
+
+// Sum of w and of w^2 over the window.
 std::pair<double, double> hann_sums(int len) {
   double s1 = 0, s2 = 0;
-  for (int i = 0; i < len; ++i) {
-    const double w = 0.5 - 0.5 * std::cos(kTwoPi * (i + 0.5) / len);
-    s1 += w, s2 += w * w;
-  }
+  for (int i = 0; i < len; ++i) s1 += hann(i, len), s2 += hann(i, len) * hann(i, len);
   return {s1, s2};
 }
 
@@ -34,9 +34,8 @@ std::vector<double> spectrum(const std::vector<float>& x, int start, int len) {
   std::vector<double> frame(kFft, 0.0);
   double wsum = 0;
   for (int i = 0; i < len; ++i) {
-    const double w = 0.5 - 0.5 * std::cos(kTwoPi * (i + 0.5) / len);
-    frame[i] = w * x[start + i];
-    wsum += w;
+    frame[i] = hann(i, len) * x[start + i];
+    wsum += hann(i, len);
   }
   RealFft<double> fft(kFft);
   std::vector<std::complex<double>> X(kFft / 2 + 1);
@@ -136,8 +135,7 @@ Analysis analyse(const Sound& target) {
     // one divided by the window-weighted mean of exp(-t / tau).
     double sw = 0, swe = 0;
     for (int i = 0; i < early_len; ++i) {
-      const double w = 0.5 - 0.5 * std::cos(kTwoPi * (i + 0.5) / early_len);
-      sw += w, swe += w * std::exp(-i / sr / tau);
+      sw += hann(i, early_len), swe += hann(i, early_len) * std::exp(-i / sr / tau);
     }
     // No partial is louder than the whole sound's peak.
     a.peak_gain.push_back(std::min(m * sw / swe, a.peak));

@@ -57,13 +57,10 @@ MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
                   std::to_string(rs.hop) + ", window " + std::to_string(rs.win_length) + ")");
     Resolution r(rs);
     const int n = rs.fft_size;
-    r.padded_len = std::max(N, n);
-    r.n_frames = 1 + r.padded_len / rs.hop;
+    r.padded_len = stft_padded_length(N, rs);
+    r.n_frames = stft_frame_count(N, rs);
     r.n_bins = n / 2 + 1;
-    r.window.assign(size_t(n), Real(0));
-    const int off = (n - rs.win_length) / 2;  // torch centres a shorter window
-    for (int i = 0; i < rs.win_length; ++i)   // periodic Hann (torch.hann_window)
-      r.window[off + i] = Real(0.5 - 0.5 * std::cos(kTwoPi * i / rs.win_length));
+    for (double w : stft_window(rs)) r.window.push_back(Real(w));
     r.padded.resize(size_t(r.padded_len + n));
     r.frame.resize(size_t(n));
     resolutions_.push_back(std::move(r));

@@ -263,8 +263,8 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
     const int n = rs.fft_size, bins = n / 2 + 1;
     std::vector<int> frame_offset{0}, frame_instance, padded_len, padded_offset{0};
     for (int b = 0; b < m.B; ++b) {
-      const int len = std::max(offsets[b + 1] - offsets[b], n);  // zero-extend short sounds
-      const int frames = 1 + len / rs.hop;
+      const int len = stft_padded_length(offsets[b + 1] - offsets[b], rs);
+      const int frames = stft_frame_count(offsets[b + 1] - offsets[b], rs);
       padded_len.push_back(len);
       padded_offset.push_back(padded_offset.back() + len + n);
       frame_offset.push_back(frame_offset.back() + frames);
@@ -274,10 +274,8 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
     r->total_frames = frame_offset.back();
     r->frame_offset.upload(frame_offset), r->frame_instance.upload(frame_instance);
     r->padded_len.upload(padded_len), r->padded_offset.upload(padded_offset);
-    std::vector<float> window(size_t(n), 0.0f);
-    for (int i = 0; i < rs.win_length; ++i)
-      window[(n - rs.win_length) / 2 + i] = float(0.5 - 0.5 * std::cos(kTwoPi * i / rs.win_length));
-    r->window.upload(window);
+    const std::vector<double> w = stft_window(rs);
+    r->window.upload(std::vector<float>(w.begin(), w.end()));
     const size_t nb = size_t(r->total_frames) * bins;
     r->frames.resize(size_t(r->total_frames) * n);
     r->spec.resize(nb);

@@ -22,6 +22,20 @@ struct LossSettings {
   double eps = 1e-8;          // floor of the squared magnitude (auraloss eps)
 };
 
+// Framing of one resolution, shared by the CPU and CUDA losses. A sound shorter
+// than the FFT is zero-extended to the FFT size (so every resolution sees the
+// whole hit in one frame and the n/2 reflect padding stays inside the signal);
+// frames are then as torch.stft(center=True) makes them.
+inline int stft_padded_length(int n_samples, const StftResolution& r) {
+  return n_samples > r.fft_size ? n_samples : r.fft_size;
+}
+inline int stft_frame_count(int n_samples, const StftResolution& r) {
+  return 1 + stft_padded_length(n_samples, r) / r.hop;
+}
+// The analysis window: a periodic Hann of win_length (torch.hann_window),
+// zero-padded and centred to fft_size as torch.stft does.
+std::vector<double> stft_window(const StftResolution& r);
+
 // "seed": the original's DrumSoundLoss (FFT 16384 ... 32, hop n/4, window n,
 // A-weighting, + 0.25 RMS term). "auraloss": auraloss's MultiResolutionSTFTLoss
 // defaults (FFT 1024/2048/512, hop 120/240/50, window 600/1200/240).
