@@ -110,6 +110,9 @@ extern "C" void on_sigint(int) {
 int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o,
               const std::string& device, bool quiet) {
   o.device = device;
+  // Ctrl-C from here on stops cleanly (the log file appearing below means it is armed).
+  std::signal(SIGINT, on_sigint);
+  o.stop = &g_stop;
   std::filesystem::create_directories(out_dir);
   auto log = spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
@@ -131,8 +134,6 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
                  tty ? "\r" : "", p.done, p.total, p.failed, p.median_best_loss, p.elapsed_s,
                  p.remaining_s, tty ? "   " : "\n");
   };
-  std::signal(SIGINT, on_sigint);
-  o.stop = &g_stop;
   const BatchSummary s = fit_folder(in_dir, out_dir, o);
   if (!quiet && tty) std::fprintf(stderr, "\n");
   write_batch_summary(out_dir, s);

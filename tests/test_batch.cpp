@@ -80,11 +80,15 @@ TEST(Batch, CtrlCStopsCleanlyAndTheNextRunResumes) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir out;
   const std::string in = (test::shared_data() / "drums-dev/Gimme_A_Hand_1_0").string();
-  // SIGINT after 1.5 s, long before 65 sounds x 300 iterations can finish.
-  const std::string cmd = "batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 300 --jobs 2";
-  const auto r = test::run_shell("timeout --preserve-status -s INT 1.5 '" +
-                                 std::string(DRUMSYNTH_BINARY) + "' " + cmd);
-  EXPECT_EQ(r.exit_code, 130) << r.output;
+  // SIGINT once the run has started (its log file exists: the handler is armed
+  // before it is made) and 1.5 s later, long before 65 sounds x 300 iterations
+  // can finish. A fixed delay from launch was flaky under a loaded ctest -j.
+  const std::string log = out / "drumsynth-batch.log";
+  const auto r = test::run_shell(
+      "'" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in) + " -o " + q(out.path.string()) +
+      " --iterations 300 --jobs 2 2>&1 & pid=$!; for i in $(seq 600); do [ -f " + q(log) +
+      " ] && break; sleep 0.1; done; sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"");
+  EXPECT_NE(r.output.find("exit=130"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("run the same command again to resume"), std::string::npos) << r.output;
   EXPECT_EQ(count_files_with(out.path, ".tmp-"), 0) << "half-written files left";
   auto j = read_json(out / "summary.json");
