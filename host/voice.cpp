@@ -9,7 +9,8 @@ namespace drumsynth {
 
 template <typename Real>
 void VoiceTape<Real>::resize(int n) {
-  for (auto* v : {&t, &S, &rise, &white, &noise_low, &noise_band_in, &noise_band, &source, &res_y,
+  S.assign(size_t(n), wide_t<Real>(0));
+  for (auto* v : {&t, &rise, &white, &noise_low, &noise_band_in, &noise_band, &source, &res_y,
                   &res_h, &res_out, &out})
     v->assign(size_t(n), Real(0));
 }
@@ -33,11 +34,11 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape) {
                     tape.noise_band_in.data(), tape.noise_band.data());
   const int i0 = tape.first = first_sample_after_onset(p, n, sr);
   Real* t = tape.t.data();
-  Real* S = tape.S.data();
+  wide_t<Real>* S = tape.S.data();
   Real* rise = tape.rise.data();
   Real* src = tape.source.data();
   for (int i = i0; i < n; ++i) t[i] = time_since_onset(p, i, sr);
-  for (int i = i0; i < n; ++i) S[i] = swept_time(t[i], p[P::sweep_ratio], p[P::sweep_s]);
+  for (int i = i0; i < n; ++i) S[i] = swept_time(phase_time(p, i, sr), p[P::sweep_ratio], p[P::sweep_s]);
   for (int i = i0; i < n; ++i) rise[i] = envelope_rise(t[i], p[P::tone_attack_s]);
   for (int i = i0; i < n; ++i) src[i] = transient_sample(p, t[i], S[i]);
   for (int k = 0; k < kNumPartials; ++k) {
@@ -84,7 +85,7 @@ void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real
   Real* v_src = scratch.data();
   for (int i = 0; i < n; ++i) v_src[i] = v_mix[i] + Real(0.5) * v_res_in[i];
   const Real* t = tape.t.data();
-  const Real* S = tape.S.data();
+  const wide_t<Real>* S = tape.S.data();
   const Real* rise = tape.rise.data();
   {
     Real vf = 0, va = 0, vd = 0, vdr = 0, vg = 0;

@@ -48,6 +48,30 @@ class CudaBackend final : public Backend {
   }
   void loss_only(const float* logits, float* loss) override { run(logits, loss, nullptr); }
 
+  BackendTrace trace(const std::vector<float>& logits, const std::vector<float>& audio_in,
+                     const std::vector<float>& v_audio_in) {
+    DS_CHECK(logits.size() == logits_.size() && audio_in.size() == out_.size() &&
+             v_audio_in.size() == out_.size());
+    BackendTrace t;
+    logits_.upload(logits);
+    params_from_logits(logits_.get(), params_.get(), B_);
+    synth_forward(view(), max_n_, tape());
+    t.params = params_.download();
+    t.audio = out_.download();
+    DeviceBuffer<float> given;
+    given.upload(audio_in);
+    mrstft_->evaluate(given.get(), loss_.get(), v_out_.get());
+    t.loss = loss_.download();
+    t.v_audio = v_out_.download();
+    v_out_.upload(v_audio_in);
+    v_params_.zero();
+    synth_adjoint(view(), max_n_, tape(), v_out_.get(),
+                  {v_mix_.get(), v_band_.get(), v_res_in_.get(), scratch1_.get(), scratch2_.get()},
+                  v_params_.get());
+    t.v_params = v_params_.download();
+    return t;
+  }
+
  private:
   BatchView view() const { return {B_, offset_.get(), rate_.get(), seed_.get(), params_.get()}; }
   SynthTape tape() const {
@@ -83,6 +107,14 @@ class CudaBackend final : public Backend {
 };
 
 }  // namespace
+
+BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>& logits,
+                                const std::vector<float>& audio_in,
+                                const std::vector<float>& v_audio_in) {
+  auto* b = dynamic_cast<CudaBackend*>(&cuda_backend);
+  if (!b) throw Error("trace_cuda_backend: not a CUDA backend");
+  return b->trace(logits, audio_in, v_audio_in);
+}
 
 std::unique_ptr<Backend> make_cuda_backend(const std::vector<Instance>& instances,
                                            const LossSettings& loss) {

@@ -100,35 +100,47 @@ __global__ void fold_kernel(FrameLayout L, const float* __restrict__ v_padded,
   }
 }
 
-// ---- per-bin loss terms (one block per frame) and their gradient ----
+// ---- per-bin loss terms and their gradient ----
+// The sums run one row of blocks per instance (grid.y), striding over all of
+// its frames' bins as one flat range, so every thread has a bin whatever the
+// FFT size (one block per frame left most of a 256-thread block idle at 17 or
+// 65 bins), and each block adds its partial sums to its instance once.
+
+__device__ __forceinline__ size_t instance_bins_begin(const FrameLayout& L, int b) {
+  return size_t(L.frame_offset[b]) * L.n_bins;
+}
 
 __global__ void target_bins_kernel(FrameLayout L, const cufftComplex* __restrict__ spec,
-                                   float eps, float* __restrict__ mag_y, float* __restrict__ log_mag_y,
+                                   float eps, float* __restrict__ mag_y,
                                    double* __restrict__ norm_y2) {  // [B]
-  const int f = blockIdx.x, b = L.frame_instance[f];
+  const int b = blockIdx.y;
+  const size_t end = instance_bins_begin(L, b + 1);
   float acc = 0;
-  for (int k = threadIdx.x; k < L.n_bins; k += blockDim.x) {
-    const size_t j = size_t(f) * L.n_bins + k;
+  for (size_t j = instance_bins_begin(L, b) + blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < end;
+       j += size_t(gridDim.x) * blockDim.x) {
     const float m = clamped_magnitude(spec[j].x, spec[j].y, eps);
-    mag_y[j] = m, log_mag_y[j] = logf(m);
+    mag_y[j] = m;
     acc += m * m;
   }
   acc = block_sum(acc);
   if (threadIdx.x == 0) atomicAdd(&norm_y2[b], double(acc));
 }
 
+// log|Y| is recomputed rather than stored: one logf per bin is cheaper than
+// keeping a second target array per resolution in GPU memory.
 __global__ void bin_loss_kernel(FrameLayout L, const cufftComplex* __restrict__ spec, float eps,
-                                const float* __restrict__ mag_y, const float* __restrict__ log_mag_y,
+                                const float* __restrict__ mag_y,
                                 float* __restrict__ mag_x, float* __restrict__ log_mag_x,
                                 double* __restrict__ sums) {  // [B, 2]: sum d^2, sum |dlog|
-  const int f = blockIdx.x, b = L.frame_instance[f];
+  const int b = blockIdx.y;
+  const size_t end = instance_bins_begin(L, b + 1);
   float d2 = 0, dl = 0;
-  for (int k = threadIdx.x; k < L.n_bins; k += blockDim.x) {
-    const size_t j = size_t(f) * L.n_bins + k;
+  for (size_t j = instance_bins_begin(L, b) + blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < end;
+       j += size_t(gridDim.x) * blockDim.x) {
     const float m = clamped_magnitude(spec[j].x, spec[j].y, eps), lm = logf(m);
     mag_x[j] = m, log_mag_x[j] = lm;
     d2 += (mag_y[j] - m) * (mag_y[j] - m);
-    dl += fabsf(log_mag_y[j] - lm);
+    dl += fabsf(logf(mag_y[j]) - lm);
   }
   d2 = block_sum(d2);
   dl = block_sum(dl);
@@ -154,13 +166,14 @@ __global__ void finalize_kernel(int n_instances, const int* __restrict__ frame_o
 // Z_k = G_k / 2 between (see host/real_fft.cpp). Written over the spectrum.
 __global__ void bin_grad_kernel(FrameLayout L, cufftComplex* __restrict__ spec, float eps,
                                 const float* __restrict__ mag_x, const float* __restrict__ log_mag_x,
-                                const float* __restrict__ mag_y, const float* __restrict__ log_mag_y,
-                                const float* __restrict__ norms, float w_sc, float w_lm) {
-  const int f = blockIdx.x, b = L.frame_instance[f];
-  const float norm_y = norms[3 * b], norm_d = norms[3 * b + 1], inv_count = norms[3 * b + 2];
-  for (int k = threadIdx.x; k < L.n_bins; k += blockDim.x) {
-    const size_t j = size_t(f) * L.n_bins + k;
-    const float v_mag = spectral_bin_grad(mag_x[j], log_mag_x[j], mag_y[j], log_mag_y[j], norm_y,
+                                const float* __restrict__ mag_y,
+                                const float* __restrict__ norms, float w_sc, float w_lm,
+                                size_t total_bins) {
+  for (size_t j = blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < total_bins;
+       j += size_t(gridDim.x) * blockDim.x) {
+    const int f = int(j / L.n_bins), k = int(j % L.n_bins), b = L.frame_instance[f];
+    const float norm_y = norms[3 * b], norm_d = norms[3 * b + 1], inv_count = norms[3 * b + 2];
+    const float v_mag = spectral_bin_grad(mag_x[j], log_mag_x[j], mag_y[j], logf(mag_y[j]), norm_y,
                                           norm_d, inv_count, w_sc, w_lm);
     float v_re, v_im;
     clamped_magnitude_vjp(spec[j].x, spec[j].y, eps, mag_x[j], v_mag, v_re, v_im);
@@ -200,16 +213,22 @@ int flat_blocks(size_t count) { return int(std::min<size_t>(65535, (count + kThr
 
 }  // namespace
 
+// Per resolution: the framing layout, the target's magnitudes, the per-sound
+// sums and the cuFFT plans. The scratch of one evaluation (frames, spectrum,
+// the estimate's magnitudes, the overlap-add buffer, cuFFT's work area) is one
+// set shared by all resolutions, which run one after another: sized for the
+// largest, it keeps GPU memory per sound near a single resolution's.
 struct GpuMrstft::Impl {
   struct Resolution {
     StftResolution res;
     int total_frames = 0;
     DeviceBuffer<int> frame_offset, frame_instance, padded_len, padded_offset;
-    DeviceBuffer<float> window, frames, mag_y, log_mag_y, mag_x, log_mag_x, v_padded, norms;
-    DeviceBuffer<cufftComplex> spec;
+    DeviceBuffer<float> window, mag_y, norms;
     DeviceBuffer<double> norm_y2, sums;
     cufftHandle r2c = 0, c2r = 0;
     int max_padded = 0;
+    int max_bins = 0;  // frames x bins of the instance with most
+    size_t n_bins_total() const { return size_t(total_frames) * (res.fft_size / 2 + 1); }
     FrameLayout layout(const int* offset) const {
       return {res.fft_size, res.hop, res.fft_size / 2 + 1, offset, frame_offset.get(),
               frame_instance.get(), padded_len.get(), window.get()};
@@ -222,12 +241,29 @@ struct GpuMrstft::Impl {
   DeviceBuffer<float> taps, pre_y, pre_x, v_pre;
   DeviceBuffer<double> ss_y, ss_x;
   std::vector<std::unique_ptr<Resolution>> res;
+  DeviceBuffer<float> frames, mag_x, log_mag_x, v_padded;  // shared scratch
+  DeviceBuffer<cufftComplex> spec;
+  DeviceBuffer<char> fft_work;
   static constexpr int kTaps = 101;
 
   void spectra(Resolution& r, const float* x) {
     frame_kernel<<<flat_blocks(size_t(r.total_frames) * r.res.fft_size), kThreads>>>(
-        r.layout(d_offset.get()), x, r.total_frames, r.frames.get());
-    CUFFT_CHECK(cufftExecR2C(r.r2c, r.frames.get(), r.spec.get()));
+        r.layout(d_offset.get()), x, r.total_frames, frames.get());
+    CUFFT_CHECK(cufftExecR2C(r.r2c, frames.get(), spec.get()));
+  }
+  // A plan over every frame of every instance, made once, without a work area
+  // of its own; returns the work area it needs.
+  static size_t make_plan(cufftHandle* plan, int n, int batch, cufftType type) {
+    int dims[1] = {n};
+    const int bins = n / 2 + 1;
+    size_t work = 0;
+    CUFFT_CHECK(cufftCreate(plan));
+    CUFFT_CHECK(cufftSetAutoAllocation(*plan, 0));
+    if (type == CUFFT_R2C)
+      CUFFT_CHECK(cufftMakePlanMany(*plan, 1, dims, nullptr, 1, n, nullptr, 1, bins, type, batch, &work));
+    else
+      CUFFT_CHECK(cufftMakePlanMany(*plan, 1, dims, nullptr, 1, bins, nullptr, 1, n, type, batch, &work));
+    return work;
   }
 };
 
@@ -257,6 +293,7 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   m.ss_y.resize(size_t(m.B)), m.ss_x.resize(size_t(m.B));
   m.ss_y.zero();
   sum_squares_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(), m.ss_y.get());
+  size_t max_frames = 0, max_bins = 0, max_padded_total = 0, max_work = 0;
   for (const auto& rs : settings.resolutions) {
     auto r = std::make_unique<Impl::Resolution>();
     r->res = rs;
@@ -270,29 +307,34 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
       frame_offset.push_back(frame_offset.back() + frames);
       for (int f = 0; f < frames; ++f) frame_instance.push_back(b);
       r->max_padded = std::max(r->max_padded, len + n);
+      r->max_bins = std::max(r->max_bins, frames * bins);
     }
     r->total_frames = frame_offset.back();
     r->frame_offset.upload(frame_offset), r->frame_instance.upload(frame_instance);
     r->padded_len.upload(padded_len), r->padded_offset.upload(padded_offset);
     const std::vector<double> w = stft_window(rs);
     r->window.upload(std::vector<float>(w.begin(), w.end()));
-    const size_t nb = size_t(r->total_frames) * bins;
-    r->frames.resize(size_t(r->total_frames) * n);
-    r->spec.resize(nb);
-    r->mag_y.resize(nb), r->log_mag_y.resize(nb), r->mag_x.resize(nb), r->log_mag_x.resize(nb);
-    r->v_padded.resize(size_t(padded_offset.back()));
+    r->mag_y.resize(r->n_bins_total());
     r->norms.resize(size_t(3 * m.B));
     r->norm_y2.resize(size_t(m.B)), r->sums.resize(size_t(2 * m.B));
-    // One plan per direction over every frame of every instance, made once.
-    int dims[1] = {n};
-    CUFFT_CHECK(cufftPlanMany(&r->r2c, 1, dims, nullptr, 1, n, nullptr, 1, bins, CUFFT_R2C, r->total_frames));
-    CUFFT_CHECK(cufftPlanMany(&r->c2r, 1, dims, nullptr, 1, bins, nullptr, 1, n, CUFFT_C2R, r->total_frames));
+    max_frames = std::max(max_frames, size_t(r->total_frames) * n);
+    max_bins = std::max(max_bins, r->n_bins_total());
+    max_padded_total = std::max(max_padded_total, size_t(padded_offset.back()));
+    max_work = std::max(max_work, Impl::make_plan(&r->r2c, n, r->total_frames, CUFFT_R2C));
+    max_work = std::max(max_work, Impl::make_plan(&r->c2r, n, r->total_frames, CUFFT_C2R));
+    m.res.push_back(std::move(r));
+  }
+  m.frames.resize(max_frames), m.spec.resize(max_bins);
+  m.mag_x.resize(max_bins), m.log_mag_x.resize(max_bins);
+  m.v_padded.resize(max_padded_total);
+  m.fft_work.resize(std::max<size_t>(max_work, 1));
+  for (auto& r : m.res) {
+    CUFFT_CHECK(cufftSetWorkArea(r->r2c, m.fft_work.get()));
+    CUFFT_CHECK(cufftSetWorkArea(r->c2r, m.fft_work.get()));
     m.spectra(*r, m.pre_y.get());
     r->norm_y2.zero();
-    target_bins_kernel<<<r->total_frames, kThreads>>>(r->layout(m.d_offset.get()), r->spec.get(),
-                                                       float(settings.eps), r->mag_y.get(),
-                                                       r->log_mag_y.get(), r->norm_y2.get());
-    m.res.push_back(std::move(r));
+    target_bins_kernel<<<per_instance_grid(r->max_bins, m.B), kThreads>>>(
+        r->layout(m.d_offset.get()), m.spec.get(), float(settings.eps), r->mag_y.get(), r->norm_y2.get());
   }
   CUDA_CHECK(cudaGetLastError());
 }
@@ -318,21 +360,21 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
     const FrameLayout L = r.layout(m.d_offset.get());
     m.spectra(r, pre);
     r.sums.zero();
-    bin_loss_kernel<<<r.total_frames, kThreads>>>(L, r.spec.get(), float(s.eps), r.mag_y.get(),
-                                                   r.log_mag_y.get(), r.mag_x.get(), r.log_mag_x.get(),
-                                                   r.sums.get());
+    bin_loss_kernel<<<per_instance_grid(r.max_bins, m.B), kThreads>>>(L, m.spec.get(), float(s.eps), r.mag_y.get(),
+                                                                    m.mag_x.get(), m.log_mag_x.get(), r.sums.get());
     finalize_kernel<<<(m.B + 127) / 128, 128>>>(m.B, r.frame_offset.get(), L.n_bins, r.sums.get(),
                                                  r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag),
                                                  inv_r, d_loss, r.norms.get());
     if (!d_v_x) continue;
-    bin_grad_kernel<<<r.total_frames, kThreads>>>(L, r.spec.get(), float(s.eps), r.mag_x.get(),
-                                                   r.log_mag_x.get(), r.mag_y.get(), r.log_mag_y.get(),
-                                                   r.norms.get(), float(s.w_sc) * inv_r,
-                                                   float(s.w_log_mag) * inv_r);
-    CUFFT_CHECK(cufftExecC2R(r.c2r, r.spec.get(), r.frames.get()));
-    overlap_add_kernel<<<per_instance_grid(r.max_padded, m.B), kThreads>>>(L, r.frames.get(), r.padded_offset.get(),
-                                                                          r.v_padded.get());
-    fold_kernel<<<grid, kThreads>>>(L, r.v_padded.get(), r.padded_offset.get(), m.v_pre.get());
+    const size_t total_bins = r.n_bins_total();
+    bin_grad_kernel<<<flat_blocks(total_bins), kThreads>>>(L, m.spec.get(), float(s.eps), m.mag_x.get(),
+                                                          m.log_mag_x.get(), r.mag_y.get(), r.norms.get(),
+                                                          float(s.w_sc) * inv_r, float(s.w_log_mag) * inv_r,
+                                                          total_bins);
+    CUFFT_CHECK(cufftExecC2R(r.c2r, m.spec.get(), m.frames.get()));
+    overlap_add_kernel<<<per_instance_grid(r.max_padded, m.B), kThreads>>>(L, m.frames.get(), r.padded_offset.get(),
+                                                                          m.v_padded.get());
+    fold_kernel<<<grid, kThreads>>>(L, m.v_padded.get(), r.padded_offset.get(), m.v_pre.get());
   }
   if (d_v_x) {
     if (s.a_weighting)
@@ -350,12 +392,11 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
 }
 
 size_t GpuMrstft::device_bytes() const {
-  size_t bytes = 0;
   const Impl& m = *impl_;
-  bytes += (m.pre_x.size() + m.pre_y.size() + m.v_pre.size()) * sizeof(float);
-  for (const auto& r : m.res)
-    bytes += (r->frames.size() + r->mag_y.size() * 4 + r->v_padded.size()) * sizeof(float) +
-             r->spec.size() * sizeof(cufftComplex);
+  size_t bytes = (m.pre_x.size() + m.pre_y.size() + m.v_pre.size() + m.frames.size() + m.mag_x.size() +
+                  m.log_mag_x.size() + m.v_padded.size()) * sizeof(float) +
+                 m.spec.size() * sizeof(cufftComplex) + m.fft_work.size();
+  for (const auto& r : m.res) bytes += r->mag_y.size() * sizeof(float);
   return bytes;
 }
 

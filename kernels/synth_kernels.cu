@@ -70,7 +70,7 @@ __global__ void source_kernel(BatchView batch, float* __restrict__ source,  // [
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
-    const float s = voice_source_sample(p, time_since_onset(p, i, sr));
+    const float s = voice_source_sample(p, phase_time(p, i, sr));
     source[batch.offset[b] + i] = s;
     res_in[batch.offset[b] + i] = 0.5f * s;  // the resonator hears half the source
   }
@@ -89,7 +89,7 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
   for (int k = 0; k < kNumParams; ++k) v_local[k] = 0.0f;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
-    voice_source_sample_vjp(p, time_since_onset(p, i, sr), v_mix[g] + 0.5f * v_res_in[g], v_local);
+    voice_source_sample_vjp(p, phase_time(p, i, sr), v_mix[g] + 0.5f * v_res_in[g], v_local);
   }
   for (int k = 0; k < P::resonator_freq_hz; ++k) {  // the source's parameters come first
     const float s = block_sum(v_local[k]);
@@ -97,31 +97,47 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
   }
 }
 
-// ---- noise band filters and resonator: one thread per instance ----
+// ---- noise band filters and resonator: one thread per instance and chain ----
+// The two chains are independent, so they run side by side: the first half of
+// the blocks walks every instance's noise filters, the second half its
+// resonator (a recurrence's time is its length times a step's latency, so two
+// chains at once take about half as long as one after the other).
+
+constexpr int kRecurrenceThreads = 64;
 
 __global__ void recurrences_kernel(BatchView batch, SynthTape tape) {
-  const int b = blockIdx.x * blockDim.x + threadIdx.x;
+  const int half = gridDim.x / 2;
+  const bool noise = int(blockIdx.x) < half;
+  const int b = (noise ? blockIdx.x : blockIdx.x - half) * blockDim.x + threadIdx.x;
   if (b >= batch.n_instances) return;
   const int o = batch.offset[b], n = batch.offset[b + 1] - o;
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
-  noise_band_filter(p, sr, batch.seed[b], n, tape.white + o, tape.noise_low + o,
-                    tape.noise_band_in + o, tape.noise_band + o);
-  resonator(p, sr, n, tape.res_in + o, tape.res_y + o, tape.res_h + o, tape.res_out + o);
+  if (noise)
+    noise_band_filter(p, sr, batch.seed[b], n, tape.white + o, tape.noise_low + o,
+                      tape.noise_band_in + o, tape.noise_band + o);
+  else
+    resonator(p, sr, n, tape.res_in + o, tape.res_y + o, tape.res_h + o, tape.res_out + o);
 }
 
+// The chains write disjoint parameter gradients (noise_low/high_hz; the
+// resonator's four), so they need no atomics between them.
 __global__ void recurrences_vjp_kernel(BatchView batch, SynthTape tape, SynthAdjointScratch s,
                                        float* __restrict__ v_params) {  // [B, P]
-  const int b = blockIdx.x * blockDim.x + threadIdx.x;
+  const int half = gridDim.x / 2;
+  const bool noise = int(blockIdx.x) < half;
+  const int b = (noise ? blockIdx.x : blockIdx.x - half) * blockDim.x + threadIdx.x;
   if (b >= batch.n_instances) return;
   const int o = batch.offset[b], n = batch.offset[b + 1] - o;
   const float* p = batch.params + size_t(b) * kNumParams;
   float* v_p = v_params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
-  noise_band_filter_vjp(p, sr, n, tape.white + o, tape.noise_low + o, tape.noise_band_in + o,
-                        tape.noise_band + o, s.v_band + o, v_p, s.scratch1 + o);
-  resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.scratch2 + o,
-                s.v_res_in + o);
+  if (noise)
+    noise_band_filter_vjp(p, sr, n, tape.white + o, tape.noise_low + o, tape.noise_band_in + o,
+                          tape.noise_band + o, s.v_band + o, v_p, s.scratch1 + o);
+  else
+    resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.scratch2 + o,
+                  s.v_res_in + o);
 }
 
 // ---- mix: out = tanh(source + noise + resonator) ----
@@ -174,7 +190,8 @@ dim3 sample_grid(int max_samples, int n_instances) {
 void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   source_kernel<<<grid, kThreads>>>(batch, tape.source, tape.res_in);
-  recurrences_kernel<<<(batch.n_instances + 63) / 64, 64>>>(batch, tape);
+  const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
+  recurrences_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape);
   mix_kernel<<<grid, kThreads>>>(batch, tape);
   CUDA_CHECK(cudaGetLastError());
 }
@@ -183,7 +200,8 @@ void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tap
                    const float* v_out, const SynthAdjointScratch& s, float* v_params) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   mix_vjp_kernel<<<grid, kThreads>>>(batch, tape, v_out, s, v_params);
-  recurrences_vjp_kernel<<<(batch.n_instances + 63) / 64, 64>>>(batch, tape, s, v_params);
+  const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
+  recurrences_vjp_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape, s, v_params);
   source_vjp_kernel<<<grid, kThreads>>>(batch, s.v_mix, s.v_res_in, v_params);
   CUDA_CHECK(cudaGetLastError());
 }

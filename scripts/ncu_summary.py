@@ -11,7 +11,10 @@ import io
 import sys
 from collections import defaultdict
 
-SCALE = {"nsecond": 1e-9, "usecond": 1e-6, "msecond": 1e-3, "second": 1.0,
+# ncu's unit row (seen on the H100: "ns", "byte", "%", "inst"), to seconds,
+# bytes and counts.
+SCALE = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0,
+         "nsecond": 1e-9, "usecond": 1e-6, "msecond": 1e-3, "second": 1.0,
          "byte": 1.0, "Kbyte": 1e3, "Mbyte": 1e6, "Gbyte": 1e9, "%": 1.0, "": 1.0,
          "inst": 1.0, "Kinst": 1e3, "Minst": 1e6, "Ginst": 1e9}
 

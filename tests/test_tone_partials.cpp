@@ -27,7 +27,7 @@ TEST(TonePartials, PerSampleFormMatchesTheCpuLoops) {
   VoiceTape<double> tape;
   render_voice(p.data(), spec, tape);
   for (int i = 0; i < spec.n_samples; ++i)
-    ASSERT_NEAR(voice_source_sample(p.data(), time_since_onset(p.data(), i, 22050.0)),
+    ASSERT_NEAR(voice_source_sample(p.data(), phase_time(p.data(), i, 22050.0)),
                 tape.source[i], 1e-12) << i;
 }
 
@@ -40,11 +40,11 @@ TEST(TonePartials, PerSampleAdjointMatchesFiniteDifferences) {
     std::vector<double> w(n);
     for (int i = 0; i < n; ++i) w[i] = std::sin(0.013 * i * i);
     std::vector<double> v(kNumParams, 0.0);
-    for (int i = 0; i < n; ++i) voice_source_sample_vjp(p.data(), time_since_onset(p.data(), i, sr), w[i], v.data());
+    for (int i = 0; i < n; ++i) voice_source_sample_vjp(p.data(), phase_time(p.data(), i, sr), w[i], v.data());
     auto loss = [&](const std::vector<long double>& q) {
       long double l = 0;
       for (int i = 0; i < n; ++i)
-        l += w[i] * voice_source_sample(q.data(), time_since_onset(q.data(), i, (long double)sr));
+        l += w[i] * voice_source_sample(q.data(), phase_time(q.data(), i, (long double)sr));
       return l;
     };
     const auto h = test::synth_steps(p, n / sr, 1e-6);

@@ -14,6 +14,18 @@
 #define DS_HD inline
 #endif
 
+// No-alias pointers for the recurrences: without it a store to one buffer
+// orders every later load from another behind it, and a GPU thread walking a
+// recurrence waits a memory round trip per sample.
+#define DS_RESTRICT __restrict__
+
+// Full unrolling of a short fixed-count loop (its arrays then stay in registers).
+#if defined(__CUDACC__)
+#define DS_UNROLL _Pragma("unroll")
+#else
+#define DS_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 namespace drumsynth {
 
 constexpr double kPi = 3.14159265358979323846;
@@ -62,30 +74,45 @@ inline long double abs(long double x) { return ::fabsl(x); }
 #endif
 
 // sin and cos of an angle given in turns (cycles): sin(2 pi x), cos(2 pi x).
-// Oscillator phases are f * S in turns; taking the whole turns off first keeps
-// the argument in [-pi, pi], where glibc's vector sinf stays on its fast path
-// (large arguments drop it to scalar code), and costs no accuracy: the float
-// phase already carries that absolute error. The cos is sin(x + 1/4 turn): g++
-// would fuse sin(x) and cos(x) into a sincos call with pointer outputs, which
-// keeps the sample loops from vectorising.
+// Oscillator phases x = f * S in turns come in the wide type W (double for a
+// float model, see Wide below) and leave as Real once the whole turns are off:
+// a float phase of a 5 kHz partial 0.4 s in (2000 turns) would carry 1e-4 turns
+// of rounding, 1e-3 of the partial's amplitude, and differ between the CPU's
+// and the GPU's roundings by as much. The reduced argument lies in [-pi, pi],
+// where glibc's vector sinf stays on its fast path. The cos is sin(x + 1/4
+// turn): g++ would fuse sin(x) and cos(x) into a sincos call with pointer
+// outputs, which keeps the sample loops from vectorising.
 // x - round(x) for x >= 0 (phases are f * S >= 0, well below 2^31 turns): the
-// int conversion truncates, which is floor here, and unlike floorf it
-// vectorises on baseline x86-64 (SSE2 has no roundps).
-template <typename Real>
-DS_HD Real reduce_turns(Real x) {
-  return x - Real(int(x + Real(0.5)));
+// int conversion truncates, which is floor here, and unlike floor it
+// vectorises on baseline x86-64 (SSE2 has no roundpd).
+template <typename Real, typename W>
+DS_HD Real reduce_turns(W x) {
+  return Real(x - W(int(x + W(0.5))));
 }
-template <typename Real>
-DS_HD Real sin_turns(Real x) {
-  return sin(Real(6.283185307179586476925286766559L) * reduce_turns(x));
+template <typename Real, typename W>
+DS_HD Real sin_turns(W x) {
+  return sin(Real(6.283185307179586476925286766559L) * reduce_turns<Real>(x));
 }
-template <typename Real>
-DS_HD void sin_cos_turns(Real x, Real& s, Real& c) {
-  const Real r = reduce_turns(x);
+template <typename Real, typename W>
+DS_HD void sin_cos_turns(W x, Real& s, Real& c) {
+  const Real r = reduce_turns<Real>(x);
   s = sin(Real(6.283185307179586476925286766559L) * r);
   c = sin(Real(6.283185307179586476925286766559L) * (r + Real(0.25)));
 }
 }  // namespace dm
+
+// The precision of oscillator time and phase for a model computed in Real:
+// double for float and double, long double for the tests' long double.
+template <typename Real>
+struct Wide {
+  using type = double;
+};
+template <>
+struct Wide<long double> {
+  using type = long double;
+};
+template <typename Real>
+using wide_t = typename Wide<Real>::type;
 
 template <typename Real>
 DS_HD Real sigmoid(Real z) {

@@ -26,6 +26,20 @@ std::vector<std::vector<float>> render_source(const std::vector<float>& params,
                                               const std::vector<int>& n_samples,
                                               const std::vector<float>& sample_rate);
 
+// The pieces of one loss-and-gradient call of a CUDA backend, each downloaded,
+// so a parity test can say which stage differs from the CPU: for `logits`, the
+// parameters and the audio the GPU synthesises; the GPU loss and dL/daudio of
+// `audio_in` (give the CPU's audio, so the losses see equal input); and the
+// GPU synth adjoint of `v_audio_in` (the CPU's dL/daudio) at those parameters.
+// Flat arrays in instance order: params, v_params [B * kNumParams]; audio,
+// v_audio, audio_in, v_audio_in [total samples]; loss [B].
+struct BackendTrace {
+  std::vector<float> params, audio, loss, v_audio, v_params;
+};
+BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>& logits,
+                                const std::vector<float>& audio_in,
+                                const std::vector<float>& v_audio_in);
+
 // The CUDA backend over a batch of instances. Throws drumsynth::Error when no
 // device is usable.
 std::unique_ptr<Backend> make_cuda_backend(const std::vector<Instance>& instances,

@@ -18,13 +18,22 @@ namespace drumsynth {
 
 // The filtered noise for samples [0, n): fills white, low, band_in, band (each [n]);
 // the last three are kept for the adjoint.
+// One pass, each sample's noise drawn on the spot: the loop only stores, so
+// nothing in it waits on memory (one_pole_lowpass is the same recurrence).
 template <typename Real>
 DS_HD void noise_band_filter(const Real* p, Real sample_rate, uint64_t seed, int n,
-                             Real* white, Real* low, Real* band_in, Real* band) {
-  for (int i = 0; i < n; ++i) white[i] = white_noise<Real>(seed, uint64_t(i));
-  one_pole_lowpass(white, low, n, one_pole_coefficient(p[P::noise_low_hz], sample_rate));
-  for (int i = 0; i < n; ++i) band_in[i] = white[i] - low[i];
-  one_pole_lowpass(band_in, band, n, one_pole_coefficient(p[P::noise_high_hz], sample_rate));
+                             Real* DS_RESTRICT white, Real* DS_RESTRICT low,
+                             Real* DS_RESTRICT band_in, Real* DS_RESTRICT band) {
+  const Real a_low = one_pole_coefficient(p[P::noise_low_hz], sample_rate);
+  const Real a_high = one_pole_coefficient(p[P::noise_high_hz], sample_rate);
+  Real lo = Real(0), bd = Real(0);
+  for (int i = 0; i < n; ++i) {
+    const Real w = white_noise<Real>(seed, uint64_t(i));
+    lo = lo + a_low * (w - lo);
+    const Real bi = w - lo;
+    bd = bd + a_high * (bi - bd);
+    white[i] = w, low[i] = lo, band_in[i] = bi, band[i] = bd;
+  }
 }
 
 // Adjoint of the two filters: v_band -> v_band_in through the low-pass (gives
@@ -32,10 +41,12 @@ DS_HD void noise_band_filter(const Real* p, Real sample_rate, uint64_t seed, int
 // (gives v_a_low); the white noise has no parameters. scratch: [n].
 template <typename Real>
 DS_HD void noise_band_filter_vjp(const Real* p, Real sample_rate, int n,        // forward
-                                 const Real* white, const Real* low,            // saved
-                                 const Real* band_in, const Real* band,         //
-                                 const Real* v_band,                            // output grad
-                                 Real* v_p, Real* scratch) {
+                                 const Real* DS_RESTRICT white,                 // saved
+                                 const Real* DS_RESTRICT low,                   //
+                                 const Real* DS_RESTRICT band_in,               //
+                                 const Real* DS_RESTRICT band,                  //
+                                 const Real* DS_RESTRICT v_band,                // output grad
+                                 Real* v_p, Real* DS_RESTRICT scratch) {
   const Real a_low = one_pole_coefficient(p[P::noise_low_hz], sample_rate);
   const Real a_high = one_pole_coefficient(p[P::noise_high_hz], sample_rate);
   const Real v_a_high = one_pole_lowpass_vjp(band_in, band, n, a_high, v_band, scratch);

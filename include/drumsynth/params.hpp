@@ -62,19 +62,25 @@ const std::vector<ParamSpec>& param_table();
 int param_index(const std::string& name);
 
 // value = map(sigmoid(z)); see the file comment.
+// Computed in the wide type (double for float) and rounded once: the model is
+// sensitive to its parameters' last bits (a phase f S(sweep_s) runs to
+// thousands of turns), so the CPU and the GPU must get the same float
+// parameters from the same logits, whatever their libm's float exp and log.
 template <typename Real>
 DS_HD Real param_from_logit(Real z, Real lo, Real hi, bool log_map) {
-  const Real s = sigmoid(z);
-  return log_map ? lo * dm::exp(s * dm::log(hi / lo)) : lo + (hi - lo) * s;
+  using W = wide_t<Real>;
+  const W s = sigmoid(W(z));
+  return Real(log_map ? W(lo) * dm::exp(s * dm::log(W(hi) / W(lo))) : W(lo) + (W(hi) - W(lo)) * s);
 }
 
 // d value / d z, given the value: sigmoid' = s (1 - s), times the map's slope
 // (hi - lo) for the linear map, value * log(hi / lo) for the log map.
 template <typename Real>
 DS_HD Real param_from_logit_vjp(Real z, Real value, Real lo, Real hi, bool log_map) {
-  const Real s = sigmoid(z);
-  const Real ds_dz = s * (Real(1) - s);
-  return ds_dz * (log_map ? value * dm::log(hi / lo) : hi - lo);
+  using W = wide_t<Real>;
+  const W s = sigmoid(W(z));
+  const W ds_dz = s * (W(1) - s);
+  return Real(ds_dz * (log_map ? W(value) * dm::log(W(hi) / W(lo)) : W(hi) - W(lo)));
 }
 
 // Inverse map, for presets and initialisation. Values at the ends of the range

@@ -10,10 +10,12 @@
 
 namespace drumsynth {
 
+// In the wide type (common.hpp): S feeds every oscillator's phase f S.
 template <typename Real>
-DS_HD Real swept_time(Real t, Real ratio, Real sweep_s) {
-  const Real e = dm::exp(-t / sweep_s);  // evaluated either way: a select, not a branch
-  return t > Real(0) ? t + (ratio - Real(1)) * sweep_s * (Real(1) - e) : Real(0);
+DS_HD wide_t<Real> swept_time(wide_t<Real> t, Real ratio, Real sweep_s) {
+  using W = wide_t<Real>;
+  const W e = dm::exp(-t / W(sweep_s));  // evaluated either way: a select, not a branch
+  return t > W(0) ? t + W(ratio - Real(1)) * W(sweep_s) * (W(1) - e) : W(0);
 }
 
 // Adjoint: dS/dratio = sweep_s (1 - e), dS/dsweep_s = (ratio - 1)(1 - e - (t/sweep_s) e),

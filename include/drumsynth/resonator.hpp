@@ -42,17 +42,36 @@ DS_HD Real resonator_tap(const Real* y, int n, const ResonatorCoefficients<Real>
   return (Real(1) - c.frac) * y0 + c.frac * y1;
 }
 
+// Samples are taken in blocks of kResonatorBlock: while the delay is at least
+// that long, a block's taps read only samples before the block, so they are all
+// loaded before any of its stores. One GPU thread runs a whole sound's loop,
+// and this is what lets its loads overlap instead of waiting a memory round
+// trip per sample. Shorter delays (below 8 kHz) go one sample at a time.
+constexpr int kResonatorBlock = 8;
+
 // Forward over samples [0, n): x [n] input; y, h [n] saved for the adjoint; out [n].
-// The parameter ranges keep D >= 8 samples at 8 kHz, so i >= 1 and d[n] only reads the past.
 template <typename Real>
-DS_HD void resonator(const Real* p, Real sample_rate, int n, const Real* x, Real* y, Real* h,
-                     Real* out) {
+DS_HD void resonator(const Real* p, Real sample_rate, int n, const Real* DS_RESTRICT x,
+                     Real* DS_RESTRICT y, Real* DS_RESTRICT h, Real* DS_RESTRICT out) {
+  constexpr int K = kResonatorBlock;
   const auto c = resonator_coefficients(p, sample_rate);
+  const Real gain = p[P::resonator_gain];
+  const int block = c.delay_int >= K ? K : 1;
   Real prev = Real(0);
-  for (int i = 0; i < n; ++i) {
-    prev = h[i] = prev + c.a * (resonator_tap(y, i, c) - prev);
-    y[i] = x[i] + c.fb * h[i];
-    out[i] = p[P::resonator_gain] * h[i];
+  for (int i0 = 0; i0 < n; i0 += block) {
+    const int m = n - i0 < block ? n - i0 : block;
+    Real d[K];
+DS_UNROLL
+    for (int k = 0; k < K; ++k) d[k] = k < m ? resonator_tap(y, i0 + k, c) : Real(0);
+DS_UNROLL
+    for (int k = 0; k < K; ++k) {
+      if (k >= m) break;
+      const int i = i0 + k;
+      prev = prev + c.a * (d[k] - prev);
+      h[i] = prev;
+      y[i] = x[i] + c.fb * prev;
+      out[i] = gain * prev;
+    }
   }
 }
 
@@ -65,30 +84,46 @@ DS_HD void resonator(const Real* p, Real sample_rate, int n, const Real* x, Real
 //   v_fb += v_y[n] h[n],  v_x[n] = v_y[n].
 // Then D = sr/f gives dfrac/df = -sr/f^2, and fb = exp(-1/(f decay)) gives
 // dfb/df = fb / (f^2 decay), dfb/ddecay = fb / (f decay^2).
+// Blocks as in the forward: a block's v_y is complete before it starts (its
+// scatters land more than a block back), so its loads come first.
 // v_y: scratch [n], overwritten. v_x: [n], written.
 template <typename Real>
-DS_HD void resonator_vjp(const Real* p, Real sample_rate, int n,  // forward inputs
-                         const Real* y, const Real* h,            // saved
-                         const Real* v_out,                       // output gradient
-                         Real* v_p, Real* v_y, Real* v_x) {
+DS_HD void resonator_vjp(const Real* p, Real sample_rate, int n,                // forward inputs
+                         const Real* DS_RESTRICT y, const Real* DS_RESTRICT h,  // saved
+                         const Real* DS_RESTRICT v_out,                         // output gradient
+                         Real* v_p, Real* DS_RESTRICT v_y, Real* DS_RESTRICT v_x) {
+  constexpr int K = kResonatorBlock;
   const auto c = resonator_coefficients(p, sample_rate);
   const Real gain = p[P::resonator_gain];
+  const int block = c.delay_int >= K ? K : 1;
   for (int i = 0; i < n; ++i) v_y[i] = Real(0);
   Real lambda = Real(0), v_frac = Real(0), v_a = Real(0), v_fb = Real(0), v_gain = Real(0);
-  for (int i = n - 1; i >= 0; --i) {
-    lambda = gain * v_out[i] + c.fb * v_y[i] + (Real(1) - c.a) * lambda;
-    v_x[i] = v_y[i];
-    v_fb += v_y[i] * h[i];
-    v_gain += v_out[i] * h[i];
-    const Real prev = i > 0 ? h[i - 1] : Real(0);
-    v_a += lambda * (resonator_tap(y, i, c) - prev);
-    const Real v_d = c.a * lambda;
-    const int j = i - c.delay_int;
-    const Real y0 = j >= 0 ? y[j] : Real(0);
-    const Real y1 = j >= 1 ? y[j - 1] : Real(0);
-    if (j >= 0) v_y[j] += v_d * (Real(1) - c.frac);
-    if (j >= 1) v_y[j - 1] += v_d * c.frac;
-    v_frac += v_d * (y1 - y0);
+  for (int i1 = n - 1; i1 >= 0; i1 -= block) {
+    const int m = i1 + 1 < block ? i1 + 1 : block;  // steps i1, i1 - 1, ..., i1 - m + 1
+    Real vy[K] = {}, vo[K] = {}, hv[K] = {}, hp[K] = {}, y0[K] = {}, y1[K] = {};
+DS_UNROLL
+    for (int k = 0; k < K; ++k) {
+      if (k >= m) break;
+      const int i = i1 - k, j = i - c.delay_int;
+      vy[k] = v_y[i], vo[k] = v_out[i], hv[k] = h[i];
+      hp[k] = i > 0 ? h[i - 1] : Real(0);
+      y0[k] = j >= 0 ? y[j] : Real(0);
+      y1[k] = j >= 1 ? y[j - 1] : Real(0);
+    }
+DS_UNROLL
+    for (int k = 0; k < K; ++k) {
+      if (k >= m) break;
+      const int i = i1 - k, j = i - c.delay_int;
+      lambda = gain * vo[k] + c.fb * vy[k] + (Real(1) - c.a) * lambda;
+      v_x[i] = vy[k];
+      v_fb += vy[k] * hv[k];
+      v_gain += vo[k] * hv[k];
+      v_a += lambda * ((Real(1) - c.frac) * y0[k] + c.frac * y1[k] - hp[k]);
+      const Real v_d = c.a * lambda;
+      if (j >= 0) v_y[j] += v_d * (Real(1) - c.frac);
+      if (j >= 1) v_y[j - 1] += v_d * c.frac;
+      v_frac += v_d * (y1[k] - y0[k]);
+    }
   }
   const Real f = p[P::resonator_freq_hz], decay = p[P::resonator_decay_s];
   v_p[P::resonator_gain] += v_gain;

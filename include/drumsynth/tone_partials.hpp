@@ -11,8 +11,9 @@ namespace drumsynth {
 
 // One partial at one sample (t > 0); rise = envelope_rise(t, tone_attack_s).
 template <typename Real>
-DS_HD Real tone_partial_sample(Real freq_hz, Real decay_s, Real gain, Real rise, Real t, Real S) {
-  return gain * rise * envelope_fall(t, decay_s) * dm::sin_turns(freq_hz * S);
+DS_HD Real tone_partial_sample(Real freq_hz, Real decay_s, Real gain, Real rise, Real t,
+                                wide_t<Real> S) {
+  return gain * rise * envelope_fall(t, decay_s) * dm::sin_turns<Real>(wide_t<Real>(freq_hz) * S);
 }
 
 // Adjoint of y = gain rise fall sin(theta), theta = 2 pi f S:
@@ -20,25 +21,24 @@ DS_HD Real tone_partial_sample(Real freq_hz, Real decay_s, Real gain, Real rise,
 //   d/dtheta = gain rise fall cos, so d/df = 2 pi S d/dtheta and d/dS = 2 pi f d/dtheta.
 template <typename Real>
 DS_HD void tone_partial_sample_vjp(Real freq_hz, Real decay_s, Real gain, Real rise, Real t,
-                                   Real S,                          // forward inputs
+                                   wide_t<Real> S,                  // forward inputs
                                    Real v_y,                        // output gradient
                                    Real& v_freq_hz, Real& v_decay_s, Real& v_gain,
                                    Real& v_rise, Real& v_t, Real& v_S) {
   const Real fall = envelope_fall(t, decay_s);
-  const Real cycles = freq_hz * S;  // theta = 2 pi cycles
-  Real s, c;
-  dm::sin_cos_turns(cycles, s, c);
+  Real s, c;  // of theta = 2 pi f S
+  dm::sin_cos_turns(wide_t<Real>(freq_hz) * S, s, c);
   v_gain += v_y * rise * fall * s;
   v_rise += v_y * gain * fall * s;
   const Real v_theta = v_y * gain * rise * fall * c;
-  v_freq_hz += v_theta * Real(kTwoPi) * S;
+  v_freq_hz += v_theta * Real(kTwoPi) * Real(S);
   v_S += v_theta * Real(kTwoPi) * freq_hz;
   envelope_fall_vjp(t, decay_s, fall, v_y * gain * rise * s, v_decay_s, v_t);
 }
 
 // All partials at one sample (the per-sample form the GPU uses).
 template <typename Real>
-DS_HD Real tone_partials_sample(const Real* p, Real t, Real S) {
+DS_HD Real tone_partials_sample(const Real* p, Real t, wide_t<Real> S) {
   if (t <= Real(0)) return Real(0);
   const Real rise = envelope_rise(t, p[P::tone_attack_s]);
   Real y = Real(0);
@@ -50,7 +50,7 @@ DS_HD Real tone_partials_sample(const Real* p, Real t, Real S) {
 
 // Adds into v_p, v_t and v_S.
 template <typename Real>
-DS_HD void tone_partials_sample_vjp(const Real* p, Real t, Real S,  // forward inputs
+DS_HD void tone_partials_sample_vjp(const Real* p, Real t, wide_t<Real> S,  // forward inputs
                                     Real v_y,                       // output gradient
                                     Real* v_p, Real& v_t, Real& v_S) {
   if (t <= Real(0)) return;

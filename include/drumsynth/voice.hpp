@@ -17,23 +17,33 @@
 
 namespace drumsynth {
 
-// Time since the onset of sample n, in seconds.
+// Time since the onset of sample n, in seconds, in the wide type: the
+// oscillators' phases are built on it (common.hpp says why).
 template <typename Real>
-DS_HD Real time_since_onset(const Real* p, int n, Real sample_rate) {
-  return Real(n) / sample_rate - p[P::onset_s];
+DS_HD wide_t<Real> phase_time(const Real* p, int n, Real sample_rate) {
+  using W = wide_t<Real>;
+  return W(n) / W(sample_rate) - W(p[P::onset_s]);
 }
 
+// The same in Real, for envelopes (same sign as phase_time).
 template <typename Real>
-DS_HD Real voice_source_sample(const Real* p, Real t) {
-  const Real S = swept_time(t, p[P::sweep_ratio], p[P::sweep_s]);
-  return transient_sample(p, t, S) + tone_partials_sample(p, t, S);
+DS_HD Real time_since_onset(const Real* p, int n, Real sample_rate) {
+  return Real(phase_time(p, n, sample_rate));
+}
+
+// t: phase_time of the sample.
+template <typename Real>
+DS_HD Real voice_source_sample(const Real* p, wide_t<Real> t) {
+  const wide_t<Real> S = swept_time(t, p[P::sweep_ratio], p[P::sweep_s]);
+  return transient_sample(p, Real(t), S) + tone_partials_sample(p, Real(t), S);
 }
 
 // Adjoint of the source at one sample; t = n / sr - onset, so v_onset = -v_t.
 template <typename Real>
-DS_HD void voice_source_sample_vjp(const Real* p, Real t, Real v_src, Real* v_p) {
+DS_HD void voice_source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_src, Real* v_p) {
+  const Real t = Real(t_wide);
   if (t <= Real(0)) return;
-  const Real S = swept_time(t, p[P::sweep_ratio], p[P::sweep_s]);
+  const wide_t<Real> S = swept_time(t_wide, p[P::sweep_ratio], p[P::sweep_s]);
   Real v_t = Real(0), v_S = Real(0);
   transient_sample_vjp(p, t, S, v_src, v_p[P::transient_freq_hz], v_p[P::transient_attack_s],
                        v_p[P::transient_decay_s], v_p[P::transient_drive],
@@ -56,7 +66,8 @@ struct VoiceSpec {
 template <typename Real>
 struct VoiceTape {
   int first = 0;
-  std::vector<Real> t, S, rise;
+  std::vector<Real> t, rise;
+  std::vector<wide_t<Real>> S;  // swept time, wide: it feeds the phases
   std::vector<Real> white, noise_low, noise_band_in, noise_band;
   std::vector<Real> source, res_y, res_h, res_out, out;
   void resize(int n);

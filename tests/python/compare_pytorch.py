@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""bench/pytorch's model and loss against the C++ (issue: same loss on the same
+presets, relative 1e-3). Presets come from `drumsynth fit` (one iteration from
+random starting points on the seed inputs); `drumsynth render` plays them,
+`drumsynth loss` scores one render against another, and the PyTorch model
+renders and scores the same presets. Also checks the parameter table against
+the one written into the presets. Exit 77 (skip) without torch or scipy.
+
+  compare_pytorch.py DRUMSYNTH SEED_INPUTS_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import numpy as np
+    import scipy.io.wavfile
+    import torch
+except ImportError as e:
+    print(f"skipped: {e}")
+    sys.exit(77)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "pytorch"))
+import drum_model as dm  # noqa: E402
+
+TOLERANCE = 1e-3
+
+
+def run(*args):
+    return subprocess.run(list(args), check=True, capture_output=True, text=True).stdout
+
+
+def read_wav(path):
+    rate, x = scipy.io.wavfile.read(path)
+    scale = {np.dtype("int16"): 2.0 ** 15, np.dtype("int32"): 2.0 ** 31}.get(x.dtype, 1.0)
+    return rate, (x.astype(np.float64) / scale).astype(np.float32)
+
+
+def main():
+    drumsynth, inputs = sys.argv[1], sys.argv[2]
+    sounds = sorted(os.path.join(inputs, f) for f in os.listdir(inputs) if f.endswith(".wav"))[:3]
+    worst = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        presets = []
+        for k, s in enumerate(sounds):
+            out = os.path.join(tmp, f"p{k}")
+            run(drumsynth, "fit", s, "-o", out, "--iterations", "1", "--init", "random", "--seed", str(7 + k),
+                "--quiet")
+            presets.append(json.load(open(os.path.join(out, os.path.basename(s)[:-4] + ".preset.json"))))
+        table = presets[0]["parameters"]
+        for name, lo, hi, kind in dm.TABLE:
+            e = table[name]
+            assert (e["min"], e["max"], e["map"]) == (lo, hi, kind), f"table differs at {name}: {e}"
+        print(f"parameter table: {dm.N_PARAMS} entries match the presets'")
+        for preset_name in ("seed", "auraloss"):
+            for seconds in (0.1, 0.5):
+                for a, b in ((0, 1), (1, 2), (2, 0)):
+                    wavs = []
+                    for j in (a, b):
+                        path = os.path.join(tmp, f"r{j}_{seconds}.wav")
+                        pfile = os.path.join(tmp, f"p{j}.json")
+                        json.dump(presets[j], open(pfile, "w"))
+                        run(drumsynth, "render", pfile, "-o", path, "--sample-rate", "48000", "--seconds",
+                            str(seconds), "--quiet")
+                        wavs.append(path)
+                    cpp = float(run(drumsynth, "loss", wavs[1], wavs[0], "--loss-preset", preset_name).split()[-1])
+                    rate, target_wav = read_wav(wavs[0])
+                    _, est_wav = read_wav(wavs[1])
+                    n = len(target_wav)
+                    renders = []
+                    for j in (a, b):
+                        p = torch.tensor([[presets[j]["parameters"][name]["value"] for name in dm.NAMES]],
+                                         dtype=torch.float32)
+                        white = torch.from_numpy(dm.white_noise(presets[j]["noise_seed"], n))[None, :]
+                        with torch.no_grad():
+                            renders.append(dm.synthesize(p, n, float(rate), white))
+                    with torch.no_grad():
+                        ours = float(dm.MrstftLoss(preset_name, renders[0], float(rate))(renders[1])[0])
+                    audio_err = float(np.abs(renders[1][0].numpy() - est_wav).max())
+                    rel = abs(ours - cpp) / cpp
+                    worst = max(worst, rel)
+                    print(f"{preset_name} {seconds} s, preset {b} against {a}: C++ {cpp:.6f}, PyTorch {ours:.6f}, "
+                          f"relative {rel:.2e} (render max abs diff {audio_err:.1e})")
+    print(f"worst relative difference {worst:.2e} (tolerance {TOLERANCE:g})")
+    return 0 if worst < TOLERANCE else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
