@@ -103,7 +103,7 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
 // resonator (a recurrence's time is its length times a step's latency, so two
 // chains at once take about half as long as one after the other).
 
-constexpr int kRecurrenceThreads = 64;
+constexpr int kRecurrenceThreads = 32;  // one warp per block: the chains spread over more SMs
 
 __global__ void recurrences_kernel(BatchView batch, SynthTape tape) {
   const int half = gridDim.x / 2;
