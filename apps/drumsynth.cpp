@@ -203,6 +203,7 @@ int main(int argc, char** argv) {
   fit_cmd->add_option("file", fit_input, "Audio file (WAV, FLAC, AIFF, OGG, ...)")->required();
   fit_cmd->add_option("-o,--output", fit_out, "Output folder")->capture_default_str();
   add_fit_options(fit_cmd, fit_opt, loss_name, fit_init);
+  fit_opt.device = "auto";
   fit_cmd->add_option("--device", fit_opt.device, "cpu, cuda or auto (the GPU when one is usable)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -233,8 +234,9 @@ int main(int argc, char** argv) {
 
   BatchOptions batch_opt;
   batch_opt.jobs = n_cores;
-  // cpu by default until the CUDA path has passed its parity tests on a GPU
-  std::string batch_in, batch_out, batch_loss = "seed", batch_init = "analysis", device = "cpu";
+  // auto: the GPU when one is usable (the CUDA path passed its parity tests on
+  // an H100), else every CPU core
+  std::string batch_in, batch_out, batch_loss = "seed", batch_init = "analysis", device = "auto";
   auto* batch_cmd = app.add_subcommand("batch", "Fit every audio file under a folder; the output mirrors its tree");
   batch_cmd->add_option("folder", batch_in, "Folder of drum samples (searched recursively)")->required();
   batch_cmd->add_option("-o,--output", batch_out, "Output folder")->required();
