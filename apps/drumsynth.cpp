@@ -193,6 +193,10 @@ int main(int argc, char** argv) {
     c->add_option("--learning-rate", o.learning_rate, "Adam's learning rate on the logits")
         ->capture_default_str()
         ->check(CLI::Range(1e-6, 10.0));
+    c->add_option("--pitch-lr-scale", o.pitch_lr_scale,
+                  "Learning rate of the frequencies (tones, transient, resonator), relative to the others")
+        ->capture_default_str()
+        ->check(CLI::Range(1e-3, 10.0));
   };
   const int n_cores = int(std::max(1u, std::thread::hardware_concurrency()));
 

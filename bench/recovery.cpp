@@ -11,7 +11,7 @@
 // the loss of an unrelated random preset's render (what knowing nothing
 // scores); a refit counts as recovered below a quarter of the way from the
 // median of the first to the median of the second.
-// Usage: bench_recovery N ITERATIONS SECONDS SAMPLE_RATE THREADS > table.md
+// Usage: bench_recovery N ITERATIONS SECONDS SAMPLE_RATE THREADS LOSS_PRESET > table.md
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -62,13 +62,14 @@ double quantile(std::vector<double> v, double q) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: bench_recovery N ITERATIONS SECONDS SAMPLE_RATE THREADS\n");
+  if (argc != 7) {
+    std::fprintf(stderr, "usage: bench_recovery N ITERATIONS SECONDS SAMPLE_RATE THREADS LOSS_PRESET\n");
     return 2;
   }
   const int N = std::atoi(argv[1]), iterations = std::atoi(argv[2]), T = std::atoi(argv[5]);
   const double seconds = std::atof(argv[3]), sr = std::atof(argv[4]);
   const int n = int(seconds * sr);
+  const std::string fit_loss = argv[6];
   std::vector<Outcome> out(static_cast<size_t>(N));
   std::atomic<int> next{0}, done{0};
   auto work = [&] {
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
         fo.iterations = iterations;
         fo.init = arm == 0 ? FitInit::analysis : FitInit::random;
         fo.seed = 1;
+        fo.loss = loss_preset(fit_loss);
         const FitResult r = fit(s, fo);
         const std::vector<float> pr(r.params.begin(), r.params.end());
         o.loss[arm] = metric(render(pr, VoiceSpec{n, sr, r.noise_seed}), y, sr);
@@ -103,7 +105,8 @@ int main(int argc, char** argv) {
   const double f50 = quantile(floors, 0.5), u50 = quantile(unrelated, 0.5);
   const double threshold = f50 + 0.25 * (u50 - f50);
   std::printf("%d random presets (logits ~ N(0, 1)), %.2f s at %.0f Hz; each fitted back for %d iterations "
-              "(seed loss, Adam 0.1, plateau schedule), one start per arm.\n\n", N, seconds, sr, iterations);
+              "(%s loss, Adam 0.1, plateau schedule), one start per arm.\n\n", N, seconds, sr, iterations,
+              fit_loss.c_str());
   std::printf("Reference losses (auraloss preset): the preset's own render with another noise seed, median %.3f; "
               "an unrelated random preset's render, median %.3f. Threshold: a quarter of the way, %.3f.\n\n",
               f50, u50, threshold);

@@ -16,7 +16,8 @@ namespace {
 struct Adam {
   std::vector<double> m, v;
   int t = 0;
-  void step(float* z, const float* g, double lr) {
+  // lr_scale: per parameter, times lr.
+  void step(float* z, const float* g, double lr, const std::vector<double>& lr_scale) {
     if (m.empty()) m.assign(kNumParams, 0.0), v.assign(kNumParams, 0.0);
     ++t;
     const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
@@ -24,7 +25,7 @@ struct Adam {
     for (int i = 0; i < kNumParams; ++i) {
       m[i] = b1 * m[i] + (1 - b1) * g[i];
       v[i] = b2 * v[i] + (1 - b2) * double(g[i]) * g[i];
-      z[i] = float(z[i] - lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps));
+      z[i] = float(z[i] - lr * lr_scale[i] * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps));
     }
   }
 };
@@ -78,6 +79,9 @@ std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits
   const auto start = std::chrono::steady_clock::now();
   std::vector<FitResult> results(nb);
   std::vector<Adam> adam(nb);
+  std::vector<double> lr_scale(kNumParams, 1.0);
+  for (int k = 0; k < kNumPartials; ++k) lr_scale[P::tone_freq_hz(k)] = options.pitch_lr_scale;
+  lr_scale[P::transient_freq_hz] = lr_scale[P::resonator_freq_hz] = options.pitch_lr_scale;
   std::vector<Plateau> plateau(nb);
   std::vector<double> lr(nb, options.learning_rate);
   std::vector<float> loss(nb), grad(logits.size());
@@ -96,7 +100,7 @@ std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits
         r.best_iteration = it;
         r.best_logits.assign(z, z + kNumParams);
       }
-      adam[b].step(z, grad.data() + size_t(b) * kNumParams, lr[b]);
+      adam[b].step(z, grad.data() + size_t(b) * kNumParams, lr[b], lr_scale);
       lr[b] = plateau[b].step(l, lr[b], options.plateau_factor, options.plateau_patience);
     }
     const int done = it + 1;
