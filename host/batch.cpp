@@ -215,10 +215,14 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
                         const BatchOptions& o) {
   BatchSummary summary;
   std::vector<FitOutputPaths> paths;
+  // Relative to the folder as written, not as resolved: fs::relative follows
+  // links, so a linked sound would be mirrored outside the output folder.
+  fs::path base = fs::path(in_dir).lexically_normal();
+  if (!base.has_filename()) base = base.parent_path();
   for (const auto& f : find_audio_files(in_dir)) {
     BatchItem item;
     item.input = f;
-    item.relative = fs::relative(f, in_dir).string();
+    item.relative = fs::path(f).lexically_normal().lexically_relative(base).string();
     const fs::path rel_dir = fs::path(item.relative).parent_path();
     paths.push_back(fit_output_paths(f, (fs::path(out_dir) / rel_dir).string()));
     item.preset = paths.back().preset;

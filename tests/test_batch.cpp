@@ -150,5 +150,20 @@ TEST(Batch, GoesOnPastBadFilesAndReportsThem) {
   EXPECT_EQ(run_drumsynth("batch " + q(in / "missing") + " -o " + q(out2 / "m")).exit_code, 1);
 }
 
+// Linked sounds (a folder of symlinks into a sample library) are mirrored
+// under their link names inside the output folder, never beside the targets.
+TEST(Batch, LinkedSoundsStayInsideTheOutputFolder) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir in, out;
+  fs::create_directories(in.path / "sub");
+  fs::create_symlink(fs::canonical(test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac"),
+                     in.path / "sub/click.flac");
+  const auto r = run_drumsynth("batch " + q(in.path.string() + "/") + " -o " + q(out.path.string()) +
+                               " --iterations 2 --device cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(out.path / "sub/click.preset.json")) << r.output;
+  EXPECT_EQ(read_json(out / "summary.json")["items"][0]["file"], "sub/click.flac");
+}
+
 }  // namespace
 }  // namespace drumsynth
