@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     const fs::path in_dir = argv[a];
     const fs::path out_dir = out_root / in_dir.filename();
     for (const auto& f : find_audio_files(in_dir.string())) {
-      const fs::path rel = fs::relative(f, in_dir);
+      const fs::path rel = fs::path(f).lexically_normal().lexically_relative(in_dir.lexically_normal());  // links not followed, as batch
       const fs::path render = out_dir / rel.parent_path() / (rel.stem().string() + ".wav");
       if (!fs::exists(render)) {
         ++missing;
