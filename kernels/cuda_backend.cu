@@ -65,9 +65,7 @@ class CudaBackend final : public Backend {
     t.v_audio = v_out_.download();
     v_out_.upload(v_audio_in);
     v_params_.zero();
-    synth_adjoint(view(), max_n_, tape(), v_out_.get(),
-                  {v_mix_.get(), v_band_.get(), v_res_in_.get(), scratch1_.get(), scratch2_.get()},
-                  v_params_.get());
+    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get());
     t.v_params = v_params_.download();
     return t;
   }
@@ -78,6 +76,9 @@ class CudaBackend final : public Backend {
     return {white_.get(), low_.get(), band_in_.get(), band_.get(), source_.get(),
             res_in_.get(), res_y_.get(), res_h_.get(), res_out_.get(), out_.get()};
   }
+  SynthAdjointScratch adjoint_scratch() const {
+    return {v_mix_.get(), v_band_.get(), v_res_in_.get(), scratch1_.get(), scratch2_.get()};
+  }
 
   void run(const float* logits, float* loss, float* v_logits) {
     const size_t np = size_t(B_) * kNumParams;
@@ -87,9 +88,7 @@ class CudaBackend final : public Backend {
     mrstft_->evaluate(out_.get(), loss_.get(), v_logits ? v_out_.get() : nullptr);
     if (v_logits) {
       v_params_.zero();
-      synth_adjoint(view(), max_n_, tape(), v_out_.get(),
-                    {v_mix_.get(), v_band_.get(), v_res_in_.get(), scratch1_.get(), scratch2_.get()},
-                    v_params_.get());
+      synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get());
       params_from_logits_vjp(logits_.get(), params_.get(), v_params_.get(), v_logits_.get(), B_);
       CUDA_CHECK(cudaMemcpy(v_logits, v_logits_.get(), np * sizeof(float), cudaMemcpyDeviceToHost));
     }

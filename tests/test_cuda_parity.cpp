@@ -75,6 +75,9 @@ struct ParityBatch {
   std::vector<std::vector<float>> targets;
   std::vector<Instance> instances;
   std::vector<float> logits;
+  std::vector<float> instance_logits(int b) const {
+    return {logits.begin() + b * kNumParams, logits.begin() + (b + 1) * kNumParams};
+  }
 };
 ParityBatch parity_batch(int B) {
   const double rates[] = {8000, 22050, 44100, 48000, 96000};
@@ -90,22 +93,6 @@ ParityBatch parity_batch(int B) {
     pb.logits.insert(pb.logits.end(), z.begin(), z.end());
   }
   return pb;
-}
-
-double max_abs(const float* a, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, double(std::abs(a[i])));
-  return m;
-}
-// Largest |a - b| over n values, relative to the largest |a| (NaN anywhere: inf).
-double rel_diff(const float* a, const float* b, size_t n) {
-  double d = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(a[i]) || !std::isfinite(b[i])) return INFINITY;
-    d = std::max(d, double(std::abs(a[i] - b[i])));
-  }
-  const double scale = max_abs(a, n);
-  return scale > 0 ? d / scale : d;
 }
 
 // The same loss and gradients in double at the same (float) parameters: the
@@ -145,14 +132,14 @@ DoubleReference double_reference(const std::vector<float>& z, const std::vector<
   return r;
 }
 
-// Largest |a - ref| relative to the largest |ref|.
-template <typename T>
-double rel_to_ref(const T* a, const double* ref, size_t n) {
+// Largest |a - ref| relative to the largest |ref| (NaN or inf anywhere: inf).
+template <typename A, typename R>
+double rel_to_ref(const A* a, const R* ref, size_t n) {
   double d = 0, scale = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(double(a[i]))) return INFINITY;
+    if (!std::isfinite(double(a[i])) || !std::isfinite(double(ref[i]))) return INFINITY;
     d = std::max(d, std::abs(double(a[i]) - ref[i]));
-    scale = std::max(scale, std::abs(ref[i]));
+    scale = std::max(scale, std::abs(double(ref[i])));
   }
   return scale > 0 ? d / scale : d;
 }
@@ -175,8 +162,7 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
       for (int b = 0; b < B; ++b) {
         ASSERT_TRUE(std::isfinite(lc[b]) && lc[b] > 0) << "CPU loss of instance " << b << ": " << lc[b];
         worst_loss = std::max(worst_loss, std::isfinite(lg[b]) ? std::abs(double(lc[b]) - lg[b]) / lc[b] : INFINITY);
-        const std::vector<float> z(pb.logits.begin() + b * kNumParams, pb.logits.begin() + (b + 1) * kNumParams);
-        const DoubleReference ref = double_reference(z, pb.targets[b], pb.instances[b], preset);
+        const DoubleReference ref = double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset);
         const double e_gpu = rel_to_ref(gg.data() + b * kNumParams, ref.v_logits.data(), kNumParams);
         const double e_cpu = rel_to_ref(gc.data() + b * kNumParams, ref.v_logits.data(), kNumParams);
         worst_gpu = std::max(worst_gpu, e_gpu), worst_cpu = std::max(worst_cpu, e_cpu);
@@ -205,8 +191,7 @@ TEST(CudaParity, EachStageMatchesCpu) {
     std::vector<float> audio, v_audio, v_params, params;
     std::vector<float> loss(static_cast<size_t>(B));
     for (int b = 0; b < B; ++b) {
-      const std::vector<float> z(pb.logits.begin() + b * kNumParams, pb.logits.begin() + (b + 1) * kNumParams);
-      const auto p = params_from_logits(z);
+      const auto p = params_from_logits(pb.instance_logits(b));
       const VoiceSpec spec{int(pb.targets[b].size()), pb.instances[b].sample_rate, pb.instances[b].noise_seed};
       VoiceTape<float> tape;
       render_voice(p.data(), spec, tape);
@@ -226,13 +211,12 @@ TEST(CudaParity, EachStageMatchesCpu) {
     double worst_v_audio[2] = {0, 0}, worst_v_params[2] = {0, 0};  // GPU, CPU
     for (int b = 0; b < B; ++b) {
       const size_t n = pb.targets[b].size(), P = kNumParams;
-      const double e_params = rel_diff(params.data() + b * P, t.params.data() + b * P, P);
+      const double e_params = rel_to_ref(t.params.data() + b * P, params.data() + b * P, P);
       double e_audio = 0;
       for (size_t i = 0; i < n; ++i) e_audio = std::max(e_audio, double(std::abs(audio[o + i] - t.audio[o + i])));
       const double e_loss = std::isfinite(t.loss[b]) ? std::abs(double(loss[b]) - t.loss[b]) / loss[b] : INFINITY;
-      const std::vector<float> z(pb.logits.begin() + b * P, pb.logits.begin() + (b + 1) * P);
       const std::vector<float> va(v_audio.begin() + o, v_audio.begin() + o + n);
-      const DoubleReference ref = double_reference(z, pb.targets[b], pb.instances[b], preset, &va);
+      const DoubleReference ref = double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset, &va);
       const double e_v_audio = rel_to_ref(t.v_audio.data() + o, ref.v_audio.data(), n);
       const double e_v_audio_cpu = rel_to_ref(v_audio.data() + o, ref.v_audio.data(), n);
       const double e_v_params = rel_to_ref(t.v_params.data() + b * P, ref.v_params.data(), P);

@@ -19,7 +19,7 @@ namespace drumsynth {
 // The filtered noise for samples [0, n): fills white, low, band_in, band (each [n]);
 // the last three are kept for the adjoint.
 // One pass, each sample's noise drawn on the spot: the loop only stores, so
-// nothing in it waits on memory (one_pole_lowpass is the same recurrence).
+// nothing in it waits on memory.
 template <typename Real>
 DS_HD void noise_band_filter(const Real* p, Real sample_rate, uint64_t seed, int n,
                              Real* DS_RESTRICT white, Real* DS_RESTRICT low,
@@ -29,9 +29,9 @@ DS_HD void noise_band_filter(const Real* p, Real sample_rate, uint64_t seed, int
   Real lo = Real(0), bd = Real(0);
   for (int i = 0; i < n; ++i) {
     const Real w = white_noise<Real>(seed, uint64_t(i));
-    lo = lo + a_low * (w - lo);
+    lo = one_pole_step(lo, w, a_low);
     const Real bi = w - lo;
-    bd = bd + a_high * (bi - bd);
+    bd = one_pole_step(bd, bi, a_high);
     white[i] = w, low[i] = lo, band_in[i] = bi, band[i] = bd;
   }
 }

@@ -21,11 +21,17 @@ DS_HD Real one_pole_coefficient_vjp(Real cutoff_hz, Real sample_rate, Real v_a) 
   return v_a * Real(kTwoPi) / sample_rate * dm::exp(-Real(kTwoPi) * cutoff_hz / sample_rate);
 }
 
+// One step of the recurrence: the next output from the previous one and the input.
+template <typename Real>
+DS_HD Real one_pole_step(Real prev, Real x, Real a) {
+  return prev + a * (x - prev);
+}
+
 // y[0..n): the filtered x, starting from rest.
 template <typename Real>
 DS_HD void one_pole_lowpass(const Real* x, Real* y, int n, Real a) {
   Real prev = Real(0);
-  for (int i = 0; i < n; ++i) y[i] = prev = prev + a * (x[i] - prev);
+  for (int i = 0; i < n; ++i) y[i] = prev = one_pole_step(prev, x[i], a);
 }
 
 // Adjoint of the recurrence y[n] = (1 - a) y[n-1] + a x[n], run backwards:

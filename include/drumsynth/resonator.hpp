@@ -67,7 +67,7 @@ DS_UNROLL
     for (int k = 0; k < K; ++k) {
       if (k >= m) break;
       const int i = i0 + k;
-      prev = prev + c.a * (d[k] - prev);
+      prev = one_pole_step(prev, d[k], c.a);
       h[i] = prev;
       y[i] = x[i] + c.fb * prev;
       out[i] = gain * prev;
