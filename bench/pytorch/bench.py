@@ -42,10 +42,9 @@ def pytorch(device, batch, seconds, preset, iterations, compiled):
         zt = torch.randn(batch, dm.N_PARAMS, generator=gen).to(device)
         targets = dm.synthesize(dm.params_from_logits(zt), n, RATE, white)
     loss_fn = dm.MrstftLoss(preset, targets, RATE)
-    sn = dm.source_and_noise
+    sn, loss = dm.source_and_noise, loss_fn
     if compiled:
-        sn = torch.compile(dm.source_and_noise)
-        loss_fn.__call__ = torch.compile(loss_fn.__call__)
+        sn, loss = torch.compile(dm.source_and_noise), torch.compile(loss_fn)
     z = torch.randn(batch, dm.N_PARAMS, generator=gen).to(device).requires_grad_(True)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     if device == "cuda":
@@ -55,7 +54,7 @@ def pytorch(device, batch, seconds, preset, iterations, compiled):
     def step():
         z.grad = None
         x = dm.synthesize(dm.params_from_logits(z), n, RATE, white, sn)
-        loss_fn.__call__(x).sum().backward()
+        loss(x).sum().backward()
 
     t0 = time.perf_counter()
     step()  # warm-up (and compilation)

@@ -43,42 +43,38 @@ def main():
     sounds = sorted(os.path.join(inputs, f) for f in os.listdir(inputs) if f.endswith(".wav"))[:3]
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        presets = []
+        presets, preset_files = [], []
         for k, s in enumerate(sounds):
             out = os.path.join(tmp, f"p{k}")
             run(drumsynth, "fit", s, "-o", out, "--iterations", "1", "--init", "random", "--seed", str(7 + k),
                 "--quiet")
-            presets.append(json.load(open(os.path.join(out, os.path.basename(s)[:-4] + ".preset.json"))))
+            preset_files.append(os.path.join(out, os.path.basename(s)[:-4] + ".preset.json"))
+            presets.append(json.load(open(preset_files[-1])))
         table = presets[0]["parameters"]
         for name, lo, hi, kind in dm.TABLE:
             e = table[name]
             assert (e["min"], e["max"], e["map"]) == (lo, hi, kind), f"table differs at {name}: {e}"
         print(f"parameter table: {dm.N_PARAMS} entries match the presets'")
-        for preset_name in ("seed", "auraloss"):
-            for seconds in (0.1, 0.5):
+        rate = 48000
+        for seconds in (0.1, 0.5):
+            # Each preset played by the C++ and by the PyTorch model, at the same rate and length.
+            wavs, renders = [], []
+            for j, pfile in enumerate(preset_files):
+                wavs.append(os.path.join(tmp, f"r{j}_{seconds}.wav"))
+                run(drumsynth, "render", pfile, "-o", wavs[-1], "--sample-rate", str(rate), "--seconds",
+                    str(seconds), "--quiet")
+                n = len(read_wav(wavs[-1])[1])
+                p = torch.tensor([[presets[j]["parameters"][name]["value"] for name in dm.NAMES]],
+                                 dtype=torch.float32)
+                white = torch.from_numpy(dm.white_noise(presets[j]["noise_seed"], n))[None, :]
+                with torch.no_grad():
+                    renders.append(dm.synthesize(p, n, float(rate), white))
+            for preset_name in ("seed", "auraloss"):
                 for a, b in ((0, 1), (1, 2), (2, 0)):
-                    wavs = []
-                    for j in (a, b):
-                        path = os.path.join(tmp, f"r{j}_{seconds}.wav")
-                        pfile = os.path.join(tmp, f"p{j}.json")
-                        json.dump(presets[j], open(pfile, "w"))
-                        run(drumsynth, "render", pfile, "-o", path, "--sample-rate", "48000", "--seconds",
-                            str(seconds), "--quiet")
-                        wavs.append(path)
-                    cpp = float(run(drumsynth, "loss", wavs[1], wavs[0], "--loss-preset", preset_name).split()[-1])
-                    rate, target_wav = read_wav(wavs[0])
-                    _, est_wav = read_wav(wavs[1])
-                    n = len(target_wav)
-                    renders = []
-                    for j in (a, b):
-                        p = torch.tensor([[presets[j]["parameters"][name]["value"] for name in dm.NAMES]],
-                                         dtype=torch.float32)
-                        white = torch.from_numpy(dm.white_noise(presets[j]["noise_seed"], n))[None, :]
-                        with torch.no_grad():
-                            renders.append(dm.synthesize(p, n, float(rate), white))
+                    cpp = float(run(drumsynth, "loss", wavs[b], wavs[a], "--loss-preset", preset_name).split()[-1])
                     with torch.no_grad():
-                        ours = float(dm.MrstftLoss(preset_name, renders[0], float(rate))(renders[1])[0])
-                    audio_err = float(np.abs(renders[1][0].numpy() - est_wav).max())
+                        ours = float(dm.MrstftLoss(preset_name, renders[a], float(rate))(renders[b])[0])
+                    audio_err = float(np.abs(renders[b][0].numpy() - read_wav(wavs[b])[1]).max())
                     rel = abs(ours - cpp) / cpp
                     worst = max(worst, rel)
                     print(f"{preset_name} {seconds} s, preset {b} against {a}: C++ {cpp:.6f}, PyTorch {ours:.6f}, "
