@@ -27,6 +27,7 @@
 
 #include "audio_io.hpp"
 #include "batch.hpp"
+#include "drumsynth/loss_settings.hpp"
 #include "real_fft.hpp"
 
 using namespace drumsynth;
@@ -36,8 +37,9 @@ namespace {
 
 std::vector<float> phase_random_resynthesis(const std::vector<float>& y, int n, uint64_t seed) {
   const int hop = n / 4, bins = n / 2 + 1;
-  std::vector<double> window(n);
-  for (int i = 0; i < n; ++i) window[i] = 0.5 - 0.5 * std::cos(2.0 * M_PI * i / n);
+  const std::vector<double> window = stft_window({n, hop, n});
+  double mean_w2 = 0;
+  for (double w : window) mean_w2 += w * w / n;
   // Zero padding of n on both sides, so every sample is covered by four frames.
   const size_t len = y.size() + 2 * size_t(n);
   std::vector<double> padded(len + n, 0.0), out(len + n, 0.0), norm(len + n, 0.0);
@@ -63,7 +65,6 @@ std::vector<float> phase_random_resynthesis(const std::vector<float>& y, int n, 
     }
   }
   std::vector<float> x(y.size());
-  const double mean_w2 = 0.375;  // of a periodic Hann window
   for (size_t i = 0; i < y.size(); ++i) x[i] = float(out[i + n] / std::sqrt(std::max(norm[i + n] * mean_w2, 1e-12)));
   return x;
 }
@@ -86,8 +87,8 @@ int main(int argc, char** argv) {
   for (int a = 4; a < argc; ++a) {
     const fs::path in_dir = argv[a];
     for (const auto& f : find_audio_files(in_dir.string())) {
-      const fs::path rel = fs::path(f).lexically_normal().lexically_relative(in_dir.lexically_normal());
-      const fs::path dst = out_root / in_dir.filename() / rel.parent_path() / (rel.stem().string() + ".wav");
+      // Where bench_quality looks for an arm's render of f.
+      const fs::path dst = batch_output_paths(f, in_dir.string(), (out_root / in_dir.filename()).string()).wav;
       const Sound t = load_sound(f);
       fs::create_directories(dst.parent_path());
       save_wav(dst.string(), phase_random_resynthesis(t.samples, n, seed + written), t.sample_rate);

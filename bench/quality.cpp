@@ -68,8 +68,7 @@ int main(int argc, char** argv) {
     const fs::path in_dir = argv[a];
     const fs::path out_dir = out_root / in_dir.filename();
     for (const auto& f : find_audio_files(in_dir.string())) {
-      const fs::path rel = fs::path(f).lexically_normal().lexically_relative(in_dir.lexically_normal());  // links not followed, as batch
-      const fs::path render = out_dir / rel.parent_path() / (rel.stem().string() + ".wav");
+      const fs::path render = batch_output_paths(f, in_dir.string(), out_dir.string()).wav;
       if (!fs::exists(render)) {
         ++missing;
         continue;
@@ -85,7 +84,7 @@ int main(int argc, char** argv) {
       std::vector<double> y30(y.begin() + on, y.begin() + on + len), x30(x.begin() + on, x.begin() + on + len);
       const double l30 = aura(x30, y30, sr), e30 = envelope_diff_db(x30, y30, std::max(1, int(0.005 * sr)));
       loss.push_back(l), env.push_back(e), loss30.push_back(l30), env30.push_back(e30);
-      csv << (in_dir.filename() / rel).string() << "," << l << "," << e << "," << l30 << "," << e30 << "\n";
+      csv << (in_dir.filename() / relative_to_folder(f, in_dir.string())).string() << "," << l << "," << e << "," << l30 << "," << e30 << "\n";
     }
   }
   if (loss.empty()) {

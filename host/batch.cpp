@@ -211,20 +211,27 @@ void fit_on_gpu(std::vector<BatchItem>& items, std::vector<FitOutputPaths>& path
 
 }  // namespace
 
+std::string relative_to_folder(const std::string& file, const std::string& folder) {
+  fs::path base = fs::path(folder).lexically_normal();
+  if (!base.has_filename()) base = base.parent_path();
+  return fs::path(file).lexically_normal().lexically_relative(base).string();
+}
+
+FitOutputPaths batch_output_paths(const std::string& file, const std::string& in_dir,
+                                  const std::string& out_dir) {
+  const fs::path rel_dir = fs::path(relative_to_folder(file, in_dir)).parent_path();
+  return fit_output_paths(file, (fs::path(out_dir) / rel_dir).string());
+}
+
 BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
                         const BatchOptions& o) {
   BatchSummary summary;
   std::vector<FitOutputPaths> paths;
-  // Relative to the folder as written, not as resolved: fs::relative follows
-  // links, so a linked sound would be mirrored outside the output folder.
-  fs::path base = fs::path(in_dir).lexically_normal();
-  if (!base.has_filename()) base = base.parent_path();
   for (const auto& f : find_audio_files(in_dir)) {
     BatchItem item;
     item.input = f;
-    item.relative = fs::path(f).lexically_normal().lexically_relative(base).string();
-    const fs::path rel_dir = fs::path(item.relative).parent_path();
-    paths.push_back(fit_output_paths(f, (fs::path(out_dir) / rel_dir).string()));
+    item.relative = relative_to_folder(f, in_dir);
+    paths.push_back(batch_output_paths(f, in_dir, out_dir));
     item.preset = paths.back().preset;
     summary.items.push_back(item);
   }

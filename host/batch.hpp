@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fit.hpp"
+#include "fit_outputs.hpp"
 
 namespace drumsynth {
 
@@ -52,6 +53,16 @@ struct BatchSummary {
 // Audio files under dir, recursively, sorted (by extension: wav, flac, aif(f),
 // ogg, oga, opus, w64, caf, au, snd).
 std::vector<std::string> find_audio_files(const std::string& dir);
+
+// `file` (found under `folder`) relative to the folder as written, not as
+// resolved: fs::relative follows links, and a linked sound would be mirrored
+// outside the output folder.
+std::string relative_to_folder(const std::string& file, const std::string& folder);
+
+// Where batch writes the outputs of `file`, found under `in_dir`: out_dir
+// mirrors in_dir's tree.
+FitOutputPaths batch_output_paths(const std::string& file, const std::string& in_dir,
+                                  const std::string& out_dir);
 
 BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
                         const BatchOptions& options);
