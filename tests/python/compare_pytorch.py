@@ -4,7 +4,8 @@ presets, relative 1e-3). Presets come from `drumsynth fit` (one iteration from
 random starting points on the seed inputs); `drumsynth render` plays them,
 `drumsynth loss` scores one render against another, and the PyTorch model
 renders and scores the same presets. Also checks the parameter table against
-the one written into the presets. Exit 77 (skip) without torch or scipy.
+the one written into the presets. Exit 77 (skip) without torch or scipy, or
+without the shared data (as compare_auraloss.py).
 
   compare_pytorch.py DRUMSYNTH SEED_INPUTS_DIR
 """
@@ -40,6 +41,9 @@ def read_wav(path):
 
 def main():
     drumsynth, inputs = sys.argv[1], sys.argv[2]
+    if not os.path.isdir(inputs):
+        print(f"SKIP: no shared data at {inputs}")
+        sys.exit(77)
     sounds = sorted(os.path.join(inputs, f) for f in os.listdir(inputs) if f.endswith(".wav"))[:3]
     worst = 0.0
     with tempfile.TemporaryDirectory() as tmp:
