@@ -1,27 +1,25 @@
 // drumsynth: fit drum sounds with a differentiable synth, render presets,
 // compare sounds. Thin: parse the command line, call host/, print.
+// It uses the library's public API only (include/drumsynth/).
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
-#include <spdlog/sinks/basic_file_sink.h>
-
-#include <atomic>
-#include <csignal>
-
-#include "audio_io.hpp"
-#include "batch.hpp"
-#include "drumsynth/voice.hpp"
-#include "fit.hpp"
-#include "fit_outputs.hpp"
-#include "mrstft_loss.hpp"
-#include "preset.hpp"
-#include "throughput.hpp"
+#include "drumsynth/audio_io.hpp"
+#include "drumsynth/batch.hpp"
+#include "drumsynth/fit.hpp"
+#include "drumsynth/fit_outputs.hpp"
+#include "drumsynth/preset.hpp"
+#include "drumsynth/render.hpp"
+#include "drumsynth/throughput.hpp"
 
 using namespace drumsynth;
 
@@ -95,9 +93,8 @@ int run_loss(const std::string& a_path, const std::string& b_path, const std::st
                                  std::to_string(int(b.sample_rate)) + " Hz");
   std::vector<double> x(a.samples.begin(), a.samples.end());
   x.resize(b.samples.size(), 0.0);
-  MrstftLoss<double> loss(loss_preset(preset), b.sample_rate,
-                          std::vector<double>(b.samples.begin(), b.samples.end()));
-  std::printf("%.8g\n", loss.loss(x));
+  const std::vector<double> y(b.samples.begin(), b.samples.end());
+  std::printf("%.8g\n", mrstft_loss(x, y, b.sample_rate, loss_preset(preset)));
   return 0;
 }
 
@@ -107,9 +104,7 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
-int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o,
-              const std::string& device, bool quiet) {
-  o.device = device;
+int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o, bool quiet) {
   // Ctrl-C from here on stops cleanly (the log file appearing below means it is armed).
   std::signal(SIGINT, on_sigint);
   o.stop = &g_stop;
@@ -117,10 +112,10 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   auto log = spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
   log->flush_on(spdlog::level::info);
-  log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} job(s)", in_dir, out_dir,
-            o.fit.iterations, o.fit.restarts, o.fit.loss.preset, o.jobs);
+  log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s)", in_dir, out_dir,
+            o.fit.iterations, o.fit.restarts, o.fit.loss.preset, o.fit.n_threads);
   const bool tty = ::isatty(2);
-  o.progress = [&](const BatchProgress& p) {
+  o.progress = [&, tty](const BatchProgress& p) {
     const BatchItem& it = *p.last;
     if (it.status == "failed")
       log->warn("{}: failed: {}", it.relative, it.error);
@@ -157,6 +152,186 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   return failed ? 3 : 0;
 }
 
+
+int run_bench(const ThroughputOptions& o, bool json) {
+  const ThroughputResult r = measure_throughput(o);
+  if (json)
+    std::printf("{\"device\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
+                "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, "
+                "\"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f}\n",
+                r.device.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
+                r.ms_per_iteration, r.sound_iterations_per_s, r.memory_per_sound_mb);
+  else
+    std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration, %.1f sound-iterations/s%s\n",
+                r.device.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
+                r.ms_per_iteration, r.sound_iterations_per_s,
+                r.memory_per_sound_mb > 0
+                    ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str()
+                    : "");
+  return 0;
+}
+
+// ---- the command line: one registration function per subcommand ----
+
+const int kCores = int(std::max(1u, std::thread::hardware_concurrency()));
+
+struct CommonArgs {
+  bool quiet = false;
+  double max_seconds = 10.0;
+};
+
+void add_common(CLI::App* c, CommonArgs& a) {
+  c->add_flag("-q,--quiet", a.quiet, "No progress or informational output");
+  c->add_option("--max-seconds", a.max_seconds, "Refuse sounds longer than this")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
+CLI::Option* add_loss_preset(CLI::App* c, std::string& loss) {
+  return c->add_option("--loss-preset", loss, "Loss: seed or auraloss")
+      ->capture_default_str()
+      ->check(check_loss_preset);
+}
+
+CLI::Option* add_device(CLI::App* c, std::string& device) {
+  return c->add_option("--device", device, "cpu, cuda or auto (the GPU when one is usable)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
+
+// The options of a fit, shared by fit and batch; finish() applies the named ones.
+struct FitArgs {
+  FitOptions options;
+  std::string loss = "seed", init = "analysis";
+  FitArgs() {
+    options.device = "auto";
+    options.n_threads = kCores;
+  }
+  FitOptions finish() {
+    options.loss = loss_preset(loss);
+    options.init = init == "random" ? FitInit::random : FitInit::analysis;
+    return options;
+  }
+};
+
+void add_fit_options(CLI::App* c, FitArgs& a) {
+  FitOptions& o = a.options;
+  c->add_option("--iterations", o.iterations, "Optimiser iterations")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  add_loss_preset(c, a.loss);
+  c->add_option("--init", a.init, "Starting point: analysis (of the target) or random (the original's)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"analysis", "random"}));
+  c->add_option("--restarts", o.restarts, "Starting points fitted side by side, the best kept")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  c->add_option("--seed", o.seed, "Seed of the starting points and the noise (restart r: seed + r)")
+      ->capture_default_str();
+  c->add_option("--learning-rate", o.learning_rate, "Adam's learning rate on the logits")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-6, 10.0));
+  c->add_option("--pitch-lr-scale", o.pitch_lr_scale,
+                "Learning rate of the frequencies (tones, transient, resonator), relative to the others")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-3, 10.0));
+  add_device(c, o.device);
+}
+
+struct FitCommand {
+  FitArgs fit;
+  CommonArgs common;
+  std::string input, out = ".";
+  CLI::App* add(CLI::App& app) {
+    auto* c = app.add_subcommand("fit", "Fit one sound; writes NAME.preset.json, NAME.wav, NAME.loss.csv/.svg");
+    c->add_option("file", input, "Audio file (WAV, FLAC, AIFF, OGG, ...)")->required();
+    c->add_option("-o,--output", out, "Output folder")->capture_default_str();
+    add_fit_options(c, fit);
+    c->add_option("--threads", fit.options.n_threads, "CPU threads (results do not depend on it)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    add_common(c, common);
+    return c;
+  }
+  int run() { return run_fit(input, out, fit.finish(), common.max_seconds, common.quiet); }
+};
+
+struct RenderCommand {
+  CommonArgs common;
+  std::string preset, out;
+  double rate = 0, seconds = 0;
+  CLI::App* add(CLI::App& app) {
+    auto* c = app.add_subcommand("render", "Render a preset to a WAV file");
+    c->add_option("preset", preset, "NAME.preset.json")->required();
+    c->add_option("-o,--output", out, "Output WAV file")->required();
+    c->add_option("--sample-rate", rate, "Sample rate (default: the preset's)")
+        ->check(CLI::Range(8000.0, 192000.0));
+    c->add_option("--seconds", seconds, "Length (default: the preset's)")->check(CLI::Range(1e-4, 600.0));
+    add_common(c, common);
+    return c;
+  }
+  int run() { return run_render(preset, out, rate, seconds, common.quiet); }
+};
+
+struct LossCommand {
+  CommonArgs common;
+  std::string a, b, preset = "seed";
+  CLI::App* add(CLI::App& app) {
+    auto* c = app.add_subcommand("loss", "Print the MRSTFT loss of A (estimate) against B (target)");
+    c->add_option("a", a, "Estimate")->required();
+    c->add_option("b", b, "Target")->required();
+    add_loss_preset(c, preset);
+    add_common(c, common);
+    return c;
+  }
+  int run() { return run_loss(a, b, preset, common.max_seconds); }
+};
+
+struct BatchCommand {
+  FitArgs fit;
+  CommonArgs common;
+  BatchOptions options;
+  std::string in, out;
+  CLI::App* add(CLI::App& app) {
+    auto* c = app.add_subcommand("batch", "Fit every audio file under a folder; the output mirrors its tree");
+    c->add_option("folder", in, "Folder of drum samples (searched recursively)")->required();
+    c->add_option("-o,--output", out, "Output folder")->required();
+    add_fit_options(c, fit);
+    c->add_option("--gpu-batch", fit.options.gpu_batch, "GPU: sounds fitted together")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    c->add_option("--jobs", fit.options.n_threads, "CPU workers (sounds fitted at once)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    c->add_flag("--force", options.force, "Refit sounds that already have a preset");
+    add_common(c, common);
+    return c;
+  }
+  int run() {
+    options.fit = fit.finish();
+    options.load.max_seconds = common.max_seconds;
+    return run_batch(in, out, options, common.quiet);
+  }
+};
+
+struct BenchCommand {
+  ThroughputOptions options;
+  bool json = false;
+  CLI::App* add(CLI::App& app) {
+    options.n_threads = kCores;
+    auto* c = app.add_subcommand("bench", "Fit iterations per second on synthetic sounds");
+    c->add_option("--batch", options.batch, "Sounds fitted at once")->capture_default_str()->check(CLI::Range(1, 100000));
+    c->add_option("--seconds", options.seconds, "Length of each sound")->capture_default_str()->check(CLI::Range(0.01, 10.0));
+    c->add_option("--iterations", options.iterations, "Timed iterations")->capture_default_str()->check(CLI::Range(1, 100000));
+    add_loss_preset(c, options.loss_preset);
+    add_device(c, options.device);
+    c->add_option("--threads", options.n_threads, "CPU threads")->capture_default_str()->check(CLI::Range(1, 256));
+    c->add_flag("--json", json, "One JSON object instead of text");
+    return c;
+  }
+  int run() { return run_bench(options, json); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,149 +339,26 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("drumsynth ") + DRUMSYNTH_VERSION);
   app.require_subcommand(1);
   spdlog::set_pattern("%v");
-
-  bool quiet = false;
-  double max_seconds = 10.0;
-  auto add_common = [&](CLI::App* c) {
-    c->add_flag("-q,--quiet", quiet, "No progress or informational output");
-    c->add_option("--max-seconds", max_seconds, "Refuse sounds longer than this")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-  };
-
-  // Options of a fit, shared by fit and batch.
-  auto add_fit_options = [&](CLI::App* c, FitOptions& o, std::string& loss, std::string& init) {
-    c->add_option("--iterations", o.iterations, "Optimiser iterations")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1000000));
-    c->add_option("--loss-preset", loss, "Loss: seed or auraloss")
-        ->capture_default_str()
-        ->check(check_loss_preset);
-    c->add_option("--init", init, "Starting point: analysis (of the target) or random (the original's)")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"analysis", "random"}));
-    c->add_option("--restarts", o.restarts, "Starting points fitted side by side, the best kept")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024));
-    c->add_option("--seed", o.seed, "Seed of the starting points and the noise (restart r: seed + r)")
-        ->capture_default_str();
-    c->add_option("--learning-rate", o.learning_rate, "Adam's learning rate on the logits")
-        ->capture_default_str()
-        ->check(CLI::Range(1e-6, 10.0));
-    c->add_option("--pitch-lr-scale", o.pitch_lr_scale,
-                  "Learning rate of the frequencies (tones, transient, resonator), relative to the others")
-        ->capture_default_str()
-        ->check(CLI::Range(1e-3, 10.0));
-  };
-  const int n_cores = int(std::max(1u, std::thread::hardware_concurrency()));
-
-  FitOptions fit_opt;
-  fit_opt.n_threads = n_cores;
-  std::string fit_input, fit_out = ".", loss_name = "seed", fit_init = "analysis";
-  auto* fit_cmd = app.add_subcommand("fit", "Fit one sound; writes NAME.preset.json, NAME.wav, NAME.loss.csv/.svg");
-  fit_cmd->add_option("file", fit_input, "Audio file (WAV, FLAC, AIFF, OGG, ...)")->required();
-  fit_cmd->add_option("-o,--output", fit_out, "Output folder")->capture_default_str();
-  add_fit_options(fit_cmd, fit_opt, loss_name, fit_init);
-  fit_opt.device = "auto";
-  fit_cmd->add_option("--device", fit_opt.device, "cpu, cuda or auto (the GPU when one is usable)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  fit_cmd->add_option("--threads", fit_opt.n_threads, "CPU threads (results do not depend on it)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256));
-  add_common(fit_cmd);
-
-  std::string render_preset, render_out;
-  double render_rate = 0, render_seconds = 0;
-  auto* render_cmd = app.add_subcommand("render", "Render a preset to a WAV file");
-  render_cmd->add_option("preset", render_preset, "NAME.preset.json")->required();
-  render_cmd->add_option("-o,--output", render_out, "Output WAV file")->required();
-  render_cmd->add_option("--sample-rate", render_rate, "Sample rate (default: the preset's)")
-      ->check(CLI::Range(8000.0, 192000.0));
-  render_cmd->add_option("--seconds", render_seconds, "Length (default: the preset's)")
-      ->check(CLI::Range(1e-4, 600.0));
-  add_common(render_cmd);
-
-  std::string loss_a, loss_b, loss_cmp_name = "seed";
-  auto* loss_cmd = app.add_subcommand("loss", "Print the MRSTFT loss of A (estimate) against B (target)");
-  loss_cmd->add_option("a", loss_a, "Estimate")->required();
-  loss_cmd->add_option("b", loss_b, "Target")->required();
-  loss_cmd->add_option("--loss-preset", loss_cmp_name, "Loss: seed or auraloss")
-      ->capture_default_str()
-      ->check(check_loss_preset);
-  add_common(loss_cmd);
-
-  BatchOptions batch_opt;
-  batch_opt.jobs = n_cores;
-  // auto: the GPU when one is usable (the CUDA path passed its parity tests on
-  // an H100), else every CPU core
-  std::string batch_in, batch_out, batch_loss = "seed", batch_init = "analysis", device = "auto";
-  auto* batch_cmd = app.add_subcommand("batch", "Fit every audio file under a folder; the output mirrors its tree");
-  batch_cmd->add_option("folder", batch_in, "Folder of drum samples (searched recursively)")->required();
-  batch_cmd->add_option("-o,--output", batch_out, "Output folder")->required();
-  add_fit_options(batch_cmd, batch_opt.fit, batch_loss, batch_init);
-  batch_cmd->add_option("--device", device, "auto, cpu or cuda")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  batch_cmd->add_option("--gpu-batch", batch_opt.gpu_batch, "GPU: sounds fitted together")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
-  batch_cmd->add_option("--jobs", batch_opt.jobs, "CPU workers (sounds fitted at once)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
-  batch_cmd->add_flag("--force", batch_opt.force, "Refit sounds that already have a preset");
-  add_common(batch_cmd);
-
-  ThroughputOptions bench_opt;
-  bench_opt.n_threads = n_cores;
-  bool bench_json = false;
-  auto* bench_cmd = app.add_subcommand("bench", "Fit iterations per second on synthetic sounds");
-  bench_cmd->add_option("--batch", bench_opt.batch, "Sounds fitted at once")->capture_default_str()->check(CLI::Range(1, 100000));
-  bench_cmd->add_option("--seconds", bench_opt.seconds, "Length of each sound")->capture_default_str()->check(CLI::Range(0.01, 10.0));
-  bench_cmd->add_option("--iterations", bench_opt.iterations, "Timed iterations")->capture_default_str()->check(CLI::Range(1, 100000));
-  bench_cmd->add_option("--loss-preset", bench_opt.loss_preset, "Loss: seed or auraloss")->capture_default_str()->check(check_loss_preset);
-  bench_cmd->add_option("--device", bench_opt.device, "cpu, cuda or auto")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  bench_cmd->add_option("--threads", bench_opt.n_threads, "CPU threads")->capture_default_str()->check(CLI::Range(1, 256));
-  bench_cmd->add_flag("--json", bench_json, "One JSON object instead of text");
-
+  FitCommand fit;
+  RenderCommand render;
+  LossCommand loss;
+  BatchCommand batch;
+  BenchCommand bench;
+  CLI::App* commands[] = {fit.add(app), render.add(app), loss.add(app), batch.add(app), bench.add(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (quiet) spdlog::set_level(spdlog::level::warn);
+  if (fit.common.quiet || render.common.quiet || loss.common.quiet || batch.common.quiet)
+    spdlog::set_level(spdlog::level::warn);
   try {
-    auto init_of = [](const std::string& s) { return s == "random" ? FitInit::random : FitInit::analysis; };
-    if (*fit_cmd) {
-      fit_opt.loss = loss_preset(loss_name);
-      fit_opt.init = init_of(fit_init);
-      return run_fit(fit_input, fit_out, fit_opt, max_seconds, quiet);
-    }
-    if (*render_cmd) return run_render(render_preset, render_out, render_rate, render_seconds, quiet);
-    if (*loss_cmd) return run_loss(loss_a, loss_b, loss_cmp_name, max_seconds);
-    if (*bench_cmd) {
-      const ThroughputResult r = measure_throughput(bench_opt);
-      if (bench_json)
-        std::printf("{\"device\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
-                    "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, "
-                    "\"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f}\n",
-                    r.device.c_str(), bench_opt.batch, bench_opt.seconds, bench_opt.sample_rate,
-                    bench_opt.loss_preset.c_str(), r.ms_per_iteration, r.sound_iterations_per_s,
-                    r.memory_per_sound_mb);
-      else
-        std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration, %.1f sound-iterations/s%s\n",
-                    r.device.c_str(), bench_opt.batch, bench_opt.seconds, bench_opt.sample_rate,
-                    bench_opt.loss_preset.c_str(), r.ms_per_iteration, r.sound_iterations_per_s,
-                    r.memory_per_sound_mb > 0 ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str() : "");
-      return 0;
-    }
-    if (*batch_cmd) {
-      batch_opt.fit.loss = loss_preset(batch_loss);
-      batch_opt.fit.init = init_of(batch_init);
-      batch_opt.load.max_seconds = max_seconds;
-      return run_batch(batch_in, batch_out, batch_opt, device, quiet);
-    }
+    if (*commands[0]) return fit.run();
+    if (*commands[1]) return render.run();
+    if (*commands[2]) return loss.run();
+    if (*commands[3]) return batch.run();
+    if (*commands[4]) return bench.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drumsynth: error: %s\n", e.what());
     return 1;

@@ -9,8 +9,9 @@
 #include <vector>
 
 #include "drumsynth/backend.hpp"
-#include "drumsynth/voice.hpp"
-#include "fit.hpp"
+#include "drumsynth/param_table.hpp"
+#include "voice_tape.hpp"
+#include "drumsynth/fit.hpp"
 #include "mrstft_loss.hpp"
 
 using namespace drumsynth;

@@ -25,8 +25,8 @@
 #include <random>
 #include <string>
 
-#include "audio_io.hpp"
-#include "batch.hpp"
+#include "drumsynth/audio_io.hpp"
+#include "drumsynth/batch.hpp"
 #include "drumsynth/loss_settings.hpp"
 #include "real_fft.hpp"
 

@@ -14,8 +14,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "analysis.hpp"
-#include "batch.hpp"
+#include "drumsynth/analysis.hpp"
+#include "drumsynth/batch.hpp"
 #include "mrstft_loss.hpp"
 
 using namespace drumsynth;

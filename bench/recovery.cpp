@@ -19,8 +19,9 @@
 #include <cstdlib>
 #include <thread>
 
-#include "drumsynth/voice.hpp"
-#include "fit.hpp"
+#include "drumsynth/param_table.hpp"
+#include "voice_tape.hpp"
+#include "drumsynth/fit.hpp"
 #include "mrstft_loss.hpp"
 
 using namespace drumsynth;

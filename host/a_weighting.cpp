@@ -7,6 +7,7 @@
 #include <complex>
 
 #include "drumsynth/common.hpp"
+#include "drumsynth/error.hpp"
 
 namespace drumsynth {
 

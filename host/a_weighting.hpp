@@ -4,12 +4,14 @@
 
 #include <vector>
 
+#include "drumsynth/loss_settings.hpp"
+
 namespace drumsynth {
 
-// 101-tap (n_taps, odd) linear-phase FIR fitted by least squares (scipy's
+// kAWeightingTaps-tap (n_taps, odd) linear-phase FIR fitted by least squares (scipy's
 // firls semantics) to the bilinear-transformed IEC A-weighting curve sampled
 // at 512 frequencies, as auraloss does. Deterministic; designed in double.
-std::vector<double> a_weighting_fir(double sample_rate, int n_taps = 101);
+std::vector<double> a_weighting_fir(double sample_rate, int n_taps = kAWeightingTaps);
 
 // "Same" convolution with zero padding (torch conv1d, padding n_taps/2):
 //   y[n] = sum_k taps[k] x[n + k - n_taps/2]

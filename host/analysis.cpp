@@ -1,14 +1,14 @@
 // Analysis of a drum hit for the fit's starting point. Simple, robust
 // measurements: an RMS envelope in 10 ms frames, and windowed spectra of the
 // hit's first part and of a later part (zero-padded to 16384 points).
-#include "analysis.hpp"
+#include "drumsynth/analysis.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <complex>
 
 #include "drumsynth/noise_rng.hpp"
-#include "drumsynth/params.hpp"
+#include "drumsynth/param_table.hpp"
 #include "real_fft.hpp"
 
 namespace drumsynth {
@@ -79,19 +79,19 @@ double clamp_param(int i, double v) {
 
 }  // namespace
 
-Analysis analyse(const Sound& target) {
-  const auto& x = target.samples;
-  const double sr = target.sample_rate;
+namespace {
+
+// Onset: 1 ms before the first sample above a tenth of the peak.
+double find_onset_s(const std::vector<float>& x, double sr, double peak) {
   const int n = int(x.size());
-  Analysis a;
-  for (float v : x) a.peak = std::max(a.peak, double(std::abs(v)));
-  // Onset: 1 ms before the first sample above a tenth of the peak.
   int first = 0;
-  while (first < n && std::abs(x[first]) < 0.1 * a.peak) ++first;
-  a.onset_s = std::max(0.0, (first - 0.001 * sr) / sr);
-  // RMS envelope in 10 ms frames from the onset.
-  const int hop = std::max(1, int(0.01 * sr));
-  const int start = int(a.onset_s * sr);
+  while (first < n && std::abs(x[first]) < 0.1 * peak) ++first;
+  return std::max(0.0, (first - 0.001 * sr) / sr);
+}
+
+// RMS envelope in frames of hop samples from `start` (a small floor keeps its log finite).
+std::vector<double> rms_envelope(const std::vector<float>& x, int start, int hop) {
+  const int n = int(x.size());
   std::vector<double> env;
   for (int i = start; i < n; i += hop) {
     double s = 0;
@@ -99,24 +99,29 @@ Analysis analyse(const Sound& target) {
     for (int j = 0; j < m; ++j) s += double(x[i + j]) * x[i + j];
     env.push_back(std::sqrt(s / m) + 1e-9);
   }
-  const int peak_frame = int(std::max_element(env.begin(), env.end()) - env.begin());
-  a.attack_s = std::max(0.0005, (peak_frame + 0.5) * hop / sr / 3.0);
-  // Decay: least-squares slope of log RMS from the peak down to 40 dB below it.
-  {
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    int m = 0;
-    for (int f = peak_frame; f < int(env.size()) && env[f] > env[peak_frame] * 0.01; ++f, ++m) {
-      const double t = f * hop / sr, y = std::log(env[f]);
-      sx += t, sy += y, sxx += t * t, sxy += t * y;
-    }
-    const double slope = m >= 2 ? (m * sxy - sx * sy) / (m * sxx - sx * sx) : -1.0 / 0.05;
-    a.decay_s = slope < 0 ? -1.0 / slope : 1.0;
+  return env;
+}
+
+// Decay: least-squares slope of log RMS (frames of hop samples) from the peak
+// down to 40 dB below it; the time constant in which the amplitude falls by e.
+double envelope_decay_s(const std::vector<double>& env, int peak_frame, int hop, double sr) {
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  int m = 0;
+  for (int f = peak_frame; f < int(env.size()) && env[f] > env[peak_frame] * 0.01; ++f, ++m) {
+    const double t = f * hop / sr, y = std::log(env[f]);
+    sx += t, sy += y, sxx += t * t, sxy += t * y;
   }
-  // Partials: peaks of the first 100 ms after the onset (or the whole hit if shorter).
+  const double slope = m >= 2 ? (m * sxy - sx * sy) / (m * sxx - sx * sx) : -1.0 / 0.05;
+  return slope < 0 ? -1.0 / slope : 1.0;
+}
+
+// Each peak of the early spectrum (x[start, start + early_len)) becomes a
+// partial: its frequency, its decay from its level later_s later, and its
+// level at the onset.
+void measure_partials(const std::vector<float>& x, double sr, int start, int early_len,
+                      const std::vector<std::pair<double, double>>& peaks, Analysis& a) {
+  const int n = int(x.size());
   const double bin_hz = sr / kFft;
-  const int early_len = std::min(n - start, std::max(int(0.1 * sr), 64));
-  const auto early = spectrum(x, start, early_len);
-  const auto peaks = spectral_peaks(early, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr));
   // Each partial's decay: its level 100 ms later (or half-way through a short hit).
   const double later_s = std::min(0.1, 0.5 * (n - start) / sr);
   const int later_start = start + int(later_s * sr);
@@ -140,14 +145,21 @@ Analysis analyse(const Sound& target) {
     // No partial is louder than the whole sound's peak.
     a.peak_gain.push_back(std::min(m * sw / swe, a.peak));
   }
-  // Glide: the strongest partial in the first 20 ms against the first 100 ms.
-  if (!peaks.empty()) {
-    const auto first20 = spectrum(x, start, std::min(int(0.02 * sr), n - start));
-    const auto p20 = spectral_peaks(first20, bin_hz, 1, 25.0, 0.45 * sr);
-    if (!p20.empty()) a.glide_ratio = std::clamp(p20[0].first / peaks[0].first, 1.0, 8.0);
-    if (a.glide_ratio < 1.05) a.glide_ratio = 1.0;
-  }
-  // Noise band: centroid, spread and flatness of the early spectrum.
+}
+
+// Glide: the strongest partial in the first 20 ms against the first 100 ms
+// (1 when under 5%: no sweep).
+double glide_ratio(const std::vector<float>& x, double sr, int start, double main_hz) {
+  const int n = int(x.size());
+  const auto first20 = spectrum(x, start, std::min(int(0.02 * sr), n - start));
+  const auto p20 = spectral_peaks(first20, sr / kFft, 1, 25.0, 0.45 * sr);
+  if (p20.empty()) return 1.0;
+  const double ratio = std::clamp(p20[0].first / main_hz, 1.0, 8.0);
+  return ratio < 1.05 ? 1.0 : ratio;
+}
+
+// Noise band: centroid, spread and flatness of the early spectrum.
+void measure_spectral_shape(const std::vector<double>& early, double bin_hz, Analysis& a) {
   double s0 = 0, s1 = 0, s2 = 0, logsum = 0;
   int count = 0;
   for (size_t k = 1; k < early.size(); ++k) {
@@ -160,21 +172,49 @@ Analysis analyse(const Sound& target) {
     a.spread_hz = std::sqrt(std::max(0.0, s2 / s0 - a.centroid_hz * a.centroid_hz));
     a.flatness = std::exp(logsum / count) / (s0 / count);
   }
-  // Noise floor: the lower quartile of the magnitudes from 50 Hz to 45% of the
-  // rate, robust to the partials' peaks and their skirts (a band only as wide as
-  // the spectrum's spread would lie in a single partial's main lobe).
-  {
-    const int lo = std::max(1, int(50.0 / bin_hz));
-    const int hi = std::min(int(early.size()) - 1, int(0.45 * sr / bin_hz));
-    if (hi > lo) {
-      std::vector<double> band(early.begin() + lo, early.begin() + hi + 1);
-      std::nth_element(band.begin(), band.begin() + band.size() / 4, band.end());
-      const auto [sw, sw2] = hann_sums(early_len);
-      // White noise of standard deviation g shows magnitudes of Rayleigh scale
-      // 2 g sqrt(sum w^2) / sum w here; their lower quartile is 0.536 of that.
-      a.noise_level = std::min(0.5 * a.peak, band[band.size() / 4] * sw / (2.0 * std::sqrt(sw2) * 0.536));
-    }
-  }
+}
+
+// Noise floor: the lower quartile of the magnitudes from 50 Hz to 45% of the
+// rate, robust to the partials' peaks and their skirts (a band only as wide as
+// the spectrum's spread would lie in a single partial's main lobe). Returns the
+// per-sample standard deviation of white noise that shows that floor.
+double noise_floor_level(const std::vector<double>& early, double sr, int early_len, double peak) {
+  const double bin_hz = sr / kFft;
+  const int lo = std::max(1, int(50.0 / bin_hz));
+  const int hi = std::min(int(early.size()) - 1, int(0.45 * sr / bin_hz));
+  if (hi <= lo) return 0.0;
+  std::vector<double> band(early.begin() + lo, early.begin() + hi + 1);
+  std::nth_element(band.begin(), band.begin() + band.size() / 4, band.end());
+  const auto [sw, sw2] = hann_sums(early_len);
+  // White noise of standard deviation g shows magnitudes of Rayleigh scale
+  // 2 g sqrt(sum w^2) / sum w here; their lower quartile is 0.536 of that.
+  return std::min(0.5 * peak, band[band.size() / 4] * sw / (2.0 * std::sqrt(sw2) * 0.536));
+}
+
+}  // namespace
+
+Analysis analyse(const Sound& target) {
+  const auto& x = target.samples;
+  const double sr = target.sample_rate;
+  const int n = int(x.size());
+  Analysis a;
+  for (float v : x) a.peak = std::max(a.peak, double(std::abs(v)));
+  a.onset_s = find_onset_s(x, sr, a.peak);
+  const int hop = std::max(1, int(0.01 * sr));  // 10 ms frames
+  const int start = int(a.onset_s * sr);
+  const auto env = rms_envelope(x, start, hop);
+  const int peak_frame = int(std::max_element(env.begin(), env.end()) - env.begin());
+  a.attack_s = std::max(0.0005, (peak_frame + 0.5) * hop / sr / 3.0);
+  a.decay_s = envelope_decay_s(env, peak_frame, hop, sr);
+  // Partials: peaks of the first 100 ms after the onset (or the whole hit if shorter).
+  const double bin_hz = sr / kFft;
+  const int early_len = std::min(n - start, std::max(int(0.1 * sr), 64));
+  const auto early = spectrum(x, start, early_len);
+  const auto peaks = spectral_peaks(early, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr));
+  measure_partials(x, sr, start, early_len, peaks, a);
+  if (!peaks.empty()) a.glide_ratio = glide_ratio(x, sr, start, peaks[0].first);
+  measure_spectral_shape(early, bin_hz, a);
+  a.noise_level = noise_floor_level(early, sr, early_len, a.peak);
   return a;
 }
 

@@ -1,5 +1,5 @@
 // Audio files through libsndfile, with the checks a user's folder needs.
-#include "audio_io.hpp"
+#include "drumsynth/audio_io.hpp"
 
 #include <sndfile.h>
 #include <unistd.h>
@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "write_atomic.hpp"
 
 namespace drumsynth {
 
@@ -77,21 +79,6 @@ Sound load_sound(const std::string& path, const LoadOptions& options) {
   return s;
 }
 
-void write_atomic(const std::string& path, const std::function<void(const std::string&)>& write) {
-  const fs::path target(path);
-  if (target.has_parent_path() && !fs::exists(target.parent_path()))
-    fs::create_directories(target.parent_path());
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    write(tmp);
-    fs::rename(tmp, target);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
-}
-
 void save_wav(const std::string& path, const std::vector<float>& samples, double sample_rate) {
   write_atomic(path, [&](const std::string& tmp) {
     SF_INFO info{};
@@ -106,15 +93,6 @@ void save_wav(const std::string& path, const std::vector<float>& samples, double
     const sf_count_t n = sf_writef_float(f, samples.data(), sf_count_t(samples.size()));
     sf_close(f);
     if (n != sf_count_t(samples.size())) throw InputError(path, "write failed (disk full?)");
-  });
-}
-
-void write_text_atomic(const std::string& path, const std::string& text) {
-  write_atomic(path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) throw InputError(path, "write failed");
   });
 }
 

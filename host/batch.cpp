@@ -1,15 +1,16 @@
-// The batch driver: a pool of CPU workers over the sounds of a folder.
-#include "batch.hpp"
+// The batch driver: discovery, resume, chunks of sounds handed to the
+// fitting engine, each sound's outputs, the summary.
+#include "drumsynth/batch.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
-#include "fit_outputs.hpp"
+#include "drumsynth/fit_outputs.hpp"
+#include "drumsynth/preset.hpp"
+#include "write_atomic.hpp"
 
 namespace drumsynth {
 
@@ -55,38 +56,26 @@ bool already_done(const std::string& preset_path) {
   }
 }
 
-// Fits one sound (with its restarts) and writes its outputs.
-void fit_one(BatchItem& item, const FitOutputPaths& paths, const BatchOptions& o) {
-  const auto start = std::chrono::steady_clock::now();
-  const Sound target = load_sound(item.input, o.load);
-  FitOptions fo = o.fit;
-  fo.progress = nullptr;
-  fo.stop = o.stop;
-  fo.n_threads = 1;  // the workers are the parallelism
-  const FitResult r = fit(target, fo);
-  write_fit_outputs(target, r, o.fit, paths);
-  item.status = "ok";
-  item.initial_loss = r.initial_loss;
-  item.final_loss = r.best_loss;
-  item.iterations = o.fit.iterations;
-  item.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+// Marks a sound done before when its preset is there (unless --force).
+bool skip_if_done(BatchItem& item, const BatchOptions& o) {
+  if (o.force || !already_done(item.preset)) return false;
+  const Preset p = load_preset(item.preset);
+  item.status = "skipped";
+  item.initial_loss = p.initial_loss, item.final_loss = p.final_loss;
+  item.iterations = p.iterations;
+  return true;
 }
 
-}  // namespace
-
-namespace {
-
-// Progress bookkeeping shared by the CPU and GPU paths.
+// Progress: sounds done, the median best loss, the time left. Called from
+// one thread at a time (fit_sounds serialises its on_done).
 struct Tracker {
   Tracker(const BatchOptions& options, int n) : o(options), total(n) {}
   const BatchOptions& o;
   int total;
-  std::mutex mutex;
   int done = 0, failed = 0;
   std::vector<double> best;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   void finished(const BatchItem& item) {
-    std::lock_guard<std::mutex> lock(mutex);
     ++done;
     failed += item.status == "failed";
     if (item.status != "failed") best.push_back(item.final_loss);
@@ -102,111 +91,51 @@ struct Tracker {
   }
 };
 
-// Marks a sound done before when its preset is there (unless --force).
-bool skip_if_done(BatchItem& item, const BatchOptions& o) {
-  if (o.force || !already_done(item.preset)) return false;
-  const Preset p = load_preset(item.preset);
-  item.status = "skipped";
-  item.initial_loss = p.initial_loss, item.final_loss = p.final_loss;
-  item.iterations = p.iterations;
-  return true;
+// Writes a finished sound's outputs and records it.
+void record_fit(BatchItem& item, const Sound& sound, const SoundFit& fit, const FitOutputPaths& paths,
+                const FitOptions& options) {
+  try {
+    if (fit.error) std::rethrow_exception(fit.error);
+    write_fit_outputs(sound, fit.result, options, paths);
+    item.status = "ok";
+    item.initial_loss = fit.result.initial_loss, item.final_loss = fit.result.best_loss;
+    item.iterations = options.iterations;
+    item.seconds = fit.result.seconds;
+  } catch (const std::exception& e) {
+    item.status = "failed", item.error = e.what();
+  }
 }
 
-// CPU: a pool of workers, one sound (with its restarts) each.
-void fit_on_cpu(std::vector<BatchItem>& items, std::vector<FitOutputPaths>& paths,
-                const BatchOptions& o, Tracker& tracker) {
-  std::atomic<int> next{0};
-  const int total = int(items.size());
-  auto worker = [&] {
-    for (int i; (i = next++) < total;) {
-      BatchItem& item = items[i];
-      if (o.stop && o.stop->load()) {
-        item.status = "interrupted";
-        continue;
-      }
-      if (!skip_if_done(item, o)) {
-        try {
-          fit_one(item, paths[i], o);
-        } catch (const Interrupted&) {
-          item.status = "interrupted";
-          continue;
-        } catch (const std::exception& e) {
-          item.status = "failed";
-          item.error = e.what();
-        }
-      }
-      tracker.finished(item);
-    }
-  };
-  const int jobs = std::max(1, std::min(o.jobs, std::max(1, total)));
-  std::vector<std::thread> threads;
-  for (int j = 1; j < jobs; ++j) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
+// Sounds loaded at once: a GPU batch, or on the CPU enough for every worker
+// to take several (workers idle only at a chunk's end).
+size_t chunk_size(const FitOptions& fit) {
+  return fit.device == "cuda" ? size_t(std::max(1, fit.gpu_batch))
+                              : size_t(8 * std::max(1, fit.n_threads));
 }
 
-// GPU: sounds in groups of gpu_batch, every restart of every sound an instance
-// of one CUDA backend, fitted together.
-void fit_on_gpu(std::vector<BatchItem>& items, std::vector<FitOutputPaths>& paths,
-                const BatchOptions& o, Tracker& tracker) {
-  std::vector<int> todo;
-  for (int i = 0; i < int(items.size()); ++i)
-    if (!skip_if_done(items[i], o)) todo.push_back(i);
-    else tracker.finished(items[i]);
-  const int K = o.fit.restarts;
-  for (size_t g = 0; g < todo.size(); g += size_t(o.gpu_batch)) {
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<int> group;
-    std::vector<Sound> sounds;
-    for (size_t j = g; j < std::min(todo.size(), g + size_t(o.gpu_batch)); ++j) {
-      BatchItem& item = items[todo[j]];
-      try {
-        sounds.push_back(load_sound(item.input, o.load));
-        group.push_back(todo[j]);
-      } catch (const std::exception& e) {
-        item.status = "failed", item.error = e.what();
-        tracker.finished(item);
-      }
-    }
-    if (group.empty()) continue;
-    std::vector<Instance> instances;
-    std::vector<float> logits;
-    for (const Sound& s : sounds) {
-      for (int r = 0; r < K; ++r) instances.push_back({&s.samples, s.sample_rate, o.fit.seed + uint64_t(r)});
-      const auto z = starting_logits(s, o.fit);
-      logits.insert(logits.end(), z.begin(), z.end());
-    }
-    FitOptions fo = o.fit;
-    fo.progress = nullptr;
-    fo.stop = o.stop;
-    std::vector<FitResult> results;
+// Loads, fits and records the sounds todo[first, last).
+void fit_chunk(std::vector<BatchItem>& items, const std::vector<FitOutputPaths>& paths,
+               const std::vector<int>& todo, size_t first, size_t last, const FitOptions& fo,
+               Tracker& tracker) {
+  std::vector<int> loaded;
+  std::vector<Sound> sounds;
+  for (size_t j = first; j < last; ++j) {
+    BatchItem& item = items[todo[j]];
     try {
-      auto backend = make_backend("cuda", instances, o.fit.loss);
-      results = fit_instances(*backend, logits, fo);
-    } catch (const Interrupted&) {
-      for (int i : group) items[i].status = "interrupted";
-      break;
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    for (size_t s = 0; s < group.size(); ++s) {
-      BatchItem& item = items[group[s]];
-      const int best = best_restart(results, s * K, K);
-      FitResult& res = results[s * K + best];
-      res.noise_seed = o.fit.seed + uint64_t(best);
-      try {
-        write_fit_outputs(sounds[s], res, o.fit, paths[group[s]]);
-        item.status = "ok";
-        item.initial_loss = res.initial_loss, item.final_loss = res.best_loss;
-        item.iterations = o.fit.iterations;
-        item.seconds = seconds / double(group.size());  // the group's time, shared
-      } catch (const std::exception& e) {
-        item.status = "failed", item.error = e.what();
-      }
+      sounds.push_back(load_sound(item.input, tracker.o.load));
+      loaded.push_back(todo[j]);
+    } catch (const std::exception& e) {
+      item.status = "failed", item.error = e.what();
       tracker.finished(item);
     }
   }
-  for (auto& item : items)
-    if (item.status.empty()) item.status = "interrupted";
+  std::vector<const Sound*> refs;
+  for (const Sound& s : sounds) refs.push_back(&s);
+  fit_sounds(refs, fo, [&](int s, const SoundFit& fit) {
+    BatchItem& item = items[loaded[s]];
+    record_fit(item, sounds[s], fit, paths[loaded[s]], fo);
+    tracker.finished(item);
+  });
 }
 
 }  // namespace
@@ -236,13 +165,22 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
     summary.items.push_back(item);
   }
   Tracker tracker(o, int(summary.items.size()));
-  std::string why;
-  const bool gpu = o.device != "cpu" && cuda_usable(&why);
-  if (o.device == "cuda" && !gpu) throw Error("--device cuda: " + why);
-  if (gpu)
-    fit_on_gpu(summary.items, paths, o, tracker);
-  else
-    fit_on_cpu(summary.items, paths, o, tracker);
+  std::vector<int> todo;
+  for (int i = 0; i < int(summary.items.size()); ++i)
+    if (skip_if_done(summary.items[i], o)) tracker.finished(summary.items[i]);
+    else todo.push_back(i);
+  FitOptions fo = o.fit;
+  fo.device = resolve_device(o.fit.device) == Device::cuda ? "cuda" : "cpu";
+  fo.progress = nullptr;
+  fo.stop = o.stop;
+  const size_t chunk = chunk_size(fo);
+  try {
+    for (size_t first = 0; first < todo.size(); first += chunk)
+      fit_chunk(summary.items, paths, todo, first, std::min(todo.size(), first + chunk), fo, tracker);
+  } catch (const Interrupted&) {
+  }
+  for (auto& item : summary.items)
+    if (item.status.empty()) item.status = "interrupted";
   summary.interrupted = summary.count("interrupted") > 0;
   return summary;
 }

@@ -1,10 +1,12 @@
 // CPU backend: per instance, synthesis (voice.cpp), the MRSTFT loss and its
-// gradient (mrstft_loss.cpp), the synth's adjoint, and the logit map's adjoint.
+// gradient (mrstft_loss.cpp), the synth's adjoint, and the logit map's adjoint;
+// the optimiser runs on the host (optimize_on_host).
 #include <thread>
 
 #include "drumsynth/backend.hpp"
-#include "drumsynth/voice.hpp"
+#include "drumsynth/param_table.hpp"
 #include "mrstft_loss.hpp"
+#include "voice_tape.hpp"
 
 namespace drumsynth {
 
@@ -34,6 +36,10 @@ class CpuBackend final : public Backend {
     run(logits, loss, v_logits);
   }
   void loss_only(const float* logits, float* loss) override { run(logits, loss, nullptr); }
+  std::vector<InstanceFit> optimize(std::vector<float> logits, const OptimizerConfig& config,
+                                    const FitControl& control) override {
+    return optimize_on_host(*this, std::move(logits), config, control);
+  }
 
  private:
   struct State {

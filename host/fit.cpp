@@ -1,59 +1,142 @@
-// Adam + reduce-on-plateau + best-so-far, per instance, on the host.
-#include "fit.hpp"
+// The fitting engine: sounds x restarts packed into backend batches, each run
+// by its backend's optimiser, the best restart of each sound kept.
+#include "drumsynth/fit.hpp"
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
+#include <mutex>
+#include <thread>
 
-#include "analysis.hpp"
+#include "drumsynth/analysis.hpp"
 #include "drumsynth/noise_rng.hpp"
+#include "drumsynth/param_table.hpp"
 
 namespace drumsynth {
 
 namespace {
 
-// torch.optim.Adam defaults (betas 0.9, 0.999; eps 1e-8), one instance.
-struct Adam {
-  std::vector<double> m, v;
-  int t = 0;
-  // lr_scale: per parameter, times lr.
-  void step(float* z, const float* g, double lr, const std::vector<double>& lr_scale) {
-    if (m.empty()) m.assign(kNumParams, 0.0), v.assign(kNumParams, 0.0);
-    ++t;
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    const double c1 = 1.0 - std::pow(b1, t), c2 = 1.0 - std::pow(b2, t);
-    for (int i = 0; i < kNumParams; ++i) {
-      m[i] = b1 * m[i] + (1 - b1) * g[i];
-      v[i] = b2 * v[i] + (1 - b2) * double(g[i]) * g[i];
-      z[i] = float(z[i] - lr * lr_scale[i] * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps));
-    }
+// Index of the best of the `restarts` runs starting at fits[first] (the first on a tie).
+int best_restart(const std::vector<InstanceFit>& fits, size_t first, int restarts) {
+  int best = 0;
+  for (int r = 1; r < restarts; ++r)
+    if (fits[first + r].best_loss < fits[first + best].best_loss) best = r;
+  return best;
+}
+
+FitResult sound_result(const InstanceFit& run, uint64_t noise_seed, double seconds) {
+  FitResult r;
+  r.best_logits.assign(run.best_logits.begin(), run.best_logits.end());
+  r.params = params_from_logits(r.best_logits);
+  r.best_loss = run.best_loss;
+  r.initial_loss = run.initial_loss;
+  r.best_iteration = run.best_iteration;
+  r.loss_history = run.loss_history;
+  r.seconds = seconds;
+  r.noise_seed = noise_seed;
+  return r;
+}
+
+// One backend batch: restart r of each sound is an instance with noise seed
+// seed + r and its own starting point. Returns each sound's best restart.
+std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device device,
+                                 int n_threads, const FitOptions& o, const FitControl& control) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Instance> instances;
+  for (const Sound* s : group)
+    for (int r = 0; r < o.restarts; ++r)
+      instances.push_back({&s->samples, s->sample_rate, o.seed + uint64_t(r)});
+  // The backend first: it refuses a sound it cannot fit (e.g. empty) before
+  // the analysis looks at it.
+  auto backend = make_backend(device, instances, o.loss, n_threads);
+  std::vector<float> logits;
+  for (const Sound* s : group) {
+    const auto z = starting_logits(*s, o);
+    logits.insert(logits.end(), z.begin(), z.end());
+  }
+  const auto runs = backend->optimize(std::move(logits), optimizer_config(o), control);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / group.size();
+  std::vector<FitResult> results;
+  for (size_t s = 0; s < group.size(); ++s) {
+    const int best = best_restart(runs, s * o.restarts, o.restarts);
+    results.push_back(sound_result(runs[s * o.restarts + best], o.seed + uint64_t(best), seconds));
+  }
+  return results;
+}
+
+// Hands each finished sound to on_done, one at a time.
+struct Reporter {
+  const SoundDone& on_done;
+  std::vector<SoundFit>& fits;
+  std::mutex mutex;
+  void done(int s, SoundFit fit) {
+    std::lock_guard<std::mutex> lock(mutex);
+    fits[s] = std::move(fit);
+    if (on_done) on_done(s, fits[s]);
   }
 };
 
-// torch.optim.lr_scheduler.ReduceLROnPlateau(mode="min", threshold=1e-4 relative,
-// cooldown 0): after more than `patience` iterations without a relative
-// improvement of 1e-4 over the best, multiply the learning rate by `factor`.
-struct Plateau {
-  double best = INFINITY;
-  int bad = 0;
-  double step(double loss, double lr, double factor, int patience) {
-    if (loss < best * (1.0 - 1e-4)) {
-      best = loss;
-      bad = 0;
-    } else if (++bad > patience) {
-      bad = 0;
-      return lr * factor;
+// The GPU: groups of gpu_batch sounds, one backend batch each, in order.
+void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
+                const FitControl& control, Reporter& report) {
+  const size_t per_group = size_t(std::max(1, o.gpu_batch));
+  for (size_t g = 0; g < sounds.size(); g += per_group) {
+    if (o.stop && o.stop->load()) throw Interrupted();
+    const size_t end = std::min(sounds.size(), g + per_group);
+    const std::vector<const Sound*> group(sounds.begin() + g, sounds.begin() + end);
+    try {
+      const auto results = fit_group(group, Device::cuda, 1, o, control);
+      for (size_t s = g; s < end; ++s) report.done(int(s), {results[s - g], nullptr});
+    } catch (const Interrupted&) {
+      throw;
+    } catch (...) {  // the batch failed as a whole: each of its sounds says why
+      for (size_t s = g; s < end; ++s) report.done(int(s), {{}, std::current_exception()});
     }
-    return lr;
   }
-};
+}
 
-double median(std::vector<double> v) {
-  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-  return v[v.size() / 2];
+// The CPU: a pool of workers, each fitting one sound (with its restarts) at a
+// time; a lone sound gets every thread. Results do not depend on the thread
+// count (the CPU backend sums in a fixed order).
+void fit_on_cpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
+                const FitControl& control, Reporter& report) {
+  const int n = int(sounds.size());
+  const int workers = std::max(1, std::min(o.n_threads, n));
+  const int threads_each = std::max(1, o.n_threads / workers);
+  std::atomic<int> next{0};
+  std::atomic<bool> interrupted{false};
+  auto work = [&] {
+    for (int s; !interrupted && (s = next++) < n;) {
+      if (o.stop && o.stop->load()) break;
+      try {
+        report.done(s, {fit_group({sounds[s]}, Device::cpu, threads_each, o, control).front(), nullptr});
+      } catch (const Interrupted&) {
+        interrupted = true;
+      } catch (...) {
+        report.done(s, {{}, std::current_exception()});
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (interrupted || (o.stop && o.stop->load() && next < n)) throw Interrupted();
 }
 
 }  // namespace
+
+OptimizerConfig optimizer_config(const FitOptions& o) {
+  OptimizerConfig c;
+  c.iterations = o.iterations;
+  c.learning_rate = o.learning_rate;
+  c.plateau_factor = o.plateau_factor;
+  c.plateau_patience = o.plateau_patience;
+  for (double& s : c.lr_scale) s = 1.0;
+  for (int k = 0; k < kNumPartials; ++k) c.lr_scale[P::tone_freq_hz(k)] = o.pitch_lr_scale;
+  c.lr_scale[P::transient_freq_hz] = c.lr_scale[P::resonator_freq_hz] = o.pitch_lr_scale;
+  return c;
+}
 
 std::vector<float> random_logits(uint64_t seed) {
   std::vector<float> z(kNumParams);
@@ -71,80 +154,26 @@ std::vector<float> starting_logits(const Sound& target, const FitOptions& o) {
   return z;
 }
 
-std::vector<FitResult> fit_instances(Backend& backend, std::vector<float> logits,
-                                     const FitOptions& options) {
-  const int B = backend.n_instances();
-  const size_t nb = static_cast<size_t>(B);
-  DS_CHECK(logits.size() == size_t(B) * kNumParams);
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<FitResult> results(nb);
-  std::vector<Adam> adam(nb);
-  std::vector<double> lr_scale(kNumParams, 1.0);
-  for (int k = 0; k < kNumPartials; ++k) lr_scale[P::tone_freq_hz(k)] = options.pitch_lr_scale;
-  lr_scale[P::transient_freq_hz] = lr_scale[P::resonator_freq_hz] = options.pitch_lr_scale;
-  std::vector<Plateau> plateau(nb);
-  std::vector<double> lr(nb, options.learning_rate);
-  std::vector<float> loss(nb), grad(logits.size());
-  for (auto& r : results) r.best_loss = INFINITY;
-  for (int it = 0; it < options.iterations; ++it) {
-    if (options.stop && options.stop->load()) throw Interrupted();
-    backend.loss_and_gradient(logits.data(), loss.data(), grad.data());
-    for (int b = 0; b < B; ++b) {
-      FitResult& r = results[b];
-      const double l = loss[b];
-      if (it == 0) r.initial_loss = l;
-      r.loss_history.push_back(l);
-      float* z = logits.data() + size_t(b) * kNumParams;
-      if (std::isfinite(l) && l < r.best_loss) {
-        r.best_loss = l;
-        r.best_iteration = it;
-        r.best_logits.assign(z, z + kNumParams);
-      }
-      adam[b].step(z, grad.data() + size_t(b) * kNumParams, lr[b], lr_scale);
-      lr[b] = plateau[b].step(l, lr[b], options.plateau_factor, options.plateau_patience);
-    }
-    const int done = it + 1;
-    if (options.progress && (done % options.progress_every == 0 || done == options.iterations)) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::vector<double> now(loss.begin(), loss.end()), best;
-      for (const auto& r : results) best.push_back(r.best_loss);
-      options.progress({done, options.iterations, median(now), median(best), elapsed,
-                        elapsed / done * (options.iterations - done)});
-    }
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (int b = 0; b < B; ++b) {
-    FitResult& r = results[b];
-    if (r.best_logits.empty())  // no finite loss at all (no iterations): keep the start
-      r.best_logits.assign(logits.begin() + size_t(b) * kNumParams,
-                           logits.begin() + size_t(b + 1) * kNumParams);
-    r.params = params_from_logits(r.best_logits);
-    r.seconds = seconds;
-  }
-  return results;
-}
-
-int best_restart(const std::vector<FitResult>& results, size_t first, int restarts) {
-  int best = 0;
-  for (int r = 1; r < restarts; ++r)
-    if (results[first + r].best_loss < results[first + best].best_loss) best = r;
-  return best;
+std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const FitOptions& o,
+                                 const SoundDone& on_done) {
+  if (o.restarts < 1) throw Error("restarts must be at least 1");
+  const Device device = resolve_device(o.device);
+  std::vector<SoundFit> fits(sounds.size());
+  Reporter report{on_done, fits, {}};
+  // Per-iteration progress only where one backend batch runs at a time.
+  const bool one_at_a_time = device == Device::cuda || sounds.size() == 1;
+  const FitControl control{one_at_a_time ? o.progress : nullptr, o.progress_every, o.stop};
+  if (device == Device::cuda)
+    fit_on_gpu(sounds, o, control, report);
+  else
+    fit_on_cpu(sounds, o, control, report);
+  return fits;
 }
 
 FitResult fit(const Sound& target, const FitOptions& options) {
-  DS_CHECK(options.restarts >= 1);
-  // Restart r fits with noise seed seed + r, as instance r of one backend.
-  std::vector<Instance> instances;
-  for (int r = 0; r < options.restarts; ++r)
-    instances.push_back({&target.samples, target.sample_rate, options.seed + uint64_t(r)});
-  // One restart: the threads share its loss; several: they take whole restarts.
-  auto backend = make_backend(options.device, instances, options.loss, options.n_threads);
-  auto results = fit_instances(*backend, starting_logits(target, options), options);
-  const int best = best_restart(results, 0, options.restarts);
-  results[best].noise_seed = options.seed + uint64_t(best);
-  return results[best];
+  auto fits = fit_sounds({&target}, options);
+  if (fits[0].error) std::rethrow_exception(fits[0].error);
+  return fits[0].result;
 }
 
 }  // namespace drumsynth

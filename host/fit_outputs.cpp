@@ -1,12 +1,13 @@
 // Writing a fit's outputs.
-#include "fit_outputs.hpp"
+#include "drumsynth/fit_outputs.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
 
-#include "drumsynth/voice.hpp"
+#include "drumsynth/render.hpp"
+#include "write_atomic.hpp"
 
 namespace drumsynth {
 

@@ -1,22 +1,14 @@
 // The loss presets' numbers, in one place.
 #include "drumsynth/loss_settings.hpp"
 
-#include <cmath>
-
-#include "drumsynth/common.hpp"
+#include "drumsynth/error.hpp"
+#include "mrstft_loss.hpp"
 
 namespace drumsynth {
 
 const std::vector<std::string>& loss_preset_names() {
   static const std::vector<std::string> names = {"seed", "auraloss"};
   return names;
-}
-
-std::vector<double> stft_window(const StftResolution& r) {
-  std::vector<double> w(static_cast<size_t>(r.fft_size), 0.0);
-  const int off = (r.fft_size - r.win_length) / 2;
-  for (int i = 0; i < r.win_length; ++i) w[off + i] = 0.5 - 0.5 * std::cos(kTwoPi * i / r.win_length);
-  return w;
 }
 
 LossSettings loss_preset(const std::string& name) {
@@ -32,6 +24,11 @@ LossSettings loss_preset(const std::string& name) {
     throw Error("unknown loss preset '" + name + "' (known: seed, auraloss)");
   }
   return s;
+}
+
+double mrstft_loss(const std::vector<double>& estimate, const std::vector<double>& target,
+                   double sample_rate, const LossSettings& settings) {
+  return MrstftLoss<double>(settings, sample_rate, target).loss(estimate);
 }
 
 }  // namespace drumsynth

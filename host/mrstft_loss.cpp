@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "a_weighting.hpp"
+#include "drumsynth/error.hpp"
 #include "drumsynth/spectral_loss_math.hpp"
 
 namespace drumsynth {
@@ -17,14 +18,6 @@ namespace {
 // tests' long double instantiation.
 template <typename Real>
 using Acc = std::common_type_t<Real, double>;
-
-// torch.stft's reflect padding: index i of the padded signal maps to sample
-// reflect(i - n/2) of the (zero-extended) signal of length len.
-inline int reflect_index(int i, int len) {
-  if (i < 0) return -i;
-  if (i >= len) return 2 * (len - 1) - i;
-  return i;
-}
 
 template <typename Real>
 Real rms(const std::vector<Real>& x) {
@@ -190,7 +183,7 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
   for (Real l : losses) total += l;
   total /= R;
   const Real rms_x = rms(x);
-  total += Acc<Real>(settings_.rms_weight) * (rms_x - rms_y_) * (rms_x - rms_y_);
+  total += rms_term(rms_x, rms_y_, Acc<Real>(settings_.rms_weight));
   if (v_x) {
     std::vector<Real>& v_pre = grad_by_res_[0];
     for (int r = 1; r < R; ++r)
@@ -200,9 +193,8 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
       fir_same_vjp(v_pre.data(), N, fir_, v_x->data());
     else
       *v_x = v_pre;
-    // d/dx_n of w (rms_x - rms_y)^2 = 2 w (rms_x - rms_y) x_n / (N rms_x)
     if (settings_.rms_weight != 0 && rms_x > Real(0)) {
-      const Real c = Real(2 * settings_.rms_weight) * (rms_x - rms_y_) / (Real(N) * rms_x);
+      const Real c = rms_term_grad_scale(rms_x, rms_y_, Real(settings_.rms_weight), N);
       for (int i = 0; i < N; ++i) (*v_x)[i] += c * x[i];
     }
   }

@@ -12,6 +12,7 @@
 #include <complex>
 #include <vector>
 
+#include "drumsynth/error.hpp"
 #include "drumsynth/loss_settings.hpp"
 #include "real_fft.hpp"
 

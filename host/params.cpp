@@ -1,7 +1,10 @@
 // The parameter table's data and the vector-wide logit maps.
-#include "drumsynth/params.hpp"
+#include "drumsynth/param_table.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include "drumsynth/error.hpp"
 
 namespace drumsynth {
 
@@ -49,6 +52,13 @@ int param_index(const std::string& name) {
   for (int i = 0; i < kNumParams; ++i)
     if (t[i].name == name) return i;
   return -1;
+}
+
+std::array<ParamRange, kNumParams> param_ranges() {
+  std::array<ParamRange, kNumParams> r{};
+  for (int i = 0; i < kNumParams; ++i)
+    r[i] = {param_table()[i].min, param_table()[i].max, param_table()[i].map == ParamMap::log};
+  return r;
 }
 
 double logit_from_param(double value, const ParamSpec& spec) {

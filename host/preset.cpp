@@ -1,5 +1,5 @@
 // Preset JSON (nlohmann-json) and its validation.
-#include "preset.hpp"
+#include "drumsynth/preset.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -7,8 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "audio_io.hpp"
-#include "drumsynth/params.hpp"
+#include "drumsynth/audio_io.hpp"
+#include "drumsynth/param_table.hpp"
+#include "write_atomic.hpp"
 
 namespace drumsynth {
 

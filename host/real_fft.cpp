@@ -5,6 +5,7 @@
 #include <kissfft/kissfft.hh>
 
 #include "drumsynth/common.hpp"
+#include "drumsynth/error.hpp"
 
 namespace drumsynth {
 

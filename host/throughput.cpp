@@ -1,17 +1,14 @@
 // Throughput measurement: after one warm-up call, the median time of a
 // loss-and-gradient call over the batch.
-#include "throughput.hpp"
+#include "drumsynth/throughput.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
 
 #include "drumsynth/backend.hpp"
-#include "drumsynth/voice.hpp"
-#include "fit.hpp"
-#if DRUMSYNTH_HAVE_CUDA
-#include "drumsynth/cuda_device.hpp"
-#endif
+#include "drumsynth/fit.hpp"
+#include "drumsynth/render.hpp"
 
 namespace drumsynth {
 
@@ -36,13 +33,9 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
     logits.insert(logits.end(), z.begin(), z.end());
   }
   ThroughputResult r;
-  std::string why;
-  const bool gpu = o.device != "cpu" && cuda_usable(&why);
-  size_t before = 0;
-#if DRUMSYNTH_HAVE_CUDA
-  if (gpu) before = cuda::device_bytes_in_use();
-#endif
-  auto backend = make_backend(o.device, instances, loss_preset(o.loss_preset), o.n_threads);
+  const Device device = resolve_device(o.device);
+  const size_t before = device == Device::cuda ? cuda_bytes_in_use() : 0;
+  auto backend = make_backend(device, instances, loss_preset(o.loss_preset), o.n_threads);
   std::vector<float> loss(static_cast<size_t>(o.batch)), grad(logits.size());
   backend->loss_and_gradient(logits.data(), loss.data(), grad.data());  // warm-up
   std::vector<double> t;
@@ -56,12 +49,10 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
   r.ms_per_iteration = 1e3 * median;
   r.sound_iterations_per_s = o.batch / median;
   r.device = "cpu (" + std::to_string(o.n_threads) + " threads)";
-#if DRUMSYNTH_HAVE_CUDA
-  if (gpu) {
-    r.device = cuda::device_name();
-    r.memory_per_sound_mb = double(cuda::device_bytes_in_use() - before) / o.batch / 1e6;
+  if (device == Device::cuda) {
+    r.device = cuda_device_name();
+    r.memory_per_sound_mb = double(cuda_bytes_in_use() - before) / o.batch / 1e6;
   }
-#endif
   return r;
 }
 

@@ -3,7 +3,9 @@
 // reference the GPU is tested against. Loops run over samples innermost (one
 // partial at a time) so the compiler vectorises them, libm calls included
 // (this file is compiled with -ffast-math for glibc's vector math).
-#include "drumsynth/voice.hpp"
+#include "voice_tape.hpp"
+
+#include "drumsynth/error.hpp"
 
 namespace drumsynth {
 
@@ -45,19 +47,17 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape) {
     const Real f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
     for (int i = i0; i < n; ++i) src[i] += tone_partial_sample(f, d, g, rise[i], t[i], S[i]);
   }
-  // The resonator is excited by half the source, as in the original.
   std::vector<Real> res_in(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) res_in[i] = Real(0.5) * src[i];
+  for (int i = 0; i < n; ++i) res_in[i] = resonator_send(src[i]);
   resonator(p, sr, n, res_in.data(), tape.res_y.data(), tape.res_h.data(), tape.res_out.data());
-  for (int i = 0; i < n; ++i) {
-    const Real noise = noise_band_sample(p, time_since_onset(p, i, sr), tape.noise_band[i]);
-    tape.out[i] = dm::tanh(src[i] + noise + tape.res_out[i]);
-  }
+  for (int i = 0; i < n; ++i)
+    tape.out[i] = voice_out_sample(p, time_since_onset(p, i, sr), src[i], tape.noise_band[i],
+                                   tape.res_out[i]);
 }
 
-// Adjoint of the mix: v_mix = v_out (1 - out^2) (tanh'), which reaches the noise,
-// the resonator's output and the source; the resonator's input gradient adds
-// 0.5 v_res_in to the source's. Per-sample gradients of t, S and the tones'
+// Adjoint: the mix's (voice_out_sample_vjp), the noise filters', the
+// resonator's, then the source's, whose gradient gathers the mix's and the
+// resonator input's (source_gradient). Per-sample gradients of t, S and the tones'
 // rise are gathered in arrays, then pushed through the onset, sweep and attack.
 template <typename Real>
 void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real>& tape,
@@ -69,11 +69,9 @@ void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real
   std::vector<Real> v_t(len, Real(0)), v_S(len, Real(0)), v_rise(len, Real(0));
   {
     Real va = 0, vd = 0, vg = 0, vt = 0;
-    for (int i = 0; i < n; ++i) {
-      v_mix[i] = v_out[i] * (Real(1) - tape.out[i] * tape.out[i]);
-      v_band[i] = noise_band_sample_vjp(p, time_since_onset(p, i, sr), tape.noise_band[i],
-                                        v_mix[i], va, vd, vg, vt);
-    }
+    for (int i = 0; i < n; ++i)
+      v_mix[i] = voice_out_sample_vjp(p, time_since_onset(p, i, sr), tape.noise_band[i],
+                                      tape.out[i], v_out[i], v_band[i], va, vd, vg, vt);
     v_p[P::noise_attack_s] += va, v_p[P::noise_decay_s] += vd, v_p[P::noise_gain] += vg;
     v_p[P::onset_s] -= vt;
   }
@@ -83,7 +81,7 @@ void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real
   resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix.data(), v_p, scratch.data(),
                 v_res_in.data());
   Real* v_src = scratch.data();
-  for (int i = 0; i < n; ++i) v_src[i] = v_mix[i] + Real(0.5) * v_res_in[i];
+  for (int i = 0; i < n; ++i) v_src[i] = source_gradient(v_mix[i], v_res_in[i]);
   const Real* t = tape.t.data();
   const wide_t<Real>* S = tape.S.data();
   const Real* rise = tape.rise.data();

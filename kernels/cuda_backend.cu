@@ -4,9 +4,9 @@
 // and gradients come down.
 #include <algorithm>
 
+#include "cuda_backend.hpp"
 #include "cuda_common.cuh"
 #include "drumsynth/backend.hpp"
-#include "drumsynth/cuda_device.hpp"
 #include "mrstft_kernels.cuh"
 #include "synth_kernels.cuh"
 
@@ -16,8 +16,9 @@ namespace {
 
 class CudaBackend final : public Backend {
  public:
-  CudaBackend(const std::vector<Instance>& instances, const LossSettings& loss) {
-    upload_param_table();
+  CudaBackend(const std::vector<Instance>& instances, const LossSettings& loss,
+              const CudaBackendTables& tables) {
+    upload_param_ranges(tables.param_ranges.data());
     B_ = int(instances.size());
     std::vector<int> offset{0};
     std::vector<float> rates, target;
@@ -37,7 +38,7 @@ class CudaBackend final : public Backend {
     const size_t np = size_t(B_) * kNumParams;
     logits_.resize(np), params_.resize(np), v_params_.resize(np), v_logits_.resize(np);
     loss_.resize(size_t(B_));
-    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, rates, target_.get());
+    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, tables.a_weighting_taps, target_.get());
   }
 
   int n_instances() const override { return B_; }
@@ -47,6 +48,11 @@ class CudaBackend final : public Backend {
     run(logits, loss, v_logits);
   }
   void loss_only(const float* logits, float* loss) override { run(logits, loss, nullptr); }
+  // The optimiser still runs on the host: every iteration's gradients come down.
+  std::vector<InstanceFit> optimize(std::vector<float> logits, const OptimizerConfig& config,
+                                    const FitControl& control) override {
+    return optimize_on_host(*this, std::move(logits), config, control);
+  }
 
   BackendTrace trace(const std::vector<float>& logits, const std::vector<float>& audio_in,
                      const std::vector<float>& v_audio_in) {
@@ -116,10 +122,14 @@ BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>&
 }
 
 std::unique_ptr<Backend> make_cuda_backend(const std::vector<Instance>& instances,
-                                           const LossSettings& loss) {
+                                           const LossSettings& loss,
+                                           const CudaBackendTables& tables) {
   std::string why;
   if (!device_available(&why)) throw Error("--device cuda: " + why);
-  return std::make_unique<CudaBackend>(instances, loss);
+  if (loss.a_weighting && tables.a_weighting_taps.size() != instances.size())
+    throw Error("CUDA backend: A-weighting taps for " + std::to_string(tables.a_weighting_taps.size()) +
+                " of " + std::to_string(instances.size()) + " instances");
+  return std::make_unique<CudaBackend>(instances, loss, tables);
 }
 
 }  // namespace drumsynth::cuda

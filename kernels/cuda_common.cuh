@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "drumsynth/common.hpp"
+#include "drumsynth/error.hpp"
 
 #define CUDA_CHECK(expr)                                                               \
   do {                                                                                 \

@@ -3,7 +3,6 @@
 // CPU's (include/drumsynth/spectral_loss_math.hpp).
 #include <algorithm>
 
-#include "a_weighting.hpp"
 #include "cuda_common.cuh"
 #include "drumsynth/spectral_loss_math.hpp"
 #include "mrstft_kernels.cuh"
@@ -11,10 +10,6 @@
 namespace drumsynth::cuda {
 
 namespace {
-
-__device__ __forceinline__ int reflect_index(int i, int len) {
-  return i < 0 ? -i : (i >= len ? 2 * (len - 1) - i : i);
-}
 
 // ---- A-weighting FIR ("same" convolution per instance) and its transpose ----
 
@@ -193,15 +188,15 @@ __global__ void sum_squares_kernel(const float* __restrict__ x, const int* __res
   if (threadIdx.x == 0) atomicAdd(&out[b], double(acc));
 }
 
-// loss += w (rms_x - rms_y)^2; and d/dx_n = 2 w (rms_x - rms_y) x_n / (N rms_x) into v_x.
+// loss += rms_term; and its gradient c x_n into v_x (spectral_loss_math.hpp).
 __global__ void rms_term_kernel(const float* __restrict__ x, const int* __restrict__ offset,
                                 const double* __restrict__ ss_x, const double* __restrict__ ss_y,
                                 float w, float* __restrict__ loss, float* __restrict__ v_x) {
   const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o;
   const float rx = float(sqrt(ss_x[b] / n)), ry = float(sqrt(ss_y[b] / n));
-  if (blockIdx.x == 0 && threadIdx.x == 0) loss[b] += w * (rx - ry) * (rx - ry);
+  if (blockIdx.x == 0 && threadIdx.x == 0) loss[b] += rms_term(rx, ry, w);
   if (!v_x || rx <= 0) return;
-  const float c = 2 * w * (rx - ry) / (n * rx);
+  const float c = rms_term_grad_scale(rx, ry, w, n);
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) v_x[o + i] += c * x[o + i];
 }
 
@@ -228,6 +223,8 @@ struct GpuMrstft::Impl {
     cufftHandle r2c = 0, c2r = 0;
     int max_padded = 0;
     int max_bins = 0;  // frames x bins of the instance with most
+    size_t padded_total = 0;  // padded samples of the whole batch
+    size_t work_bytes = 0;    // cuFFT work area its plans need
     size_t n_bins_total() const { return size_t(total_frames) * (res.fft_size / 2 + 1); }
     FrameLayout layout(const int* offset) const {
       return {res.fft_size, res.hop, res.fft_size / 2 + 1, offset, frame_offset.get(),
@@ -244,7 +241,84 @@ struct GpuMrstft::Impl {
   DeviceBuffer<float> frames, mag_x, log_mag_x, v_padded;  // shared scratch
   DeviceBuffer<cufftComplex> spec;
   DeviceBuffer<char> fft_work;
-  static constexpr int kTaps = 101;
+  
+  // The target through the A-weighting FIR (taps [B][kAWeightingTaps]), or as it is.
+  void prefilter_target(const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets) {
+    const size_t total = size_t(offsets.back());
+    pre_y.resize(total);
+    if (!settings.a_weighting) {
+      CUDA_CHECK(cudaMemcpy(pre_y.get(), d_targets, total * sizeof(float), cudaMemcpyDeviceToDevice));
+      return;
+    }
+    std::vector<float> flat;
+    for (const auto& instance_taps : a_weighting_taps) {
+      DS_CHECK(int(instance_taps.size()) == kAWeightingTaps);
+      flat.insert(flat.end(), instance_taps.begin(), instance_taps.end());
+    }
+    taps.upload(flat);
+    fir_kernel<<<per_instance_grid(max_n, B), kThreads>>>(d_targets, d_offset.get(), taps.get(),
+                                                          kAWeightingTaps, pre_y.get());
+  }
+
+  // One resolution's framing layout over the batch (stft_framing.hpp), its
+  // window and its cuFFT plans (without work areas: share_scratch gives them one).
+  static std::unique_ptr<Resolution> make_resolution(const StftResolution& rs,
+                                                     const std::vector<int>& offsets) {
+    auto r = std::make_unique<Resolution>();
+    r->res = rs;
+    const int n = rs.fft_size, bins = n / 2 + 1, n_instances = int(offsets.size()) - 1;
+    std::vector<int> frame_offset{0}, frame_instance, padded_len, padded_offset{0};
+    for (int b = 0; b < n_instances; ++b) {
+      const int len = stft_padded_length(offsets[b + 1] - offsets[b], rs);
+      const int frames = stft_frame_count(offsets[b + 1] - offsets[b], rs);
+      padded_len.push_back(len);
+      padded_offset.push_back(padded_offset.back() + len + n);
+      frame_offset.push_back(frame_offset.back() + frames);
+      for (int f = 0; f < frames; ++f) frame_instance.push_back(b);
+      r->max_padded = std::max(r->max_padded, len + n);
+      r->max_bins = std::max(r->max_bins, frames * bins);
+    }
+    r->total_frames = frame_offset.back();
+    r->padded_total = size_t(padded_offset.back());
+    r->frame_offset.upload(frame_offset), r->frame_instance.upload(frame_instance);
+    r->padded_len.upload(padded_len), r->padded_offset.upload(padded_offset);
+    const std::vector<double> w = stft_window(rs);
+    r->window.upload(std::vector<float>(w.begin(), w.end()));
+    r->mag_y.resize(r->n_bins_total());
+    r->norms.resize(size_t(3 * n_instances));
+    r->norm_y2.resize(size_t(n_instances)), r->sums.resize(size_t(2 * n_instances));
+    r->work_bytes = std::max(make_plan(&r->r2c, n, r->total_frames, CUFFT_R2C),
+                             make_plan(&r->c2r, n, r->total_frames, CUFFT_C2R));
+    return r;
+  }
+
+  // The scratch every resolution shares (they run one after another), sized
+  // for the largest, and cuFFT's one work area.
+  void share_scratch() {
+    size_t max_frames = 0, max_bins = 0, max_padded_total = 0, max_work = 1;
+    for (const auto& r : res) {
+      max_frames = std::max(max_frames, size_t(r->total_frames) * r->res.fft_size);
+      max_bins = std::max(max_bins, r->n_bins_total());
+      max_padded_total = std::max(max_padded_total, r->padded_total);
+      max_work = std::max(max_work, r->work_bytes);
+    }
+    frames.resize(max_frames), spec.resize(max_bins);
+    mag_x.resize(max_bins), log_mag_x.resize(max_bins);
+    v_padded.resize(max_padded_total);
+    fft_work.resize(max_work);
+    for (auto& r : res) {
+      CUFFT_CHECK(cufftSetWorkArea(r->r2c, fft_work.get()));
+      CUFFT_CHECK(cufftSetWorkArea(r->c2r, fft_work.get()));
+    }
+  }
+
+  // The target's clamped magnitudes and their per-sound squared norm.
+  void target_bins(Resolution& r) {
+    spectra(r, pre_y.get());
+    r.norm_y2.zero();
+    target_bins_kernel<<<per_instance_grid(r.max_bins, B), kThreads>>>(
+        r.layout(d_offset.get()), spec.get(), float(settings.eps), r.mag_y.get(), r.norm_y2.get());
+  }
 
   void spectra(Resolution& r, const float* x) {
     frame_kernel<<<flat_blocks(size_t(r.total_frames) * r.res.fft_size), kThreads>>>(
@@ -268,7 +342,7 @@ struct GpuMrstft::Impl {
 };
 
 GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
-                     const std::vector<float>& rates, const float* d_targets)
+                     const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.settings = settings;
@@ -278,64 +352,13 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   m.d_offset.upload(offsets);
   const size_t total = size_t(offsets.back());
   m.pre_x.resize(total), m.v_pre.resize(total);
-  if (settings.a_weighting) {
-    std::vector<float> taps;
-    for (int b = 0; b < m.B; ++b)
-      for (double t : a_weighting_fir(rates[b], Impl::kTaps)) taps.push_back(float(t));
-    m.taps.upload(taps);
-    m.pre_y.resize(total);
-    fir_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(), m.taps.get(),
-                                                               Impl::kTaps, m.pre_y.get());
-  } else {
-    m.pre_y.resize(total);
-    CUDA_CHECK(cudaMemcpy(m.pre_y.get(), d_targets, total * sizeof(float), cudaMemcpyDeviceToDevice));
-  }
+  m.prefilter_target(a_weighting_taps, d_targets);
   m.ss_y.resize(size_t(m.B)), m.ss_x.resize(size_t(m.B));
   m.ss_y.zero();
   sum_squares_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(), m.ss_y.get());
-  size_t max_frames = 0, max_bins = 0, max_padded_total = 0, max_work = 0;
-  for (const auto& rs : settings.resolutions) {
-    auto r = std::make_unique<Impl::Resolution>();
-    r->res = rs;
-    const int n = rs.fft_size, bins = n / 2 + 1;
-    std::vector<int> frame_offset{0}, frame_instance, padded_len, padded_offset{0};
-    for (int b = 0; b < m.B; ++b) {
-      const int len = stft_padded_length(offsets[b + 1] - offsets[b], rs);
-      const int frames = stft_frame_count(offsets[b + 1] - offsets[b], rs);
-      padded_len.push_back(len);
-      padded_offset.push_back(padded_offset.back() + len + n);
-      frame_offset.push_back(frame_offset.back() + frames);
-      for (int f = 0; f < frames; ++f) frame_instance.push_back(b);
-      r->max_padded = std::max(r->max_padded, len + n);
-      r->max_bins = std::max(r->max_bins, frames * bins);
-    }
-    r->total_frames = frame_offset.back();
-    r->frame_offset.upload(frame_offset), r->frame_instance.upload(frame_instance);
-    r->padded_len.upload(padded_len), r->padded_offset.upload(padded_offset);
-    const std::vector<double> w = stft_window(rs);
-    r->window.upload(std::vector<float>(w.begin(), w.end()));
-    r->mag_y.resize(r->n_bins_total());
-    r->norms.resize(size_t(3 * m.B));
-    r->norm_y2.resize(size_t(m.B)), r->sums.resize(size_t(2 * m.B));
-    max_frames = std::max(max_frames, size_t(r->total_frames) * n);
-    max_bins = std::max(max_bins, r->n_bins_total());
-    max_padded_total = std::max(max_padded_total, size_t(padded_offset.back()));
-    max_work = std::max(max_work, Impl::make_plan(&r->r2c, n, r->total_frames, CUFFT_R2C));
-    max_work = std::max(max_work, Impl::make_plan(&r->c2r, n, r->total_frames, CUFFT_C2R));
-    m.res.push_back(std::move(r));
-  }
-  m.frames.resize(max_frames), m.spec.resize(max_bins);
-  m.mag_x.resize(max_bins), m.log_mag_x.resize(max_bins);
-  m.v_padded.resize(max_padded_total);
-  m.fft_work.resize(std::max<size_t>(max_work, 1));
-  for (auto& r : m.res) {
-    CUFFT_CHECK(cufftSetWorkArea(r->r2c, m.fft_work.get()));
-    CUFFT_CHECK(cufftSetWorkArea(r->c2r, m.fft_work.get()));
-    m.spectra(*r, m.pre_y.get());
-    r->norm_y2.zero();
-    target_bins_kernel<<<per_instance_grid(r->max_bins, m.B), kThreads>>>(
-        r->layout(m.d_offset.get()), m.spec.get(), float(settings.eps), r->mag_y.get(), r->norm_y2.get());
-  }
+  for (const auto& rs : settings.resolutions) m.res.push_back(Impl::make_resolution(rs, offsets));
+  m.share_scratch();
+  for (auto& r : m.res) m.target_bins(*r);
   CUDA_CHECK(cudaGetLastError());
 }
 
@@ -349,7 +372,7 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   const dim3 grid = per_instance_grid(m.max_n, m.B);
   const float* pre = d_x;
   if (s.a_weighting) {
-    fir_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.taps.get(), Impl::kTaps, m.pre_x.get());
+    fir_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.taps.get(), kAWeightingTaps, m.pre_x.get());
     pre = m.pre_x.get();
   }
   CUDA_CHECK(cudaMemset(d_loss, 0, size_t(m.B) * sizeof(float)));
@@ -378,7 +401,7 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   }
   if (d_v_x) {
     if (s.a_weighting)
-      fir_vjp_kernel<<<grid, kThreads>>>(m.v_pre.get(), m.d_offset.get(), m.taps.get(), Impl::kTaps, d_v_x);
+      fir_vjp_kernel<<<grid, kThreads>>>(m.v_pre.get(), m.d_offset.get(), m.taps.get(), kAWeightingTaps, d_v_x);
     else
       CUDA_CHECK(cudaMemcpy(d_v_x, m.v_pre.get(), m.v_pre.size() * sizeof(float), cudaMemcpyDeviceToDevice));
   }

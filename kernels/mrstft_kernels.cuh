@@ -16,9 +16,11 @@ namespace drumsynth::cuda {
 
 class GpuMrstft {
  public:
-  // offsets: [B + 1] sample offsets (host); rates: [B]; d_targets: device [total].
+  // offsets: [B + 1] sample offsets (host); a_weighting_taps:
+  // [B][kAWeightingTaps] when settings.a_weighting (else unused); d_targets:
+  // device [total].
   GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
-            const std::vector<float>& rates, const float* d_targets);
+            const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets);
   ~GpuMrstft();
   // d_x: device [total] estimate; d_loss: device [B] (written); d_v_x: device
   // [total] dL/dx (written), or null for the loss alone.

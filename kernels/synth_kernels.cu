@@ -2,8 +2,8 @@
 // call the same __host__ __device__ math as the CPU reference (include/drumsynth).
 #include <algorithm>
 
+#include "cuda_backend.hpp"
 #include "cuda_common.cuh"
-#include "drumsynth/cuda_device.hpp"
 #include "drumsynth/voice.hpp"
 #include "synth_kernels.cuh"
 
@@ -13,13 +13,11 @@ __constant__ float c_param_lo[kNumParams];
 __constant__ float c_param_hi[kNumParams];
 __constant__ int c_param_log[kNumParams];
 
-void upload_param_table() {
+void upload_param_ranges(const ParamRange* ranges) {
   float lo[kNumParams], hi[kNumParams];
   int lg[kNumParams];
-  for (int i = 0; i < kNumParams; ++i) {
-    lo[i] = float(param_table()[i].min), hi[i] = float(param_table()[i].max);
-    lg[i] = param_table()[i].map == ParamMap::log;
-  }
+  for (int i = 0; i < kNumParams; ++i)
+    lo[i] = float(ranges[i].min), hi[i] = float(ranges[i].max), lg[i] = ranges[i].log_map;
   CUDA_CHECK(cudaMemcpyToSymbol(c_param_lo, lo, sizeof(lo)));
   CUDA_CHECK(cudaMemcpyToSymbol(c_param_hi, hi, sizeof(hi)));
   CUDA_CHECK(cudaMemcpyToSymbol(c_param_log, lg, sizeof(lg)));
@@ -72,12 +70,12 @@ __global__ void source_kernel(BatchView batch, float* __restrict__ source,  // [
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const float s = voice_source_sample(p, phase_time(p, i, sr));
     source[batch.offset[b] + i] = s;
-    res_in[batch.offset[b] + i] = 0.5f * s;  // the resonator hears half the source
+    res_in[batch.offset[b] + i] = resonator_send(s);
   }
 }
 
-// Adjoint: v_src = v_mix + 0.5 v_res_in per sample; the parameter gradients are
-// summed over the block, then added once per block.
+// Adjoint: v_src = source_gradient(v_mix, v_res_in) per sample; the parameter
+// gradients are summed over the block, then added once per block.
 __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_mix,  // [total]
                                   const float* __restrict__ v_res_in,              // [total]
                                   float* __restrict__ v_params) {                  // [B, P]
@@ -89,7 +87,7 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
   for (int k = 0; k < kNumParams; ++k) v_local[k] = 0.0f;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
-    voice_source_sample_vjp(p, phase_time(p, i, sr), v_mix[g] + 0.5f * v_res_in[g], v_local);
+    voice_source_sample_vjp(p, phase_time(p, i, sr), source_gradient(v_mix[g], v_res_in[g]), v_local);
   }
   for (int k = 0; k < P::resonator_freq_hz; ++k) {  // the source's parameters come first
     const float s = block_sum(v_local[k]);
@@ -149,13 +147,13 @@ __global__ void mix_kernel(BatchView batch, SynthTape tape) {
   const float sr = batch.sample_rate[b];
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
-    const float noise = noise_band_sample(p, time_since_onset(p, i, sr), tape.noise_band[g]);
-    tape.out[g] = tanhf(tape.source[g] + noise + tape.res_out[g]);
+    tape.out[g] = voice_out_sample(p, time_since_onset(p, i, sr), tape.source[g], tape.noise_band[g],
+                                   tape.res_out[g]);
   }
 }
 
-// Adjoint: v_mix = v_out (1 - out^2); the noise sample's adjoint gives v_band
-// and the envelope's parameter gradients (block sums, then one add per block).
+// Adjoint (voice_out_sample_vjp): v_mix, v_band, and the noise envelope's
+// parameter gradients (block sums, then one add per block).
 __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* __restrict__ v_out,
                                SynthAdjointScratch s, float* __restrict__ v_params) {
   const int b = blockIdx.y;
@@ -165,10 +163,10 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* __r
   float va = 0, vd = 0, vg = 0, vt = 0;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
-    const float v_mix = v_out[g] * (1.0f - tape.out[g] * tape.out[g]);
-    s.v_mix[g] = v_mix;
-    s.v_band[g] = noise_band_sample_vjp(p, time_since_onset(p, i, sr), tape.noise_band[g], v_mix,
-                                        va, vd, vg, vt);
+    float v_band;
+    s.v_mix[g] = voice_out_sample_vjp(p, time_since_onset(p, i, sr), tape.noise_band[g], tape.out[g],
+                                      v_out[g], v_band, va, vd, vg, vt);
+    s.v_band[g] = v_band;
   }
   float* v_p = v_params + size_t(b) * kNumParams;
   const float sa = block_sum(va), sd = block_sum(vd), sg = block_sum(vg), st = block_sum(vt);

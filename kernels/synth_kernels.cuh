@@ -30,7 +30,8 @@ struct SynthAdjointScratch {
   float *v_mix, *v_band, *v_res_in, *scratch1, *scratch2;
 };
 
-void upload_param_table();  // the ranges and maps, into constant memory (once)
+// The parameter table's ranges and maps [kNumParams], into constant memory.
+void upload_param_ranges(const ParamRange* ranges);
 
 void params_from_logits(const float* logits, float* params, int n_instances);   // [B, P] both
 void params_from_logits_vjp(const float* logits, const float* params, const float* v_params,

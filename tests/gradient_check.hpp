@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "drumsynth/params.hpp"
+#include "drumsynth/param_table.hpp"
 
 namespace drumsynth::test {
 

@@ -2,9 +2,10 @@
 // is known, and the starting point it gives against random logits.
 #include <gtest/gtest.h>
 
-#include "analysis.hpp"
-#include "drumsynth/voice.hpp"
-#include "fit.hpp"
+#include "drumsynth/analysis.hpp"
+#include "drumsynth/param_table.hpp"
+#include "voice_tape.hpp"
+#include "drumsynth/fit.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {

@@ -5,7 +5,8 @@
 #include <cmath>
 #include <set>
 
-#include "audio_io.hpp"
+#include "drumsynth/audio_io.hpp"
+#include "write_atomic.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {

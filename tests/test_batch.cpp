@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "batch.hpp"
-#include "preset.hpp"
+#include "drumsynth/batch.hpp"
+#include "drumsynth/preset.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {

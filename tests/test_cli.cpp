@@ -2,8 +2,8 @@
 // codes, and no output left behind by bad input.
 #include <gtest/gtest.h>
 
-#include "audio_io.hpp"
-#include "preset.hpp"
+#include "drumsynth/audio_io.hpp"
+#include "drumsynth/preset.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {

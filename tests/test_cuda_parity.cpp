@@ -8,11 +8,12 @@
 #include <string>
 
 #include "drumsynth/backend.hpp"
-#include "drumsynth/voice.hpp"
-#include "fit.hpp"
+#include "drumsynth/param_table.hpp"
+#include "voice_tape.hpp"
+#include "drumsynth/fit.hpp"
 #include "mrstft_loss.hpp"
 #if DRUMSYNTH_HAVE_CUDA
-#include "drumsynth/cuda_device.hpp"
+#include "cuda_backend.hpp"
 #endif
 
 namespace drumsynth {
@@ -154,7 +155,7 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
     for (int B : parity_batch_sizes()) {
       ParityBatch pb = parity_batch(B);
       auto cpu = make_cpu_backend(pb.instances, loss_preset(preset), 2);
-      auto gpu = cuda::make_cuda_backend(pb.instances, loss_preset(preset));
+      auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset));
       std::vector<float> lc(static_cast<size_t>(B)), lg(lc), gc(pb.logits.size()), gg(gc);
       cpu->loss_and_gradient(pb.logits.data(), lc.data(), gc.data());
       gpu->loss_and_gradient(pb.logits.data(), lg.data(), gg.data());
@@ -205,7 +206,7 @@ TEST(CudaParity, EachStageMatchesCpu) {
       v_audio.insert(v_audio.end(), va.begin(), va.end());
       v_params.insert(v_params.end(), vp.begin(), vp.end());
     }
-    auto gpu = cuda::make_cuda_backend(pb.instances, loss_preset(preset));
+    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset));
     const cuda::BackendTrace t = cuda::trace_cuda_backend(*gpu, pb.logits, audio, v_audio);
     size_t o = 0;
     double worst_v_audio[2] = {0, 0}, worst_v_params[2] = {0, 0};  // GPU, CPU

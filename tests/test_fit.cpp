@@ -2,8 +2,9 @@
 // is deterministic for a seed, and recovers a synthetic target's pitch region.
 #include <gtest/gtest.h>
 
-#include "drumsynth/voice.hpp"
-#include "fit.hpp"
+#include "drumsynth/param_table.hpp"
+#include "voice_tape.hpp"
+#include "drumsynth/fit.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {
@@ -72,6 +73,10 @@ TEST(Fit, ReducesTheLearningRateOnAPlateau) {
     int n_instances() const override { return 1; }
     std::string name() const override { return "rec"; }
     void loss_only(const float*, float* loss) override { loss[0] = 1.0f; }
+    std::vector<InstanceFit> optimize(std::vector<float> z, const OptimizerConfig& c,
+                                      const FitControl& control) override {
+      return optimize_on_host(*this, std::move(z), c, control);
+    }
     void loss_and_gradient(const float* z, float* loss, float* v) override {
       if (!first) out->push_back(last - z[0]);
       first = false;
@@ -82,7 +87,7 @@ TEST(Fit, ReducesTheLearningRateOnAPlateau) {
   } rec;
   rec.out = &steps;
   o.iterations = 12;
-  fit_instances(rec, logits, o);
+  rec.optimize(logits, optimizer_config(o), {});
   ASSERT_EQ(steps.size(), 11u);
   // Iteration 0 sets the best; 1..4 are bad; after the 4th bad one (> patience 3)
   // the rate halves: steps 0..4 are lr = 0.1, from step 5 on 0.05, then 0.025.
@@ -90,6 +95,53 @@ TEST(Fit, ReducesTheLearningRateOnAPlateau) {
   EXPECT_NEAR(steps[4], 0.1, 1e-6);
   EXPECT_NEAR(steps[5], 0.05, 1e-6);
   EXPECT_NEAR(steps[9], 0.025, 1e-6);
+}
+
+// fit_sounds over several sounds gives each the result fit() gives it alone
+// (CPU results do not depend on how sounds are packed or on the threads), goes
+// on past a sound that fails, and reports every sound once.
+TEST(FitSounds, ManySoundsAsEachAloneAndPastAFailure) {
+  const Sound a{"a", 16000.0, 1, test::decaying_tone(3000, 16000.0, 300.0)};
+  const Sound b{"b", 22050.0, 1, test::decaying_tone(5000, 22050.0, 150.0)};
+  const Sound empty{"empty", 16000.0, 1, {}};
+  FitOptions o;
+  o.iterations = 8;
+  o.restarts = 2;
+  o.loss = loss_preset("auraloss");
+  o.n_threads = 2;
+  std::vector<int> reported;
+  const auto fits = fit_sounds({&a, &empty, &b}, o, [&](int s, const SoundFit&) { reported.push_back(s); });
+  ASSERT_EQ(fits.size(), 3u);
+  std::sort(reported.begin(), reported.end());
+  EXPECT_EQ(reported, (std::vector<int>{0, 1, 2}));
+  EXPECT_TRUE(fits[1].error) << "an empty sound cannot be fitted";
+  for (int s : {0, 2}) {
+    ASSERT_FALSE(fits[s].error);
+    FitOptions alone = o;
+    alone.n_threads = 1;
+    const FitResult r = fit(s == 0 ? a : b, alone);
+    EXPECT_EQ(fits[s].result.loss_history, r.loss_history) << "sound " << s;
+    EXPECT_EQ(fits[s].result.best_logits, r.best_logits) << "sound " << s;
+    EXPECT_EQ(fits[s].result.noise_seed, r.noise_seed);
+  }
+}
+
+// The one device decision: names, and a clear error for a GPU that is not there.
+TEST(FitSounds, DeviceIsResolvedInOnePlace) {
+  EXPECT_EQ(resolve_device("cpu"), Device::cpu);
+  EXPECT_THROW(resolve_device("tpu"), Error);
+  std::string why;
+  if (!cuda_usable(&why)) {
+    EXPECT_EQ(resolve_device("auto"), Device::cpu);
+    try {
+      resolve_device("cuda");
+      FAIL() << "--device cuda without a GPU must fail";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "--device cuda: " + why);
+    }
+  } else {
+    EXPECT_EQ(resolve_device("auto"), Device::cuda);
+  }
 }
 
 }  // namespace

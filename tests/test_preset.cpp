@@ -3,10 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "audio_io.hpp"
-#include "drumsynth/params.hpp"
-#include "fit.hpp"
-#include "preset.hpp"
+#include "drumsynth/audio_io.hpp"
+#include "drumsynth/param_table.hpp"
+#include "drumsynth/fit.hpp"
+#include "drumsynth/preset.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {

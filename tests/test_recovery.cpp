@@ -6,8 +6,9 @@
 // see bench/results/quality.md for real drums).
 #include <gtest/gtest.h>
 
-#include "drumsynth/voice.hpp"
-#include "fit.hpp"
+#include "drumsynth/param_table.hpp"
+#include "voice_tape.hpp"
+#include "drumsynth/fit.hpp"
 
 namespace drumsynth {
 namespace {

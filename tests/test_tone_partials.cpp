@@ -5,7 +5,8 @@
 
 #include <random>
 
-#include "drumsynth/voice.hpp"
+#include "drumsynth/param_table.hpp"
+#include "voice_tape.hpp"
 #include "gradient_check.hpp"
 
 namespace drumsynth {

@@ -1,18 +1,21 @@
-// The seam between the fitting driver and the compute: a backend holds a batch
-// of instances (each a target sound with its rate, length, noise seed and loss)
-// and, for given logits, returns every instance's loss and dL/dlogits. The CPU
-// backend (host/) and the CUDA backend (kernels/) implement it; the fitting
-// driver only talks to this interface.
+// The seam between the fitting engine and the compute: a backend holds a batch
+// of instances (each a target sound with its rate, length, noise seed and
+// loss) and, for given logits, returns every instance's loss and dL/dlogits;
+// given starting logits and optimiser settings, it runs the whole fit of the
+// batch. The CPU backend (host/) and the CUDA backend (kernels/) implement it;
+// the fitting engine (fit.hpp) only talks to this interface.
 #pragma once
 
 #include <stdint.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "drumsynth/loss_settings.hpp"
-#include "drumsynth/params.hpp"
+#include "drumsynth/optimizer.hpp"
 
 namespace drumsynth {
 
@@ -26,23 +29,95 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual int n_instances() const = 0;
+  virtual std::string name() const = 0;
   // logits, v_logits: [n_instances * kNumParams]; loss: [n_instances].
   virtual void loss_and_gradient(const float* logits, float* loss, float* v_logits) = 0;
   virtual void loss_only(const float* logits, float* loss) = 0;
-  virtual std::string name() const = 0;
+  // Fits every instance from logits [n_instances * kNumParams] for
+  // config.iterations steps of optimizer_step; best logits, best and initial
+  // loss and the loss history per instance.
+  virtual std::vector<InstanceFit> optimize(std::vector<float> logits, const OptimizerConfig& config,
+                                            const FitControl& control) = 0;
 };
 
-// CPU backend; n_threads splits the work of each instance (and instances among threads).
-std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,
-                                          const LossSettings& loss, int n_threads = 1);
+// Where the compute runs. resolve_device turns the user's choice, "auto"
+// (the GPU when one is usable), "cpu" or "cuda", into one, and is the only
+// place that decides: it throws drumsynth::Error for an unknown name or for
+// "cuda" without a usable GPU.
+enum class Device { cpu, cuda };
+Device resolve_device(const std::string& choice);
 
 // Whether the CUDA backend can run here; otherwise false with the reason.
 bool cuda_usable(std::string* why);
 
-// "cpu", "cuda" (throws drumsynth::Error when no GPU is usable) or "auto" (the
-// GPU when one is usable).
-std::unique_ptr<Backend> make_backend(const std::string& device,
-                                      const std::vector<Instance>& instances,
+// The GPU's name, and the bytes of its memory in use (for memory-per-sound
+// figures); empty and 0 without one.
+std::string cuda_device_name();
+size_t cuda_bytes_in_use();
+
+// CPU backend; n_threads split the work of each instance (and instances among threads).
+std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,
+                                          const LossSettings& loss, int n_threads = 1);
+
+// The backend of a resolved device (n_threads: the CPU's).
+std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
                                       const LossSettings& loss, int n_threads = 1);
+
+namespace detail {
+
+inline double median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace detail
+
+// The optimiser loop on the host, for backends that keep it there: per
+// iteration one loss_and_gradient call for the batch, then optimizer_step for
+// each instance. Inline, so the CUDA library uses it without linking back to
+// the host library.
+inline std::vector<InstanceFit> optimize_on_host(Backend& backend, std::vector<float> logits,
+                                          const OptimizerConfig& config,
+                                          const FitControl& control) {
+  const size_t B = size_t(backend.n_instances());
+  DS_CHECK(logits.size() == B * kNumParams);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<OptimizerState> state(B);
+  for (auto& s : state) optimizer_init(config, s);
+  std::vector<InstanceFit> results(B);
+  std::vector<float> loss(B), grad(logits.size());
+  for (int it = 0; it < config.iterations; ++it) {
+    if (control.stop && control.stop->load()) throw Interrupted();
+    backend.loss_and_gradient(logits.data(), loss.data(), grad.data());
+    for (size_t b = 0; b < B; ++b) {
+      if (it == 0) results[b].initial_loss = loss[b];
+      results[b].loss_history.push_back(loss[b]);
+      optimizer_step(config, state[b], it, loss[b], grad.data() + b * kNumParams,
+                     logits.data() + b * kNumParams);
+    }
+    const int done = it + 1;
+    if (control.progress && (done % control.progress_every == 0 || done == config.iterations)) {
+      const double elapsed = detail::seconds_since(start);
+      std::vector<double> best;
+      for (const auto& s : state) best.push_back(s.best_loss);
+      control.progress({done, config.iterations, detail::median(std::vector<double>(loss.begin(), loss.end())),
+                        detail::median(best), elapsed, elapsed / done * (config.iterations - done)});
+    }
+  }
+  for (size_t b = 0; b < B; ++b) {
+    InstanceFit& r = results[b];
+    const OptimizerState& s = state[b];
+    r.best_loss = s.best_loss, r.best_iteration = s.best_iteration;
+    if (is_finite_loss(s.best_loss))
+      r.best_logits.assign(s.best_logits, s.best_logits + kNumParams);
+    else  // no finite loss at all (or no iterations): keep the start
+      r.best_logits.assign(logits.begin() + b * kNumParams, logits.begin() + (b + 1) * kNumParams);
+  }
+  return results;
+}
 
 }  // namespace drumsynth

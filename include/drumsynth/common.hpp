@@ -1,12 +1,9 @@
-// Shared definitions for host and device code: the __host__ __device__ marker,
-// small math helpers, and the error type with its CHECK macro.
+// Shared definitions for host and device code: the __host__ __device__ marker
+// and small math helpers. Device-safe: no host-only types here (the error
+// type and its CHECK macro are in error.hpp).
 #pragma once
 
 #include <math.h>
-
-#include <cmath>
-#include <stdexcept>
-#include <string>
 
 #if defined(__CUDACC__)
 #define DS_HD __host__ __device__ __forceinline__
@@ -30,12 +27,6 @@ namespace drumsynth {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kTwoPi = 2.0 * kPi;
-
-// Error raised by library code; the command line catches it at main and prints
-// its message as one line. Library code never calls exit().
-struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // Overloads that pick the float or double libm function on host and device
 // alike, so the templated model math compiles unchanged under g++ and nvcc.
@@ -120,14 +111,3 @@ DS_HD Real sigmoid(Real z) {
 }
 
 }  // namespace drumsynth
-
-#define DS_STRINGIFY2(x) #x
-#define DS_STRINGIFY(x) DS_STRINGIFY2(x)
-// Internal invariant check: throws drumsynth::Error with file, line and expression.
-#define DS_CHECK(cond)                                                                    \
-  do {                                                                                    \
-    if (!(cond))                                                                          \
-      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": check " \
-                                           "failed: ") +                                  \
-                               #cond);                                                    \
-  } while (0)

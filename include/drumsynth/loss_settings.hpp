@@ -1,16 +1,17 @@
-// Settings of the multi-resolution STFT loss and its two named presets.
+// Settings of the multi-resolution STFT loss, its two named presets, and the
+// loss of one sound against another (host side).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "drumsynth/stft_framing.hpp"
+
 namespace drumsynth {
 
-struct StftResolution {
-  int fft_size;    // n, even
-  int hop;         // frames start every hop samples
-  int win_length;  // periodic Hann of this length, zero-padded and centred to n
-};
+// Taps of the `seed` preset's A-weighting FIR (auraloss's FIRFilter "aw"
+// design, odd so the filter has a centre tap and no delay).
+constexpr int kAWeightingTaps = 101;
 
 struct LossSettings {
   std::string preset;  // "seed", "auraloss" or "custom"
@@ -22,19 +23,12 @@ struct LossSettings {
   double eps = 1e-8;          // floor of the squared magnitude (auraloss eps)
 };
 
-// Framing of one resolution, shared by the CPU and CUDA losses. A sound shorter
-// than the FFT is zero-extended to the FFT size (so every resolution sees the
-// whole hit in one frame and the n/2 reflect padding stays inside the signal);
-// frames are then as torch.stft(center=True) makes them.
-inline int stft_padded_length(int n_samples, const StftResolution& r) {
-  return n_samples > r.fft_size ? n_samples : r.fft_size;
+// The analysis window of a resolution, [fft_size] (stft_window_value).
+inline std::vector<double> stft_window(const StftResolution& r) {
+  std::vector<double> w(static_cast<size_t>(r.fft_size));
+  for (int i = 0; i < r.fft_size; ++i) w[i] = stft_window_value(r, i);
+  return w;
 }
-inline int stft_frame_count(int n_samples, const StftResolution& r) {
-  return 1 + stft_padded_length(n_samples, r) / r.hop;
-}
-// The analysis window: a periodic Hann of win_length (torch.hann_window),
-// zero-padded and centred to fft_size as torch.stft does.
-std::vector<double> stft_window(const StftResolution& r);
 
 // "seed": the original's DrumSoundLoss (FFT 16384 ... 32, hop n/4, window n,
 // A-weighting, + 0.25 RMS term). "auraloss": auraloss's MultiResolutionSTFTLoss
@@ -42,5 +36,9 @@ std::vector<double> stft_window(const StftResolution& r);
 // Throws drumsynth::Error for an unknown name.
 LossSettings loss_preset(const std::string& name);
 const std::vector<std::string>& loss_preset_names();
+
+// The loss of `estimate` against `target` (same length), computed in double.
+double mrstft_loss(const std::vector<double>& estimate, const std::vector<double>& target,
+                   double sample_rate, const LossSettings& settings);
 
 }  // namespace drumsynth

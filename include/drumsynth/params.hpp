@@ -4,10 +4,9 @@
 //                    value = min * (max / min)^s          (log map)
 // Frequencies and times use the log map, so equal logit steps are equal ratios
 // (octaves, not hertz) and low frequencies are as easy to reach as high ones.
+// Device-safe: the indices and the maps; the table's names, units and ranges
+// are host data (param_table.hpp), handed to device code as ParamRange numbers.
 #pragma once
-
-#include <string>
-#include <vector>
 
 #include "drumsynth/common.hpp"
 
@@ -46,20 +45,12 @@ constexpr int tone_gain(int k) { return tone_first + 3 * k + 2; }
 
 constexpr int kNumParams = P::count;
 
-enum class ParamMap { linear, log };
-
-struct ParamSpec {
-  std::string name;
-  std::string unit;  // "s", "Hz", "ratio" or "gain"
+// One parameter's range and map as plain numbers, for device code.
+struct ParamRange {
   double min;
   double max;
-  ParamMap map;
+  bool log_map;
 };
-
-// The table, in index order (host only; kernels receive min/max as numbers).
-const std::vector<ParamSpec>& param_table();
-// Index of a parameter by name, or -1.
-int param_index(const std::string& name);
 
 // value = map(sigmoid(z)); see the file comment.
 // Computed in the wide type (double for float) and rounded once: the model is
@@ -82,20 +73,5 @@ DS_HD Real param_from_logit_vjp(Real z, Real value, Real lo, Real hi, bool log_m
   const W ds_dz = s * (W(1) - s);
   return Real(ds_dz * (log_map ? W(value) * dm::log(W(hi) / W(lo)) : W(hi) - W(lo)));
 }
-
-// Inverse map, for presets and initialisation. Values at the ends of the range
-// are pulled in by a hair so the logit stays finite.
-double logit_from_param(double value, const ParamSpec& spec);
-
-// Whole-vector helpers over the table.
-template <typename Real>
-std::vector<Real> params_from_logits(const std::vector<Real>& logits);
-template <typename Real>
-std::vector<Real> logits_from_params(const std::vector<Real>& params);
-// v_logits[i] = v_params[i] * d value_i / d z_i
-template <typename Real>
-std::vector<Real> params_from_logits_vjp(const std::vector<Real>& logits,
-                                         const std::vector<Real>& params,
-                                         const std::vector<Real>& v_params);
 
 }  // namespace drumsynth

@@ -3,6 +3,7 @@
 //   |X| = sqrt(max(re^2 + im^2, eps))                (auraloss's clamp)
 //   SC  = || |Y| - |X| ||_F / || |Y| ||_F            (over the sound's frames and bins)
 //   LM  = mean | log|Y| - log|X| |
+// and the loudness term w (rms(x) - rms(y))^2 of the `seed` preset.
 #pragma once
 
 #include "drumsynth/common.hpp"
@@ -40,6 +41,21 @@ DS_HD void clamped_magnitude_vjp(Real re, Real im, Real eps, Real mag_x, Real v_
   } else {
     v_re = v_im = Real(0);
   }
+}
+
+// The RMS term w (rms_x - rms_y)^2, accumulated in Acc (the CPU sums the loss
+// in double, the GPU in float).
+template <typename Acc, typename Real>
+DS_HD Acc rms_term(Real rms_x, Real rms_y, Acc w) {
+  return w * (rms_x - rms_y) * (rms_x - rms_y);
+}
+
+// Its gradient is c x_n for each sample, with rms_x = sqrt(sum x^2 / N):
+//   c = d/dx_n [w (rms_x - rms_y)^2] / x_n = 2 w (rms_x - rms_y) / (N rms_x)
+// (0 for a silent estimate, where rms is not differentiable).
+template <typename Real>
+DS_HD Real rms_term_grad_scale(Real rms_x, Real rms_y, Real w, int n_samples) {
+  return rms_x > Real(0) ? Real(2) * w * (rms_x - rms_y) / (Real(n_samples) * rms_x) : Real(0);
 }
 
 }  // namespace drumsynth

@@ -1,13 +1,10 @@
 // One synth voice: the four blocks mixed and saturated,
 //   source = transient + tones                  (both pitch-swept, from the onset on)
 //   out    = tanh(source + noise + resonator(0.5 * source))
-// The per-sample source math is here (shared with CUDA); the recurrences run
-// over whole buffers in render_voice / render_voice_vjp (host/voice.cpp).
+// The per-sample math of the source and of the mix, with their adjoints, shared
+// by the CPU (host/voice.cpp) and the CUDA kernels (kernels/synth_kernels.cu);
+// the recurrences (noise filters, resonator) run over whole buffers there.
 #pragma once
-
-#include <stdint.h>
-
-#include <vector>
 
 #include "drumsynth/noise_band.hpp"
 #include "drumsynth/pitch_sweep.hpp"
@@ -54,37 +51,41 @@ DS_HD void voice_source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_sr
   v_p[P::onset_s] -= v_t;
 }
 
-struct VoiceSpec {
-  int n_samples = 0;
-  double sample_rate = 48000.0;
-  uint64_t noise_seed = 0;
-};
+// The resonator is excited by half the source, as in the original.
+constexpr double kResonatorSend = 0.5;
 
-// Forward values the adjoint needs, each [n_samples]; `out` is the audio.
-// t, S and rise (time since onset, swept time, the tones' attack) are zero
-// before the first sample after the onset, `first`.
 template <typename Real>
-struct VoiceTape {
-  int first = 0;
-  std::vector<Real> t, rise;
-  std::vector<wide_t<Real>> S;  // swept time, wide: it feeds the phases
-  std::vector<Real> white, noise_low, noise_band_in, noise_band;
-  std::vector<Real> source, res_y, res_h, res_out, out;
-  void resize(int n);
-};
+DS_HD Real resonator_send(Real source) {
+  return Real(kResonatorSend) * source;
+}
 
-// Renders parameters p [kNumParams] (physical units) into tape.out.
+// The mix at one sample, t = time_since_onset:
+//   out = tanh(source + noise_band_sample(t, band) + resonator_out)
 template <typename Real>
-void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape);
+DS_HD Real voice_out_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out) {
+  const Real noise = noise_band_sample(p, t, noise_band);
+  return dm::tanh(source + noise + res_out);
+}
 
-// Adds dL/dp into v_p [kNumParams], given v_out = dL/dout [n_samples] and the
-// tape of the forward call with the same p.
+// Adjoint of the mix at one sample: v_mix = v_out (1 - out^2) (tanh') reaches
+// the source, the noise and the resonator's output alike; the noise sample's
+// adjoint gives v_band and adds into the noise envelope's gradients and v_t.
+// Returns v_mix.
 template <typename Real>
-void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real>& tape,
-                      const Real* v_out, Real* v_p);
+DS_HD Real voice_out_sample_vjp(const Real* p, Real t, Real noise_band, Real out,  // forward
+                                Real v_out,                                        // output grad
+                                Real& v_band, Real& v_attack_s, Real& v_decay_s, Real& v_gain,
+                                Real& v_t) {
+  const Real v_mix = v_out * (Real(1) - out * out);
+  v_band = noise_band_sample_vjp(p, t, noise_band, v_mix, v_attack_s, v_decay_s, v_gain, v_t);
+  return v_mix;
+}
 
-// Convenience: render into a fresh vector.
+// The source's total gradient: straight into the mix, and through the
+// resonator's send (v_res_in is the gradient of the resonator's input).
 template <typename Real>
-std::vector<Real> render(const std::vector<Real>& params, const VoiceSpec& spec);
+DS_HD Real source_gradient(Real v_mix, Real v_res_in) {
+  return v_mix + Real(kResonatorSend) * v_res_in;
+}
 
 }  // namespace drumsynth

@@ -1,7 +1,8 @@
-// Batch fitting of a folder: finds every audio file under a folder, fits each
-// (K restarts, best kept) on a pool of CPU workers, mirrors the input tree in
-// the output folder, skips sounds already done (resume), goes on past bad files,
-// and writes summary.csv / summary.json.
+// Batch fitting of a folder: finds every audio file under a folder, skips the
+// sounds already done (resume), loads the rest a chunk at a time and hands
+// each chunk to the fitting engine (fit_sounds), writes each sound's outputs as
+// it finishes (the output folder mirrors the input tree), goes on past bad
+// files, and writes summary.csv / summary.json.
 #pragma once
 
 #include <atomic>
@@ -9,19 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "fit.hpp"
-#include "fit_outputs.hpp"
+#include "drumsynth/fit.hpp"
+#include "drumsynth/fit_outputs.hpp"
 
 namespace drumsynth {
 
 struct BatchOptions {
-  FitOptions fit;          // iterations, loss, init, restarts, seed; n_threads unused
-  std::string device = "cpu";  // auto, cpu or cuda
-  int gpu_batch = 256;     // sounds per GPU batch (each with its restarts)
-  int jobs = 1;            // CPU workers
+  FitOptions fit;          // everything about the fits (device, threads, GPU batch)
   bool force = false;      // refit sounds whose preset exists
   LoadOptions load;
-  // Called after every finished sound (from a worker thread, serialised).
+  // Called after every finished sound (serialised; from a worker thread on the CPU).
   std::function<void(const struct BatchProgress&)> progress;
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop soon
 };

@@ -1,13 +1,12 @@
 // Reading drum samples (any format and rate libsndfile reads, mixed to mono,
-// validated) and writing WAV and text files atomically (temporary file, then
-// rename, so an interrupted run never leaves a half-written output).
+// validated) and writing WAV files atomically (temporary file, then rename, so
+// an interrupted run never leaves a half-written output).
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "drumsynth/common.hpp"
+#include "drumsynth/error.hpp"
 
 namespace drumsynth {
 
@@ -37,11 +36,5 @@ Sound load_sound(const std::string& path, const LoadOptions& options = {});
 
 // 24-bit PCM WAV (samples clipped to [-1, 1]), written atomically.
 void save_wav(const std::string& path, const std::vector<float>& samples, double sample_rate);
-
-// Writes text to path atomically.
-void write_text_atomic(const std::string& path, const std::string& text);
-
-// Runs write(tmp_path) and renames tmp_path to path; removes tmp_path on failure.
-void write_atomic(const std::string& path, const std::function<void(const std::string&)>& write);
 
 }  // namespace drumsynth

@@ -1,12 +1,16 @@
-// What the CUDA side offers the host code, when built with it
-// (DRUMSYNTH_HAVE_CUDA): device discovery, and batched per-sample synthesis.
+// What the CUDA library offers the host library, when built with it
+// (DRUMSYNTH_HAVE_CUDA): device discovery, the CUDA backend, and the parity
+// helpers. The CUDA library calls nothing of the host library: what it needs
+// of the host's tables (parameter ranges, A-weighting taps) is passed in.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "drumsynth/backend.hpp"
+#include "drumsynth/params.hpp"
 
 namespace drumsynth::cuda {
 
@@ -40,9 +44,18 @@ BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>&
                                 const std::vector<float>& audio_in,
                                 const std::vector<float>& v_audio_in);
 
+// What a CUDA backend needs besides its instances and loss: the parameter
+// table's ranges and maps, and, when the loss A-weights, each instance's FIR
+// taps (a_weighting_fir at its rate), [B][kAWeightingTaps].
+struct CudaBackendTables {
+  std::array<ParamRange, kNumParams> param_ranges;
+  std::vector<std::vector<double>> a_weighting_taps;
+};
+
 // The CUDA backend over a batch of instances. Throws drumsynth::Error when no
 // device is usable.
 std::unique_ptr<Backend> make_cuda_backend(const std::vector<Instance>& instances,
-                                           const LossSettings& loss);
+                                           const LossSettings& loss,
+                                           const CudaBackendTables& tables);
 
 }  // namespace drumsynth::cuda

@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "audio_io.hpp"
+#include "drumsynth/audio_io.hpp"
 
 namespace drumsynth {
 

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "fit.hpp"
-#include "preset.hpp"
+#include "drumsynth/fit.hpp"
+#include "drumsynth/preset.hpp"
 
 namespace drumsynth {
 

@@ -1,0 +1,35 @@
+// The CPU voice over whole buffers: the forward pass keeps a tape of the values
+// its adjoint needs (host/voice.cpp).
+#pragma once
+
+#include <vector>
+
+#include "drumsynth/render.hpp"
+#include "drumsynth/voice.hpp"
+
+namespace drumsynth {
+
+// Forward values the adjoint needs, each [n_samples]; `out` is the audio.
+// t, S and rise (time since onset, swept time, the tones' attack) are zero
+// before the first sample after the onset, `first`.
+template <typename Real>
+struct VoiceTape {
+  int first = 0;
+  std::vector<Real> t, rise;
+  std::vector<wide_t<Real>> S;  // swept time, wide: it feeds the phases
+  std::vector<Real> white, noise_low, noise_band_in, noise_band;
+  std::vector<Real> source, res_y, res_h, res_out, out;
+  void resize(int n);
+};
+
+// Renders parameters p [kNumParams] (physical units) into tape.out.
+template <typename Real>
+void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape);
+
+// Adds dL/dp into v_p [kNumParams], given v_out = dL/dout [n_samples] and the
+// tape of the forward call with the same p.
+template <typename Real>
+void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real>& tape,
+                      const Real* v_out, Real* v_p);
+
+}  // namespace drumsynth

@@ -1,0 +1,89 @@
+// The fitting engine: sounds in, presets' parameters out. fit_sounds packs
+// every sound's restarts into backend batches (the GPU: many sounds per batch;
+// the CPU: a pool of workers, a sound each), runs the optimiser on each batch
+// and keeps each sound's best restart. fit() is the same call with one sound;
+// `drumsynth batch` adds only discovery, resume, chunking and the outputs.
+#pragma once
+
+#include <stdint.h>
+
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "drumsynth/audio_io.hpp"
+#include "drumsynth/backend.hpp"
+#include "drumsynth/param_table.hpp"
+
+namespace drumsynth {
+
+// Where fits start: the analysis of the target (analysis.hpp), or random
+// logits as the original did.
+enum class FitInit { analysis, random };
+
+struct FitOptions {
+  int iterations = 1000;
+  double learning_rate = 0.1;   // Adam, as the original
+  // The frequencies' learning rate relative to the others: spectral losses
+  // give a frequency a gradient only within a bin or two of its peak, so a
+  // frequency that moves fast leaves the basin the start put it in.
+  double pitch_lr_scale = 1.0;
+  double plateau_factor = 0.5;  // torch ReduceLROnPlateau, as the original
+  int plateau_patience = 50;
+  uint64_t seed = 0;            // restart r: noise seed seed + r, and its starting point
+  FitInit init = FitInit::analysis;
+  int restarts = 1;             // starting points fitted side by side, the best kept
+  LossSettings loss = loss_preset("seed");
+  std::string device = "cpu";   // auto, cpu or cuda (resolve_device)
+  int n_threads = 1;            // CPU: threads (sounds fitted at once, or one sound's work)
+  int gpu_batch = 256;          // GPU: sounds per backend batch (each with its restarts)
+  // Per-iteration progress of a backend batch; called only when one batch is
+  // in flight at a time (one sound, or the GPU), not from a pool of CPU workers.
+  std::function<void(const FitProgress&)> progress;
+  int progress_every = 10;
+  const std::atomic<bool>* stop = nullptr;  // when set, the fit throws Interrupted
+};
+
+struct FitResult {
+  std::vector<double> best_logits;  // [kNumParams]
+  std::vector<double> params;       // physical units of best_logits
+  double best_loss = 0;
+  double initial_loss = 0;
+  int best_iteration = 0;
+  std::vector<double> loss_history;  // loss at each iteration's logits
+  double seconds = 0;       // wall time of the sound's backend batch, shared among its sounds
+  uint64_t noise_seed = 0;  // of the restart this result comes from
+};
+
+// One sound's outcome: its best restart, or the error that stopped it.
+struct SoundFit {
+  FitResult result;
+  std::exception_ptr error;
+};
+
+// Called as each sound finishes (serialised; from a worker thread on the CPU).
+using SoundDone = std::function<void(int sound, const SoundFit& fit)>;
+
+// Fits every sound (options.restarts starting points each, the best kept).
+// A sound that fails (its error in SoundFit::error) does not stop the others;
+// a set stop flag throws Interrupted once the batches in flight have stopped,
+// after on_done has been called for every sound finished before.
+std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const FitOptions& options,
+                                 const SoundDone& on_done = {});
+
+// One sound: fit_sounds of it alone; throws its error.
+FitResult fit(const Sound& target, const FitOptions& options);
+
+// The optimiser's settings of a fit (the frequencies' learning-rate scale
+// spread over the parameters).
+OptimizerConfig optimizer_config(const FitOptions& options);
+
+// Deterministic starting logits for a seed: standard normal, as the original's
+// torch.randn, from a counter-based generator so every platform agrees.
+std::vector<float> random_logits(uint64_t seed);
+
+// Starting logits [restarts * kNumParams] for a target, as options.init says.
+std::vector<float> starting_logits(const Sound& target, const FitOptions& options);
+
+}  // namespace drumsynth

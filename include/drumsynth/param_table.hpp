@@ -1,0 +1,46 @@
+// The synth's parameter table (host side): every parameter's name, unit, range
+// and map, in index order, and the whole-vector logit maps built on the
+// per-parameter maps of params.hpp. Every preset carries this table.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "drumsynth/params.hpp"
+
+namespace drumsynth {
+
+enum class ParamMap { linear, log };
+
+struct ParamSpec {
+  std::string name;
+  std::string unit;  // "s", "Hz", "ratio" or "gain"
+  double min;
+  double max;
+  ParamMap map;
+};
+
+// The table, in index order.
+const std::vector<ParamSpec>& param_table();
+// Index of a parameter by name, or -1.
+int param_index(const std::string& name);
+// The table's ranges and maps as numbers, as device code receives them.
+std::array<ParamRange, kNumParams> param_ranges();
+
+// Inverse map, for presets and initialisation. Values at the ends of the range
+// are pulled in by a hair so the logit stays finite.
+double logit_from_param(double value, const ParamSpec& spec);
+
+// Whole-vector helpers over the table.
+template <typename Real>
+std::vector<Real> params_from_logits(const std::vector<Real>& logits);
+template <typename Real>
+std::vector<Real> logits_from_params(const std::vector<Real>& params);
+// v_logits[i] = v_params[i] * d value_i / d z_i
+template <typename Real>
+std::vector<Real> params_from_logits_vjp(const std::vector<Real>& logits,
+                                         const std::vector<Real>& params,
+                                         const std::vector<Real>& v_params);
+
+}  // namespace drumsynth

@@ -1,0 +1,20 @@
+# Installs the build (BUILD_DIR) into a scratch prefix, then configures, builds
+# and runs tests/consumer against it. Any failing step fails the test.
+set(prefix ${BUILD_DIR}/consumer-test/prefix)
+set(work ${BUILD_DIR}/consumer-test/build)
+file(REMOVE_RECURSE ${BUILD_DIR}/consumer-test)
+function(step)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  message(STATUS "${out}")
+endfunction()
+step(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+step(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work} -G ${GENERATOR}
+     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+step(${CMAKE_COMMAND} --build ${work})
+if(NOT EXISTS ${prefix}/include/drumsynth/fit.hpp OR EXISTS ${prefix}/include/drumsynth/mrstft_loss.hpp)
+  message(FATAL_ERROR "the installed headers are not the public API")
+endif()
+step(${work}/consumer)
