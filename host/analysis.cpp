@@ -7,6 +7,7 @@
 #include <cmath>
 #include <complex>
 
+#include "drumsynth/noise_bank.hpp"
 #include "drumsynth/noise_rng.hpp"
 #include "drumsynth/param_table.hpp"
 #include "real_fft.hpp"
@@ -116,16 +117,11 @@ double envelope_decay_s(const std::vector<double>& env, int peak_frame, int hop,
 }
 
 // Each peak of the early spectrum (x[start, start + early_len)) becomes a
-// partial: its frequency, its decay from its level later_s later, and its
-// level at the onset.
-void measure_partials(const std::vector<float>& x, double sr, int start, int early_len,
+// partial: its frequency, its decay from its level in `later` (the spectrum
+// later_s later), and its level at the onset.
+void measure_partials(const std::vector<double>& later, double later_s, double sr, int early_len,
                       const std::vector<std::pair<double, double>>& peaks, Analysis& a) {
-  const int n = int(x.size());
   const double bin_hz = sr / kFft;
-  // Each partial's decay: its level 100 ms later (or half-way through a short hit).
-  const double later_s = std::min(0.1, 0.5 * (n - start) / sr);
-  const int later_start = start + int(later_s * sr);
-  const auto later = spectrum(x, later_start, std::min(early_len, n - later_start));
   for (const auto& [hz, m] : peaks) {
     a.peak_hz.push_back(hz);
     // Its level later: the largest bin from a third of an octave below (a falling
@@ -174,14 +170,16 @@ void measure_spectral_shape(const std::vector<double>& early, double bin_hz, Ana
   }
 }
 
-// Noise floor: the lower quartile of the magnitudes from 50 Hz to 45% of the
-// rate, robust to the partials' peaks and their skirts (a band only as wide as
-// the spectrum's spread would lie in a single partial's main lobe). Returns the
-// per-sample standard deviation of white noise that shows that floor.
-double noise_floor_level(const std::vector<double>& early, double sr, int early_len, double peak) {
+// Noise floor: the lower quartile of the magnitudes from lo_hz to hi_hz (at
+// most 45% of the rate), robust to the partials' peaks and their skirts (a
+// band only as wide as the spectrum's spread would lie in a single partial's
+// main lobe). Returns the per-sample standard deviation of white noise that
+// shows that floor.
+double noise_floor_level(const std::vector<double>& early, double sr, int early_len, double peak,
+                         double lo_hz = 50.0, double hi_hz = INFINITY) {
   const double bin_hz = sr / kFft;
-  const int lo = std::max(1, int(50.0 / bin_hz));
-  const int hi = std::min(int(early.size()) - 1, int(0.45 * sr / bin_hz));
+  const int lo = std::max(1, int(lo_hz / bin_hz));
+  const int hi = std::min({int(early.size()) - 1, int(0.45 * sr / bin_hz), int(std::min(hi_hz, 1e9) / bin_hz)});
   if (hi <= lo) return 0.0;
   std::vector<double> band(early.begin() + lo, early.begin() + hi + 1);
   std::nth_element(band.begin(), band.begin() + band.size() / 4, band.end());
@@ -189,6 +187,38 @@ double noise_floor_level(const std::vector<double>& early, double sr, int early_
   // White noise of standard deviation g shows magnitudes of Rayleigh scale
   // 2 g sqrt(sum w^2) / sum w here; their lower quartile is 0.536 of that.
   return std::min(0.5 * peak, band[band.size() / 4] * sw / (2.0 * std::sqrt(sw2) * 0.536));
+}
+
+// The noise bank's bands: the noise floor within each band's range (between
+// its crossovers, noise_bank.hpp), its level early on, and its decay as the
+// least-squares slope of its log level over frames of 50 ms every 25 ms for
+// the first 250 ms (a single later frame gave decays off by 2x: the floor's
+// quartile over a 100 ms window is a noisy measure). Where it does not fall,
+// the whole sound's decay.
+void measure_noise_bank(const std::vector<float>& x, double sr, int start, int early_len,
+                        const std::vector<double>& early, Analysis& a) {
+  const int n = int(x.size()), frame = std::max(64, std::min(int(0.05 * sr), n - start));
+  std::vector<std::vector<double>> frames;  // spectra
+  std::vector<double> times;
+  for (double off = 0; off <= 0.25 && start + int(off * sr) + frame <= n; off += 0.025) {
+    frames.push_back(spectrum(x, start + int(off * sr), frame));
+    times.push_back(off);
+  }
+  for (int k = 0; k < kNoiseBands; ++k) {
+    const double lo = k == 0 ? 20.0 : noise_bank_crossover_hz(k - 1);
+    const double hi = k == kNoiseBands - 1 ? INFINITY : noise_bank_crossover_hz(k);
+    a.bank_level[k] = noise_floor_level(early, sr, early_len, a.peak, lo, hi);
+    double st = 0, sy = 0, stt = 0, sty = 0;
+    int m = 0;
+    for (size_t f = 0; f < frames.size(); ++f) {
+      const double level = noise_floor_level(frames[f], sr, frame, a.peak, lo, hi);
+      if (!(level > 0)) continue;
+      const double y = std::log(level);
+      st += times[f], sy += y, stt += times[f] * times[f], sty += times[f] * y, ++m;
+    }
+    const double slope = m >= 2 ? (m * sty - st * sy) / (m * stt - st * st) : 0.0;
+    a.bank_decay_s[k] = slope < 0 ? -1.0 / slope : a.decay_s;
+  }
 }
 
 }  // namespace
@@ -211,10 +241,15 @@ Analysis analyse(const Sound& target) {
   const int early_len = std::min(n - start, std::max(int(0.1 * sr), 64));
   const auto early = spectrum(x, start, early_len);
   const auto peaks = spectral_peaks(early, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr));
-  measure_partials(x, sr, start, early_len, peaks, a);
+  // Decays: levels 100 ms later (or half-way through a short hit).
+  const double later_s = std::min(0.1, 0.5 * (n - start) / sr);
+  const int later_start = start + int(later_s * sr);
+  const auto later = spectrum(x, later_start, std::min(early_len, n - later_start));
+  measure_partials(later, later_s, sr, early_len, peaks, a);
   if (!peaks.empty()) a.glide_ratio = glide_ratio(x, sr, start, peaks[0].first);
   measure_spectral_shape(early, bin_hz, a);
   a.noise_level = noise_floor_level(early, sr, early_len, a.peak);
+  measure_noise_bank(x, sr, start, early_len, early, a);
   return a;
 }
 
@@ -256,7 +291,13 @@ std::vector<double> params_from_analysis(const Analysis& a, double sr) {
   // The noise band's output is gain * envelope * filtered unit noise. The floor
   // estimate errs high when partials glide (their skirts fill the band), and
   // too much noise costs more loss than too little, so no envelope correction.
-  set(P::noise_gain, a.noise_level);
+  // The bank carries most of the floor, band by band with its own decays; the
+  // band keeps a quarter (its filters can still narrow it onto a resonance).
+  set(P::noise_gain, 0.25 * a.noise_level);
+  for (int k = 0; k < kNoiseBands; ++k) {
+    set(P::noise_bank_gain(k), 0.75 * a.bank_level[k]);
+    set(P::noise_bank_decay_s(k), a.bank_decay_s[k]);
+  }
   return p;
 }
 

@@ -38,6 +38,11 @@ std::vector<ParamSpec> make_table() {
   t[P::noise_low_hz] = {"noise_low_hz", "Hz", 20.0, 16000.0, M::log};
   t[P::noise_high_hz] = {"noise_high_hz", "Hz", 100.0, 22000.0, M::log};
   t[P::noise_gain] = {"noise_gain", "gain", 1e-4, 1.0, M::log};
+  for (int k = 0; k < kNoiseBands; ++k) {  // model version 2
+    const std::string n = "noise_bank" + std::to_string(k + 1);
+    t[P::noise_bank_gain(k)] = {n + "_gain", "gain", 1e-4, 1.0, M::log};
+    t[P::noise_bank_decay_s(k)] = {n + "_decay_s", "s", 0.003, 2.0, M::log};
+  }
   return t;
 }
 }  // namespace

@@ -55,7 +55,7 @@ std::string preset_to_json(const Preset& p) {
   }
   json j = {{"format", "drumsynth-preset"},
             {"format_version", kPresetFormatVersion},
-            {"model", {{"name", "drumsynth-voice"}, {"n_partials", kNumPartials}}},
+            {"model", {{"name", "drumsynth-voice"}, {"n_partials", kNumPartials}, {"n_noise_bands", kNoiseBands}}},
             {"sample_rate", p.sample_rate},
             {"n_samples", p.n_samples},
             {"seconds", p.sample_rate > 0 ? p.n_samples / p.sample_rate : 0.0},
@@ -79,9 +79,9 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   if (!j.contains("format_version") || !j["format_version"].is_number_integer())
     throw InputError(path, "preset has no integer format_version");
   const int version = j["format_version"].get<int>();
-  if (version != kPresetFormatVersion)
+  if (version < 1 || version > kPresetFormatVersion)
     throw InputError(path, "unknown preset format version " + std::to_string(version) +
-                               " (this drumsynth reads version " +
+                               " (this drumsynth reads versions 1 to " +
                                std::to_string(kPresetFormatVersion) + ")");
   Preset p;
   try {
@@ -105,7 +105,12 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   const json& params = j.contains("parameters") ? j["parameters"] : json();
   if (!params.is_object()) throw InputError(path, "preset has no \"parameters\" object");
   p.params.resize(kNumParams);
-  for (int i = 0; i < kNumParams; ++i) {
+  // Version 1 had no noise bank: its bands are silent (gain 0, outside the
+  // range a fit uses), so the preset renders exactly as it did.
+  const int n_read = version == 1 ? P::noise_bank_first : kNumParams;
+  for (int k = 0; k < kNoiseBands && version == 1; ++k)
+    p.params[P::noise_bank_gain(k)] = 0.0, p.params[P::noise_bank_decay_s(k)] = 0.1;
+  for (int i = 0; i < n_read; ++i) {
     const auto& s = param_table()[i];
     if (!params.contains(s.name)) throw InputError(path, "missing parameter '" + s.name + "'");
     const json& e = params[s.name];

@@ -12,9 +12,10 @@ namespace drumsynth {
 template <typename Real>
 void VoiceTape<Real>::resize(int n) {
   S.assign(size_t(n), wide_t<Real>(0));
-  for (auto* v : {&t, &rise, &white, &noise_low, &noise_band_in, &noise_band, &source, &res_y,
-                  &res_h, &res_out, &out})
+  for (auto* v : {&t, &rise, &white, &noise_low, &noise_band_in, &noise_band, &noise_rise,
+                  &noise_bank_out, &source, &res_y, &res_h, &res_out, &out})
     v->assign(size_t(n), Real(0));
+  noise_bank.assign(size_t(kNoiseBands) * size_t(n), Real(0));
 }
 
 namespace {
@@ -24,6 +25,49 @@ int first_sample_after_onset(const Real* p, int n, Real sr) {
   int i = 0;
   while (i < n && time_since_onset(p, i, sr) <= Real(0)) ++i;
   return i;
+}
+
+// The noise bank (noise_bank.hpp) into tape.noise_bank_out, one band at a time
+// so the loops vectorise; tape.t must be filled from i0 on.
+template <typename Real>
+void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed, VoiceTape<Real>& tape) {
+  noise_bank_filter(sr, seed, n, tape.noise_bank.data(), size_t(n));
+  const Real* t = tape.t.data();
+  Real* rise = tape.noise_rise.data();
+  Real* out = tape.noise_bank_out.data();
+  for (int i = i0; i < n; ++i) rise[i] = envelope_rise(t[i], p[P::noise_attack_s]);
+  for (int k = 0; k < kNoiseBands; ++k) {
+    const Real g = p[P::noise_bank_gain(k)], d = p[P::noise_bank_decay_s(k)];
+    const Real* band = tape.noise_bank.data() + size_t(k) * size_t(n);
+    for (int i = i0; i < n; ++i) out[i] += noise_bank_band_sample(g, d, rise[i], t[i], band[i]);
+  }
+}
+
+// Its adjoint: adds into v_p (gains, decays, the shared attack) and v_t [n].
+template <typename Real>
+void noise_bank_backward(const Real* p, int i0, int n, const VoiceTape<Real>& tape,
+                         const Real* v_mix, Real* v_p, Real* v_t) {
+  const Real* t = tape.t.data();
+  const Real* rise = tape.noise_rise.data();
+  std::vector<Real> v_rise(static_cast<size_t>(n), Real(0));
+  for (int k = 0; k < kNoiseBands; ++k) {
+    const Real g = p[P::noise_bank_gain(k)], d = p[P::noise_bank_decay_s(k)];
+    const Real* band = tape.noise_bank.data() + size_t(k) * size_t(n);
+    Real vg = 0, vd = 0;
+    for (int i = i0; i < n; ++i) {
+      Real vr = 0, vt = 0;  // locals, so the loop vectorises
+      noise_bank_band_sample_vjp(g, d, rise[i], t[i], band[i], v_mix[i], vg, vd, vr, vt);
+      v_rise[i] += vr, v_t[i] += vt;
+    }
+    v_p[P::noise_bank_gain(k)] += vg, v_p[P::noise_bank_decay_s(k)] += vd;
+  }
+  Real v_attack = 0;
+  for (int i = i0; i < n; ++i) {
+    Real vt = 0;
+    envelope_rise_vjp(t[i], p[P::noise_attack_s], v_rise[i], v_attack, vt);
+    v_t[i] += vt;
+  }
+  v_p[P::noise_attack_s] += v_attack;
 }
 }  // namespace
 
@@ -50,13 +94,14 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape) {
   std::vector<Real> res_in(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) res_in[i] = resonator_send(src[i]);
   resonator(p, sr, n, res_in.data(), tape.res_y.data(), tape.res_h.data(), tape.res_out.data());
+  noise_bank_forward(p, i0, n, sr, spec.noise_seed, tape);
   for (int i = 0; i < n; ++i)
     tape.out[i] = voice_out_sample(p, time_since_onset(p, i, sr), src[i], tape.noise_band[i],
-                                   tape.res_out[i]);
+                                   tape.res_out[i], tape.noise_bank_out[i]);
 }
 
 // Adjoint: the mix's (voice_out_sample_vjp), the noise filters', the
-// resonator's, then the source's, whose gradient gathers the mix's and the
+// resonator's, the noise bank's, then the source's, whose gradient gathers the mix's and the
 // resonator input's (source_gradient). Per-sample gradients of t, S and the tones'
 // rise are gathered in arrays, then pushed through the onset, sweep and attack.
 template <typename Real>
@@ -80,6 +125,7 @@ void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real
                         scratch.data());
   resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix.data(), v_p, scratch.data(),
                 v_res_in.data());
+  noise_bank_backward(p, i0, n, tape, v_mix.data(), v_p, v_t.data());
   Real* v_src = scratch.data();
   for (int i = 0; i < n; ++i) v_src[i] = source_gradient(v_mix[i], v_res_in[i]);
   const Real* t = tape.t.data();

@@ -18,6 +18,9 @@ struct VoiceTape {
   std::vector<Real> t, rise;
   std::vector<wide_t<Real>> S;  // swept time, wide: it feeds the phases
   std::vector<Real> white, noise_low, noise_band_in, noise_band;
+  std::vector<Real> noise_bank;       // [kNoiseBands * n], band k at k * n
+  std::vector<Real> noise_rise;       // the noise's attack, shared by the bank's bands
+  std::vector<Real> noise_bank_out;   // the bank's sum
   std::vector<Real> source, res_y, res_h, res_out, out;
   void resize(int n);
 };

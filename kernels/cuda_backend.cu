@@ -35,6 +35,7 @@ class CudaBackend final : public Backend {
     for (auto* b : {&white_, &low_, &band_in_, &band_, &source_, &res_in_, &res_y_, &res_h_,
                     &res_out_, &out_, &v_out_, &v_mix_, &v_band_, &v_res_in_, &scratch1_, &scratch2_})
       b->resize(total);
+    noise_bank_.resize(total * kNoiseBands);
     const size_t np = size_t(B_) * kNumParams;
     logits_.resize(np), params_.resize(np), v_params_.resize(np), v_logits_.resize(np);
     loss_.resize(size_t(B_));
@@ -79,7 +80,7 @@ class CudaBackend final : public Backend {
  private:
   BatchView view() const { return {B_, offset_.get(), rate_.get(), seed_.get(), params_.get()}; }
   SynthTape tape() const {
-    return {white_.get(), low_.get(), band_in_.get(), band_.get(), source_.get(),
+    return {white_.get(), low_.get(), band_in_.get(), band_.get(), noise_bank_.get(), source_.get(),
             res_in_.get(), res_y_.get(), res_h_.get(), res_out_.get(), out_.get()};
   }
   SynthAdjointScratch adjoint_scratch() const {
@@ -105,7 +106,8 @@ class CudaBackend final : public Backend {
   DeviceBuffer<int> offset_;
   DeviceBuffer<float> rate_, target_;
   DeviceBuffer<uint64_t> seed_;
-  DeviceBuffer<float> white_, low_, band_in_, band_, source_, res_in_, res_y_, res_h_, res_out_, out_;
+  DeviceBuffer<float> white_, low_, band_in_, band_, noise_bank_, source_, res_in_, res_y_, res_h_,
+      res_out_, out_;
   DeviceBuffer<float> v_out_, v_mix_, v_band_, v_res_in_, scratch1_, scratch2_;
   DeviceBuffer<float> logits_, params_, v_params_, v_logits_, loss_;
   std::unique_ptr<GpuMrstft> mrstft_;

@@ -111,9 +111,13 @@ __global__ void recurrences_kernel(BatchView batch, SynthTape tape) {
   const int o = batch.offset[b], n = batch.offset[b + 1] - o;
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
-  if (noise)
+  if (noise) {
     noise_band_filter(p, sr, batch.seed[b], n, tape.white + o, tape.noise_low + o,
                       tape.noise_band_in + o, tape.noise_band + o);
+    // The bank's bands depend on no parameter; they are made here, beside the
+    // band's filters, so a sound's noise is walked once.
+    noise_bank_filter(sr, batch.seed[b], n, tape.noise_bank + o, size_t(batch.offset[batch.n_instances]));
+  }
   else
     resonator(p, sr, n, tape.res_in + o, tape.res_y + o, tape.res_h + o, tape.res_out + o);
 }
@@ -142,39 +146,53 @@ __global__ void recurrences_vjp_kernel(BatchView batch, SynthTape tape, SynthAdj
 
 __global__ void mix_kernel(BatchView batch, SynthTape tape) {
   const int b = blockIdx.y;
+  const size_t stride = size_t(batch.offset[batch.n_instances]);  // between the bank's bands
   const int n = batch.offset[b + 1] - batch.offset[b];
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
-    tape.out[g] = voice_out_sample(p, time_since_onset(p, i, sr), tape.source[g], tape.noise_band[g],
-                                   tape.res_out[g]);
+    const float t = time_since_onset(p, i, sr);
+    const float bank = noise_bank_sample(p, t, tape.noise_bank + g, stride);
+    tape.out[g] = voice_out_sample(p, t, tape.source[g], tape.noise_band[g], tape.res_out[g], bank);
   }
 }
 
-// Adjoint (voice_out_sample_vjp): v_mix, v_band, and the noise envelope's
-// parameter gradients (block sums, then one add per block).
+// Adjoint (voice_out_sample_vjp, noise_bank_sample_vjp): v_mix, v_band, and
+// the noise envelope's and the bank's parameter gradients (block sums, then
+// one add per block).
 __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* __restrict__ v_out,
                                SynthAdjointScratch s, float* __restrict__ v_params) {
   const int b = blockIdx.y;
   const int n = batch.offset[b + 1] - batch.offset[b];
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
+  const size_t stride = size_t(batch.offset[batch.n_instances]);
   float va = 0, vd = 0, vg = 0, vt = 0;
+  float v_local[kNumParams];  // the bank's gains and decays, and its share of the attack
+  for (int k = 0; k < kNumParams; ++k) v_local[k] = 0.0f;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
+    const float t = time_since_onset(p, i, sr);
     float v_band;
-    s.v_mix[g] = voice_out_sample_vjp(p, time_since_onset(p, i, sr), tape.noise_band[g], tape.out[g],
-                                      v_out[g], v_band, va, vd, vg, vt);
+    const float v_mix = voice_out_sample_vjp(p, t, tape.noise_band[g], tape.out[g], v_out[g], v_band,
+                                             va, vd, vg, vt);
+    s.v_mix[g] = v_mix;
     s.v_band[g] = v_band;
+    noise_bank_sample_vjp(p, t, tape.noise_bank + g, stride, v_mix, v_local, vt);
   }
   float* v_p = v_params + size_t(b) * kNumParams;
-  const float sa = block_sum(va), sd = block_sum(vd), sg = block_sum(vg), st = block_sum(vt);
+  const float sa = block_sum(va + v_local[P::noise_attack_s]), sd = block_sum(vd), sg = block_sum(vg),
+              st = block_sum(vt);
   if (threadIdx.x == 0) {
     atomicAdd(&v_p[P::noise_attack_s], sa);
     atomicAdd(&v_p[P::noise_decay_s], sd);
     atomicAdd(&v_p[P::noise_gain], sg);
     atomicAdd(&v_p[P::onset_s], -st);  // t = n / sr - onset
+  }
+  for (int k = P::noise_bank_first; k < kNumParams; ++k) {
+    const float sum = block_sum(v_local[k]);
+    if (threadIdx.x == 0) atomicAdd(&v_p[k], sum);
   }
 }
 

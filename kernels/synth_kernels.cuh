@@ -19,9 +19,10 @@ struct BatchView {
   const float* params;        // [B, kNumParams], physical units
 };
 
-// Forward values kept for the adjoint, each [total samples].
+// Forward values kept for the adjoint, each [total samples] but noise_bank,
+// [kNoiseBands, total samples] (band k of every instance at k * total).
 struct SynthTape {
-  float *white, *noise_low, *noise_band_in, *noise_band;
+  float *white, *noise_low, *noise_band_in, *noise_band, *noise_bank;
   float *source, *res_in, *res_y, *res_h, *res_out, *out;
 };
 

@@ -36,6 +36,32 @@ TEST(Analysis, FindsOnsetPartialsAndTheirDecays) {
   EXPECT_EQ(a.glide_ratio, 1.0);
 }
 
+// Noise whose highs die ten times faster than its lows (the noise bank alone:
+// band 1 rings 0.4 s, band 6 0.04 s, the others between): the analysis finds
+// the bank's decays falling with frequency. What it measures is the decay of
+// everything in a band's range, skirts of the slower bands below included, so
+// it errs long (measured 1.2-1.7x for bands 2-6). Band 1 (20-150 Hz) is not
+// held to it: 50 ms frames see only a handful of independent bins there
+// (measured 1.8 s for 0.4 s); in real drums partials dominate that range.
+TEST(Analysis, FindsTheNoiseDarkeningAsItDecays) {
+  std::vector<double> p(kNumParams);
+  for (int i = 0; i < kNumParams; ++i) p[i] = param_table()[i].min;  // everything else silent
+  p[P::noise_attack_s] = 1e-4;
+  for (int k = 0; k < kNoiseBands; ++k)
+    p[P::noise_bank_gain(k)] = 0.2, p[P::noise_bank_decay_s(k)] = 0.4 * std::pow(0.1, k / 5.0);
+  const double sr = 44100;
+  const auto x = render(p, VoiceSpec{int(0.8 * sr), sr, 4});
+  const Analysis a = analyse(Sound{"dark.wav", sr, 1, std::vector<float>(x.begin(), x.end())});
+  for (int k = 0; k < kNoiseBands; ++k)
+    std::printf("  band %d: decay %.3f s (true %.3f), level %.3f\n", k + 1, a.bank_decay_s[k],
+                p[P::noise_bank_decay_s(k)], a.bank_level[k]);
+  EXPECT_LT(a.bank_decay_s[kNoiseBands - 1], 0.5 * a.bank_decay_s[1]);
+  for (int k = 1; k < kNoiseBands; ++k) {
+    EXPECT_GT(a.bank_decay_s[k], 0.5 * p[P::noise_bank_decay_s(k)]) << "band " << k + 1;
+    EXPECT_LT(a.bank_decay_s[k], 2.0 * p[P::noise_bank_decay_s(k)]) << "band " << k + 1;
+  }
+}
+
 TEST(Analysis, StartsEveryParameterInsideItsRange) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   for (const char* f : {"seed-inputs/timpany.wav", "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",

@@ -1,12 +1,15 @@
 // Preset files: round trip, and a one-line error for each way a preset can be bad.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/preset.hpp"
+#include "drumsynth/render.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {
@@ -90,6 +93,23 @@ TEST(Preset, LoadNamesMissingFile) {
   EXPECT_THROW(load_preset(dir / "nope.json"), InputError);
   save_preset(dir / "a.preset.json", example());
   EXPECT_EQ(load_preset(dir / "a.preset.json").noise_seed, 42u);
+}
+
+// A version-1 preset (written by drumsynth before the noise bank) loads with a
+// silent bank and renders exactly as it did then: tests/data holds such a
+// preset and the first 0.5 s of its render by that version, as float32.
+TEST(Preset, Version1PresetsRenderExactlyAsBefore) {
+  const std::string dir = std::string(DRUMSYNTH_SOURCE_DIR) + "/tests/data/";
+  const Preset p = load_preset(dir + "v1_hi_snare.preset.json");
+  for (int k = 0; k < kNoiseBands; ++k) EXPECT_EQ(p.params[P::noise_bank_gain(k)], 0.0);
+  std::ifstream in(dir + "v1_hi_snare.first_half_second.f32", std::ios::binary);
+  std::vector<float> before(22050);
+  in.read(reinterpret_cast<char*>(before.data()), std::streamsize(before.size() * sizeof(float)));
+  ASSERT_TRUE(in) << "reference render missing";
+  const auto now = render(p.params, VoiceSpec{int(before.size()), p.sample_rate, p.noise_seed});
+  int differ = 0;
+  for (size_t i = 0; i < before.size(); ++i) differ += float(now[i]) != before[i];
+  EXPECT_EQ(differ, 0) << "of " << before.size() << " samples";
 }
 
 }  // namespace

@@ -4,7 +4,8 @@ gradients), for benchmarking the C++/CUDA implementation against the same model.
 Same math as include/drumsynth/*.hpp and host/mrstft_loss.cpp: the parameter
 table and its logit maps, the deterministic counter-based noise, the pitch
 sweep in closed form with the phases in float64, smooth envelopes, the noise
-band's two one-pole filters, the resonator (fractional delay, one-pole damping
+band's two one-pole filters, the noise bank (fixed bands with their own gains
+and decays, model version 2), the resonator (fractional delay, one-pole damping
 in the loop), tanh mix, and the loss presets `seed` and `auraloss` with
 per-sound spectral convergence. The recurrences, which PyTorch has no batched
 operator for, are done exactly in other ways: the one-pole filters as FFT
@@ -20,6 +21,8 @@ import torch
 # ---- the parameter table (host/params.cpp; tests/python/compare_pytorch.py
 # checks it against a preset written by drumsynth) ----
 N_PARTIALS = 12
+N_NOISE_BANDS = 6
+NOISE_BANK_CROSSOVERS_HZ = (150.0, 400.0, 1000.0, 2500.0, 6000.0)  # include/drumsynth/noise_bank.hpp
 
 
 def _table():
@@ -35,6 +38,8 @@ def _table():
           ("noise_attack_s", 1e-4, 0.05, "log"), ("noise_decay_s", 0.003, 2.0, "log"),
           ("noise_low_hz", 20.0, 16000.0, "log"), ("noise_high_hz", 100.0, 22000.0, "log"),
           ("noise_gain", 1e-4, 1.0, "log")]
+    for k in range(N_NOISE_BANDS):
+        t += [(f"noise_bank{k + 1}_gain", 1e-4, 1.0, "log"), (f"noise_bank{k + 1}_decay_s", 0.003, 2.0, "log")]
     return t
 
 
@@ -148,7 +153,25 @@ def source_and_noise(p, n, sample_rate, white):
     a_high = 1 - _exp32(-2 * math.pi * q["noise_high_hz"][:, 0] / sample_rate)
     low = _one_pole(white, a_low, q["noise_low_hz"][:, 0], sample_rate)
     band = _one_pole(white - low, a_high, q["noise_high_hz"][:, 0], sample_rate)
-    noise = q["noise_gain"] * _rise(t, q["noise_attack_s"]) * _exp32(-t / q["noise_decay_s"]) * band
+    noise_rise = _rise(t, q["noise_attack_s"])
+    noise = q["noise_gain"] * noise_rise * _exp32(-t / q["noise_decay_s"]) * band
+    # The noise bank: fixed bands of the same white noise (two-pole high-pass
+    # at the lower crossover, two-pole low-pass at the upper), each with its
+    # gain and decay.
+    def one_pole_at(x, c_hz):
+        c = torch.full((x.shape[0],), c_hz, device=dev)
+        return _one_pole(x, 1 - _exp32(-2 * math.pi * c / sample_rate), c, sample_rate)
+
+    for k in range(N_NOISE_BANDS):
+        x = white
+        if k > 0:
+            c = NOISE_BANK_CROSSOVERS_HZ[k - 1]
+            x = x - one_pole_at(x, c)
+            x = x - one_pole_at(x, c)
+        if k < N_NOISE_BANDS - 1:
+            c = NOISE_BANK_CROSSOVERS_HZ[k]
+            x = one_pole_at(one_pole_at(x, c), c)
+        noise = noise + q[f"noise_bank{k + 1}_gain"] * noise_rise * _exp32(-t / q[f"noise_bank{k + 1}_decay_s"]) * x
     return source, noise
 
 

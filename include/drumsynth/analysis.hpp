@@ -1,7 +1,8 @@
 // Initial parameters from an analysis of the target, instead of random logits:
 // the onset, the loudness envelope's decay, the strongest spectral peaks (tone
-// partials: frequency, level, decay), a pitch glide, and the noise band's
-// centre and width. Deterministic.
+// partials: frequency, level, decay), a pitch glide, the noise band's centre
+// and width, and the noise floor's level and decay in each band of the noise
+// bank. Deterministic.
 #pragma once
 
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "drumsynth/audio_io.hpp"
+#include "drumsynth/params.hpp"
 
 namespace drumsynth {
 
@@ -21,6 +23,10 @@ struct Analysis {
   double glide_ratio = 1;     // early / late frequency of the strongest partial
   double centroid_hz = 1000, spread_hz = 1000, flatness = 0.1;
   double noise_level = 0;     // per-sample standard deviation of the noise floor under the partials
+  // The noise floor in each band of the noise bank (noise_bank.hpp): its level
+  // (as noise_level) and how fast it falls.
+  double bank_level[kNoiseBands] = {};
+  double bank_decay_s[kNoiseBands] = {};
 };
 
 Analysis analyse(const Sound& target);

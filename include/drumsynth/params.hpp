@@ -13,6 +13,7 @@
 namespace drumsynth {
 
 constexpr int kNumPartials = 12;
+constexpr int kNoiseBands = 6;  // the noise bank (noise_bank.hpp), model version 2
 
 // Parameter indices. Tone partial k uses tone_freq_hz(k), tone_decay_s(k), tone_gain(k).
 namespace P {
@@ -36,11 +37,14 @@ enum : int {
   noise_low_hz,   // high-pass cutoff: the band's lower edge
   noise_high_hz,  // low-pass cutoff: the band's upper edge
   noise_gain,
-  count
+  noise_bank_first,  // model version 2: first of 2 * kNoiseBands bank parameters
+  count = noise_bank_first + 2 * kNoiseBands
 };
 constexpr int tone_freq_hz(int k) { return tone_first + 3 * k; }
 constexpr int tone_decay_s(int k) { return tone_first + 3 * k + 1; }
 constexpr int tone_gain(int k) { return tone_first + 3 * k + 2; }
+constexpr int noise_bank_gain(int k) { return noise_bank_first + 2 * k; }
+constexpr int noise_bank_decay_s(int k) { return noise_bank_first + 2 * k + 1; }
 }  // namespace P
 
 constexpr int kNumParams = P::count;

@@ -13,7 +13,10 @@
 namespace drumsynth {
 
 // 1: first format (model with 12 partials, one noise band, comb resonator).
-constexpr int kPresetFormatVersion = 1;
+// 2: adds the noise bank (noise_bank.hpp: kNoiseBands bands, each a gain and
+//    a decay). Version 1 presets still load, with a silent bank, and render
+//    as before.
+constexpr int kPresetFormatVersion = 2;
 
 struct Preset {
   std::vector<double> params;  // [kNumParams], physical units

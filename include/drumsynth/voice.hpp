@@ -1,12 +1,13 @@
-// One synth voice: the four blocks mixed and saturated,
+// One synth voice: the blocks mixed and saturated,
 //   source = transient + tones                  (both pitch-swept, from the onset on)
-//   out    = tanh(source + noise + resonator(0.5 * source))
+//   out    = tanh(source + noise + resonator(0.5 * source) + noise_bank)
 // The per-sample math of the source and of the mix, with their adjoints, shared
 // by the CPU (host/voice.cpp) and the CUDA kernels (kernels/synth_kernels.cu);
 // the recurrences (noise filters, resonator) run over whole buffers there.
 #pragma once
 
 #include "drumsynth/noise_band.hpp"
+#include "drumsynth/noise_bank.hpp"
 #include "drumsynth/pitch_sweep.hpp"
 #include "drumsynth/resonator.hpp"
 #include "drumsynth/tone_partials.hpp"
@@ -60,15 +61,18 @@ DS_HD Real resonator_send(Real source) {
 }
 
 // The mix at one sample, t = time_since_onset:
-//   out = tanh(source + noise_band_sample(t, band) + resonator_out)
+//   out = tanh(source + noise_band_sample(t, band) + resonator_out + bank)
+// bank: the noise bank's value at this sample (noise_bank_sample; 0 for a
+// version-1 preset, whose bank gains are 0, so it renders as before).
 template <typename Real>
-DS_HD Real voice_out_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out) {
+DS_HD Real voice_out_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out,
+                            Real bank) {
   const Real noise = noise_band_sample(p, t, noise_band);
-  return dm::tanh(source + noise + res_out);
+  return dm::tanh(source + noise + res_out + bank);
 }
 
 // Adjoint of the mix at one sample: v_mix = v_out (1 - out^2) (tanh') reaches
-// the source, the noise and the resonator's output alike; the noise sample's
+// the source, the noise, the resonator's output and the bank alike; the noise sample's
 // adjoint gives v_band and adds into the noise envelope's gradients and v_t.
 // Returns v_mix.
 template <typename Real>
