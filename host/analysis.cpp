@@ -193,8 +193,8 @@ double noise_floor_level(const std::vector<double>& early, double sr, int early_
 // its crossovers, noise_bank.hpp), its level early on, and its decay as the
 // least-squares slope of its log level over frames of 50 ms every 25 ms for
 // the first 250 ms (a single later frame gave decays off by 2x: the floor's
-// quartile over a 100 ms window is a noisy measure). Where it does not fall,
-// the whole sound's decay.
+// quartile over a 100 ms window is a noisy measure), at most the whole
+// sound's decay.
 void measure_noise_bank(const std::vector<float>& x, double sr, int start, int early_len,
                         const std::vector<double>& early, Analysis& a) {
   const int n = int(x.size()), frame = std::max(64, std::min(int(0.05 * sr), n - start));
@@ -217,7 +217,9 @@ void measure_noise_bank(const std::vector<float>& x, double sr, int start, int e
       st += times[f], sy += y, stt += times[f] * times[f], sty += times[f] * y, ++m;
     }
     const double slope = m >= 2 ? (m * sty - st * sy) / (m * stt - st * st) : 0.0;
-    a.bank_decay_s[k] = slope < 0 ? -1.0 / slope : a.decay_s;
+    // No band of the noise outlasts the whole sound's envelope: a floor that
+    // falls slower is the partials' skirts or the room, not the noise.
+    a.bank_decay_s[k] = slope < 0 ? std::min(-1.0 / slope, a.decay_s) : a.decay_s;
   }
 }
 

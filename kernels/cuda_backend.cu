@@ -1,13 +1,19 @@
 // The CUDA backend: a batch of instances fitted at once on one GPU. Per call:
 // logits -> parameters, synthesis, MRSTFT loss and its gradient, synthesis
 // adjoint, parameters -> logits adjoint; only the logits go up and the losses
-// and gradients come down.
+// and gradients come down. optimize runs the whole fit, with the optimiser on
+// the host (every gradient comes down) or, with DRUMSYNTH_DEVICE_OPTIMIZER=1,
+// on the device (nothing comes down but the loss for the progress line):
+// the device loop stays opt-in until its parity test has passed on a GPU.
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
 #include "drumsynth/backend.hpp"
 #include "mrstft_kernels.cuh"
+#include "optimizer_kernels.cuh"
 #include "synth_kernels.cuh"
 
 namespace drumsynth::cuda {
@@ -49,10 +55,56 @@ class CudaBackend final : public Backend {
     run(logits, loss, v_logits);
   }
   void loss_only(const float* logits, float* loss) override { run(logits, loss, nullptr); }
-  // The optimiser still runs on the host: every iteration's gradients come down.
   std::vector<InstanceFit> optimize(std::vector<float> logits, const OptimizerConfig& config,
                                     const FitControl& control) override {
+    const char* device_loop = std::getenv("DRUMSYNTH_DEVICE_OPTIMIZER");
+    if (device_loop && std::string(device_loop) == "1")
+      return optimize_on_device(std::move(logits), config, control);
     return optimize_on_host(*this, std::move(logits), config, control);
+  }
+
+  // The fit with the optimiser on the device: per iteration the gradient
+  // chain, then optimizer_step for every instance; the losses stay in a
+  // device history, downloaded every progress_every iterations for the
+  // progress line and once at the end.
+  std::vector<InstanceFit> optimize_on_device(std::vector<float> logits, const OptimizerConfig& config,
+                                              const FitControl& control) {
+    DS_CHECK(logits.size() == size_t(B_) * kNumParams);
+    const auto start = std::chrono::steady_clock::now();
+    logits_.upload(logits);
+    DeviceBuffer<OptimizerState> states{size_t(B_)};
+    DeviceBuffer<float> history{size_t(std::max(1, config.iterations)) * size_t(B_)};
+    cuda::optimizer_init(config, states.get(), B_);
+    for (int it = 0; it < config.iterations; ++it) {
+      if (control.stop && control.stop->load()) throw Interrupted();
+      gradient_on_device();
+      cuda::optimizer_step(config, states.get(), it, loss_.get(), v_logits_.get(), logits_.get(),
+                           history.get(), B_);
+      const int done = it + 1;
+      if (control.progress && (done % control.progress_every == 0 || done == config.iterations)) {
+        const std::vector<float> now = loss_.download();
+        const std::vector<OptimizerState> s = states.download();
+        std::vector<double> best;
+        for (const auto& st : s) best.push_back(st.best_loss);
+        const double elapsed = detail::seconds_since(start);
+        control.progress({done, config.iterations, detail::median(std::vector<double>(now.begin(), now.end())),
+                          detail::median(best), elapsed, elapsed / done * (config.iterations - done)});
+      }
+    }
+    const std::vector<OptimizerState> s = states.download();
+    const std::vector<float> h = history.download(), last = logits_.download();
+    std::vector<InstanceFit> results(static_cast<size_t>(B_));
+    for (int b = 0; b < B_; ++b) {
+      InstanceFit& r = results[b];
+      for (int it = 0; it < config.iterations; ++it) r.loss_history.push_back(h[size_t(it) * B_ + b]);
+      r.initial_loss = r.loss_history.empty() ? 0.0 : r.loss_history[0];
+      r.best_loss = s[b].best_loss, r.best_iteration = s[b].best_iteration;
+      if (is_finite_loss(s[b].best_loss))
+        r.best_logits.assign(s[b].best_logits, s[b].best_logits + kNumParams);
+      else  // no finite loss at all (or no iterations): keep the last logits, as the host loop
+        r.best_logits.assign(last.begin() + size_t(b) * kNumParams, last.begin() + size_t(b + 1) * kNumParams);
+    }
+    return results;
   }
 
   BackendTrace trace(const std::vector<float>& logits, const std::vector<float>& audio_in,
@@ -87,17 +139,26 @@ class CudaBackend final : public Backend {
     return {v_mix_.get(), v_band_.get(), v_res_in_.get(), scratch1_.get(), scratch2_.get()};
   }
 
+  // loss_ and v_logits_ at logits_, all on the device.
+  void gradient_on_device() {
+    params_from_logits(logits_.get(), params_.get(), B_);
+    synth_forward(view(), max_n_, tape());
+    mrstft_->evaluate(out_.get(), loss_.get(), v_out_.get());
+    v_params_.zero();
+    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get());
+    params_from_logits_vjp(logits_.get(), params_.get(), v_params_.get(), v_logits_.get(), B_);
+  }
+
   void run(const float* logits, float* loss, float* v_logits) {
     const size_t np = size_t(B_) * kNumParams;
     CUDA_CHECK(cudaMemcpy(logits_.get(), logits, np * sizeof(float), cudaMemcpyHostToDevice));
-    params_from_logits(logits_.get(), params_.get(), B_);
-    synth_forward(view(), max_n_, tape());
-    mrstft_->evaluate(out_.get(), loss_.get(), v_logits ? v_out_.get() : nullptr);
     if (v_logits) {
-      v_params_.zero();
-      synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get());
-      params_from_logits_vjp(logits_.get(), params_.get(), v_params_.get(), v_logits_.get(), B_);
+      gradient_on_device();
       CUDA_CHECK(cudaMemcpy(v_logits, v_logits_.get(), np * sizeof(float), cudaMemcpyDeviceToHost));
+    } else {
+      params_from_logits(logits_.get(), params_.get(), B_);
+      synth_forward(view(), max_n_, tape());
+      mrstft_->evaluate(out_.get(), loss_.get(), nullptr);
     }
     CUDA_CHECK(cudaMemcpy(loss, loss_.get(), size_t(B_) * sizeof(float), cudaMemcpyDeviceToHost));
   }
@@ -114,6 +175,13 @@ class CudaBackend final : public Backend {
 };
 
 }  // namespace
+
+std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<float> logits,
+                                            const OptimizerConfig& config, const FitControl& control) {
+  auto* b = dynamic_cast<CudaBackend*>(&cuda_backend);
+  if (!b) throw Error("optimize_on_device: not a CUDA backend");
+  return b->optimize_on_device(std::move(logits), config, control);
+}
 
 BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>& logits,
                                 const std::vector<float>& audio_in,

@@ -44,6 +44,11 @@ BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>&
                                 const std::vector<float>& audio_in,
                                 const std::vector<float>& v_audio_in);
 
+// The CUDA backend's fit with the optimiser on the device (what optimize runs
+// with DRUMSYNTH_DEVICE_OPTIMIZER=1), for the parity test against the host loop.
+std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<float> logits,
+                                            const OptimizerConfig& config, const FitControl& control);
+
 // What a CUDA backend needs besides its instances and loss: the parameter
 // table's ranges and maps, and, when the loss A-weights, each instance's FIR
 // taps (a_weighting_fir at its rate), [B][kAWeightingTaps].
