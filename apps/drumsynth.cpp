@@ -56,6 +56,9 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
     options.progress = ProgressLine{};
   }
   const FitResult r = fit(target, options);
+  if (r.skipped_steps > 0)
+    spdlog::warn("{}: {} of {} iterations skipped: the loss or its gradient was not finite", input,
+                 r.skipped_steps, options.iterations);
   write_fit_outputs(target, r, options, paths);
   if (!quiet)
     spdlog::info("loss {:.4f} -> {:.4f} in {:.1f} s; wrote {}, {}, {}", r.initial_loss,
@@ -111,6 +114,7 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   std::filesystem::create_directories(out_dir);
   auto log = spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
+  log->set_level(spdlog::level::info);  // --quiet quiets the terminal, not the record
   log->flush_on(spdlog::level::info);
   log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s)", in_dir, out_dir,
             o.fit.iterations, o.fit.restarts, o.fit.loss.preset, o.fit.n_threads);
@@ -121,6 +125,9 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
       log->warn("{}: failed: {}", it.relative, it.error);
     else
       log->info("{}: {} loss {:.4f} -> {:.4f}", it.relative, it.status, it.initial_loss, it.final_loss);
+    if (it.skipped_steps > 0)
+      log->warn("{}: {} iterations skipped: the loss or its gradient was not finite", it.relative,
+                it.skipped_steps);
     if (quiet) return;
     // Off a terminal: a line per 5% of the sounds, not one per sound.
     const int step = std::max(1, p.total / 20);
@@ -143,6 +150,7 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   for (const auto& it : s.items)
     if (it.status == "failed") std::fprintf(stderr, "failed: %s\n", it.error.c_str());
   if (s.interrupted) {
+    log->warn("interrupted: {} of {} sounds done", ok + skipped, total);
     std::fprintf(stderr, "interrupted: %d of %d sounds done; run the same command again to resume\n",
                  ok + skipped, total);
     return 130;
@@ -151,7 +159,6 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   if (failed == total) return 1;
   return failed ? 3 : 0;
 }
-
 
 int run_bench(const ThroughputOptions& o, bool json) {
   const ThroughputResult r = measure_throughput(o);

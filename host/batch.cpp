@@ -100,6 +100,7 @@ void record_fit(BatchItem& item, const Sound& sound, const SoundFit& fit, const 
     item.status = "ok";
     item.initial_loss = fit.result.initial_loss, item.final_loss = fit.result.best_loss;
     item.iterations = options.iterations;
+    item.skipped_steps = fit.result.skipped_steps;
     item.seconds = fit.result.seconds;
   } catch (const std::exception& e) {
     item.status = "failed", item.error = e.what();

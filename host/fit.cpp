@@ -31,6 +31,7 @@ FitResult sound_result(const InstanceFit& run, uint64_t noise_seed, double secon
   r.initial_loss = run.initial_loss;
   r.best_iteration = run.best_iteration;
   r.loss_history = run.loss_history;
+  r.skipped_steps = run.skipped_steps;
   r.seconds = seconds;
   r.noise_seed = noise_seed;
   return r;

@@ -99,6 +99,7 @@ class CudaBackend final : public Backend {
       for (int it = 0; it < config.iterations; ++it) r.loss_history.push_back(h[size_t(it) * B_ + b]);
       r.initial_loss = r.loss_history.empty() ? 0.0 : r.loss_history[0];
       r.best_loss = s[b].best_loss, r.best_iteration = s[b].best_iteration;
+      r.skipped_steps = s[b].skipped_steps;
       if (is_finite_loss(s[b].best_loss))
         r.best_logits.assign(s[b].best_logits, s[b].best_logits + kNumParams);
       else  // no finite loss at all (or no iterations): keep the last logits, as the host loop

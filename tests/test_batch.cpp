@@ -67,6 +67,12 @@ TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
   j = read_json(out / "summary.json");
   EXPECT_EQ(j["ok"], 3);
   EXPECT_EQ(j["skipped"], 135);
+  {  // --quiet quiets the terminal, not the log: the run is in it
+    std::ifstream log(out / "drumsynth-batch.log");
+    const std::string text((std::istreambuf_iterator<char>(log)), {});
+    EXPECT_NE(text.find("138 sounds: 3 fitted, 135 already done"), std::string::npos) << text.substr(0, 400);
+    EXPECT_NE(text.find("EE_Clap"), std::string::npos);
+  }
   // --force refits everything.
   r = run_drumsynth("batch " + q((test::shared_data() / "seed-inputs").string()) + " -o " +
                     q(out / "seed") + " --iterations 1 --quiet");

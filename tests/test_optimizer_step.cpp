@@ -1,7 +1,8 @@
 // The shared optimiser step (optimizer_step.hpp, run by every backend) against
 // the optimiser the host loop had before it (Adam and ReduceLROnPlateau as
 // separate host structs, kept here as the reference), step by step: the same
-// logits, learning rate and best-so-far, bit for bit.
+// logits, learning rate and best-so-far, bit for bit. The one change since: a
+// step whose loss or gradient is not finite is skipped, not taken.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -64,14 +65,24 @@ TEST(OptimizerStep, MatchesTheReferenceOptimiserStepByStep) {
   ReferenceAdam adam;
   ReferencePlateau plateau;
   double lr = c.learning_rate, best_ref_loss = INFINITY;
-  int best_ref_it = 0, rate_cuts = 0;
+  int best_ref_it = 0, rate_cuts = 0, skipped_ref = 0;
   for (int it = 0; it < 400; ++it) {
     float loss = it < 100 ? 3.0f - 0.01f * it : (it < 250 ? 2.0f + 0.001f * float(it % 5) : 1.5f - 0.001f * it);
     if (it >= 180 && it < 185) loss = it % 2 ? NAN : INFINITY;
     std::vector<float> g(kNumParams);
     for (int i = 0; i < kNumParams; ++i) g[i] = normal(rng) * std::pow(10.0f, float(i % 7) - 3.0f);
-    // reference: best, Adam, schedule, in the host loop's order
-    if (std::isfinite(double(loss)) && loss < best_ref_loss)
+    if (it == 300) g[5] = NAN;
+    if (it == 301) g[0] = -INFINITY;
+    // reference: best, Adam, schedule, in the host loop's order; non-finite steps skipped
+    bool finite = std::isfinite(loss);
+    for (float v : g) finite &= std::isfinite(v);
+    if (!finite) {
+      ++skipped_ref;
+      optimizer_step(c, s, it, loss, g.data(), z.data());
+      ASSERT_EQ(z, z_ref) << "a non-finite step moved the logits at " << it;
+      continue;
+    }
+    if (loss < best_ref_loss)
       best_ref_loss = loss, best_ref_it = it, best_ref = z_ref;
     adam.step(z_ref.data(), g.data(), lr, lr_scale);
     const double new_lr = plateau.step(loss, lr, c.plateau_factor, c.plateau_patience);
@@ -84,11 +95,14 @@ TEST(OptimizerStep, MatchesTheReferenceOptimiserStepByStep) {
     ASSERT_EQ(s.best_iteration, best_ref_it) << "step " << it;
     ASSERT_EQ(std::vector<float>(s.best_logits, s.best_logits + kNumParams), best_ref) << "step " << it;
   }
-  std::printf("  400 steps identical; the schedule cut the rate %d times (to %g)\n", rate_cuts, lr);
+  std::printf("  400 steps identical; the schedule cut the rate %d times (to %g); %d steps skipped\n",
+              rate_cuts, lr, s.skipped_steps);
   EXPECT_GE(rate_cuts, 3);  // the test went through the schedule, not only Adam
+  EXPECT_EQ(s.skipped_steps, skipped_ref);
+  EXPECT_EQ(skipped_ref, 7);  // 5 losses, 2 gradients
 }
 
-TEST(OptimizerStep, NonFiniteLossesAreNeverTheBest) {
+TEST(OptimizerStep, NonFiniteStepsAreSkippedAndCounted) {
   OptimizerConfig c;
   for (double& v : c.lr_scale) v = 1.0;
   OptimizerState s;
@@ -97,9 +111,16 @@ TEST(OptimizerStep, NonFiniteLossesAreNeverTheBest) {
   optimizer_step(c, s, 0, NAN, g.data(), z.data());
   optimizer_step(c, s, 1, -INFINITY, g.data(), z.data());
   EXPECT_EQ(s.best_loss, INFINITY);
+  EXPECT_EQ(s.t, 0) << "Adam took a non-finite step";
+  EXPECT_EQ(z, std::vector<float>(kNumParams, 0.5f));
   optimizer_step(c, s, 2, 2.0f, g.data(), z.data());
   EXPECT_EQ(s.best_loss, 2.0);
   EXPECT_EQ(s.best_iteration, 2);
+  g[3] = NAN;
+  optimizer_step(c, s, 3, 1.0f, g.data(), z.data());
+  EXPECT_EQ(s.best_loss, 2.0) << "a step with a NaN gradient counted as the best";
+  EXPECT_EQ(s.skipped_steps, 3);
+  for (float v : z) EXPECT_TRUE(std::isfinite(v));
 }
 
 }  // namespace

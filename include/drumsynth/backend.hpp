@@ -111,7 +111,7 @@ inline std::vector<InstanceFit> optimize_on_host(Backend& backend, std::vector<f
   for (size_t b = 0; b < B; ++b) {
     InstanceFit& r = results[b];
     const OptimizerState& s = state[b];
-    r.best_loss = s.best_loss, r.best_iteration = s.best_iteration;
+    r.best_loss = s.best_loss, r.best_iteration = s.best_iteration, r.skipped_steps = s.skipped_steps;
     if (is_finite_loss(s.best_loss))
       r.best_logits.assign(s.best_logits, s.best_logits + kNumParams);
     else  // no finite loss at all (or no iterations): keep the start

@@ -30,6 +30,7 @@ struct BatchItem {
   std::string status;    // "ok", "skipped" (already done), "failed", "interrupted"
   double initial_loss = 0, final_loss = 0;
   int iterations = 0;
+  int skipped_steps = 0;  // iterations not taken: loss or gradient not finite
   double seconds = 0;
   std::string error;
   std::string preset;    // output preset path

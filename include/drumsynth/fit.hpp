@@ -52,6 +52,7 @@ struct FitResult {
   double initial_loss = 0;
   int best_iteration = 0;
   std::vector<double> loss_history;  // loss at each iteration's logits
+  int skipped_steps = 0;             // iterations not taken: loss or gradient not finite
   double seconds = 0;       // wall time of the sound's backend batch, shared among its sounds
   uint64_t noise_seed = 0;  // of the restart this result comes from
 };

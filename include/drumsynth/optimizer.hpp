@@ -39,6 +39,7 @@ struct InstanceFit {
   double initial_loss = 0;
   int best_iteration = 0;
   std::vector<double> loss_history;  // loss at each iteration's logits
+  int skipped_steps = 0;             // iterations not taken: loss or gradient not finite
 };
 
 }  // namespace drumsynth

@@ -27,6 +27,7 @@ struct OptimizerState {
   double best_loss;                     // best finite loss so far, and where
   int best_iteration;
   float best_logits[kNumParams];
+  int skipped_steps;                    // iterations whose loss or gradient was not finite
 };
 
 DS_HD bool is_finite_loss(double x) {
@@ -45,6 +46,7 @@ DS_HD void optimizer_init(const OptimizerConfig& c, OptimizerState& s) {
   s.plateau_bad = 0;
   s.best_loss = INFINITY;
   s.best_iteration = 0;
+  s.skipped_steps = 0;
 }
 
 // Adam with bias correction:
@@ -73,11 +75,23 @@ DS_HD void plateau_step(const OptimizerConfig& c, OptimizerState& s, double loss
   }
 }
 
+DS_HD bool is_finite_gradient(const float* g) {
+  bool finite = true;
+  for (int i = 0; i < kNumParams; ++i) finite &= is_finite_loss(g[i]);
+  return finite;
+}
+
 // One iteration, given the loss and gradient at logits z: keep z if it is the
 // best so far, step Adam, then the schedule (which sees this step's loss).
+// A step whose loss or gradient is not finite is not taken (a NaN would reach
+// Adam's moments and every later step): it is counted, and nothing changes.
 DS_HD void optimizer_step(const OptimizerConfig& c, OptimizerState& s, int iteration, float loss,
                           const float* g, float* z) {
-  if (is_finite_loss(loss) && loss < s.best_loss) {
+  if (!is_finite_loss(loss) || !is_finite_gradient(g)) {
+    ++s.skipped_steps;
+    return;
+  }
+  if (loss < s.best_loss) {
     s.best_loss = loss;
     s.best_iteration = iteration;
     for (int i = 0; i < kNumParams; ++i) s.best_logits[i] = z[i];
