@@ -190,36 +190,21 @@ double noise_floor_level(const std::vector<double>& early, double sr, int early_
 }
 
 // The noise bank's bands: the noise floor within each band's range (between
-// its crossovers, noise_bank.hpp), its level early on, and its decay as the
-// least-squares slope of its log level over frames of 50 ms every 25 ms for
-// the first 250 ms (a single later frame gave decays off by 2x: the floor's
-// quartile over a 100 ms window is a noisy measure), at most the whole
-// sound's decay.
-void measure_noise_bank(const std::vector<float>& x, double sr, int start, int early_len,
-                        const std::vector<double>& early, Analysis& a) {
-  const int n = int(x.size()), frame = std::max(64, std::min(int(0.05 * sr), n - start));
-  std::vector<std::vector<double>> frames;  // spectra
-  std::vector<double> times;
-  for (double off = 0; off <= 0.25 && start + int(off * sr) + frame <= n; off += 0.025) {
-    frames.push_back(spectrum(x, start + int(off * sr), frame));
-    times.push_back(off);
-  }
+// its crossovers, noise_bank.hpp) early and later_s later; the decay is the
+// time constant of that fall, at most the whole sound's (a floor that falls
+// slower is the partials' skirts or the room, not the noise). A least-squares
+// slope over 50 ms frames was tried too: on the tuning subset it fitted no
+// better (bench/results/quality-experiments.md).
+void measure_noise_bank(const std::vector<double>& early, const std::vector<double>& later,
+                        double later_s, double sr, int early_len, Analysis& a) {
   for (int k = 0; k < kNoiseBands; ++k) {
     const double lo = k == 0 ? 20.0 : noise_bank_crossover_hz(k - 1);
     const double hi = k == kNoiseBands - 1 ? INFINITY : noise_bank_crossover_hz(k);
-    a.bank_level[k] = noise_floor_level(early, sr, early_len, a.peak, lo, hi);
-    double st = 0, sy = 0, stt = 0, sty = 0;
-    int m = 0;
-    for (size_t f = 0; f < frames.size(); ++f) {
-      const double level = noise_floor_level(frames[f], sr, frame, a.peak, lo, hi);
-      if (!(level > 0)) continue;
-      const double y = std::log(level);
-      st += times[f], sy += y, stt += times[f] * times[f], sty += times[f] * y, ++m;
-    }
-    const double slope = m >= 2 ? (m * sty - st * sy) / (m * stt - st * st) : 0.0;
-    // No band of the noise outlasts the whole sound's envelope: a floor that
-    // falls slower is the partials' skirts or the room, not the noise.
-    a.bank_decay_s[k] = slope < 0 ? std::min(-1.0 / slope, a.decay_s) : a.decay_s;
+    const double now = noise_floor_level(early, sr, early_len, a.peak, lo, hi);
+    const double then = noise_floor_level(later, sr, early_len, a.peak, lo, hi);
+    a.bank_level[k] = now;
+    const double ratio = now / std::max(then, 1e-12);
+    a.bank_decay_s[k] = ratio > 1.0001 && later_s > 0 ? std::min(later_s / std::log(ratio), a.decay_s) : a.decay_s;
   }
 }
 
@@ -251,7 +236,7 @@ Analysis analyse(const Sound& target) {
   if (!peaks.empty()) a.glide_ratio = glide_ratio(x, sr, start, peaks[0].first);
   measure_spectral_shape(early, bin_hz, a);
   a.noise_level = noise_floor_level(early, sr, early_len, a.peak);
-  measure_noise_bank(x, sr, start, early_len, early, a);
+  measure_noise_bank(early, later, later_s, sr, early_len, a);
   return a;
 }
 

@@ -40,9 +40,9 @@ TEST(Analysis, FindsOnsetPartialsAndTheirDecays) {
 // band 1 rings 0.4 s, band 6 0.04 s, the others between): the analysis finds
 // the bank's decays falling with frequency. What it measures is the decay of
 // everything in a band's range, skirts of the slower bands below included, so
-// it errs long (measured 1.2-1.7x for bands 2-6). Band 1 (20-150 Hz) is not
-// held to it: 50 ms frames see only a handful of independent bins there
-// (measured 1.8 s for 0.4 s); in real drums partials dominate that range.
+// it errs long (measured 0.7-1.7x for bands 2-6). Band 1 (20-150 Hz) is not
+// held to it: a 100 ms window sees only a handful of independent bins there
+// (measured 0.18 s for 0.4 s); in real drums partials dominate that range.
 TEST(Analysis, FindsTheNoiseDarkeningAsItDecays) {
   std::vector<double> p(kNumParams);
   for (int i = 0; i < kNumParams; ++i) p[i] = param_table()[i].min;  // everything else silent
