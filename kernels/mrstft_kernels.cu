@@ -5,6 +5,7 @@
 
 #include "cuda_common.cuh"
 #include "drumsynth/spectral_loss_math.hpp"
+#include "drumsynth/stft_adjoint.hpp"
 #include "mrstft_kernels.cuh"
 
 namespace drumsynth::cuda {
@@ -60,39 +61,29 @@ __global__ void frame_kernel(FrameLayout L, const float* __restrict__ x, int tot
   }
 }
 
-// Overlap-add (the framing's adjoint, before the fold): per instance, v_padded[q]
-// = sum over the frames covering q of v_frames[f][q - f hop] window[q - f hop].
+// Overlap-add (the framing's adjoint, before the fold), gathered per padded
+// position; then the fold of the reflect padding, per sample, added into v_x
+// (stft_adjoint.hpp: both tested on the CPU against the loss's scatter).
 __global__ void overlap_add_kernel(FrameLayout L, const float* __restrict__ v_frames,  // [frames, n]
                                    const int* __restrict__ padded_offset,             // [B + 1]
                                    float* __restrict__ v_padded) {
   const int b = blockIdx.y;
   const int len = padded_offset[b + 1] - padded_offset[b];  // padded_len + n
   const int n_frames = L.frame_offset[b + 1] - L.frame_offset[b];
-  for (int q = blockIdx.x * blockDim.x + threadIdx.x; q < len; q += gridDim.x * blockDim.x) {
-    float acc = 0;
-    const int f0 = max(0, (q - L.n) / L.hop), f1 = min(n_frames - 1, q / L.hop);
-    for (int f = f0; f <= f1; ++f) {
-      const int i = q - f * L.hop;
-      if (i >= 0 && i < L.n) acc += v_frames[size_t(L.frame_offset[b] + f) * L.n + i] * L.window[i];
-    }
-    v_padded[padded_offset[b] + q] = acc;
-  }
+  const StftResolution r{L.n, L.hop, L.n};  // the window's length is in the window itself
+  const float* v_b = v_frames + size_t(L.frame_offset[b]) * L.n;
+  for (int q = blockIdx.x * blockDim.x + threadIdx.x; q < len; q += gridDim.x * blockDim.x)
+    v_padded[padded_offset[b] + q] = overlap_add_at<float>(
+        q, r, n_frames, [&](int f, int i) { return v_b[size_t(f) * L.n + i]; },
+        [&](int i) { return L.window[i]; });
 }
 
-// Fold the reflect padding back: sample s collects the padded positions that
-// read it, q = s + n/2, the left mirror n/2 - s and the right mirror
-// n/2 + 2(L - 1) - s. Adds into v_x.
 __global__ void fold_kernel(FrameLayout L, const float* __restrict__ v_padded,
                             const int* __restrict__ padded_offset, float* __restrict__ v_x) {
-  const int b = blockIdx.y, N = L.offset[b + 1] - L.offset[b], len = L.padded_len[b], h = L.n / 2;
-  const float* vp = v_padded + padded_offset[b];
-  for (int s = blockIdx.x * blockDim.x + threadIdx.x; s < N; s += gridDim.x * blockDim.x) {
-    float acc = vp[s + h];
-    if (s >= 1 && s <= h) acc += vp[h - s];
-    const int q = h + 2 * (len - 1) - s;
-    if (s <= len - 2 && q < len + L.n) acc += vp[q];
-    v_x[L.offset[b] + s] += acc;
-  }
+  const int b = blockIdx.y, N = L.offset[b + 1] - L.offset[b];
+  const StftResolution r{L.n, L.hop, L.n};
+  for (int s = blockIdx.x * blockDim.x + threadIdx.x; s < N; s += gridDim.x * blockDim.x)
+    v_x[L.offset[b] + s] += fold_reflect_padding(s, r, L.padded_len[b], v_padded + padded_offset[b]);
 }
 
 // ---- per-bin loss terms and their gradient ----
@@ -172,7 +163,7 @@ __global__ void bin_grad_kernel(FrameLayout L, cufftComplex* __restrict__ spec, 
                                           norm_d, inv_count, w_sc, w_lm);
     float v_re, v_im;
     clamped_magnitude_vjp(spec[j].x, spec[j].y, eps, mag_x[j], v_mag, v_re, v_im);
-    const float scale = (k == 0 || k == L.n_bins - 1) ? 1.0f : 0.5f;
+    const float scale = c2r_gradient_scale<float>(k, L.n_bins);
     spec[j].x = scale * v_re, spec[j].y = scale * v_im;
   }
 }
