@@ -33,17 +33,19 @@ TEST(LinearScan, AffineCombineIsAssociative) {
   for (int trial = 0; trial < 100; ++trial) {
     const AffineStep<double> p{u(rng), u(rng)}, q{u(rng), u(rng)}, r{u(rng), u(rng)};
     const auto left = affine_then(affine_then(p, q), r), right = affine_then(p, affine_then(q, r));
-    ASSERT_NEAR(left.a, right.a, 1e-15);
+    ASSERT_NEAR(left.c, right.c, 1e-15);
+    // composing is applying one after the other
+    ASSERT_NEAR(affine_apply(affine_then(p, q), 0.7), affine_apply(q, affine_apply(p, 0.7)), 1e-15);
     ASSERT_NEAR(left.b, right.b, 1e-15);
     const AffineStep2<double> P{u(rng), u(rng), u(rng), u(rng), u(rng)},
         Q{u(rng), u(rng), u(rng), u(rng), u(rng)}, R{u(rng), u(rng), u(rng), u(rng), u(rng)};
     const auto L = affine2_then(affine2_then(P, Q), R), Rr = affine2_then(P, affine2_then(Q, R));
-    for (auto [x, y] : {std::pair{L.m00, Rr.m00}, {L.m10, Rr.m10}, {L.m11, Rr.m11}, {L.b0, Rr.b0}, {L.b1, Rr.b1}})
+    for (auto [x, y] : {std::pair{L.c00, Rr.c00}, {L.c10, Rr.c10}, {L.c11, Rr.c11}, {L.b0, Rr.b0}, {L.b1, Rr.b1}})
       ASSERT_NEAR(x, y, 1e-14);
   }
   const auto id = affine_identity<double>();
   const AffineStep<double> s{0.3, -2.0};
-  EXPECT_EQ(affine_then(id, s).a, s.a);
+  EXPECT_EQ(affine_then(id, s).c, s.c);
   EXPECT_EQ(affine_then(s, id).b, s.b);
 }
 
@@ -62,7 +64,8 @@ TEST(LinearScan, ChunkedOnePoleMatchesTheRecurrenceAndItsAdjoint) {
     double y_scale = 0, vx_scale = 0;
     for (int i = 0; i < n; ++i) y_scale = std::max(y_scale, std::abs(y[i])), vx_scale = std::max(vx_scale, std::abs(v_x[i]));
     for (int chunk : {32, 1024}) {
-      std::vector<double> yc(n), vxc(n), carry((n + chunk - 1) / chunk);
+      std::vector<double> yc(n), vxc(n);
+      std::vector<AffineStep<double>> carry((n + chunk - 1) / chunk);
       one_pole_lowpass_chunked(x.data(), yc.data(), n, a, chunk, carry.data());
       const double vac = one_pole_lowpass_vjp_chunked(x.data(), y.data(), n, a, v_y.data(), vxc.data(), chunk,
                                                       carry.data());
@@ -85,7 +88,8 @@ TEST(LinearScan, ChunkedOnePoleInFloatStaysNearTheSequential) {
   const auto xd = noise(n, 4);
   const std::vector<float> x(xd.begin(), xd.end());
   const float a = one_pole_coefficient(5.0f, 48000.0f);  // a pole near 1: the hard case in float
-  std::vector<float> y(n), yc(n), carry(n / 32 + 1);
+  std::vector<float> y(n), yc(n);
+  std::vector<AffineStep<float>> carry(n / 32 + 1);
   std::vector<double> yd(n);
   one_pole_lowpass(xd.data(), yd.data(), n, double(a));
   one_pole_lowpass(x.data(), y.data(), n, a);

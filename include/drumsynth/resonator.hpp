@@ -42,6 +42,19 @@ DS_HD Real resonator_tap(const Real* y, int n, const ResonatorCoefficients<Real>
   return (Real(1) - c.frac) * y0 + c.frac * y1;
 }
 
+// From the gradients of the loop's coefficients to the parameters':
+// D = sr/f gives dfrac/df = -sr/f^2, fb = exp(-1/(f decay)) gives
+// dfb/df = fb / (f^2 decay) and dfb/ddecay = fb / (f decay^2).
+template <typename Real>
+DS_HD void resonator_coefficients_vjp(const Real* p, Real sample_rate, const ResonatorCoefficients<Real>& c,
+                                      Real v_frac, Real v_fb, Real v_a, Real v_gain, Real* v_p) {
+  const Real f = p[P::resonator_freq_hz], decay = p[P::resonator_decay_s];
+  v_p[P::resonator_gain] += v_gain;
+  v_p[P::resonator_freq_hz] += v_frac * (-sample_rate / (f * f)) + v_fb * c.fb / (f * f * decay);
+  v_p[P::resonator_decay_s] += v_fb * c.fb / (f * decay * decay);
+  v_p[P::resonator_damping_hz] += one_pole_coefficient_vjp(p[P::resonator_damping_hz], sample_rate, v_a);
+}
+
 // Samples are taken in blocks of kResonatorBlock: while the delay is at least
 // that long, a block's taps read only samples before the block, so they are all
 // loaded before any of its stores. One GPU thread runs a whole sound's loop,
@@ -82,8 +95,7 @@ DS_UNROLL
 //   v_y[n - i] += a lambda (1 - frac),  v_y[n - i - 1] += a lambda frac,
 //   v_frac += a lambda (y[n-i-1] - y[n-i]),  v_a += lambda (d[n] - h[n-1]),
 //   v_fb += v_y[n] h[n],  v_x[n] = v_y[n].
-// Then D = sr/f gives dfrac/df = -sr/f^2, and fb = exp(-1/(f decay)) gives
-// dfb/df = fb / (f^2 decay), dfb/ddecay = fb / (f decay^2).
+// Then resonator_coefficients_vjp.
 // Blocks as in the forward: a block's v_y is complete before it starts (its
 // scatters land more than a block back), so its loads come first.
 // v_y: scratch [n], overwritten. v_x: [n], written.
@@ -125,12 +137,7 @@ DS_UNROLL
       v_frac += v_d * (y1[k] - y0[k]);
     }
   }
-  const Real f = p[P::resonator_freq_hz], decay = p[P::resonator_decay_s];
-  v_p[P::resonator_gain] += v_gain;
-  v_p[P::resonator_freq_hz] += v_frac * (-sample_rate / (f * f)) + v_fb * c.fb / (f * f * decay);
-  v_p[P::resonator_decay_s] += v_fb * c.fb / (f * decay * decay);
-  v_p[P::resonator_damping_hz] += one_pole_coefficient_vjp(p[P::resonator_damping_hz],
-                                                           sample_rate, v_a);
+  resonator_coefficients_vjp(p, sample_rate, c, v_frac, v_fb, v_a, v_gain, v_p);
 }
 
 }  // namespace drumsynth
