@@ -46,6 +46,7 @@ class CudaBackend final : public Backend {
     logits_.resize(np), params_.resize(np), v_params_.resize(np), v_logits_.resize(np);
     loss_.resize(size_t(B_));
     mrstft_ = std::make_unique<GpuMrstft>(loss, offset, tables.a_weighting_taps, target_.get());
+    make_noise_bank(view(), noise_bank_.get());
   }
 
   int n_instances() const override { return B_; }

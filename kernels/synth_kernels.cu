@@ -111,13 +111,9 @@ __global__ void recurrences_kernel(BatchView batch, SynthTape tape) {
   const int o = batch.offset[b], n = batch.offset[b + 1] - o;
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
-  if (noise) {
+  if (noise)
     noise_band_filter(p, sr, batch.seed[b], n, tape.white + o, tape.noise_low + o,
                       tape.noise_band_in + o, tape.noise_band + o);
-    // The bank's bands depend on no parameter; they are made here, beside the
-    // band's filters, so a sound's noise is walked once.
-    noise_bank_filter(sr, batch.seed[b], n, tape.noise_bank + o, size_t(batch.offset[batch.n_instances]));
-  }
   else
     resonator(p, sr, n, tape.res_in + o, tape.res_y + o, tape.res_h + o, tape.res_out + o);
 }
@@ -142,7 +138,22 @@ __global__ void recurrences_vjp_kernel(BatchView batch, SynthTape tape, SynthAdj
                   s.v_res_in + o);
 }
 
-// ---- mix: out = tanh(source + noise + resonator) ----
+// ---- the noise bank's bands: they depend on no parameter, made once per batch ----
+
+__global__ void noise_bank_kernel(BatchView batch, float* __restrict__ bank) {  // [kNoiseBands, total]
+  const int b = blockIdx.x * blockDim.x + threadIdx.x;
+  if (b >= batch.n_instances) return;
+  const int o = batch.offset[b], n = batch.offset[b + 1] - o;
+  noise_bank_filter(batch.sample_rate[b], batch.seed[b], n, bank + o, size_t(batch.offset[batch.n_instances]));
+}
+
+void make_noise_bank(const BatchView& batch, float* bank) {
+  noise_bank_kernel<<<(batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads, kRecurrenceThreads>>>(
+      batch, bank);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+// ---- mix: out = tanh(source + noise + resonator + bank) ----
 
 __global__ void mix_kernel(BatchView batch, SynthTape tape) {
   const int b = blockIdx.y;

@@ -38,6 +38,10 @@ void params_from_logits(const float* logits, float* params, int n_instances);   
 void params_from_logits_vjp(const float* logits, const float* params, const float* v_params,
                             float* v_logits, int n_instances);
 
+// The noise bank's bands of every instance into bank [kNoiseBands, total];
+// they depend on the seeds and rates only, so a backend makes them once.
+void make_noise_bank(const BatchView& batch, float* bank);
+
 void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape);
 // Adds dL/dparams into v_params [B, kNumParams] (zeroed by the caller) given v_out.
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
