@@ -206,6 +206,13 @@ CLI::Option* add_device(CLI::App* c, std::string& device) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
 }
 
+CLI::Option* add_kernels(CLI::App* c, std::string& kernels) {
+  return c->add_option("--kernels", kernels,
+                       "GPU recurrence kernels: v1 (one thread per sound) or v2 (scans over samples, experimental)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"v1", "v2"}));
+}
+
 // The options of a fit, shared by fit and batch; finish() applies the named ones.
 struct FitArgs {
   FitOptions options;
@@ -243,6 +250,7 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
       ->capture_default_str()
       ->check(CLI::Range(1e-3, 10.0));
   add_device(c, o.device);
+  add_kernels(c, o.kernels);
 }
 
 struct FitCommand {
@@ -332,6 +340,7 @@ struct BenchCommand {
     c->add_option("--iterations", options.iterations, "Timed iterations")->capture_default_str()->check(CLI::Range(1, 100000));
     add_loss_preset(c, options.loss_preset);
     add_device(c, options.device);
+    add_kernels(c, options.kernels);
     c->add_option("--threads", options.n_threads, "CPU threads")->capture_default_str()->check(CLI::Range(1, 256));
     c->add_flag("--json", json, "One JSON object instead of text");
     return c;

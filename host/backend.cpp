@@ -44,10 +44,10 @@ size_t cuda_bytes_in_use() {
 }
 
 std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
-                                      const LossSettings& loss, int n_threads) {
+                                      const LossSettings& loss, int n_threads, const std::string& kernels) {
 #if DRUMSYNTH_HAVE_CUDA
   if (device == Device::cuda) {
-    cuda::CudaBackendTables tables{param_ranges(), {}};
+    cuda::CudaBackendTables tables{param_ranges(), {}, kernels};
     if (loss.a_weighting)
       for (const auto& in : instances) tables.a_weighting_taps.push_back(a_weighting_fir(in.sample_rate));
     return cuda::make_cuda_backend(instances, loss, tables);

@@ -48,7 +48,7 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
       instances.push_back({&s->samples, s->sample_rate, o.seed + uint64_t(r)});
   // The backend first: it refuses a sound it cannot fit (e.g. empty) before
   // the analysis looks at it.
-  auto backend = make_backend(device, instances, o.loss, n_threads);
+  auto backend = make_backend(device, instances, o.loss, n_threads, o.kernels);
   std::vector<float> logits;
   for (const Sound* s : group) {
     const auto z = starting_logits(*s, o);

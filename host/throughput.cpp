@@ -35,7 +35,7 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
   ThroughputResult r;
   const Device device = resolve_device(o.device);
   const size_t before = device == Device::cuda ? cuda_bytes_in_use() : 0;
-  auto backend = make_backend(device, instances, loss_preset(o.loss_preset), o.n_threads);
+  auto backend = make_backend(device, instances, loss_preset(o.loss_preset), o.n_threads, o.kernels);
   std::vector<float> loss(static_cast<size_t>(o.batch)), grad(logits.size());
   backend->loss_and_gradient(logits.data(), loss.data(), grad.data());  // warm-up
   std::vector<double> t;

@@ -121,8 +121,7 @@ void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real
     v_p[P::onset_s] -= vt;
   }
   noise_band_filter_vjp(p, sr, n, tape.white.data(), tape.noise_low.data(),
-                        tape.noise_band_in.data(), tape.noise_band.data(), v_band.data(), v_p,
-                        scratch.data());
+                        tape.noise_band_in.data(), tape.noise_band.data(), v_band.data(), v_p);
   resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix.data(), v_p, scratch.data(),
                 v_res_in.data());
   noise_bank_backward(p, i0, n, tape, v_mix.data(), v_p, v_t.data());

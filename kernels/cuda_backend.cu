@@ -25,6 +25,9 @@ class CudaBackend final : public Backend {
   CudaBackend(const std::vector<Instance>& instances, const LossSettings& loss,
               const CudaBackendTables& tables) {
     upload_param_ranges(tables.param_ranges.data());
+    if (tables.kernels != "v1" && tables.kernels != "v2")
+      throw Error("unknown kernels '" + tables.kernels + "' (v1 or v2)");
+    recurrences_ = tables.kernels == "v2" ? Recurrences::v2_scan : Recurrences::v1_loop;
     B_ = int(instances.size());
     std::vector<int> offset{0};
     std::vector<float> rates, target;
@@ -39,7 +42,7 @@ class CudaBackend final : public Backend {
     const size_t total = size_t(offset.back());
     offset_.upload(offset), rate_.upload(rates), seed_.upload(seeds), target_.upload(target);
     for (auto* b : {&white_, &low_, &band_in_, &band_, &source_, &res_in_, &res_y_, &res_h_,
-                    &res_out_, &out_, &v_out_, &v_mix_, &v_band_, &v_res_in_, &scratch1_, &scratch2_})
+                    &res_out_, &out_, &v_out_, &v_mix_, &v_band_, &v_res_in_, &v_res_y_})
       b->resize(total);
     noise_bank_.resize(total * kNoiseBands);
     const size_t np = size_t(B_) * kNumParams;
@@ -116,7 +119,7 @@ class CudaBackend final : public Backend {
     BackendTrace t;
     logits_.upload(logits);
     params_from_logits(logits_.get(), params_.get(), B_);
-    synth_forward(view(), max_n_, tape());
+    synth_forward(view(), max_n_, tape(), recurrences_);
     t.params = params_.download();
     t.audio = out_.download();
     DeviceBuffer<float> given;
@@ -126,7 +129,7 @@ class CudaBackend final : public Backend {
     t.v_audio = v_out_.download();
     v_out_.upload(v_audio_in);
     v_params_.zero();
-    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get());
+    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get(), recurrences_);
     t.v_params = v_params_.download();
     return t;
   }
@@ -138,16 +141,16 @@ class CudaBackend final : public Backend {
             res_in_.get(), res_y_.get(), res_h_.get(), res_out_.get(), out_.get()};
   }
   SynthAdjointScratch adjoint_scratch() const {
-    return {v_mix_.get(), v_band_.get(), v_res_in_.get(), scratch1_.get(), scratch2_.get()};
+    return {v_mix_.get(), v_band_.get(), v_res_in_.get(), v_res_y_.get()};
   }
 
   // loss_ and v_logits_ at logits_, all on the device.
   void gradient_on_device() {
     params_from_logits(logits_.get(), params_.get(), B_);
-    synth_forward(view(), max_n_, tape());
+    synth_forward(view(), max_n_, tape(), recurrences_);
     mrstft_->evaluate(out_.get(), loss_.get(), v_out_.get());
     v_params_.zero();
-    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get());
+    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get(), recurrences_);
     params_from_logits_vjp(logits_.get(), params_.get(), v_params_.get(), v_logits_.get(), B_);
   }
 
@@ -159,19 +162,20 @@ class CudaBackend final : public Backend {
       CUDA_CHECK(cudaMemcpy(v_logits, v_logits_.get(), np * sizeof(float), cudaMemcpyDeviceToHost));
     } else {
       params_from_logits(logits_.get(), params_.get(), B_);
-      synth_forward(view(), max_n_, tape());
+      synth_forward(view(), max_n_, tape(), recurrences_);
       mrstft_->evaluate(out_.get(), loss_.get(), nullptr);
     }
     CUDA_CHECK(cudaMemcpy(loss, loss_.get(), size_t(B_) * sizeof(float), cudaMemcpyDeviceToHost));
   }
 
   int B_ = 0, max_n_ = 0;
+  Recurrences recurrences_ = Recurrences::v1_loop;
   DeviceBuffer<int> offset_;
   DeviceBuffer<float> rate_, target_;
   DeviceBuffer<uint64_t> seed_;
   DeviceBuffer<float> white_, low_, band_in_, band_, noise_bank_, source_, res_in_, res_y_, res_h_,
       res_out_, out_;
-  DeviceBuffer<float> v_out_, v_mix_, v_band_, v_res_in_, scratch1_, scratch2_;
+  DeviceBuffer<float> v_out_, v_mix_, v_band_, v_res_in_, v_res_y_;
   DeviceBuffer<float> logits_, params_, v_params_, v_logits_, loss_;
   std::unique_ptr<GpuMrstft> mrstft_;
 };

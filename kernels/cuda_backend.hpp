@@ -50,11 +50,13 @@ std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<f
                                             const OptimizerConfig& config, const FitControl& control);
 
 // What a CUDA backend needs besides its instances and loss: the parameter
-// table's ranges and maps, and, when the loss A-weights, each instance's FIR
-// taps (a_weighting_fir at its rate), [B][kAWeightingTaps].
+// table's ranges and maps, when the loss A-weights each instance's FIR taps
+// (a_weighting_fir at its rate), [B][kAWeightingTaps], and which recurrence
+// kernels to run ("v1", one thread per sound; "v2", scans over samples).
 struct CudaBackendTables {
   std::array<ParamRange, kNumParams> param_ranges;
   std::vector<std::vector<double>> a_weighting_taps;
+  std::string kernels = "v1";
 };
 
 // The CUDA backend over a batch of instances. Throws drumsynth::Error when no

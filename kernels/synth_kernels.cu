@@ -5,6 +5,7 @@
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
 #include "drumsynth/voice.hpp"
+#include "recurrence_scan_kernels.cuh"
 #include "synth_kernels.cuh"
 
 namespace drumsynth::cuda {
@@ -132,9 +133,9 @@ __global__ void recurrences_vjp_kernel(BatchView batch, SynthTape tape, SynthAdj
   const float sr = batch.sample_rate[b];
   if (noise)
     noise_band_filter_vjp(p, sr, n, tape.white + o, tape.noise_low + o, tape.noise_band_in + o,
-                          tape.noise_band + o, s.v_band + o, v_p, s.scratch1 + o);
+                          tape.noise_band + o, s.v_band + o, v_p);
   else
-    resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.scratch2 + o,
+    resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.v_res_y + o,
                   s.v_res_in + o);
 }
 
@@ -214,21 +215,27 @@ dim3 sample_grid(int max_samples, int n_instances) {
 }
 }  // namespace
 
-void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape) {
+void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, Recurrences r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   source_kernel<<<grid, kThreads>>>(batch, tape.source, tape.res_in);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
-  recurrences_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape);
+  if (r == Recurrences::v2_scan)
+    recurrences_scan_forward(batch, tape);
+  else
+    recurrences_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape);
   mix_kernel<<<grid, kThreads>>>(batch, tape);
   CUDA_CHECK(cudaGetLastError());
 }
 
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
-                   const float* v_out, const SynthAdjointScratch& s, float* v_params) {
+                   const float* v_out, const SynthAdjointScratch& s, float* v_params, Recurrences r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   mix_vjp_kernel<<<grid, kThreads>>>(batch, tape, v_out, s, v_params);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
-  recurrences_vjp_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape, s, v_params);
+  if (r == Recurrences::v2_scan)
+    recurrences_scan_adjoint(batch, tape, s, v_params);
+  else
+    recurrences_vjp_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape, s, v_params);
   source_vjp_kernel<<<grid, kThreads>>>(batch, s.v_mix, s.v_res_in, v_params);
   CUDA_CHECK(cudaGetLastError());
 }

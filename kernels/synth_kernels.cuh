@@ -28,7 +28,7 @@ struct SynthTape {
 
 // Scratch of the adjoint, each [total samples].
 struct SynthAdjointScratch {
-  float *v_mix, *v_band, *v_res_in, *scratch1, *scratch2;
+  float *v_mix, *v_band, *v_res_in, *v_res_y;  // v_res_y: the resonator adjoint's v_y
 };
 
 // The parameter table's ranges and maps [kNumParams], into constant memory.
@@ -42,9 +42,13 @@ void params_from_logits_vjp(const float* logits, const float* params, const floa
 // they depend on the seeds and rates only, so a backend makes them once.
 void make_noise_bank(const BatchView& batch, float* bank);
 
-void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape);
+// How the recurrences run: v1, one thread walks each sound's chain (verified
+// on an H100); v2, parallel over samples by scans (recurrence_scan_kernels.cuh).
+enum class Recurrences { v1_loop, v2_scan };
+
+void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, Recurrences r);
 // Adds dL/dparams into v_params [B, kNumParams] (zeroed by the caller) given v_out.
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
-                   const float* v_out, const SynthAdjointScratch& s, float* v_params);
+                   const float* v_out, const SynthAdjointScratch& s, float* v_params, Recurrences r);
 
 }  // namespace drumsynth::cuda

@@ -147,15 +147,17 @@ double rel_to_ref(const A* a, const R* ref, size_t n) {
 double gradient_bound(double cpu_err) { return std::max(1e-3, 2 * cpu_err); }
 
 // The whole backend: loss (relative 1e-4 of the CPU backend's) and dL/dlogits
-// (against the double reference, see above), for B = 1, 7 and 64, both presets.
+// (against the double reference, see above), for B = 1, 7 and 64, both presets,
+// with either recurrence kernels (v1, one thread per sound; v2, scans).
 TEST(CudaParity, LossAndGradientMatchCpuBackend) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
+  for (const char* kernels : {"v1", "v2"})
   for (const char* preset : {"seed", "auraloss"}) {
     for (int B : parity_batch_sizes()) {
       ParityBatch pb = parity_batch(B);
       auto cpu = make_cpu_backend(pb.instances, loss_preset(preset), 2);
-      auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset));
+      auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset), 1, kernels);
       std::vector<float> lc(static_cast<size_t>(B)), lg(lc), gc(pb.logits.size()), gg(gc);
       cpu->loss_and_gradient(pb.logits.data(), lc.data(), gc.data());
       gpu->loss_and_gradient(pb.logits.data(), lg.data(), gg.data());
@@ -169,11 +171,11 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
         worst_gpu = std::max(worst_gpu, e_gpu), worst_cpu = std::max(worst_cpu, e_cpu);
       }
       worst_excess = worst_gpu / gradient_bound(worst_cpu);
-      std::printf("  %s B = %d: loss rel err %.2e (%.0f%% of 1e-4); dL/dlogits vs double: GPU %.2e, CPU %.2e "
-                  "(GPU at %.0f%% of its bound)\n",
-                  preset, B, worst_loss, worst_loss / 1e-4 * 100, worst_gpu, worst_cpu, worst_excess * 100);
-      EXPECT_LT(worst_loss, 1e-4) << preset << " B = " << B;
-      EXPECT_LT(worst_gpu, gradient_bound(worst_cpu)) << preset << " B = " << B;
+      std::printf("  kernels %s, %s B = %d: loss rel err %.2e (%.0f%% of 1e-4); dL/dlogits vs double: GPU %.2e, "
+                  "CPU %.2e (GPU at %.0f%% of its bound)\n",
+                  kernels, preset, B, worst_loss, worst_loss / 1e-4 * 100, worst_gpu, worst_cpu, worst_excess * 100);
+      EXPECT_LT(worst_loss, 1e-4) << kernels << " " << preset << " B = " << B;
+      EXPECT_LT(worst_gpu, gradient_bound(worst_cpu)) << kernels << " " << preset << " B = " << B;
     }
   }
 #endif
@@ -187,7 +189,9 @@ TEST(CudaParity, EachStageMatchesCpu) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
   const int B = 7;
+  for (const char* kernels : {"v1", "v2"})
   for (const char* preset : {"seed", "auraloss"}) {
+    std::printf("  kernels %s:\n", kernels);
     ParityBatch pb = parity_batch(B);
     std::vector<float> audio, v_audio, v_params, params;
     std::vector<float> loss(static_cast<size_t>(B));
@@ -206,7 +210,7 @@ TEST(CudaParity, EachStageMatchesCpu) {
       v_audio.insert(v_audio.end(), va.begin(), va.end());
       v_params.insert(v_params.end(), vp.begin(), vp.end());
     }
-    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset));
+    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset), 1, kernels);
     const cuda::BackendTrace t = cuda::trace_cuda_backend(*gpu, pb.logits, audio, v_audio);
     size_t o = 0;
     double worst_v_audio[2] = {0, 0}, worst_v_params[2] = {0, 0};  // GPU, CPU

@@ -68,7 +68,7 @@ TEST(NoiseBand, AdjointMatchesFiniteDifferences) {
       l += w[i] * noise_band_sample(pp.data(), (long double)i / sr - pp[P::onset_s], band[i]);
     return l;
   };
-  std::vector<double> wh(n), lo(n), bi(n), band(n), v_band(n), scratch(n), v_p(kNumParams, 0.0);
+  std::vector<double> wh(n), lo(n), bi(n), band(n), v_band(n), v_p(kNumParams, 0.0);
   noise_band_filter(p.data(), sr, 9, n, wh.data(), lo.data(), bi.data(), band.data());
   double v_t = 0;
   for (int i = 0; i < n; ++i)
@@ -77,7 +77,7 @@ TEST(NoiseBand, AdjointMatchesFiniteDifferences) {
                                       v_p[P::noise_gain], v_t);
   v_p[P::onset_s] -= v_t;
   noise_band_filter_vjp(p.data(), sr, n, wh.data(), lo.data(), bi.data(), band.data(),
-                        v_band.data(), v_p.data(), scratch.data());
+                        v_band.data(), v_p.data());
   std::vector<double> q, analytic, steps;
   for (int j : idx) q.push_back(p[j]), analytic.push_back(v_p[j] * p[j]), steps.push_back(1e-6 * p[j]);
   auto numeric = test::numeric_gradient<long double>(loss, q, steps);

@@ -59,9 +59,12 @@ size_t cuda_bytes_in_use();
 std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,
                                           const LossSettings& loss, int n_threads = 1);
 
-// The backend of a resolved device (n_threads: the CPU's).
+// The backend of a resolved device (n_threads: the CPU's; kernels: the GPU's
+// recurrence kernels, "v1" (verified on an H100) or "v2" (scans over samples,
+// not yet run on a GPU)).
 std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
-                                      const LossSettings& loss, int n_threads = 1);
+                                      const LossSettings& loss, int n_threads = 1,
+                                      const std::string& kernels = "v1");
 
 namespace detail {
 

@@ -15,6 +15,7 @@ struct ThroughputOptions {
   int iterations = 20;
   std::string loss_preset = "seed";
   std::string device = "auto";
+  std::string kernels = "v1";  // GPU recurrence kernels (make_backend)
   int n_threads = 1;
 };
 

@@ -1,0 +1,201 @@
+// The v2 recurrence kernels (recurrence_scan_kernels.cuh), forward and adjoint
+// side by side.
+#include <cub/block/block_reduce.cuh>
+#include <cub/block/block_scan.cuh>
+#include <cub/warp/warp_reduce.cuh>
+#include <cub/warp/warp_scan.cuh>
+
+#include "cuda_common.cuh"
+#include "drumsynth/noise_band_scan.hpp"
+#include "drumsynth/resonator_scan.hpp"
+#include "recurrence_scan_kernels.cuh"
+
+namespace drumsynth::cuda {
+
+namespace {
+
+// CUB scans combine (earlier, later): the step of `first`, then `second`.
+struct AffineThen {
+  __device__ AffineStep<float> operator()(const AffineStep<float>& first, const AffineStep<float>& second) const {
+    return affine_then(first, second);
+  }
+};
+struct Affine2Then {
+  __device__ AffineStep2<float> operator()(const AffineStep2<float>& first,
+                                           const AffineStep2<float>& second) const {
+    return affine2_then(first, second);
+  }
+};
+
+constexpr int kScanThreads = 256;  // the noise band: one block per instance, a chunk per thread
+constexpr int kScanWarps = 4;      // the resonator: one warp per instance, four per block
+constexpr unsigned kFullWarp = 0xffffffffu;
+
+struct InstanceView {
+  int o, n;
+  const float* p;
+  float sr;
+};
+__device__ InstanceView instance(const BatchView& batch, int b) {
+  return {batch.offset[b], batch.offset[b + 1] - batch.offset[b], batch.params + size_t(b) * kNumParams,
+          batch.sample_rate[b]};
+}
+
+// ---- the noise band ----
+
+// Chunk c of n samples, of kScanThreads chunks: [i0, i1).
+__device__ void chunk_range(int c, int n, int& i0, int& i1) {
+  const int chunk = (n + kScanThreads - 1) / kScanThreads;
+  i0 = min(n, c * chunk), i1 = min(n, i0 + chunk);
+}
+
+__global__ void noise_band_scan_kernel(BatchView batch, SynthTape tape) {
+  using BlockScan = cub::BlockScan<AffineStep2<float>, kScanThreads>;
+  __shared__ typename BlockScan::TempStorage temp;
+  const int b = blockIdx.x;
+  const InstanceView v = instance(batch, b);
+  const float a_low = one_pole_coefficient(v.p[P::noise_low_hz], v.sr);
+  const float a_high = one_pole_coefficient(v.p[P::noise_high_hz], v.sr);
+  int i0, i1;
+  chunk_range(threadIdx.x, v.n, i0, i1);
+  const AffineStep2<float> step = noise_band_chunk_step(a_low, a_high, batch.seed[b], i0, i1);
+  AffineStep2<float> entry;  // the chunks before this one, applied to rest: the state on entry
+  BlockScan(temp).ExclusiveScan(step, entry, affine2_identity<float>(), Affine2Then());
+  noise_band_run(a_low, a_high, batch.seed[b], i0, i1, entry.b0, entry.b1, tape.white + v.o,
+                 tape.noise_low + v.o, tape.noise_band_in + v.o, tape.noise_band + v.o);
+}
+
+// Thread t takes chunk kScanThreads - 1 - t, so the scan in thread order runs
+// the chunks from the end; the cutoffs' gradients are block sums (a fixed
+// order: no atomics, the same result every run).
+__global__ void noise_band_scan_vjp_kernel(BatchView batch, SynthTape tape, SynthAdjointScratch s,
+                                           float* __restrict__ v_params) {  // [B, P]
+  using BlockScan = cub::BlockScan<AffineStep2<float>, kScanThreads>;
+  using BlockReduce = cub::BlockReduce<float, kScanThreads>;
+  __shared__ union {
+    typename BlockScan::TempStorage scan;
+    typename BlockReduce::TempStorage reduce;
+  } temp;
+  const int b = blockIdx.x;
+  const InstanceView v = instance(batch, b);
+  const float a_low = one_pole_coefficient(v.p[P::noise_low_hz], v.sr);
+  const float a_high = one_pole_coefficient(v.p[P::noise_high_hz], v.sr);
+  int i0, i1;
+  chunk_range(kScanThreads - 1 - int(threadIdx.x), v.n, i0, i1);
+  const AffineStep2<float> step = noise_band_adjoint_chunk_step(a_low, a_high, s.v_band + v.o, i0, i1);
+  AffineStep2<float> entry;
+  BlockScan(temp.scan).ExclusiveScan(step, entry, affine2_identity<float>(), Affine2Then());
+  const auto r = noise_band_run_vjp(a_low, a_high, i0, i1, tape.white + v.o, tape.noise_low + v.o,
+                                    tape.noise_band_in + v.o, tape.noise_band + v.o, s.v_band + v.o, entry.b0,
+                                    entry.b1);
+  __syncthreads();  // temp.scan -> temp.reduce
+  const float v_a_low = BlockReduce(temp.reduce).Sum(r.v_a_low);
+  __syncthreads();
+  const float v_a_high = BlockReduce(temp.reduce).Sum(r.v_a_high);
+  if (threadIdx.x == 0) noise_band_coefficients_vjp(v.p, v.sr, v_a_low, v_a_high, v_params + size_t(b) * kNumParams);
+}
+
+// ---- the resonator ----
+
+__global__ void resonator_scan_kernel(BatchView batch, SynthTape tape) {
+  using WarpScan = cub::WarpScan<AffineStep<float>>;
+  __shared__ typename WarpScan::TempStorage temp[kScanWarps];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int b = blockIdx.x * kScanWarps + warp;
+  if (b >= batch.n_instances) return;  // the whole warp
+  const InstanceView v = instance(batch, b);
+  const auto c = resonator_coefficients(v.p, v.sr);
+  const float gain = v.p[P::resonator_gain];
+  const int block = min(c.delay_int, kResonatorScanWidth);
+  const float* x = tape.res_in + v.o;
+  float *y = tape.res_y + v.o, *h = tape.res_h + v.o, *out = tape.res_out + v.o;
+  float carry = 0.0f;  // h before the block
+  for (int i0 = 0; i0 < v.n; i0 += block) {
+    const int m = min(block, v.n - i0), i = i0 + lane;
+    const bool active = lane < m;
+    // Every tap of the block reads y of earlier blocks (block <= delay).
+    const AffineStep<float> step = active ? one_pole_affine_step(c.a, resonator_tap(y, i, c)) : affine_identity<float>();
+    AffineStep<float> prefix;
+    WarpScan(temp[warp]).InclusiveScan(step, prefix, AffineThen());
+    const float hk = affine_apply(prefix, carry);
+    if (active) h[i] = hk, y[i] = x[i] + c.fb * hk, out[i] = gain * hk;
+    carry = __shfl_sync(kFullWarp, hk, m - 1);
+    __syncwarp();  // this block's y before the next block's taps read it
+  }
+}
+
+// Backwards in blocks; lane k takes sample i1 - k. The taps' scatter into
+// v_y is gathered so no two lanes write one place: lane k owns v_y[i - D],
+// its own (1 - frac) share and the frac share of sample i + 1 (lane k - 1);
+// the block's lowest sample sends its frac share to the next block's lane 0.
+__global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, SynthAdjointScratch s,
+                                          float* __restrict__ v_params) {  // [B, P]
+  using WarpScan = cub::WarpScan<AffineStep<float>>;
+  using WarpReduce = cub::WarpReduce<float>;
+  __shared__ typename WarpScan::TempStorage scan_temp[kScanWarps];
+  __shared__ typename WarpReduce::TempStorage reduce_temp[kScanWarps];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int b = blockIdx.x * kScanWarps + warp;
+  if (b >= batch.n_instances) return;
+  const InstanceView v = instance(batch, b);
+  const auto c = resonator_coefficients(v.p, v.sr);
+  const float gain = v.p[P::resonator_gain];
+  const int block = min(c.delay_int, kResonatorScanWidth);
+  const float *y = tape.res_y + v.o, *h = tape.res_h + v.o, *v_out = s.v_mix + v.o;
+  float *v_y = s.v_res_y + v.o, *v_x = s.v_res_in + v.o;
+  for (int i = lane; i < v.n; i += 32) v_y[i] = 0.0f;
+  __syncwarp();
+  float carry = 0.0f, v_frac = 0.0f, v_a = 0.0f, v_fb = 0.0f, v_gain = 0.0f;
+  for (int i0 = ((v.n - 1) / block) * block; i0 >= 0; i0 -= block) {
+    const int m = min(block, v.n - i0), i = i0 + m - 1 - lane, j = i - c.delay_int;
+    const bool active = lane < m;
+    const float vy = active ? v_y[i] : 0.0f;  // complete: its scatters come from later blocks
+    const AffineStep<float> step = active ? AffineStep<float>{c.a, gain * v_out[i] + c.fb * vy}
+                                          : affine_identity<float>();
+    AffineStep<float> prefix;
+    WarpScan(scan_temp[warp]).InclusiveScan(step, prefix, AffineThen());
+    const float lambda = affine_apply(prefix, carry);
+    float v_d = 0.0f;
+    if (active) {
+      v_x[i] = vy;
+      v_fb += vy * h[i];
+      v_gain += v_out[i] * h[i];
+      const float y0 = j >= 0 ? y[j] : 0.0f, y1 = j >= 1 ? y[j - 1] : 0.0f;
+      v_a += lambda * ((1.0f - c.frac) * y0 + c.frac * y1 - (i > 0 ? h[i - 1] : 0.0f));
+      v_d = c.a * lambda;
+      v_frac += v_d * (y1 - y0);
+    }
+    const float v_d_above = __shfl_up_sync(kFullWarp, v_d, 1);  // sample i + 1's, from lane k - 1
+    if (active && j >= 0) v_y[j] += v_d * (1.0f - c.frac) + (lane >= 1 ? v_d_above * c.frac : 0.0f);
+    if (lane == m - 1 && j >= 1) v_y[j - 1] += v_d * c.frac;
+    carry = __shfl_sync(kFullWarp, lambda, m - 1);  // lambda at the block's lowest sample
+    __syncwarp();
+  }
+  const float sf = WarpReduce(reduce_temp[warp]).Sum(v_frac);
+  __syncwarp();  // the reduction's storage, reused
+  const float sa = WarpReduce(reduce_temp[warp]).Sum(v_a);
+  __syncwarp();
+  const float sb = WarpReduce(reduce_temp[warp]).Sum(v_fb);
+  __syncwarp();
+  const float sg = WarpReduce(reduce_temp[warp]).Sum(v_gain);
+  if (lane == 0) resonator_coefficients_vjp(v.p, v.sr, c, sf, sb, sa, sg, v_params + size_t(b) * kNumParams);
+}
+
+int warp_blocks(int n_instances) { return (n_instances + kScanWarps - 1) / kScanWarps; }
+
+}  // namespace
+
+void recurrences_scan_forward(const BatchView& batch, const SynthTape& tape) {
+  noise_band_scan_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape);
+  resonator_scan_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+void recurrences_scan_adjoint(const BatchView& batch, const SynthTape& tape, const SynthAdjointScratch& s,
+                              float* v_params) {
+  noise_band_scan_vjp_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape, s, v_params);
+  resonator_scan_vjp_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, s, v_params);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace drumsynth::cuda
