@@ -181,8 +181,7 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* __r
   const float sr = batch.sample_rate[b];
   const size_t stride = size_t(batch.offset[batch.n_instances]);
   float va = 0, vd = 0, vg = 0, vt = 0;
-  float v_local[kNumParams];  // the bank's gains and decays, and its share of the attack
-  for (int k = 0; k < kNumParams; ++k) v_local[k] = 0.0f;
+  float v_bank_gain[kNoiseBands] = {}, v_bank_decay[kNoiseBands] = {};  // registers
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
@@ -191,20 +190,21 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* __r
                                              va, vd, vg, vt);
     s.v_mix[g] = v_mix;
     s.v_band[g] = v_band;
-    noise_bank_sample_vjp(p, t, tape.noise_bank + g, stride, v_mix, v_local, vt);
+    noise_bank_sample_vjp(p, t, tape.noise_bank + g, stride, v_mix, v_bank_gain, v_bank_decay, va, vt);
   }
   float* v_p = v_params + size_t(b) * kNumParams;
-  const float sa = block_sum(va + v_local[P::noise_attack_s]), sd = block_sum(vd), sg = block_sum(vg),
-              st = block_sum(vt);
+  const float sa = block_sum(va), sd = block_sum(vd), sg = block_sum(vg), st = block_sum(vt);
   if (threadIdx.x == 0) {
     atomicAdd(&v_p[P::noise_attack_s], sa);
     atomicAdd(&v_p[P::noise_decay_s], sd);
     atomicAdd(&v_p[P::noise_gain], sg);
     atomicAdd(&v_p[P::onset_s], -st);  // t = n / sr - onset
   }
-  for (int k = P::noise_bank_first; k < kNumParams; ++k) {
-    const float sum = block_sum(v_local[k]);
-    if (threadIdx.x == 0) atomicAdd(&v_p[k], sum);
+#pragma unroll
+  for (int k = 0; k < kNoiseBands; ++k) {
+    const float sum_gain = block_sum(v_bank_gain[k]), sum_decay = block_sum(v_bank_decay[k]);
+    if (threadIdx.x == 0)
+      atomicAdd(&v_p[P::noise_bank_gain(k)], sum_gain), atomicAdd(&v_p[P::noise_bank_decay_s(k)], sum_decay);
   }
 }
 

@@ -94,19 +94,20 @@ DS_HD Real noise_bank_sample(const Real* p, Real t, const Real* bands, size_t st
   return y;
 }
 
-// Adds into v_p and v_t.
+// Adds into v_gain, v_decay_s [kNoiseBands] (per band), v_attack_s and v_t
+// (separate arrays, so a GPU thread keeps them in registers).
 template <typename Real>
 DS_HD void noise_bank_sample_vjp(const Real* p, Real t, const Real* bands, size_t stride,  // forward
                                  Real v_y,                                              // output grad
-                                 Real* v_p, Real& v_t) {
+                                 Real* v_gain, Real* v_decay_s, Real& v_attack_s, Real& v_t) {
   if (t <= Real(0)) return;
   const Real rise = envelope_rise(t, p[P::noise_attack_s]);
   Real v_rise = Real(0);
+DS_UNROLL
   for (int k = 0; k < kNoiseBands; ++k)
     noise_bank_band_sample_vjp(p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)], rise, t,
-                               bands[size_t(k) * stride], v_y, v_p[P::noise_bank_gain(k)],
-                               v_p[P::noise_bank_decay_s(k)], v_rise, v_t);
-  envelope_rise_vjp(t, p[P::noise_attack_s], v_rise, v_p[P::noise_attack_s], v_t);
+                               bands[size_t(k) * stride], v_y, v_gain[k], v_decay_s[k], v_rise, v_t);
+  envelope_rise_vjp(t, p[P::noise_attack_s], v_rise, v_attack_s, v_t);
 }
 
 }  // namespace drumsynth
