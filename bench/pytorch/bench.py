@@ -3,8 +3,10 @@
 a whole fit iteration (logits -> parameters -> synthesis -> MRSTFT loss ->
 gradient of every sound's loss with respect to its logits), for each batch
 size, sound length and loss preset; PyTorch eagerly and, on request, under
-torch.compile (all but the resonator's block scan, a Python loop of up to a
-thousand steps that torch.compile would unroll). Writes one JSON object per
+torch.compile (the source, noise and loss; the resonator, an exact filter in
+the frequency domain since the peer was strengthened, is a few complex FFT
+operations and stays eager). The peer's loss and gradients are checked
+against the C++ by tests/python/compare_pytorch.py. Writes one JSON object per
 measurement to --out as it goes, so a run cut short keeps what it measured.
 
   bench.py --device cuda --out results.jsonl [--drumsynth PATH]

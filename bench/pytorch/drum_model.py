@@ -10,8 +10,10 @@ in the loop), tanh mix, and the loss presets `seed` and `auraloss` with
 per-sound spectral convergence. The recurrences, which PyTorch has no batched
 operator for, are done exactly in other ways: the one-pole filters as FFT
 convolutions with their impulse responses (exact over the sound's length), the
-resonator as a scan over blocks of the shortest delay in the batch, each block
-a batched matrix product (a block's taps only read earlier blocks).
+resonator as an exact filter in the frequency domain (its transfer function
+per bin, the signal exponentially weighted so the infinite response does not
+wrap around; or, as before, a scan over blocks of the shortest delay in the
+batch, each block a batched matrix product).
 """
 import math
 
@@ -21,6 +23,10 @@ import torch
 # ---- the parameter table (host/params.cpp; tests/python/compare_pytorch.py
 # checks it against a preset written by drumsynth) ----
 N_PARTIALS = 12
+# The precision the model computes in: float32, as the C++ backends (the
+# benchmark); tests/python/compare_pytorch.py sets float64 to check the
+# gradients against the C++ model in double.
+REAL = torch.float32
 N_NOISE_BANDS = 6
 NOISE_BANK_CROSSOVERS_HZ = (150.0, 400.0, 1000.0, 2500.0, 6000.0)  # include/drumsynth/noise_bank.hpp
 
@@ -58,11 +64,11 @@ def params_from_logits(z):
     s = torch.sigmoid(z.double())
     log_v = lo.clamp(min=1e-30) * torch.exp(s * torch.log(hi / lo.clamp(min=1e-30)))
     lin_v = lo + (hi - lo) * s
-    return torch.where(is_log, log_v, lin_v).float()
+    return torch.where(is_log, log_v, lin_v).to(REAL)
 
 
 # ---- noise: SplitMix64 of (seed, index), as include/drumsynth/noise_rng.hpp ----
-def white_noise(seed, n):
+def white_noise(seed, n, dtype=np.float32):
     with np.errstate(over="ignore"):
         i = np.arange(1, n + 1, dtype=np.uint64)
         z = np.uint64(seed) * np.uint64(0xD1B54A32D192ED03) + i * np.uint64(0x9E3779B97F4A7C15)
@@ -70,7 +76,7 @@ def white_noise(seed, n):
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
     k = (z >> np.uint64(40)).astype(np.int64)
-    return ((2 * k + 1 - (1 << 24)).astype(np.float32) * np.float32(1.7320508075688772 / 16777216.0))
+    return (2 * k + 1 - (1 << 24)).astype(dtype) * dtype(1.7320508075688772 / 16777216.0)
 
 
 def _exp32(x):  # dm::exp for float: argument clamped to [-87, 88]
@@ -78,7 +84,7 @@ def _exp32(x):  # dm::exp for float: argument clamped to [-87, 88]
 
 
 def _sin_turns(x64):
-    r = (x64 - torch.floor(x64 + 0.5)).float()
+    r = (x64 - torch.floor(x64 + 0.5)).to(REAL)
     return torch.sin(2 * math.pi * r)
 
 
@@ -90,7 +96,7 @@ def _one_pole(x, a, cutoff_hz, sample_rate):
     """y[n] = y[n-1] + a (x[n] - y[n-1]) over [B, N], as x convolved with its
     impulse response a (1 - a)^m = a exp(-2 pi cutoff m / sr), m < N (exact)."""
     n = x.shape[-1]
-    m = torch.arange(n, device=x.device, dtype=torch.float32)
+    m = torch.arange(n, device=x.device, dtype=REAL)
     h = a[:, None] * torch.exp(-2 * math.pi * cutoff_hz[:, None] / sample_rate * m)
     L = 1 << (2 * n - 1).bit_length()
     return torch.fft.irfft(torch.fft.rfft(x, L) * torch.fft.rfft(h, L), L)[..., :n]
@@ -115,14 +121,14 @@ def _resonator(x, p, sample_rate):
     idx0 = W * L + i[None, :] - d_int[:, None]      # y[n - D] within the history window
     idx1 = idx0 - 1
     # h over a block: h = T d + (1 - a)^(i+1) h_prev, T[i, m] = a (1 - a)^(i - m), m <= i
-    lag = (i[:, None] - i[None, :]).float()
+    lag = (i[:, None] - i[None, :]).to(REAL)
     log1ma = -2 * math.pi * damp / sample_rate       # log(1 - a), exactly
     T = torch.where(lag >= 0, a[:, None, None] * torch.exp(log1ma[:, None, None] * lag.clamp(min=0)),
-                    torch.zeros((), device=x.device))
-    pw = torch.exp(log1ma[:, None] * (i[None, :] + 1).float())
-    ys = [torch.zeros(B, L, device=x.device)] * W
+                    torch.zeros((), device=x.device, dtype=REAL))
+    pw = torch.exp(log1ma[:, None] * (i[None, :] + 1).to(REAL))
+    ys = [torch.zeros(B, L, device=x.device, dtype=REAL)] * W
     hs = []
-    h_prev = torch.zeros(B, 1, device=x.device)
+    h_prev = torch.zeros(B, 1, device=x.device, dtype=REAL)
     for k in range(steps):
         window = torch.cat(ys[-W:], dim=1)
         d = (1 - frac) * torch.gather(window, 1, idx0) + frac * torch.gather(window, 1, idx1)
@@ -133,13 +139,45 @@ def _resonator(x, p, sample_rate):
     return p[:, IDX["resonator_gain"], None] * torch.cat(hs, dim=1)[:, :n]
 
 
+def _resonator_spectral(x, p, sample_rate):
+    """The same comb, exactly, as a filter applied in the frequency domain: no
+    recurrence, so no Python loop and one graph for torch.compile. From
+    resonator.hpp, h = A T y and y = x + fb h, so
+        out = gain A T / (1 - fb A T) x,   A(z) = a / (1 - (1 - a) z^-1),
+        T(z) = (1 - frac) z^-D + frac z^-(D+1).
+    The response is infinite, so the signal is weighted by rho^n before a
+    transform of twice its length and by rho^-n after (the response evaluated
+    at z^-1 = rho e^-jw): the wrapped-around tail is then rho^(2N) = 1e-12 of
+    its size. In float64, where rho^-n (at most 1e6) costs nothing that float32
+    would notice."""
+    B, n = x.shape
+    f, decay = p[:, IDX["resonator_freq_hz"]].double(), p[:, IDX["resonator_decay_s"]].double()
+    delay = sample_rate / p[:, IDX["resonator_freq_hz"]]  # in float, as the C++ float model
+    d_int = torch.floor(delay).double()[:, None]
+    frac = (delay - torch.floor(delay)).double()[:, None]
+    fb = _exp32(-1.0 / (p[:, IDX["resonator_freq_hz"]] * p[:, IDX["resonator_decay_s"]])).double()[:, None]
+    a = (1 - _exp32(-2 * math.pi * p[:, IDX["resonator_damping_hz"]] / sample_rate)).double()[:, None]
+    L = 1 << (2 * n - 1).bit_length()
+    log_rho = math.log(1e-12) / L
+    k = torch.arange(n, device=x.device, dtype=torch.float64)
+    w = 2 * math.pi * torch.arange(L // 2 + 1, device=x.device, dtype=torch.float64) / L
+    zinv_log = torch.complex(torch.full_like(w, log_rho), -w)[None, :]  # log(rho e^-jw)
+    zinv = torch.exp(zinv_log)
+    T = (1 - frac) * torch.exp(d_int * zinv_log) + frac * torch.exp((d_int + 1) * zinv_log)
+    A = a / (1 - (1 - a) * zinv)
+    H = p[:, IDX["resonator_gain"], None].double() * A * T / (1 - fb * A * T)
+    X = torch.fft.rfft(x.double() * torch.exp(log_rho * k), L)
+    y = torch.fft.irfft(X * H, L)[:, :n] * torch.exp(-log_rho * k)
+    return y.to(REAL)
+
+
 def source_and_noise(p, n, sample_rate, white):
     """Everything but the resonator (no recurrence left: torch.compile takes it
     whole): returns the source (transient + tones) and the noise band, [B, n]."""
     dev = p.device
     q = {name: p[:, i, None] for i, name in enumerate(NAMES)}
     t64 = torch.arange(n, device=dev, dtype=torch.float64)[None, :] / sample_rate - q["onset_s"].double()
-    t = t64.float()
+    t = t64.to(REAL)
     ratio, sweep = q["sweep_ratio"].double(), q["sweep_s"].double()
     S = torch.where(t64 > 0, t64 + (ratio - 1) * sweep * (1 - torch.exp(-t64 / sweep)), torch.zeros_like(t64))
     env = _rise(t, q["transient_attack_s"]) * _exp32(-t / q["transient_decay_s"])
@@ -159,7 +197,7 @@ def source_and_noise(p, n, sample_rate, white):
     # at the lower crossover, two-pole low-pass at the upper), each with its
     # gain and decay.
     def one_pole_at(x, c_hz):
-        c = torch.full((x.shape[0],), c_hz, device=dev)
+        c = torch.full((x.shape[0],), c_hz, device=dev, dtype=REAL)
         return _one_pole(x, 1 - _exp32(-2 * math.pi * c / sample_rate), c, sample_rate)
 
     for k in range(N_NOISE_BANDS):
@@ -175,10 +213,12 @@ def source_and_noise(p, n, sample_rate, white):
     return source, noise
 
 
-def synthesize(p, n, sample_rate, white, source_and_noise_fn=source_and_noise):
-    """p: [B, P] float32 parameters; white: [B, n] noise; returns [B, n] audio."""
+def synthesize(p, n, sample_rate, white, source_and_noise_fn=source_and_noise, resonator=None):
+    """p: [B, P] float32 parameters; white: [B, n] noise; returns [B, n] audio.
+    resonator: _resonator_spectral (the default: exact, no loop) or _resonator
+    (the time-domain block scan)."""
     source, noise = source_and_noise_fn(p, n, sample_rate, white)
-    res = _resonator(0.5 * source, p, sample_rate)
+    res = (resonator or _resonator_spectral)(0.5 * source, p, sample_rate)
     return torch.tanh(source + noise + res)
 
 
@@ -213,9 +253,9 @@ class MrstftLoss:
         self.s = loss_preset(preset)
         self.taps = None
         if self.s["a_weighting"]:
-            self.taps = torch.tensor(a_weighting_taps(sample_rate), dtype=torch.float32,
+            self.taps = torch.tensor(a_weighting_taps(sample_rate), dtype=REAL,
                                      device=targets.device)[None, None, :]
-        self.windows = {r: torch.hann_window(r[2], periodic=True, device=targets.device)
+        self.windows = {r: torch.hann_window(r[2], periodic=True, device=targets.device, dtype=REAL)
                         for r in self.s["resolutions"]}
         self.rms_y = targets.pow(2).mean(dim=1).sqrt()
         self.mag_y = [self._mag(self._pre(targets), r) for r in self.s["resolutions"]]
