@@ -53,6 +53,7 @@ std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>
     return cuda::make_cuda_backend(instances, loss, tables);
   }
 #endif
+  (void)kernels;  // the GPU's only
   if (device == Device::cuda) throw Error("--device cuda: this drumsynth was built without CUDA");
   return make_cpu_backend(instances, loss, n_threads);
 }
