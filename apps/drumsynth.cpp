@@ -137,6 +137,8 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
                  p.remaining_s, tty ? "   " : "\n");
   };
   const BatchSummary s = fit_folder(in_dir, out_dir, o);
+  if (s.stale_temporaries_removed > 0)
+    log->warn("removed {} half-written file(s) of an earlier run that was killed", s.stale_temporaries_removed);
   if (!quiet && tty) std::fprintf(stderr, "\n");
   write_batch_summary(out_dir, s);
   const int total = int(s.items.size()), failed = s.count("failed");

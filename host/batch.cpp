@@ -156,6 +156,9 @@ FitOutputPaths batch_output_paths(const std::string& file, const std::string& in
 BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
                         const BatchOptions& o) {
   BatchSummary summary;
+  // A run killed mid-write (SIGKILL) left temporary files; the sounds they
+  // belonged to have no preset, so they are fitted again below.
+  summary.stale_temporaries_removed = remove_stale_temporaries(out_dir);
   std::vector<FitOutputPaths> paths;
   for (const auto& f : find_audio_files(in_dir)) {
     BatchItem item;

@@ -14,4 +14,10 @@ void write_atomic(const std::string& path, const std::function<void(const std::s
 // Writes text to path atomically.
 void write_text_atomic(const std::string& path, const std::string& text);
 
+// Removes, under dir (recursively), the temporary files write_atomic left
+// behind in a process that no longer runs (killed mid-write, e.g. by SIGKILL,
+// which nothing can catch); those of live processes are left alone. Returns
+// how many it removed.
+int remove_stale_temporaries(const std::string& dir);
+
 }  // namespace drumsynth

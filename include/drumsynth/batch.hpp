@@ -46,6 +46,7 @@ struct BatchProgress {
 struct BatchSummary {
   std::vector<BatchItem> items;
   bool interrupted = false;
+  int stale_temporaries_removed = 0;  // half-written files of a killed earlier run
   int count(const std::string& status) const;
 };
 
