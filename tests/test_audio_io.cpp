@@ -1,8 +1,11 @@
 // Reading real drum samples in every format of the development set, and the
 // one-line errors for each kind of bad input.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <fstream>
 #include <set>
 
 #include "drumsynth/audio_io.hpp"
@@ -127,6 +130,27 @@ TEST(AudioIo, SaveWavIsAtomicAndRoundTrips) {
                }),
                Error);
   EXPECT_EQ(dir.files(), std::vector<std::string>{"out.wav"});
+}
+
+// What a killed run leaves (NAME.tmp-PID of a process that is gone) is
+// removed; a live process's temporary file and other names are not.
+TEST(WriteAtomic, RemovesOnlyTheTemporariesOfProcessesThatAreGone) {
+  namespace fs = std::filesystem;
+  ScratchDir dir;
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);  // now gone
+  fs::create_directories(dir.path / "kit");
+  const std::string dead = dir / ("kit/a.preset.json.tmp-" + std::to_string(child));
+  const std::string live = dir / ("b.wav.tmp-" + std::to_string(::getppid()));
+  const std::string other = dir / "c.tmp-notapid";
+  for (const auto& f : {dead, live, other}) std::ofstream(f) << "x";
+  EXPECT_EQ(remove_stale_temporaries(dir.path.string()), 1);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ(remove_stale_temporaries((dir.path / "missing").string()), 0);
 }
 
 }  // namespace
