@@ -38,12 +38,15 @@ class DeviceBuffer {
   ~DeviceBuffer() { cudaFree(ptr_); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  // On a failed allocation it throws and holds nothing (size 0), never a size
+  // without memory.
   void resize(size_t n) {
     if (n == n_) return;
     cudaFree(ptr_);
     ptr_ = nullptr;
-    n_ = n;
+    n_ = 0;
     if (n) CUDA_CHECK(cudaMalloc(&ptr_, n * sizeof(T)));
+    n_ = n;
   }
   void upload(const std::vector<T>& v) {
     resize(v.size());
