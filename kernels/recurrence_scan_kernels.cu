@@ -145,7 +145,8 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
   float *v_y = s.v_res_y + v.o, *v_x = s.v_res_in + v.o;
   for (int i = lane; i < v.n; i += 32) v_y[i] = 0.0f;
   __syncwarp();
-  float carry = 0.0f, v_frac = 0.0f, v_a = 0.0f, v_fb = 0.0f, v_gain = 0.0f;
+  float carry = 0.0f;
+  ResonatorGrads<float> g{0.0f, 0.0f, 0.0f, 0.0f};
   for (int i0 = ((v.n - 1) / block) * block; i0 >= 0; i0 -= block) {
     const int m = min(block, v.n - i0), i = i0 + m - 1 - lane, j = i - c.delay_int;
     const bool active = lane < m;
@@ -158,12 +159,8 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
     float v_d = 0.0f;
     if (active) {
       v_x[i] = vy;
-      v_fb += vy * h[i];
-      v_gain += v_out[i] * h[i];
       const float y0 = j >= 0 ? y[j] : 0.0f, y1 = j >= 1 ? y[j - 1] : 0.0f;
-      v_a += lambda * ((1.0f - c.frac) * y0 + c.frac * y1 - (i > 0 ? h[i - 1] : 0.0f));
-      v_d = c.a * lambda;
-      v_frac += v_d * (y1 - y0);
+      v_d = resonator_sample_vjp(c, lambda, vy, v_out[i], h[i], i > 0 ? h[i - 1] : 0.0f, y0, y1, g);
     }
     const float v_d_above = __shfl_up_sync(kFullWarp, v_d, 1);  // sample i + 1's, from lane k - 1
     if (active && j >= 0) v_y[j] += v_d * (1.0f - c.frac) + (lane >= 1 ? v_d_above * c.frac : 0.0f);
@@ -171,13 +168,13 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
     carry = __shfl_sync(kFullWarp, lambda, m - 1);  // lambda at the block's lowest sample
     __syncwarp();
   }
-  const float sf = WarpReduce(reduce_temp[warp]).Sum(v_frac);
+  const float sf = WarpReduce(reduce_temp[warp]).Sum(g.v_frac);
   __syncwarp();  // the reduction's storage, reused
-  const float sa = WarpReduce(reduce_temp[warp]).Sum(v_a);
+  const float sa = WarpReduce(reduce_temp[warp]).Sum(g.v_a);
   __syncwarp();
-  const float sb = WarpReduce(reduce_temp[warp]).Sum(v_fb);
+  const float sb = WarpReduce(reduce_temp[warp]).Sum(g.v_fb);
   __syncwarp();
-  const float sg = WarpReduce(reduce_temp[warp]).Sum(v_gain);
+  const float sg = WarpReduce(reduce_temp[warp]).Sum(g.v_gain);
   if (lane == 0) resonator_coefficients_vjp(v.p, v.sr, c, sf, sb, sa, sg, v_params + size_t(b) * kNumParams);
 }
 

@@ -42,6 +42,27 @@ DS_HD Real resonator_tap(const Real* y, int n, const ResonatorCoefficients<Real>
   return (Real(1) - c.frac) * y0 + c.frac * y1;
 }
 
+// The gradients of the loop's coefficients and gain, summed over samples.
+template <typename Real>
+struct ResonatorGrads {
+  Real v_frac, v_a, v_fb, v_gain;
+};
+
+// One sample's share of them, given lambda (the total gradient of h[i]),
+// v_y[i] and v_out[i], and the values the step read: h[i], h[i-1] and the
+// taps y[i-D] (y0) and y[i-D-1] (y1). Returns v_d = a lambda, the gradient of
+// the tapped value d[i] (which the caller scatters into v_y[i-D], v_y[i-D-1]).
+template <typename Real>
+DS_HD Real resonator_sample_vjp(const ResonatorCoefficients<Real>& c, Real lambda, Real vy, Real vo, Real h_i,
+                                Real h_prev, Real y0, Real y1, ResonatorGrads<Real>& g) {
+  g.v_fb += vy * h_i;
+  g.v_gain += vo * h_i;
+  g.v_a += lambda * ((Real(1) - c.frac) * y0 + c.frac * y1 - h_prev);
+  const Real v_d = c.a * lambda;
+  g.v_frac += v_d * (y1 - y0);
+  return v_d;
+}
+
 // From the gradients of the loop's coefficients to the parameters':
 // D = sr/f gives dfrac/df = -sr/f^2, fb = exp(-1/(f decay)) gives
 // dfb/df = fb / (f^2 decay) and dfb/ddecay = fb / (f decay^2).
@@ -109,7 +130,8 @@ DS_HD void resonator_vjp(const Real* p, Real sample_rate, int n,                
   const Real gain = p[P::resonator_gain];
   const int block = c.delay_int >= K ? K : 1;
   for (int i = 0; i < n; ++i) v_y[i] = Real(0);
-  Real lambda = Real(0), v_frac = Real(0), v_a = Real(0), v_fb = Real(0), v_gain = Real(0);
+  Real lambda = Real(0);
+  ResonatorGrads<Real> g{Real(0), Real(0), Real(0), Real(0)};
   for (int i1 = n - 1; i1 >= 0; i1 -= block) {
     const int m = i1 + 1 < block ? i1 + 1 : block;  // steps i1, i1 - 1, ..., i1 - m + 1
     Real vy[K] = {}, vo[K] = {}, hv[K] = {}, hp[K] = {}, y0[K] = {}, y1[K] = {};
@@ -128,16 +150,12 @@ DS_UNROLL
       const int i = i1 - k, j = i - c.delay_int;
       lambda = gain * vo[k] + c.fb * vy[k] + (Real(1) - c.a) * lambda;
       v_x[i] = vy[k];
-      v_fb += vy[k] * hv[k];
-      v_gain += vo[k] * hv[k];
-      v_a += lambda * ((Real(1) - c.frac) * y0[k] + c.frac * y1[k] - hp[k]);
-      const Real v_d = c.a * lambda;
+      const Real v_d = resonator_sample_vjp(c, lambda, vy[k], vo[k], hv[k], hp[k], y0[k], y1[k], g);
       if (j >= 0) v_y[j] += v_d * (Real(1) - c.frac);
       if (j >= 1) v_y[j - 1] += v_d * c.frac;
-      v_frac += v_d * (y1[k] - y0[k]);
     }
   }
-  resonator_coefficients_vjp(p, sample_rate, c, v_frac, v_fb, v_a, v_gain, v_p);
+  resonator_coefficients_vjp(p, sample_rate, c, g.v_frac, g.v_fb, g.v_a, g.v_gain, v_p);
 }
 
 }  // namespace drumsynth

@@ -60,7 +60,8 @@ DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,        
   const Real gain = p[P::resonator_gain];
   const int block = c.delay_int < kResonatorScanWidth ? c.delay_int : kResonatorScanWidth;
   for (int i = 0; i < n; ++i) v_y[i] = Real(0);
-  Real carry = Real(0), v_frac = Real(0), v_a = Real(0), v_fb = Real(0), v_gain = Real(0);
+  Real carry = Real(0);
+  ResonatorGrads<Real> g{Real(0), Real(0), Real(0), Real(0)};
   AffineStep<Real> steps[kResonatorScanWidth];  // steps[k] for sample i1 - k (backwards)
   const int n_blocks = (n + block - 1) / block;
   for (int bi = n_blocks - 1; bi >= 0; --bi) {
@@ -74,18 +75,14 @@ DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,        
       const int i = i1 - k, j = i - c.delay_int;
       const Real lambda = affine_apply(steps[k], carry);
       v_x[i] = v_y[i];
-      v_fb += v_y[i] * h[i];
-      v_gain += v_out[i] * h[i];
       const Real y0 = j >= 0 ? y[j] : Real(0), y1 = j >= 1 ? y[j - 1] : Real(0);
-      v_a += lambda * ((Real(1) - c.frac) * y0 + c.frac * y1 - (i > 0 ? h[i - 1] : Real(0)));
-      const Real v_d = c.a * lambda;
+      const Real v_d = resonator_sample_vjp(c, lambda, v_y[i], v_out[i], h[i], i > 0 ? h[i - 1] : Real(0), y0, y1, g);
       if (j >= 0) v_y[j] += v_d * (Real(1) - c.frac);
       if (j >= 1) v_y[j - 1] += v_d * c.frac;
-      v_frac += v_d * (y1 - y0);
     }
     carry = affine_apply(steps[m - 1], carry);  // lambda at the block's first sample
   }
-  resonator_coefficients_vjp(p, sample_rate, c, v_frac, v_fb, v_a, v_gain, v_p);
+  resonator_coefficients_vjp(p, sample_rate, c, g.v_frac, g.v_fb, g.v_a, g.v_gain, v_p);
 }
 
 }  // namespace drumsynth
