@@ -74,7 +74,10 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   } catch (const json::parse_error& e) {
     throw InputError(path, std::string("not valid JSON (") + e.what() + ")");
   }
-  if (!j.is_object() || j.value("format", "") != "drumsynth-preset")
+  // (json::value would throw a type_error for a "format" that is not a string:
+  // found by fuzz_preset, tests/data/fuzz-regressions/.)
+  if (!j.is_object() || !j.contains("format") || !j["format"].is_string() ||
+      j["format"].get<std::string>() != "drumsynth-preset")
     throw InputError(path, "not a drumsynth preset (no \"format\": \"drumsynth-preset\")");
   if (!j.contains("format_version") || !j["format_version"].is_number_integer())
     throw InputError(path, "preset has no integer format_version");

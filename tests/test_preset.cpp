@@ -1,6 +1,7 @@
 // Preset files: round trip, and a one-line error for each way a preset can be bad.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -110,6 +111,21 @@ TEST(Preset, Version1PresetsRenderExactlyAsBefore) {
   int differ = 0;
   for (size_t i = 0; i < before.size(); ++i) differ += float(now[i]) != before[i];
   EXPECT_EQ(differ, 0) << "of " << before.size() << " samples";
+}
+
+// Inputs the fuzzers (tests/fuzz) found to escape as something other than
+// an InputError, kept as they were found: each must now be refused with one.
+TEST(Preset, FuzzFindingsAreRefusedWithAnInputError) {
+  namespace fs = std::filesystem;
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(std::string(DRUMSYNTH_SOURCE_DIR) + "/tests/data/fuzz-regressions")) {
+    if (e.path().filename().string().rfind("preset-", 0) != 0) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_THROW(preset_from_json(text, e.path().string()), InputError) << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 1);
 }
 
 }  // namespace
