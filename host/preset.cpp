@@ -71,7 +71,7 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999 (fuzz_preset)
     throw InputError(path, std::string("not valid JSON (") + e.what() + ")");
   }
   // (json::value would throw a type_error for a "format" that is not a string:
