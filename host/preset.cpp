@@ -16,6 +16,16 @@ namespace drumsynth {
 using nlohmann::json;
 
 namespace {
+// An integer field: a JSON integer, or a number with an integral value, in
+// int's range. (nlohmann's get<int> casts any double, and a cast of 4e71 to
+// int is undefined behaviour: found by fuzz_preset with UBSan.)
+int json_int(const json& v) {
+  const double x = v.get<double>();
+  if (!(x >= -2147483648.0 && x <= 2147483647.0) || x != std::floor(x))
+    throw json::type_error::create(302, "not an integer in range", &v);
+  return int(x);
+}
+
 json loss_to_json(const LossSettings& s) {
   json res = json::array();
   for (const auto& r : s.resolutions)
@@ -30,8 +40,7 @@ LossSettings loss_from_json(const json& j) {
   LossSettings s;
   s.preset = j.at("preset").get<std::string>();
   for (const auto& r : j.at("resolutions"))
-    s.resolutions.push_back({r.at("fft_size").get<int>(), r.at("hop").get<int>(),
-                             r.at("win_length").get<int>()});
+    s.resolutions.push_back({json_int(r.at("fft_size")), json_int(r.at("hop")), json_int(r.at("win_length"))});
   s.w_sc = j.at("w_sc").get<double>();
   s.w_log_mag = j.at("w_log_mag").get<double>();
   s.a_weighting = j.at("a_weighting").get<bool>();
@@ -81,7 +90,7 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
     throw InputError(path, "not a drumsynth preset (no \"format\": \"drumsynth-preset\")");
   if (!j.contains("format_version") || !j["format_version"].is_number_integer())
     throw InputError(path, "preset has no integer format_version");
-  const int version = j["format_version"].get<int>();
+  const int64_t version = j["format_version"].get<int64_t>();
   if (version < 1 || version > kPresetFormatVersion)
     throw InputError(path, "unknown preset format version " + std::to_string(version) +
                                " (this drumsynth reads versions 1 to " +
@@ -89,14 +98,14 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   Preset p;
   try {
     p.sample_rate = j.at("sample_rate").get<double>();
-    p.n_samples = j.at("n_samples").get<int>();
+    p.n_samples = json_int(j.at("n_samples"));
     p.noise_seed = j.at("noise_seed").get<uint64_t>();
     if (j.contains("loss")) p.loss = loss_from_json(j["loss"]);
     if (j.contains("fit")) {
       const auto& f = j["fit"];
       p.initial_loss = f.value("initial_loss", 0.0);
       p.final_loss = f.value("final_loss", 0.0);
-      p.iterations = f.value("iterations", 0);
+      p.iterations = f.contains("iterations") ? json_int(f["iterations"]) : 0;
       p.source = f.value("source", "");
     }
   } catch (const json::exception& e) {
