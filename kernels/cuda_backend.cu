@@ -84,16 +84,8 @@ class CudaBackend final : public Backend {
       gradient_on_device();
       cuda::optimizer_step(config, states.get(), it, loss_.get(), v_logits_.get(), logits_.get(),
                            history.get(), B_);
-      const int done = it + 1;
-      if (control.progress && (done % control.progress_every == 0 || done == config.iterations)) {
-        const std::vector<float> now = loss_.download();
-        const std::vector<OptimizerState> s = states.download();
-        std::vector<double> best;
-        for (const auto& st : s) best.push_back(st.best_loss);
-        const double elapsed = detail::seconds_since(start);
-        control.progress({done, config.iterations, detail::median(std::vector<double>(now.begin(), now.end())),
-                          detail::median(best), elapsed, elapsed / done * (config.iterations - done)});
-      }
+      if (detail::progress_due(control, it + 1, config.iterations))
+        detail::report_progress(control, it + 1, config.iterations, loss_.download(), states.download(), start);
     }
     const std::vector<OptimizerState> s = states.download();
     const std::vector<float> h = history.download(), last = logits_.download();
@@ -102,12 +94,7 @@ class CudaBackend final : public Backend {
       InstanceFit& r = results[b];
       for (int it = 0; it < config.iterations; ++it) r.loss_history.push_back(h[size_t(it) * B_ + b]);
       r.initial_loss = r.loss_history.empty() ? 0.0 : r.loss_history[0];
-      r.best_loss = s[b].best_loss, r.best_iteration = s[b].best_iteration;
-      r.skipped_steps = s[b].skipped_steps;
-      if (is_finite_loss(s[b].best_loss))
-        r.best_logits.assign(s[b].best_logits, s[b].best_logits + kNumParams);
-      else  // no finite loss at all (or no iterations): keep the last logits, as the host loop
-        r.best_logits.assign(last.begin() + size_t(b) * kNumParams, last.begin() + size_t(b + 1) * kNumParams);
+      detail::finish_instance_fit(r, s[b], last.data() + size_t(b) * kNumParams);
     }
     return results;
   }

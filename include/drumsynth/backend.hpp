@@ -77,6 +77,32 @@ inline double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Whether the progress callback is due after `done` iterations.
+inline bool progress_due(const FitControl& control, int done, int iterations) {
+  return control.progress && (done % control.progress_every == 0 || done == iterations);
+}
+
+// The progress line's figures: the median loss now and the median best.
+inline void report_progress(const FitControl& control, int done, int iterations, const std::vector<float>& loss,
+                            const std::vector<OptimizerState>& states,
+                            std::chrono::steady_clock::time_point start) {
+  std::vector<double> best;
+  for (const auto& s : states) best.push_back(s.best_loss);
+  const double elapsed = seconds_since(start);
+  control.progress({done, iterations, median(std::vector<double>(loss.begin(), loss.end())), median(best),
+                    elapsed, elapsed / done * (iterations - done)});
+}
+
+// An instance's result from its final optimiser state; with no finite loss at
+// all (or no iterations), its last logits (`last`, [kNumParams]).
+inline void finish_instance_fit(InstanceFit& r, const OptimizerState& s, const float* last) {
+  r.best_loss = s.best_loss, r.best_iteration = s.best_iteration, r.skipped_steps = s.skipped_steps;
+  if (is_finite_loss(s.best_loss))
+    r.best_logits.assign(s.best_logits, s.best_logits + kNumParams);
+  else
+    r.best_logits.assign(last, last + kNumParams);
+}
+
 }  // namespace detail
 
 // The optimiser loop on the host, for backends that keep it there: per
@@ -102,24 +128,10 @@ inline std::vector<InstanceFit> optimize_on_host(Backend& backend, std::vector<f
       optimizer_step(config, state[b], it, loss[b], grad.data() + b * kNumParams,
                      logits.data() + b * kNumParams);
     }
-    const int done = it + 1;
-    if (control.progress && (done % control.progress_every == 0 || done == config.iterations)) {
-      const double elapsed = detail::seconds_since(start);
-      std::vector<double> best;
-      for (const auto& s : state) best.push_back(s.best_loss);
-      control.progress({done, config.iterations, detail::median(std::vector<double>(loss.begin(), loss.end())),
-                        detail::median(best), elapsed, elapsed / done * (config.iterations - done)});
-    }
+    if (detail::progress_due(control, it + 1, config.iterations))
+      detail::report_progress(control, it + 1, config.iterations, loss, state, start);
   }
-  for (size_t b = 0; b < B; ++b) {
-    InstanceFit& r = results[b];
-    const OptimizerState& s = state[b];
-    r.best_loss = s.best_loss, r.best_iteration = s.best_iteration, r.skipped_steps = s.skipped_steps;
-    if (is_finite_loss(s.best_loss))
-      r.best_logits.assign(s.best_logits, s.best_logits + kNumParams);
-    else  // no finite loss at all (or no iterations): keep the start
-      r.best_logits.assign(logits.begin() + b * kNumParams, logits.begin() + (b + 1) * kNumParams);
-  }
+  for (size_t b = 0; b < B; ++b) detail::finish_instance_fit(results[b], state[b], logits.data() + b * kNumParams);
   return results;
 }
 
