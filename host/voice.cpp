@@ -15,6 +15,7 @@ void VoiceTape<Real>::resize(int n) {
   for (auto* v : {&t, &rise, &white, &noise_low, &noise_band_in, &noise_band, &noise_rise,
                   &noise_bank_out, &source, &res_y, &res_h, &res_out, &out})
     v->assign(size_t(n), Real(0));
+  noise_bank.assign(size_t(kNoiseBands) * size_t(n), Real(0));
 }
 
 namespace {
@@ -27,16 +28,10 @@ int first_sample_after_onset(const Real* p, int n, Real sr) {
 }
 
 // The noise bank (noise_bank.hpp) into tape.noise_bank_out, one band at a time
-// so the loops vectorise; tape.t must be filled from i0 on. The bands are made
-// only when the tape holds none for this seed, rate and length.
+// so the loops vectorise; tape.t must be filled from i0 on.
 template <typename Real>
 void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed, VoiceTape<Real>& tape) {
-  const size_t bank_size = size_t(kNoiseBands) * size_t(n);
-  if (tape.noise_bank.size() != bank_size || tape.noise_bank_seed != seed || tape.noise_bank_rate != double(sr)) {
-    tape.noise_bank.assign(bank_size, Real(0));
-    noise_bank_filter(sr, seed, n, tape.noise_bank.data(), size_t(n));
-    tape.noise_bank_seed = seed, tape.noise_bank_rate = double(sr);
-  }
+  noise_bank_filter(sr, seed, n, tape.noise_bank.data(), size_t(n));
   const Real* t = tape.t.data();
   Real* rise = tape.noise_rise.data();
   Real* out = tape.noise_bank_out.data();

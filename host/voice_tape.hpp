@@ -19,10 +19,6 @@ struct VoiceTape {
   std::vector<wide_t<Real>> S;  // swept time, wide: it feeds the phases
   std::vector<Real> white, noise_low, noise_band_in, noise_band;
   std::vector<Real> noise_bank;       // [kNoiseBands * n], band k at k * n
-  // What noise_bank was made for: its bands depend on these alone, so a tape
-  // reused for the same sound (every fit iteration) keeps them.
-  uint64_t noise_bank_seed = 0;
-  double noise_bank_rate = 0;
   std::vector<Real> noise_rise;       // the noise's attack, shared by the bank's bands
   std::vector<Real> noise_bank_out;   // the bank's sum
   std::vector<Real> source, res_y, res_h, res_out, out;
