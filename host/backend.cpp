@@ -43,6 +43,13 @@ size_t cuda_bytes_in_use() {
   return 0;
 }
 
+size_t cuda_bytes_free() {
+#if DRUMSYNTH_HAVE_CUDA
+  if (cuda_usable(nullptr)) return cuda::device_bytes_free();
+#endif
+  return 0;
+}
+
 std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
                                       const LossSettings& loss, int n_threads, const std::string& kernels) {
 #if DRUMSYNTH_HAVE_CUDA

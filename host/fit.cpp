@@ -10,6 +10,7 @@
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/noise_rng.hpp"
 #include "drumsynth/param_table.hpp"
+#include "gpu_batch_plan.hpp"
 
 namespace drumsynth {
 
@@ -77,21 +78,42 @@ struct Reporter {
   }
 };
 
-// The GPU: groups of gpu_batch sounds, one backend batch each, in order.
+// What a GPU batch may take: the user's bound, or 90% of the memory free now
+// less 256 MiB for cuFFT's plans and the CUDA context's own allocations.
+size_t gpu_memory_budget(const FitOptions& o) {
+  if (o.gpu_memory_bytes) return o.gpu_memory_bytes;
+  const size_t free_bytes = cuda_bytes_free(), reserve = size_t(256) << 20;
+  return free_bytes * 9 / 10 > reserve ? free_bytes * 9 / 10 - reserve : 1;
+}
+
+std::string mebibytes(size_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
+
+// The GPU: consecutive groups of at most gpu_batch sounds, cut so each fits
+// the grid, the kernels' 32-bit offsets and the free memory
+// (gpu_batch_plan.hpp); one backend batch each, in order.
 void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
                 const FitControl& control, Reporter& report) {
-  const size_t per_group = size_t(std::max(1, o.gpu_batch));
-  for (size_t g = 0; g < sounds.size(); g += per_group) {
+  std::vector<int> lengths;
+  for (const Sound* s : sounds) lengths.push_back(int(s->samples.size()));
+  GpuBatchLimits limits;
+  limits.memory_bytes = gpu_memory_budget(o);
+  for (const GpuGroup& g : plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits)) {
     if (o.stop && o.stop->load()) throw Interrupted();
-    const size_t end = std::min(sounds.size(), g + per_group);
-    const std::vector<const Sound*> group(sounds.begin() + g, sounds.begin() + end);
+    if (!g.fits) {
+      report.done(int(g.first), {{}, std::make_exception_ptr(Error(
+          "too large for one GPU batch: needs about " + mebibytes(g.bytes) + " of GPU memory with " +
+          std::to_string(o.restarts) + " restart(s), " + mebibytes(limits.memory_bytes) +
+          " available; fit it with --device cpu"))});
+      continue;
+    }
+    const std::vector<const Sound*> group(sounds.begin() + g.first, sounds.begin() + g.last);
     try {
       const auto results = fit_group(group, Device::cuda, 1, o, control);
-      for (size_t s = g; s < end; ++s) report.done(int(s), {results[s - g], nullptr});
+      for (size_t s = g.first; s < g.last; ++s) report.done(int(s), {results[s - g.first], nullptr});
     } catch (const Interrupted&) {
       throw;
     } catch (...) {  // the batch failed as a whole: each of its sounds says why
-      for (size_t s = g; s < end; ++s) report.done(int(s), {{}, std::current_exception()});
+      for (size_t s = g.first; s < g.last; ++s) report.done(int(s), {{}, std::current_exception()});
     }
   }
 }

@@ -20,6 +20,8 @@ bool device_available(std::string* why);
 std::string device_name();
 // Bytes of device memory in use (total - free), for memory-per-sound figures.
 size_t device_bytes_in_use();
+// Bytes of device memory free now.
+size_t device_bytes_free();
 // Waits for the device to finish its queued work.
 void synchronize();
 

@@ -262,6 +262,12 @@ size_t device_bytes_in_use() {
   return total_b - free_b;
 }
 
+size_t device_bytes_free() {
+  size_t free_b = 0, total_b = 0;
+  CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  return free_b;
+}
+
 void synchronize() { CUDA_CHECK(cudaDeviceSynchronize()); }
 
 std::string device_name() {

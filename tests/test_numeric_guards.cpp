@@ -19,6 +19,10 @@
 #include "test_support.hpp"
 
 namespace drumsynth {
+
+// gtest names the backend in its listing ("GetParam() = cuda").
+void PrintTo(Device d, std::ostream* os) { *os << (d == Device::cpu ? "cpu" : "cuda"); }
+
 namespace {
 
 constexpr double kRate = 16000.0;

@@ -54,6 +54,8 @@ bool cuda_usable(std::string* why);
 // figures); empty and 0 without one.
 std::string cuda_device_name();
 size_t cuda_bytes_in_use();
+// Bytes of GPU memory free now; 0 without one.
+size_t cuda_bytes_free();
 
 // CPU backend; n_threads split the work of each instance (and instances among threads).
 std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,

@@ -38,6 +38,7 @@ struct FitOptions {
   std::string device = "cpu";   // auto, cpu or cuda (resolve_device)
   int n_threads = 1;            // CPU: threads (sounds fitted at once, or one sound's work)
   int gpu_batch = 256;          // GPU: sounds per backend batch (each with its restarts)
+  size_t gpu_memory_bytes = 0;  // GPU: memory a batch may take; 0: 90% of what is free
   std::string kernels = "v1";   // GPU: recurrence kernels, v1 or v2 (make_backend)
   // Per-iteration progress of a backend batch; called only when one batch is
   // in flight at a time (one sound, or the GPU), not from a pool of CPU workers.
