@@ -27,7 +27,24 @@
                                #expr + ": cuFFT error " + std::to_string(int(err_)));  \
   } while (0)
 
+#define CUDA_CHECK_LAUNCH(kernel) ::drumsynth::cuda::check_launch(#kernel, __FILE__ ":" DS_STRINGIFY(__LINE__))
+
 namespace drumsynth::cuda {
+
+// Checked after every kernel launch (CUDA_CHECK_LAUNCH): a bad launch
+// configuration (grid too large, too much shared memory) throws here, naming
+// the kernel. Faults inside a kernel surface only at the next synchronising
+// call, in release builds once per group of launches; debug builds
+// (DRUMSYNTH_CUDA_SYNC_CHECKS, on with CMAKE_BUILD_TYPE=Debug or the
+// DRUMSYNTH_CUDA_DEBUG option) wait for each kernel so its fault names it too.
+inline void check_launch(const char* kernel, const char* where) {
+  cudaError_t err = cudaGetLastError();
+#if defined(DRUMSYNTH_CUDA_SYNC_CHECKS)
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+#endif
+  if (err != cudaSuccess)
+    throw ::drumsynth::Error(std::string(where) + ": kernel " + kernel + ": " + cudaGetErrorString(err));
+}
 
 // Device memory of n elements of T, freed on destruction.
 template <typename T>

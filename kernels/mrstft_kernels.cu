@@ -249,6 +249,7 @@ struct GpuMrstft::Impl {
     taps.upload(flat);
     fir_kernel<<<per_instance_grid(max_n, B), kThreads>>>(d_targets, d_offset.get(), taps.get(),
                                                           kAWeightingTaps, pre_y.get());
+    CUDA_CHECK_LAUNCH(fir_kernel);
   }
 
   // One resolution's framing layout over the batch (stft_framing.hpp), its
@@ -309,11 +310,13 @@ struct GpuMrstft::Impl {
     r.norm_y2.zero();
     target_bins_kernel<<<per_instance_grid(r.max_bins, B), kThreads>>>(
         r.layout(d_offset.get()), spec.get(), float(settings.eps), r.mag_y.get(), r.norm_y2.get());
+    CUDA_CHECK_LAUNCH(target_bins_kernel);
   }
 
   void spectra(Resolution& r, const float* x) {
     frame_kernel<<<flat_blocks(size_t(r.total_frames) * r.res.fft_size), kThreads>>>(
         r.layout(d_offset.get()), x, r.total_frames, frames.get());
+    CUDA_CHECK_LAUNCH(frame_kernel);
     CUFFT_CHECK(cufftExecR2C(r.r2c, frames.get(), spec.get()));
   }
   // A plan over every frame of every instance, made once, without a work area
@@ -347,10 +350,10 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   m.ss_y.resize(size_t(m.B)), m.ss_x.resize(size_t(m.B));
   m.ss_y.zero();
   sum_squares_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(), m.ss_y.get());
+  CUDA_CHECK_LAUNCH(sum_squares_kernel);
   for (const auto& rs : settings.resolutions) m.res.push_back(Impl::make_resolution(rs, offsets));
   m.share_scratch();
   for (auto& r : m.res) m.target_bins(*r);
-  CUDA_CHECK(cudaGetLastError());
 }
 
 GpuMrstft::~GpuMrstft() {
@@ -364,6 +367,7 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   const float* pre = d_x;
   if (s.a_weighting) {
     fir_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.taps.get(), kAWeightingTaps, m.pre_x.get());
+    CUDA_CHECK_LAUNCH(fir_kernel);
     pre = m.pre_x.get();
   }
   CUDA_CHECK(cudaMemset(d_loss, 0, size_t(m.B) * sizeof(float)));
@@ -376,33 +380,41 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
     r.sums.zero();
     bin_loss_kernel<<<per_instance_grid(r.max_bins, m.B), kThreads>>>(L, m.spec.get(), float(s.eps), r.mag_y.get(),
                                                                     m.mag_x.get(), m.log_mag_x.get(), r.sums.get());
+    CUDA_CHECK_LAUNCH(bin_loss_kernel);
     finalize_kernel<<<(m.B + 127) / 128, 128>>>(m.B, r.frame_offset.get(), L.n_bins, r.sums.get(),
                                                  r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag),
                                                  inv_r, d_loss, r.norms.get());
+    CUDA_CHECK_LAUNCH(finalize_kernel);
     if (!d_v_x) continue;
     const size_t total_bins = r.n_bins_total();
     bin_grad_kernel<<<flat_blocks(total_bins), kThreads>>>(L, m.spec.get(), float(s.eps), m.mag_x.get(),
                                                           m.log_mag_x.get(), r.mag_y.get(), r.norms.get(),
                                                           float(s.w_sc) * inv_r, float(s.w_log_mag) * inv_r,
                                                           total_bins);
+    CUDA_CHECK_LAUNCH(bin_grad_kernel);
     CUFFT_CHECK(cufftExecC2R(r.c2r, m.spec.get(), m.frames.get()));
     overlap_add_kernel<<<per_instance_grid(r.max_padded, m.B), kThreads>>>(L, m.frames.get(), r.padded_offset.get(),
                                                                           m.v_padded.get());
+    CUDA_CHECK_LAUNCH(overlap_add_kernel);
     fold_kernel<<<grid, kThreads>>>(L, m.v_padded.get(), r.padded_offset.get(), m.v_pre.get());
+    CUDA_CHECK_LAUNCH(fold_kernel);
   }
   if (d_v_x) {
-    if (s.a_weighting)
+    if (s.a_weighting) {
       fir_vjp_kernel<<<grid, kThreads>>>(m.v_pre.get(), m.d_offset.get(), m.taps.get(), kAWeightingTaps, d_v_x);
-    else
+      CUDA_CHECK_LAUNCH(fir_vjp_kernel);
+    } else {
       CUDA_CHECK(cudaMemcpy(d_v_x, m.v_pre.get(), m.v_pre.size() * sizeof(float), cudaMemcpyDeviceToDevice));
+    }
   }
   if (s.rms_weight != 0) {
     m.ss_x.zero();
     sum_squares_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get());
+    CUDA_CHECK_LAUNCH(sum_squares_kernel);
     rms_term_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get(), m.ss_y.get(),
                                         float(s.rms_weight), d_loss, d_v_x);
+    CUDA_CHECK_LAUNCH(rms_term_kernel);
   }
-  CUDA_CHECK(cudaGetLastError());
 }
 
 size_t GpuMrstft::device_bytes() const {

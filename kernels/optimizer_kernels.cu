@@ -33,7 +33,7 @@ int blocks_for(int n) { return (n + kOptimizerThreads - 1) / kOptimizerThreads; 
 
 void optimizer_init(const OptimizerConfig& config, OptimizerState* states, int n_instances) {
   optimizer_init_kernel<<<blocks_for(n_instances), kOptimizerThreads>>>(config, states, n_instances);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(optimizer_init_kernel);
 }
 
 void optimizer_step(const OptimizerConfig& config, OptimizerState* states, int iteration,
@@ -41,7 +41,7 @@ void optimizer_step(const OptimizerConfig& config, OptimizerState* states, int i
                     int n_instances) {
   optimizer_step_kernel<<<blocks_for(n_instances), kOptimizerThreads>>>(config, states, iteration, loss,
                                                                         v_logits, logits, history, n_instances);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(optimizer_step_kernel);
 }
 
 }  // namespace drumsynth::cuda

@@ -184,15 +184,17 @@ int warp_blocks(int n_instances) { return (n_instances + kScanWarps - 1) / kScan
 
 void recurrences_scan_forward(const BatchView& batch, const SynthTape& tape) {
   noise_band_scan_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape);
+  CUDA_CHECK_LAUNCH(noise_band_scan_kernel);
   resonator_scan_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(resonator_scan_kernel);
 }
 
 void recurrences_scan_adjoint(const BatchView& batch, const SynthTape& tape, const SynthAdjointScratch& s,
                               float* v_params) {
   noise_band_scan_vjp_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape, s, v_params);
+  CUDA_CHECK_LAUNCH(noise_band_scan_vjp_kernel);
   resonator_scan_vjp_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, s, v_params);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(resonator_scan_vjp_kernel);
 }
 
 }  // namespace drumsynth::cuda

@@ -49,7 +49,7 @@ __global__ void params_from_logits_vjp_kernel(const float* __restrict__ z,    //
 void params_from_logits(const float* logits, float* params, int n_instances) {
   const int count = n_instances * kNumParams;
   params_from_logits_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(logits, params, count);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(params_from_logits_kernel);
 }
 
 void params_from_logits_vjp(const float* logits, const float* params, const float* v_params,
@@ -57,7 +57,7 @@ void params_from_logits_vjp(const float* logits, const float* params, const floa
   const int count = n_instances * kNumParams;
   params_from_logits_vjp_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(
       logits, params, v_params, v_logits, count);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(params_from_logits_vjp_kernel);
 }
 
 // ---- source: transient + tones, one thread per sample ----
@@ -151,7 +151,7 @@ __global__ void noise_bank_kernel(BatchView batch, float* __restrict__ bank) {  
 void make_noise_bank(const BatchView& batch, float* bank) {
   noise_bank_kernel<<<(batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads, kRecurrenceThreads>>>(
       batch, bank);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(noise_bank_kernel);
 }
 
 // ---- mix: out = tanh(source + noise + resonator + bank) ----
@@ -218,26 +218,32 @@ dim3 sample_grid(int max_samples, int n_instances) {
 void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, Recurrences r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   source_kernel<<<grid, kThreads>>>(batch, tape.source, tape.res_in);
+  CUDA_CHECK_LAUNCH(source_kernel);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
-  if (r == Recurrences::v2_scan)
+  if (r == Recurrences::v2_scan) {
     recurrences_scan_forward(batch, tape);
-  else
+  } else {
     recurrences_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape);
+    CUDA_CHECK_LAUNCH(recurrences_kernel);
+  }
   mix_kernel<<<grid, kThreads>>>(batch, tape);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(mix_kernel);
 }
 
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
                    const float* v_out, const SynthAdjointScratch& s, float* v_params, Recurrences r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   mix_vjp_kernel<<<grid, kThreads>>>(batch, tape, v_out, s, v_params);
+  CUDA_CHECK_LAUNCH(mix_vjp_kernel);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
-  if (r == Recurrences::v2_scan)
+  if (r == Recurrences::v2_scan) {
     recurrences_scan_adjoint(batch, tape, s, v_params);
-  else
+  } else {
     recurrences_vjp_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape, s, v_params);
+    CUDA_CHECK_LAUNCH(recurrences_vjp_kernel);
+  }
   source_vjp_kernel<<<grid, kThreads>>>(batch, s.v_mix, s.v_res_in, v_params);
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(source_vjp_kernel);
 }
 
 // ---- device discovery and the parity helper ----
@@ -288,7 +294,7 @@ std::vector<std::vector<float>> render_source(const std::vector<float>& params,
   const BatchView batch{B, d_offset.get(), d_rate.get(), nullptr, d_params.get()};
   source_kernel<<<sample_grid(*std::max_element(n_samples.begin(), n_samples.end()), B), kThreads>>>(
       batch, d_out.get(), d_res_in.get());
-  CUDA_CHECK(cudaGetLastError());
+  CUDA_CHECK_LAUNCH(source_kernel);
   const std::vector<float> flat = d_out.download();
   std::vector<std::vector<float>> out(static_cast<size_t>(B));
   for (int b = 0; b < B; ++b) out[b].assign(flat.begin() + offset[b], flat.begin() + offset[b + 1]);
