@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "drumsynth/common.hpp"
 #include "drumsynth/error.hpp"
@@ -55,14 +58,12 @@ std::vector<double> solve_spd(std::vector<double> Q, std::vector<double> b, int 
   return b;
 }
 
-}  // namespace
-
 // firls: minimise the integrated squared error between the FIR's amplitude and
 // a desired response that is linear within each band (pairs of consecutive
 // frequencies). With h symmetric around M, this is Q a = b with Q Toeplitz plus
 // Hankel in q(n) = sum_bands [f sinc(f n)]_{f1}^{f2} and b(n) the integral of the
 // desired line times cos(pi n f) (frequencies normalised to Nyquist = 1).
-std::vector<double> a_weighting_fir(double fs, int n_taps) {
+std::vector<double> design_a_weighting_fir(double fs, int n_taps) {
   DS_CHECK(n_taps % 2 == 1);
   const int M = (n_taps - 1) / 2;
   const int n_freqs = 512;  // scipy.signal.freqz(worN=512): k fs / 1024, k < 512
@@ -99,6 +100,26 @@ std::vector<double> a_weighting_fir(double fs, int n_taps) {
   std::vector<double> taps(static_cast<size_t>(n_taps));
   taps[M] = 2.0 * a[0];
   for (int k = 1; k <= M; ++k) taps[M + k] = taps[M - k] = a[k];
+  return taps;
+}
+
+}  // namespace
+
+// The design costs about 2 ms (a 51 x 51 solve over 256 bands) and depends on
+// the rate and tap count alone, while every loss of a batch asks for it: the
+// last few designs are kept (a library holds a handful of rates).
+std::vector<double> a_weighting_fir(double fs, int n_taps) {
+  static std::mutex mutex;
+  static std::map<std::pair<double, int>, std::vector<double>> designs;
+  const std::pair<double, int> key{fs, n_taps};
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (const auto it = designs.find(key); it != designs.end()) return it->second;
+  }
+  std::vector<double> taps = design_a_weighting_fir(fs, n_taps);
+  std::lock_guard<std::mutex> lock(mutex);
+  if (designs.size() >= 32) designs.clear();
+  designs.emplace(key, taps);
   return taps;
 }
 
