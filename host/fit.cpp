@@ -66,6 +66,13 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
   return results;
 }
 
+// A sound not started before FitOptions::finish was set.
+std::exception_ptr not_started() {
+  return std::make_exception_ptr(Error("not fitted: the fit was ended before this sound started"));
+}
+
+bool finish_set(const FitOptions& o) { return o.finish && o.finish->load(); }
+
 // Hands each finished sound to on_done, one at a time.
 struct Reporter {
   const SoundDone& on_done;
@@ -99,6 +106,10 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
   limits.memory_bytes = gpu_memory_budget(o);
   for (const GpuGroup& g : plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits)) {
     if (o.stop && o.stop->load()) throw Interrupted();
+    if (finish_set(o)) {
+      for (size_t s = g.first; s < g.last; ++s) report.done(int(s), {{}, not_started()});
+      continue;
+    }
     if (!g.fits) {
       report.done(int(g.first), {{}, std::make_exception_ptr(Error(
           "too large for one GPU batch: needs about " + mebibytes(g.bytes) + " of GPU memory with " +
@@ -131,6 +142,10 @@ void fit_on_cpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
   auto work = [&] {
     for (int s; !interrupted && (s = next++) < n;) {
       if (o.stop && o.stop->load()) break;
+      if (finish_set(o)) {
+        report.done(s, {{}, not_started()});
+        continue;
+      }
       try {
         report.done(s, {fit_group({sounds[s]}, Device::cpu, threads_each, o, control).front(), nullptr});
       } catch (const Interrupted&) {
@@ -185,7 +200,7 @@ std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const 
   Reporter report{on_done, fits, {}};
   // Per-iteration progress only where one backend batch runs at a time.
   const bool one_at_a_time = device == Device::cuda || sounds.size() == 1;
-  const FitControl control{one_at_a_time ? o.progress : nullptr, o.progress_every, o.stop};
+  const FitControl control{one_at_a_time ? o.progress : nullptr, o.progress_every, o.stop, o.finish};
   if (device == Device::cuda)
     fit_on_gpu(sounds, o, control, report);
   else

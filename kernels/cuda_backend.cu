@@ -79,8 +79,11 @@ class CudaBackend final : public Backend {
     DeviceBuffer<OptimizerState> states{size_t(B_)};
     DeviceBuffer<float> history{size_t(std::max(1, config.iterations)) * size_t(B_)};
     cuda::optimizer_init(config, states.get(), B_);
-    for (int it = 0; it < config.iterations; ++it) {
+    int done = 0;
+    for (; done < config.iterations; ++done) {
+      const int it = done;
       if (control.stop && control.stop->load()) throw Interrupted();
+      if (finish_requested(control)) break;
       gradient_on_device();
       cuda::optimizer_step(config, states.get(), it, loss_.get(), v_logits_.get(), logits_.get(),
                            history.get(), B_);
@@ -92,7 +95,7 @@ class CudaBackend final : public Backend {
     std::vector<InstanceFit> results(static_cast<size_t>(B_));
     for (int b = 0; b < B_; ++b) {
       InstanceFit& r = results[b];
-      for (int it = 0; it < config.iterations; ++it) r.loss_history.push_back(h[size_t(it) * B_ + b]);
+      for (int it = 0; it < done; ++it) r.loss_history.push_back(h[size_t(it) * B_ + b]);
       r.initial_loss = r.loss_history.empty() ? 0.0 : r.loss_history[0];
       detail::finish_instance_fit(r, s[b], last.data() + size_t(b) * kNumParams);
     }

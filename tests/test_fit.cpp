@@ -126,6 +126,42 @@ TEST(FitSounds, ManySoundsAsEachAloneAndPastAFailure) {
   }
 }
 
+// FitOptions::finish ends a fit early and keeps its best so far (Ctrl-C in a
+// notebook); sounds not started by then say so.
+TEST(FitSounds, FinishEndsEarlyWithTheBestSoFar) {
+  const Sound a{"a", 16000.0, 1, test::decaying_tone(3000, 16000.0, 300.0)};
+  const Sound b{"b", 16000.0, 1, test::decaying_tone(3000, 16000.0, 200.0)};
+  std::atomic<bool> finish{false};
+  FitOptions o;
+  o.iterations = 100;
+  o.loss = loss_preset("auraloss");
+  o.finish = &finish;
+  o.progress_every = 10;
+  o.progress = [&](const FitProgress& p) {
+    if (p.iteration == 20) finish = true;
+  };
+  const FitResult r = fit(a, o);
+  EXPECT_EQ(r.loss_history.size(), 20u);
+  EXPECT_EQ(r.best_loss, *std::min_element(r.loss_history.begin(), r.loss_history.end()));
+  // The same first 20 iterations as a fit of 20.
+  FitOptions twenty = o;
+  twenty.iterations = 20, twenty.finish = nullptr, twenty.progress = nullptr;
+  EXPECT_EQ(fit(a, twenty).best_logits, r.best_logits);
+  // Two sounds, one worker: finish set when the first is done leaves the second unfitted.
+  finish = false;
+  o.progress = nullptr;
+  o.iterations = 5;
+  const auto fits = fit_sounds({&a, &b}, o, [&](int, const SoundFit&) { finish = true; });
+  ASSERT_FALSE(fits[0].error);
+  EXPECT_EQ(fits[0].result.loss_history.size(), 5u);
+  ASSERT_TRUE(fits[1].error);
+  try {
+    std::rethrow_exception(fits[1].error);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not fitted"), std::string::npos) << e.what();
+  }
+}
+
 // The one device decision: names, and a clear error for a GPU that is not there.
 TEST(FitSounds, DeviceIsResolvedInOnePlace) {
   EXPECT_EQ(resolve_device("cpu"), Device::cpu);

@@ -123,6 +123,7 @@ inline std::vector<InstanceFit> optimize_on_host(Backend& backend, std::vector<f
   std::vector<float> loss(B), grad(logits.size());
   for (int it = 0; it < config.iterations; ++it) {
     if (control.stop && control.stop->load()) throw Interrupted();
+    if (finish_requested(control)) break;
     backend.loss_and_gradient(logits.data(), loss.data(), grad.data());
     for (size_t b = 0; b < B; ++b) {
       if (it == 0) results[b].initial_loss = loss[b];

@@ -45,6 +45,10 @@ struct FitOptions {
   std::function<void(const FitProgress&)> progress;
   int progress_every = 10;
   const std::atomic<bool>* stop = nullptr;  // when set, the fit throws Interrupted
+  // When set, the batches in flight end after their current iteration and
+  // keep their best so far; sounds not started yet are not fitted (their
+  // SoundFit::error says so).
+  const std::atomic<bool>* finish = nullptr;
 };
 
 struct FitResult {

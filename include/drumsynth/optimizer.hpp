@@ -25,7 +25,13 @@ struct FitControl {
   std::function<void(const FitProgress&)> progress;  // called every progress_every iterations
   int progress_every = 10;
   const std::atomic<bool>* stop = nullptr;  // when set, the run throws Interrupted
+  // When set, the run ends after the iteration in flight and returns what it
+  // has (each instance's best so far, a shorter loss history): Ctrl-C in a
+  // notebook keeps the fit, where stop discards it.
+  const std::atomic<bool>* finish = nullptr;
 };
+
+inline bool finish_requested(const FitControl& control) { return control.finish && control.finish->load(); }
 
 // Thrown by a run whose FitControl::stop was set; nothing has been written.
 struct Interrupted : Error {
