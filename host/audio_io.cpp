@@ -22,6 +22,19 @@ std::string format_number(double v) {
   s << v;
   return s.str();
 }
+
+void check_rate(const std::string& name, double rate, const LoadOptions& options) {
+  if (!(rate >= options.min_rate_hz && rate <= options.max_rate_hz))
+    throw InputError(name, "sample rate " + format_number(rate) + " Hz is outside " +
+                               format_number(options.min_rate_hz) + "-" + format_number(options.max_rate_hz) +
+                               " Hz");
+}
+
+void check_length(const std::string& name, double seconds, const LoadOptions& options) {
+  if (seconds > options.max_seconds)
+    throw InputError(name, format_number(seconds) + " s is longer than the " + format_number(options.max_seconds) +
+                               " s limit (raise it with --max-seconds)");
+}
 }  // namespace
 
 Sound load_sound(const std::string& path, const LoadOptions& options) {
@@ -35,47 +48,48 @@ Sound load_sound(const std::string& path, const LoadOptions& options) {
     const std::string why = sf_strerror(nullptr);
     throw InputError(path, "not a readable audio file (" + why + ")");
   }
-  Sound s;
-  s.path = path;
-  s.sample_rate = info.samplerate;
-  s.n_channels = info.channels;
   if (info.frames <= 0 || info.channels <= 0) {
     sf_close(f);
     throw InputError(path, "empty: the file holds no samples");
   }
-  if (s.sample_rate < options.min_rate_hz || s.sample_rate > options.max_rate_hz) {
+  try {  // before reading: a long file is refused without reading it
+    check_rate(path, info.samplerate, options);
+    check_length(path, double(info.frames) / info.samplerate, options);
+  } catch (...) {
     sf_close(f);
-    throw InputError(path, "sample rate " + format_number(s.sample_rate) + " Hz is outside " +
-                               format_number(options.min_rate_hz) + "-" +
-                               format_number(options.max_rate_hz) + " Hz");
-  }
-  const double seconds = double(info.frames) / s.sample_rate;
-  if (seconds > options.max_seconds) {
-    sf_close(f);
-    throw InputError(path, format_number(seconds) + " s is longer than the " +
-                               format_number(options.max_seconds) +
-                               " s limit (raise it with --max-seconds)");
+    throw;
   }
   std::vector<float> interleaved(size_t(info.frames) * size_t(info.channels));
   const sf_count_t got = sf_readf_float(f, interleaved.data(), info.frames);
   sf_close(f);
   if (got <= 0) throw InputError(path, "empty: no samples could be read");
-  s.samples.resize(size_t(got));
+  return sound_from_samples(path, interleaved.data(), size_t(got), info.channels, info.samplerate, options);
+}
+
+Sound sound_from_samples(const std::string& name, const float* interleaved, size_t frames, int channels,
+                         double sample_rate, const LoadOptions& options) {
+  if (frames == 0 || channels <= 0) throw InputError(name, "empty: no samples");
+  check_rate(name, sample_rate, options);
+  check_length(name, double(frames) / sample_rate, options);
+  Sound s;
+  s.path = name;
+  s.sample_rate = sample_rate;
+  s.n_channels = channels;
+  s.samples.resize(frames);
   double peak = 0;
-  for (sf_count_t i = 0; i < got; ++i) {
+  for (size_t i = 0; i < frames; ++i) {
     double sum = 0;
-    for (int c = 0; c < info.channels; ++c) {
-      const float v = interleaved[size_t(i) * info.channels + c];
-      if (!std::isfinite(v))
-        throw InputError(path, "NaN or Inf sample at frame " + std::to_string(i));
+    for (int c = 0; c < channels; ++c) {
+      const float v = interleaved[i * size_t(channels) + size_t(c)];
+      if (!std::isfinite(v)) throw InputError(name, "NaN or Inf sample at frame " + std::to_string(i));
       sum += v;
     }
-    s.samples[size_t(i)] = float(sum / info.channels);
-    peak = std::max(peak, std::abs(double(s.samples[size_t(i)])));
+    s.samples[i] = float(sum / channels);
+    peak = std::max(peak, std::abs(double(s.samples[i])));
   }
   // -120 dBFS: below the quietest 16-bit sample (3e-5), so only true silence
   // (or a file whose channels cancel) is refused; there is nothing to fit in it.
-  if (peak < 1e-6) throw InputError(path, "silent: every sample is below -120 dBFS");
+  if (peak < 1e-6) throw InputError(name, "silent: every sample is below -120 dBFS");
   return s;
 }
 

@@ -34,6 +34,11 @@ struct LoadOptions {
 // read, 0 samples, NaN/Inf samples, a rate out of range, a sound too long, or silence.
 Sound load_sound(const std::string& path, const LoadOptions& options = {});
 
+// The same checks and mixing for samples already in memory (frames x
+// channels, interleaved), e.g. from NumPy; `name` stands for the path in errors.
+Sound sound_from_samples(const std::string& name, const float* interleaved, size_t frames, int channels,
+                         double sample_rate, const LoadOptions& options = {});
+
 // 24-bit PCM WAV (samples clipped to [-1, 1]), written atomically.
 void save_wav(const std::string& path, const std::vector<float>& samples, double sample_rate);
 
