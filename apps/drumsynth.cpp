@@ -69,14 +69,7 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
 int run_render(const std::string& preset_path, const std::string& out, double rate,
                double seconds, bool quiet) {
   const Preset p = load_preset(preset_path);
-  VoiceSpec spec{p.n_samples, p.sample_rate, p.noise_seed};
-  if (rate > 0) {
-    if (rate < 8000 || rate > 192000) throw Error("--sample-rate must be 8000-192000 Hz");
-    spec.sample_rate = rate;
-    spec.n_samples = int(std::lround(p.n_samples / p.sample_rate * rate));
-  }
-  if (seconds > 0) spec.n_samples = int(std::lround(seconds * spec.sample_rate));
-  if (spec.n_samples < 1) throw Error("nothing to render: length is 0 samples");
+  const VoiceSpec spec = preset_voice_spec(p, rate, seconds);
   const auto audio = render(p.params, spec);
   save_wav(out, std::vector<float>(audio.begin(), audio.end()), spec.sample_rate);
   if (!quiet)

@@ -89,7 +89,7 @@ Sound sound_from_samples(const std::string& name, const float* interleaved, size
   }
   // -120 dBFS: below the quietest 16-bit sample (3e-5), so only true silence
   // (or a file whose channels cancel) is refused; there is nothing to fit in it.
-  if (peak < 1e-6) throw InputError(name, "silent: every sample is below -120 dBFS");
+  if (options.refuse_silence && peak < 1e-6) throw InputError(name, "silent: every sample is below -120 dBFS");
   return s;
 }
 

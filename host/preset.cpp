@@ -155,4 +155,16 @@ Preset load_preset(const std::string& path) {
   return preset_from_json(ss.str(), path);
 }
 
+VoiceSpec preset_voice_spec(const Preset& p, double sample_rate, double seconds) {
+  VoiceSpec spec{p.n_samples, p.sample_rate, p.noise_seed};
+  if (sample_rate > 0) {
+    if (sample_rate < 8000 || sample_rate > 192000) throw Error("the sample rate must be 8000-192000 Hz");
+    spec.sample_rate = sample_rate;
+    spec.n_samples = int(std::lround(p.n_samples / p.sample_rate * sample_rate));
+  }
+  if (seconds > 0) spec.n_samples = int(std::lround(seconds * spec.sample_rate));
+  if (spec.n_samples < 1) throw Error("nothing to render: length is 0 samples");
+  return spec;
+}
+
 }  // namespace drumsynth

@@ -28,6 +28,7 @@ struct LoadOptions {
   double max_seconds = 10.0;
   double min_rate_hz = 8000.0;
   double max_rate_hz = 192000.0;
+  bool refuse_silence = true;  // a loss's estimate may be silent; a target may not
 };
 
 // Throws InputError for a missing file, a directory, a file libsndfile cannot

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "drumsynth/loss_settings.hpp"
+#include "drumsynth/render.hpp"
 
 namespace drumsynth {
 
@@ -36,5 +37,10 @@ std::string preset_to_json(const Preset& p);
 Preset preset_from_json(const std::string& text, const std::string& path);
 void save_preset(const std::string& path, const Preset& p);
 Preset load_preset(const std::string& path);
+
+// What a preset renders: by default the fitted target's rate and length;
+// sample_rate > 0 renders the same duration at that rate, seconds > 0 sets
+// the length. Throws Error for a rate outside 8-192 kHz or a length of 0.
+VoiceSpec preset_voice_spec(const Preset& p, double sample_rate = 0, double seconds = 0);
 
 }  // namespace drumsynth
