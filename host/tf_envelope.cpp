@@ -1,0 +1,86 @@
+#include "tf_envelope.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+
+#include "drumsynth/common.hpp"
+#include "real_fft.hpp"
+
+namespace drumsynth {
+
+namespace {
+
+// Glasberg and Moore's ERB-rate scale and its inverse.
+double erb_rate(double hz) { return 21.4 * std::log10(1.0 + 0.00437 * hz); }
+double erb_rate_hz(double e) { return (std::pow(10.0, e / 21.4) - 1.0) / 0.00437; }
+
+// Each band's first and one-past-last FFT bin: 1 ERB wide, or min_band_bins
+// where an ERB holds fewer bins (the lowest bands: a cell of few bins is a
+// noisy estimate of its energy, a chi-square of few degrees of freedom).
+std::vector<std::pair<int, int>> band_bins(int fft_size, double rate, const TfEnvelopeSettings& s) {
+  const double top = std::min(s.high_hz, 0.45 * rate), bin_hz = rate / fft_size;
+  const int top_bin = std::min(fft_size / 2 + 1, int(std::lround(top / bin_hz)));
+  std::vector<std::pair<int, int>> bands;
+  int lo = int(std::lround(s.low_hz / bin_hz));
+  while (lo < top_bin) {
+    const int erb_hi = int(std::lround(erb_rate_hz(erb_rate(lo * bin_hz) + 1.0) / bin_hz));
+    const int hi = std::min(top_bin, std::max(lo + s.min_band_bins, erb_hi));
+    bands.push_back({lo, hi});
+    lo = hi;
+  }
+  return bands;
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> tf_envelope_db(const std::vector<double>& x, double rate,
+                                                const TfEnvelopeSettings& s) {
+  const int win = std::max(2, int(std::lround(s.frame_s * rate))), hop = std::max(1, int(std::lround(s.hop_s * rate)));
+  int n = 1;
+  while (n < win) n *= 2;
+  const RealFft<double> fft(n);
+  const auto bands = band_bins(n, rate, s);
+  std::vector<double> w(static_cast<size_t>(win)), frame(static_cast<size_t>(n));
+  for (int i = 0; i < win; ++i) w[size_t(i)] = 0.5 - 0.5 * std::cos(2.0 * kPi * i / win);
+  std::vector<std::complex<double>> X(size_t(n / 2 + 1));
+  std::vector<std::vector<double>> cells;
+  // Frames centred on 0, hop, 2 hop, ... (zeros outside the sound).
+  for (long c = 0; c < long(x.size()); c += hop) {
+    std::fill(frame.begin(), frame.end(), 0.0);
+    for (int i = 0; i < win; ++i) {
+      const long t = c - win / 2 + i;
+      if (t >= 0 && t < long(x.size())) frame[size_t(i)] = w[size_t(i)] * x[size_t(t)];
+    }
+    fft.forward(frame.data(), X.data());
+    std::vector<double> row;
+    for (const auto& [lo, hi] : bands) {
+      double e = 0;
+      for (int k = lo; k < hi; ++k) e += std::norm(X[size_t(k)]);
+      row.push_back(10.0 * std::log10(e + 1e-30));
+    }
+    cells.push_back(std::move(row));
+  }
+  return cells;
+}
+
+double tf_envelope_error_db(const std::vector<double>& estimate, const std::vector<double>& target, double rate,
+                            const TfEnvelopeSettings& s) {
+  std::vector<double> x = estimate;
+  x.resize(target.size(), 0.0);
+  const auto ex = tf_envelope_db(x, rate, s), ey = tf_envelope_db(target, rate, s);
+  double loudest = -INFINITY;
+  for (const auto& row : ey)
+    for (double v : row) loudest = std::max(loudest, v);
+  const double floor_db = loudest - s.range_db;
+  double sum = 0;
+  long count = 0;
+  for (size_t f = 0; f < ey.size(); ++f)
+    for (size_t b = 0; b < ey[f].size(); ++b) {
+      const double a = std::max(floor_db, ex[f][b]), t = std::max(floor_db, ey[f][b]);
+      if (a > floor_db || t > floor_db) sum += std::abs(a - t), ++count;
+    }
+  return count ? sum / double(count) : 0.0;
+}
+
+}  // namespace drumsynth
