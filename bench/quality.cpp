@@ -3,11 +3,15 @@
 // median and 90th percentile:
 //   - the `auraloss`-preset MRSTFT loss of render against target,
 //   - the mean absolute difference of their 10 ms RMS envelopes in dB (floor -80 dB),
-//   - both again over the first 30 ms after the target's onset (the attack).
-// Usage: bench_quality ARM_NAME OUT_ROOT IN_DIR [IN_DIR ...]
-//   (renders of IN_DIR/x/y.wav are read from OUT_ROOT/basename(IN_DIR)/x/y.wav)
-// Prints one markdown row of the summary; writes per-sound CSV to stdout's sibling
-// file OUT_ROOT/quality.csv.
+//   - both again over the first 30 ms after the target's onset (the attack),
+//   - the time-frequency envelope error (host/tf_envelope.hpp: ERB bands x 10 ms
+//     frames, dB over the audible cells), which two noises with one envelope pass.
+// Usage: bench_quality ARM_NAME OUT_ROOT [--split CSV --part PART] IN_DIR [IN_DIR ...]
+//   (renders of IN_DIR/x/y.wav are read from OUT_ROOT/basename(IN_DIR)/x/y.wav;
+//   with --split, only the sounds of that part of bench/dev-split.csv, whose
+//   categories also give per-category medians)
+// Prints one markdown row of the summary; writes per-sound values to
+// OUT_ROOT/quality.csv and per-category medians to OUT_ROOT/categories.csv.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +21,9 @@
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/batch.hpp"
 #include "mrstft_loss.hpp"
+#include "tf_envelope.hpp"
+#include <map>
+#include <sstream>
 
 using namespace drumsynth;
 namespace fs = std::filesystem;
@@ -51,23 +58,61 @@ double quantile(std::vector<double> v, double q) {
   return v[size_t(std::min(double(v.size() - 1), std::floor(q * (v.size() - 1) + 0.5)))];
 }
 
+// bench/dev-split.csv: file (relative to the data folder) -> (part, category).
+std::map<std::string, std::pair<std::string, std::string>> read_split(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot be read");
+  std::map<std::string, std::pair<std::string, std::string>> split;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string part, category, file;
+    std::getline(ss, part, ','), std::getline(ss, category, ','), std::getline(ss, file);
+    split[file] = {part, category};
+  }
+  return split;
+}
+
+struct Scores {
+  std::vector<double> loss, env, loss30, env30, tf;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: bench_quality ARM OUT_ROOT IN_DIR [IN_DIR ...]\n");
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string split_path, part;
+  for (size_t i = 0; i + 1 < args.size();)
+    if (args[i] == "--split" || args[i] == "--part") {
+      (args[i] == "--split" ? split_path : part) = args[i + 1];
+      args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
+    } else {
+      ++i;
+    }
+  if (args.size() < 3 || split_path.empty() != part.empty()) {
+    std::fprintf(stderr, "usage: bench_quality ARM OUT_ROOT [--split CSV --part PART] IN_DIR [IN_DIR ...]\n");
     return 2;
   }
-  const std::string arm = argv[1];
-  const fs::path out_root = argv[2];
-  std::vector<double> loss, env, loss30, env30;
+  const std::string arm = args[0];
+  const fs::path out_root = args[1];
+  const auto split = split_path.empty() ? decltype(read_split("")){} : read_split(split_path);
+  Scores all;
+  std::map<std::string, Scores> by_category;
   std::ofstream csv(out_root / "quality.csv");
-  csv << "file,auraloss,envelope_db,auraloss_30ms,envelope_db_30ms\n";
+  csv << "file,category,auraloss,envelope_db,auraloss_30ms,envelope_db_30ms,tf_envelope_db\n";
   int missing = 0;
-  for (int a = 3; a < argc; ++a) {
-    const fs::path in_dir = argv[a];
+  for (size_t a = 2; a < args.size(); ++a) {
+    const fs::path in_dir = args[a];
     const fs::path out_dir = out_root / in_dir.filename();
     for (const auto& f : find_audio_files(in_dir.string())) {
+      const std::string rel = (in_dir.filename() / relative_to_folder(f, in_dir.string())).string();
+      std::string category = "all";
+      if (!split.empty()) {
+        const auto it = split.find(rel);
+        if (it == split.end() || it->second.first != part) continue;
+        category = it->second.second;
+      }
       const fs::path render = batch_output_paths(f, in_dir.string(), out_dir.string()).wav;
       if (!fs::exists(render)) {
         ++missing;
@@ -78,22 +123,30 @@ int main(int argc, char** argv) {
       std::vector<double> y(t.samples.begin(), t.samples.end()), x(r.samples.begin(), r.samples.end());
       x.resize(y.size(), 0.0);
       const int hop = std::max(1, int(0.01 * sr));
-      const double l = aura(x, y, sr), e = envelope_diff_db(x, y, hop);
+      const double l = aura(x, y, sr), e = envelope_diff_db(x, y, hop), tf = tf_envelope_error_db(x, y, sr);
       // The attack: 30 ms from the target's onset.
       const int on = int(analyse(t).onset_s * sr), len = std::min(int(y.size()) - on, int(0.03 * sr));
       std::vector<double> y30(y.begin() + on, y.begin() + on + len), x30(x.begin() + on, x.begin() + on + len);
       const double l30 = aura(x30, y30, sr), e30 = envelope_diff_db(x30, y30, std::max(1, int(0.005 * sr)));
-      loss.push_back(l), env.push_back(e), loss30.push_back(l30), env30.push_back(e30);
-      csv << (in_dir.filename() / relative_to_folder(f, in_dir.string())).string() << "," << l << "," << e << "," << l30 << "," << e30 << "\n";
+      for (Scores* sc : {&all, &by_category[category]})
+        sc->loss.push_back(l), sc->env.push_back(e), sc->loss30.push_back(l30), sc->env30.push_back(e30),
+            sc->tf.push_back(tf);
+      csv << rel << "," << category << "," << l << "," << e << "," << l30 << "," << e30 << "," << tf << "\n";
     }
   }
-  if (loss.empty()) {
+  if (all.loss.empty()) {
     std::fprintf(stderr, "no renders found under %s\n", out_root.c_str());
     return 1;
   }
-  std::printf("| %s | %zu | %.3f | %.3f | %.2f | %.2f | %.3f | %.3f | %.2f | %.2f |%s\n", arm.c_str(),
-              loss.size(), quantile(loss, 0.5), quantile(loss, 0.9), quantile(env, 0.5),
-              quantile(env, 0.9), quantile(loss30, 0.5), quantile(loss30, 0.9), quantile(env30, 0.5),
-              quantile(env30, 0.9), missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
+  std::ofstream cats(out_root / "categories.csv");
+  cats << "arm,category,sounds,auraloss_median,envelope_db_median,tf_envelope_db_median\n";
+  for (const auto& [category, sc] : by_category)
+    cats << arm << "," << category << "," << sc.loss.size() << "," << quantile(sc.loss, 0.5) << ","
+         << quantile(sc.env, 0.5) << "," << quantile(sc.tf, 0.5) << "\n";
+  std::printf("| %s | %zu | %.3f | %.3f | %.2f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f | %.2f |%s\n", arm.c_str(),
+              all.loss.size(), quantile(all.loss, 0.5), quantile(all.loss, 0.9), quantile(all.env, 0.5),
+              quantile(all.env, 0.9), quantile(all.loss30, 0.5), quantile(all.loss30, 0.9), quantile(all.env30, 0.5),
+              quantile(all.env30, 0.9), quantile(all.tf, 0.5), quantile(all.tf, 0.9),
+              missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
   return 0;
 }
