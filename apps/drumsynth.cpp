@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -15,6 +16,7 @@
 
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/batch.hpp"
+#include "drumsynth/report.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
 #include "drumsynth/preset.hpp"
@@ -44,8 +46,14 @@ struct ProgressLine {
   }
 };
 
+// Where fits run, for the report: the GPU's name, or the CPU threads.
+std::string device_description(const FitOptions& o) {
+  return resolve_device(o.device) == Device::cuda ? cuda_device_name()
+                                                   : "CPU (" + std::to_string(o.n_threads) + " threads)";
+}
+
 int run_fit(const std::string& input, const std::string& out_dir, FitOptions options,
-            double max_seconds, bool quiet) {
+            double max_seconds, bool quiet, bool report) {
   const Sound target = load_sound(input, {max_seconds});
   const FitOutputPaths paths = fit_output_paths(input, out_dir);
   if (!quiet) {
@@ -63,6 +71,12 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
   if (!quiet)
     spdlog::info("loss {:.4f} -> {:.4f} in {:.1f} s; wrote {}, {}, {}", r.initial_loss,
                  r.best_loss, r.seconds, paths.preset, paths.wav, paths.loss_csv);
+  if (report) {
+    const std::string name = std::filesystem::path(input).filename().string();
+    const std::string page =
+        write_report(out_dir, {{input, name, "ok", "", paths}}, {input, device_description(options), r.seconds});
+    if (!quiet) spdlog::info("report: {}", page);
+  }
   return 0;
 }
 
@@ -100,7 +114,8 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
-int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o, bool quiet) {
+int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o, bool quiet, bool report) {
+  const auto start = std::chrono::steady_clock::now();
   // Ctrl-C from here on stops cleanly (the log file appearing below means it is armed).
   std::signal(SIGINT, on_sigint);
   o.stop = &g_stop;
@@ -134,6 +149,14 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
     log->warn("removed {} half-written file(s) of an earlier run that was killed", s.stale_temporaries_removed);
   if (!quiet && tty) std::fprintf(stderr, "\n");
   write_batch_summary(out_dir, s);
+  if (report && !s.items.empty()) {
+    std::vector<ReportEntry> entries;
+    for (const auto& it : s.items)
+      entries.push_back({it.input, it.relative, it.status, it.error, batch_output_paths(it.input, in_dir, out_dir)});
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::string page = write_report(out_dir, entries, {in_dir, device_description(o.fit), wall});
+    log->info("report: {}", page);
+  }
   const int total = int(s.items.size()), failed = s.count("failed");
   const int ok = s.count("ok"), skipped = s.count("skipped");
   log->info("{} sounds: {} fitted, {} already done, {} failed, {} interrupted", total, ok, skipped,
@@ -260,10 +283,12 @@ struct FitCommand {
     c->add_option("--threads", fit.options.n_threads, "CPU threads (results do not depend on it)")
         ->capture_default_str()
         ->check(CLI::Range(1, 256));
+    c->add_flag("--no-report", no_report, "Do not write OUT/report.html");
     add_common(c, common);
     return c;
   }
-  int run() { return run_fit(input, out, fit.finish(), common.max_seconds, common.quiet); }
+  bool no_report = false;
+  int run() { return run_fit(input, out, fit.finish(), common.max_seconds, common.quiet, !no_report); }
 };
 
 struct RenderCommand {
@@ -314,13 +339,31 @@ struct BatchCommand {
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
     c->add_flag("--force", options.force, "Refit sounds that already have a preset");
+    c->add_flag("--no-report", no_report, "Do not write OUT/report.html");
+    add_common(c, common);
+    return c;
+  }
+  bool no_report = false;
+  int run() {
+    options.fit = fit.finish();
+    options.load.max_seconds = common.max_seconds;
+    return run_batch(in, out, options, common.quiet, !no_report);
+  }
+};
+
+struct ReportCommand {
+  CommonArgs common;
+  std::string out;
+  CLI::App* add(CLI::App& app) {
+    auto* c = app.add_subcommand("report", "Rewrite a batch folder's report.html from its summary.json");
+    c->add_option("folder", out, "A batch's output folder")->required();
     add_common(c, common);
     return c;
   }
   int run() {
-    options.fit = fit.finish();
-    options.load.max_seconds = common.max_seconds;
-    return run_batch(in, out, options, common.quiet);
+    const std::string page = write_report(out, report_entries_from_summary(out), {out, "", 0});
+    if (!common.quiet) spdlog::info("report: {}", page);
+    return 0;
   }
 };
 
@@ -355,14 +398,15 @@ int main(int argc, char** argv) {
   LossCommand loss;
   BatchCommand batch;
   BenchCommand bench;
-  CLI::App* commands[] = {fit.add(app), render.add(app), loss.add(app), batch.add(app), bench.add(app)};
+  ReportCommand report;
+  CLI::App* commands[] = {fit.add(app), render.add(app), loss.add(app), batch.add(app), bench.add(app), report.add(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (fit.common.quiet || render.common.quiet || loss.common.quiet || batch.common.quiet)
+  if (fit.common.quiet || render.common.quiet || loss.common.quiet || batch.common.quiet || report.common.quiet)
     spdlog::set_level(spdlog::level::warn);
   try {
     if (*commands[0]) return fit.run();
@@ -370,6 +414,7 @@ int main(int argc, char** argv) {
     if (*commands[2]) return loss.run();
     if (*commands[3]) return batch.run();
     if (*commands[4]) return bench.run();
+    if (*commands[5]) return report.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drumsynth: error: %s\n", e.what());
     return 1;

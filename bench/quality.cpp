@@ -21,7 +21,7 @@
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/batch.hpp"
 #include "mrstft_loss.hpp"
-#include "tf_envelope.hpp"
+#include "envelope_errors.hpp"
 #include <map>
 #include <sstream>
 
@@ -29,24 +29,6 @@ using namespace drumsynth;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<double> rms_db(const std::vector<double>& x, int hop) {
-  std::vector<double> e;
-  for (size_t i = 0; i < x.size(); i += hop) {
-    double s = 0;
-    const size_t m = std::min(size_t(hop), x.size() - i);
-    for (size_t j = 0; j < m; ++j) s += x[i + j] * x[i + j];
-    e.push_back(std::max(-80.0, 10.0 * std::log10(s / m + 1e-20)));
-  }
-  return e;
-}
-
-double envelope_diff_db(const std::vector<double>& a, const std::vector<double>& b, int hop) {
-  const auto ea = rms_db(a, hop), eb = rms_db(b, hop);
-  double s = 0;
-  for (size_t i = 0; i < ea.size(); ++i) s += std::abs(ea[i] - eb[i]);
-  return s / double(ea.size());
-}
 
 double aura(const std::vector<double>& x, const std::vector<double>& y, double sr) {
   MrstftLoss<double> l(loss_preset("auraloss"), sr, y);
@@ -122,12 +104,11 @@ int main(int argc, char** argv) {
       const double sr = t.sample_rate;
       std::vector<double> y(t.samples.begin(), t.samples.end()), x(r.samples.begin(), r.samples.end());
       x.resize(y.size(), 0.0);
-      const int hop = std::max(1, int(0.01 * sr));
-      const double l = aura(x, y, sr), e = envelope_diff_db(x, y, hop), tf = tf_envelope_error_db(x, y, sr);
+      const double l = aura(x, y, sr), e = rms_envelope_error_db(x, y, sr), tf = tf_envelope_error_db(x, y, sr);
       // The attack: 30 ms from the target's onset.
       const int on = int(analyse(t).onset_s * sr), len = std::min(int(y.size()) - on, int(0.03 * sr));
       std::vector<double> y30(y.begin() + on, y.begin() + on + len), x30(x.begin() + on, x.begin() + on + len);
-      const double l30 = aura(x30, y30, sr), e30 = envelope_diff_db(x30, y30, std::max(1, int(0.005 * sr)));
+      const double l30 = aura(x30, y30, sr), e30 = rms_envelope_error_db(x30, y30, sr, 0.005);
       for (Scores* sc : {&all, &by_category[category]})
         sc->loss.push_back(l), sc->env.push_back(e), sc->loss30.push_back(l30), sc->env30.push_back(e30),
             sc->tf.push_back(tf);

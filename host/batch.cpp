@@ -156,6 +156,7 @@ FitOutputPaths batch_output_paths(const std::string& file, const std::string& in
 BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
                         const BatchOptions& o) {
   BatchSummary summary;
+  summary.input_folder = in_dir;
   // A run killed mid-write (SIGKILL) left temporary files; the sounds they
   // belonged to have no preset, so they are fitted again below.
   summary.stale_temporaries_removed = remove_stale_temporaries(out_dir);
@@ -203,9 +204,10 @@ void write_batch_summary(const std::string& out_dir, const BatchSummary& s) {
         << "," << i.iterations << "," << i.seconds << "," << csv_field(i.error) << "\n";
     items.push_back({{"file", i.relative}, {"status", i.status}, {"initial_loss", i.initial_loss},
                      {"final_loss", i.final_loss}, {"iterations", i.iterations},
-                     {"seconds", i.seconds}, {"error", i.error}, {"preset", i.preset}});
+                     {"seconds", i.seconds}, {"error", i.error}, {"preset", i.preset}, {"input", i.input}});
   }
-  const nlohmann::json j = {{"total", s.items.size()},        {"ok", s.count("ok")},
+  const nlohmann::json j = {{"input_folder", s.input_folder},
+                            {"total", s.items.size()},        {"ok", s.count("ok")},
                             {"skipped", s.count("skipped")},  {"failed", s.count("failed")},
                             {"interrupted", s.count("interrupted")}, {"items", items}};
   write_text_atomic((fs::path(out_dir) / "summary.csv").string(), csv.str());

@@ -22,8 +22,13 @@ TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
                                " --iterations 8 --loss-preset auraloss --seed 3");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("iteration 8/8"), std::string::npos) << r.output;
-  EXPECT_EQ(dir.files(), (std::vector<std::string>{"EE_Click.loss.csv", "EE_Click.loss.svg",
-                                                   "EE_Click.preset.json", "EE_Click.wav"}));
+  EXPECT_EQ(dir.files(), (std::vector<std::string>{"EE_Click.loss.csv", "EE_Click.loss.svg", "EE_Click.preset.json",
+                                                   "EE_Click.wav", "report-assets", "report.html"}));
+  // --no-report: only the fit's own files.
+  ScratchDir bare;
+  ASSERT_EQ(run_drumsynth("fit " + q(input) + " -o " + q(bare.path.string()) + " --iterations 2 --no-report -q").exit_code, 0);
+  EXPECT_EQ(bare.files(), (std::vector<std::string>{"EE_Click.loss.csv", "EE_Click.loss.svg", "EE_Click.preset.json",
+                                                    "EE_Click.wav"}));
   const Sound target = load_sound(input);
   const Preset p = load_preset(dir / "EE_Click.preset.json");
   EXPECT_EQ(p.n_samples, int(target.samples.size()));

@@ -44,6 +44,7 @@ struct BatchProgress {
 };
 
 struct BatchSummary {
+  std::string input_folder;
   std::vector<BatchItem> items;
   bool interrupted = false;
   int stale_temporaries_removed = 0;  // half-written files of a killed earlier run

@@ -1,15 +1,26 @@
-// A time-frequency envelope error for judging fits: band energies on the
+// How far a render's envelope is from its target's, the figures the quality
+// benchmark and the listening report give beside the loss.
+//
+// The broadband envelope error: 10 ms RMS frames in dB (floor -80 dB),
+// their mean absolute difference.
+//
+// The time-frequency envelope error: band energies on the
 // ERB-rate scale (the ear's critical bands) over short frames, compared in dB
 // over the cells the ear can hear. Unlike the MRSTFT loss it ignores the fine
 // structure inside a cell, so two noise realisations with the same envelope
 // score near 0 dB while a wrong decay, a wrong tilt or a missing band do not
-// (tests/test_tf_envelope.cpp). The quality benchmark (bench/quality.cpp)
+// (tests/test_envelope_errors.cpp). The quality benchmark (bench/quality.cpp)
 // reports it beside the loss and the broadband envelope.
 #pragma once
 
 #include <vector>
 
 namespace drumsynth {
+
+// Mean |dB| difference of the hop_s RMS envelopes; the estimate is cut or
+// zero-padded to the target's length.
+double rms_envelope_error_db(const std::vector<double>& estimate, const std::vector<double>& target, double rate,
+                             double hop_s = 0.01);
 
 struct TfEnvelopeSettings {
   double frame_s = 0.04;      // Hann window (25 Hz bins: two or more in the lowest bands)

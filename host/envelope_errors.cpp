@@ -1,4 +1,4 @@
-#include "tf_envelope.hpp"
+#include "envelope_errors.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -32,7 +32,29 @@ std::vector<std::pair<int, int>> band_bins(int fft_size, double rate, const TfEn
   return bands;
 }
 
+std::vector<double> rms_db(const std::vector<double>& x, int hop) {
+  std::vector<double> e;
+  for (size_t i = 0; i < x.size(); i += size_t(hop)) {
+    double s = 0;
+    const size_t m = std::min(size_t(hop), x.size() - i);
+    for (size_t j = 0; j < m; ++j) s += x[i + j] * x[i + j];
+    e.push_back(std::max(-80.0, 10.0 * std::log10(s / double(m) + 1e-20)));
+  }
+  return e;
+}
+
 }  // namespace
+
+double rms_envelope_error_db(const std::vector<double>& estimate, const std::vector<double>& target, double rate,
+                             double hop_s) {
+  std::vector<double> x = estimate;
+  x.resize(target.size(), 0.0);
+  const int hop = std::max(1, int(hop_s * rate));
+  const auto ex = rms_db(x, hop), ey = rms_db(target, hop);
+  double s = 0;
+  for (size_t i = 0; i < ey.size(); ++i) s += std::abs(ex[i] - ey[i]);
+  return ey.empty() ? 0.0 : s / double(ey.size());
+}
 
 std::vector<std::vector<double>> tf_envelope_db(const std::vector<double>& x, double rate,
                                                 const TfEnvelopeSettings& s) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "mrstft_loss.hpp"
-#include "tf_envelope.hpp"
+#include "envelope_errors.hpp"
 
 namespace drumsynth {
 namespace {
@@ -33,6 +33,15 @@ std::vector<double> decaying_tone(double hz) {
   std::vector<double> x(static_cast<size_t>(kRate));
   for (size_t i = 0; i < x.size(); ++i) x[i] = 0.5 * std::sin(2 * M_PI * hz * i / kRate) * std::exp(-(i / kRate) / 0.3);
   return x;
+}
+
+TEST(RmsEnvelope, IsTheLevelDifferenceInDb) {
+  const auto y = decaying_noise(1, 0.2);
+  auto half = y;
+  for (double& v : half) v *= 0.5;
+  EXPECT_EQ(rms_envelope_error_db(y, y, kRate), 0.0);
+  // 6.02 dB in every 10 ms frame above the -80 dB floor (a 1 s decay of 0.2 s stays above it).
+  EXPECT_NEAR(rms_envelope_error_db(half, y, kRate), 20 * std::log10(2.0), 1e-6);
 }
 
 TEST(TfEnvelope, IsZeroForTheTargetItself) {
