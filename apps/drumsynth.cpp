@@ -12,6 +12,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "drumsynth/audio_io.hpp"
@@ -22,6 +24,7 @@
 #include "drumsynth/preset.hpp"
 #include "drumsynth/render.hpp"
 #include "drumsynth/throughput.hpp"
+#include "ranks.hpp"
 
 using namespace drumsynth;
 
@@ -114,47 +117,136 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
+// The job's progress as rank 0 sees it: its own sounds and those the other
+// ranks report, each logged as it finishes (the log is the job's record) and
+// counted on the progress line (unless --quiet).
+struct JobProgress {
+  JobProgress(std::shared_ptr<spdlog::logger> l, bool q, int n) : log(std::move(l)), quiet(q), total(n) {}
+  std::shared_ptr<spdlog::logger> log;
+  bool quiet, tty = ::isatty(2);
+  int total;
+  std::mutex mutex;
+  int done = 0, failed = 0;
+  std::vector<double> best;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::vector<BatchItem> from_others;
+
+  void finished(const BatchItem& it) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++done;
+    if (it.status == "failed") {
+      ++failed;
+      log->warn("{}: failed: {}", it.relative, it.error);
+    } else {
+      best.push_back(it.final_loss);
+      log->info("{}: {} loss {:.4f} -> {:.4f}", it.relative, it.status, it.initial_loss, it.final_loss);
+    }
+    if (it.skipped_steps > 0)
+      log->warn("{}: {} iterations skipped: the loss or its gradient was not finite", it.relative, it.skipped_steps);
+    if (quiet) return;
+    // Off a terminal: a line per 5% of the sounds, not one per sound.
+    const int step = std::max(1, total / 20);
+    if (!tty && done % step != 0 && done != total) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "%ssounds %d/%d done (%d failed)  median best loss %.4f  %.0f s, %.0f s left%s",
+                 tty ? "\r" : "", done, total, failed, best.empty() ? 0.0 : detail::median(best), elapsed,
+                 elapsed / done * std::max(0, total - done), tty ? "   " : "\n");
+  }
+};
+
+// Rank 0's summary of the whole job: its own items, the other ranks', and
+// for every file nobody reported (a rank that died) an "interrupted" item
+// saying so. In the order the files were found.
+BatchSummary merge_job(const std::string& in_dir, const std::string& out_dir, BatchSummary own,
+                       std::vector<BatchItem> others, std::vector<std::string>* missing) {
+  for (auto& it : others) own.items.push_back(std::move(it));
+  std::map<std::string, const BatchItem*> by_input;
+  for (const auto& it : own.items) by_input[it.input] = &it;
+  BatchSummary job;
+  job.input_folder = in_dir;
+  job.stale_temporaries_removed = own.stale_temporaries_removed;
+  for (const auto& f : find_audio_files(in_dir)) {
+    if (const auto found = by_input.find(f); found != by_input.end()) {
+      job.items.push_back(*found->second);
+      continue;
+    }
+    BatchItem it;
+    it.input = f, it.relative = relative_to_folder(f, in_dir), it.status = "interrupted";
+    it.error = "not reported: the rank fitting it stopped (run the same command again)";
+    it.preset = batch_output_paths(f, in_dir, out_dir).preset;
+    missing->push_back(it.relative);
+    job.items.push_back(it);
+  }
+  job.interrupted = job.count("interrupted") > 0;
+  return job;
+}
+
+// A rank other than 0: fit its share, report each sound to rank 0, say done.
+int run_batch_share(const std::string& in_dir, const std::string& out_dir, BatchOptions o, Ranks& ranks) {
+  o.progress = [&](const BatchProgress& p) { ranks.send_item(*p.last); };
+  const BatchSummary s = fit_folder(in_dir, out_dir, o);
+  ranks.send_done();
+  return s.interrupted ? 130 : 0;
+}
+
 int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o, bool quiet, bool report) {
   const auto start = std::chrono::steady_clock::now();
-  // Ctrl-C from here on stops cleanly (the log file appearing below means it is armed).
+  // Ctrl-C (and mpirun's SIGTERM to a job being stopped) from here on stops
+  // cleanly (the log file appearing below means it is armed).
   std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
   o.stop = &g_stop;
+  const auto ranks = start_ranks();
+  o.shard_index = ranks->rank, o.shard_count = ranks->size;
+  if (ranks->local_size > 1) o.fit.n_threads = std::max(1, o.fit.n_threads / ranks->local_size);  // a share of the cores
+  if (ranks->size > 1 && resolve_device(o.fit.device) == Device::cuda) use_cuda_device(ranks->local_rank);
   std::filesystem::create_directories(out_dir);
+  if (ranks->rank != 0) return run_batch_share(in_dir, out_dir, o, *ranks);
+
   auto log = spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
   log->set_level(spdlog::level::info);  // --quiet quiets the terminal, not the record
   log->flush_on(spdlog::level::info);
-  log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s)", in_dir, out_dir,
-            o.fit.iterations, o.fit.restarts, o.fit.loss.preset, o.fit.n_threads);
-  const bool tty = ::isatty(2);
-  o.progress = [&, tty](const BatchProgress& p) {
-    const BatchItem& it = *p.last;
-    if (it.status == "failed")
-      log->warn("{}: failed: {}", it.relative, it.error);
-    else
-      log->info("{}: {} loss {:.4f} -> {:.4f}", it.relative, it.status, it.initial_loss, it.final_loss);
-    if (it.skipped_steps > 0)
-      log->warn("{}: {} iterations skipped: the loss or its gradient was not finite", it.relative,
-                it.skipped_steps);
-    if (quiet) return;
-    // Off a terminal: a line per 5% of the sounds, not one per sound.
-    const int step = std::max(1, p.total / 20);
-    if (!tty && p.done % step != 0 && p.done != p.total) return;
-    std::fprintf(stderr, "%ssounds %d/%d done (%d failed)  median best loss %.4f  %.0f s, %.0f s left%s",
-                 tty ? "\r" : "", p.done, p.total, p.failed, p.median_best_loss, p.elapsed_s,
-                 p.remaining_s, tty ? "   " : "\n");
-  };
-  const BatchSummary s = fit_folder(in_dir, out_dir, o);
+  log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s){}", in_dir, out_dir,
+            o.fit.iterations, o.fit.restarts, o.fit.loss.preset, o.fit.n_threads,
+            ranks->size > 1 ? fmt::format(" in each of {} ranks", ranks->size) : std::string());
+  JobProgress job(log, quiet, int(find_audio_files(in_dir).size()));
+  o.progress = [&](const BatchProgress& p) { job.finished(*p.last); };
+  // The other ranks' sounds, received while this rank fits its own.
+  std::atomic<bool> give_up{false};
+  std::vector<int> silent;
+  std::thread receiver([&] {
+    silent = ranks->receive([&](const BatchItem& it) {
+      job.finished(it);
+      std::lock_guard<std::mutex> lock(job.mutex);
+      job.from_others.push_back(it);
+    }, give_up);
+  });
+  BatchSummary own;
+  try {
+    own = fit_folder(in_dir, out_dir, o);
+  } catch (...) {
+    give_up = true;
+    receiver.join();
+    throw;
+  }
+  if (g_stop) give_up = true;  // stopping: the others stop too, or are gone
+  receiver.join();
+  for (int r : silent) log->warn("rank {} did not finish", r);
+  std::vector<std::string> missing;
+  const BatchSummary s = merge_job(in_dir, out_dir, std::move(own), std::move(job.from_others), &missing);
   if (s.stale_temporaries_removed > 0)
     log->warn("removed {} half-written file(s) of an earlier run that was killed", s.stale_temporaries_removed);
-  if (!quiet && tty) std::fprintf(stderr, "\n");
+  if (!quiet && job.tty) std::fprintf(stderr, "\n");
   write_batch_summary(out_dir, s);
   if (report && !s.items.empty()) {
     std::vector<ReportEntry> entries;
     for (const auto& it : s.items)
       entries.push_back({it.input, it.relative, it.status, it.error, batch_output_paths(it.input, in_dir, out_dir)});
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::string page = write_report(out_dir, entries, {in_dir, device_description(o.fit), wall});
+    std::string device = device_description(o.fit);
+    if (ranks->size > 1) device += fmt::format(" x {} ranks", ranks->size);
+    const std::string page = write_report(out_dir, entries, {in_dir, device, wall});
     log->info("report: {}", page);
   }
   const int total = int(s.items.size()), failed = s.count("failed");
@@ -167,6 +259,12 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   }
   for (const auto& it : s.items)
     if (it.status == "failed") std::fprintf(stderr, "failed: %s\n", it.error.c_str());
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+    log->warn("not reported by the rank that had them: {}", names);
+    std::fprintf(stderr, "not fitted (their rank stopped): %s\n", names.c_str());
+  }
   if (s.interrupted) {
     log->warn("interrupted: {} of {} sounds done", ok + skipped, total);
     std::fprintf(stderr, "interrupted: %d of %d sounds done; run the same command again to resume\n",

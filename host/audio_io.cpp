@@ -93,6 +93,14 @@ Sound sound_from_samples(const std::string& name, const float* interleaved, size
   return s;
 }
 
+long long audio_frames(const std::string& path) {
+  SF_INFO info{};
+  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+  if (!f) return -1;
+  sf_close(f);
+  return info.frames;
+}
+
 void save_wav(const std::string& path, const std::vector<float>& samples, double sample_rate) {
   write_atomic(path, [&](const std::string& tmp) {
     SF_INFO info{};

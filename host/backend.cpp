@@ -50,6 +50,14 @@ size_t cuda_bytes_free() {
   return 0;
 }
 
+void use_cuda_device(int index) {
+#if DRUMSYNTH_HAVE_CUDA
+  if (cuda_usable(nullptr)) cuda::set_device(index);
+#else
+  (void)index;
+#endif
+}
+
 std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
                                       const LossSettings& loss, int n_threads, const std::string& kernels) {
 #if DRUMSYNTH_HAVE_CUDA

@@ -161,7 +161,15 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
   // belonged to have no preset, so they are fitted again below.
   summary.stale_temporaries_removed = remove_stale_temporaries(out_dir);
   std::vector<FitOutputPaths> paths;
-  for (const auto& f : find_audio_files(in_dir)) {
+  std::vector<std::string> files = find_audio_files(in_dir);
+  if (o.shard_count > 1) {
+    const std::vector<int> shard = shard_by_samples(files, o.shard_count);
+    std::vector<std::string> mine;
+    for (size_t i = 0; i < files.size(); ++i)
+      if (shard[i] == o.shard_index) mine.push_back(files[i]);
+    files = std::move(mine);
+  }
+  for (const auto& f : files) {
     BatchItem item;
     item.input = f;
     item.relative = relative_to_folder(f, in_dir);
@@ -188,6 +196,20 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
     if (item.status.empty()) item.status = "interrupted";
   summary.interrupted = summary.count("interrupted") > 0;
   return summary;
+}
+
+std::vector<int> shard_by_samples(const std::vector<std::string>& files, int count) {
+  std::vector<std::pair<long long, size_t>> by_length;  // (-samples, index): longest first, then file order
+  for (size_t i = 0; i < files.size(); ++i) by_length.push_back({-std::max(0LL, audio_frames(files[i])), i});
+  std::sort(by_length.begin(), by_length.end());
+  std::vector<long long> load(size_t(std::max(1, count)), 0);
+  std::vector<int> shard(files.size(), 0);
+  for (const auto& [neg_samples, i] : by_length) {
+    const size_t least = size_t(std::min_element(load.begin(), load.end()) - load.begin());
+    shard[i] = int(least);
+    load[least] += -neg_samples;
+  }
+  return shard;
 }
 
 void write_batch_summary(const std::string& out_dir, const BatchSummary& s) {

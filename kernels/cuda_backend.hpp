@@ -22,6 +22,8 @@ std::string device_name();
 size_t device_bytes_in_use();
 // Bytes of device memory free now.
 size_t device_bytes_free();
+// Makes device index % (visible devices) the current one.
+void set_device(int index);
 // Waits for the device to finish its queued work.
 void synchronize();
 

@@ -274,6 +274,12 @@ size_t device_bytes_free() {
   return free_b;
 }
 
+void set_device(int index) {
+  int count = 0;
+  CUDA_CHECK(cudaGetDeviceCount(&count));
+  if (count > 0) CUDA_CHECK(cudaSetDevice(index % count));
+}
+
 void synchronize() { CUDA_CHECK(cudaDeviceSynchronize()); }
 
 std::string device_name() {

@@ -40,6 +40,9 @@ Sound load_sound(const std::string& path, const LoadOptions& options = {});
 Sound sound_from_samples(const std::string& name, const float* interleaved, size_t frames, int channels,
                          double sample_rate, const LoadOptions& options = {});
 
+// Sample frames in the file's header, without reading it; -1 if unreadable.
+long long audio_frames(const std::string& path);
+
 // 24-bit PCM WAV (samples clipped to [-1, 1]), written atomically.
 void save_wav(const std::string& path, const std::vector<float>& samples, double sample_rate);
 

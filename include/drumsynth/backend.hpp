@@ -57,6 +57,10 @@ size_t cuda_bytes_in_use();
 // Bytes of GPU memory free now; 0 without one.
 size_t cuda_bytes_free();
 
+// Makes GPU `index` modulo the visible GPUs this process's device (one GPU per
+// rank of a scale-out batch); nothing without a GPU.
+void use_cuda_device(int index);
+
 // CPU backend; n_threads split the work of each instance (and instances among threads).
 std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,
                                           const LossSettings& loss, int n_threads = 1);

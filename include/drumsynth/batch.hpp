@@ -22,6 +22,9 @@ struct BatchOptions {
   // Called after every finished sound (serialised; from a worker thread on the CPU).
   std::function<void(const struct BatchProgress&)> progress;
   const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop soon
+  // Scale-out (mpirun): this process fits only shard `shard_index` of
+  // `shard_count` (shard_by_samples); its summary holds only that shard.
+  int shard_index = 0, shard_count = 1;
 };
 
 struct BatchItem {
@@ -67,6 +70,13 @@ FitOutputPaths batch_output_paths(const std::string& file, const std::string& in
 
 BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
                         const BatchOptions& options);
+
+// The shard (0 .. count - 1) of each file, balanced by total samples rather
+// than by file count: longest first, each to the shard with the fewest samples
+// so far (ties: the lower index). Deterministic, so every process computes the
+// same split from the same file list; a file whose header cannot be read
+// counts 0 samples (its shard reports it as failed).
+std::vector<int> shard_by_samples(const std::vector<std::string>& files, int count);
 
 // OUT/summary.csv and OUT/summary.json, atomically.
 void write_batch_summary(const std::string& out_dir, const BatchSummary& summary);
