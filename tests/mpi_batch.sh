@@ -2,9 +2,10 @@
 # Scale-out of `drumsynth batch` under mpirun (issue 20), on this CPU machine:
 #  1. `mpirun -n 2` gives the presets of a single-process run, bit for bit,
 #     and one merged summary listing every sound once, as that run's does;
-#  2. a job with one rank killed (SIGKILL) mid-run, then rerun with another
-#     rank count (1, then 2 for a third run's check), finishes the set with
-#     nothing fitted twice: presets written before the kill are untouched.
+#  2. a job with one rank killed (SIGKILL) mid-run exits non-zero, rank 0
+#     naming the sounds nobody reported; rerun with another rank count (1,
+#     then 2 for a third run's check), it finishes the set with nothing
+#     fitted twice: presets written before the kill are untouched.
 #   mpi_batch.sh DRUMSYNTH MAKE_SOUNDS
 set -uo pipefail
 ds=$1 make_sounds=$2
@@ -46,6 +47,9 @@ kill -KILL "$victim"
 wait "$job"
 status=$?
 [[ $status -ne 0 ]] || fail "the job with a killed rank exited 0"
+# Rank 0, stopped by mpirun's SIGTERM, names the sounds nobody reported.
+grep -q "not reported by the rank that had them: " "$work/killed/drumsynth-batch.log" ||
+  fail "rank 0 did not name the missing sounds"
 before=$(find "$work/killed" -name '*.preset.json' | wc -l)
 [[ $before -lt $n ]] || fail "every sound was done before the kill; nothing left to test"
 mkdir -p "$work/saved" && (cd "$work/killed" && find . -name '*.preset.json' -exec cp --parents {} "$work/saved" \;)
