@@ -3,6 +3,10 @@
 // hit's first part and of a later part (zero-padded to 16384 points).
 #include "drumsynth/analysis.hpp"
 
+#include <cstdlib>
+
+#include "damped_sinusoids.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -143,6 +147,24 @@ void measure_partials(const std::vector<double>& later, double later_s, double s
   }
 }
 
+// Partials by the matrix pencil (damped_sinusoids.hpp) on the first 1536
+// samples from the onset: frequencies, decays and levels at the onset, the
+// kNumPartials of most energy (amplitude^2 x decay: a ringing mode before a
+// brief click of the same level).
+void pencil_partials(const std::vector<float>& x, int start, double sr, Analysis& a) {
+  const int end = std::min(int(x.size()), start + 1536);
+  const std::vector<double> seg(x.begin() + start, x.begin() + end);
+  auto modes = matrix_pencil(seg, sr, 2 * kNumPartials + 8, 25.0, std::min(11000.0, 0.45 * sr));
+  std::sort(modes.begin(), modes.end(), [](const auto& p, const auto& q) {
+    return p.amplitude * p.amplitude * std::min(p.decay_s, 10.0) > q.amplitude * q.amplitude * std::min(q.decay_s, 10.0);
+  });
+  for (size_t k = 0; k < modes.size() && int(k) < kNumPartials; ++k) {
+    a.peak_hz.push_back(modes[k].freq_hz);
+    a.peak_decay_s.push_back(std::min(modes[k].decay_s, a.decay_s * 4));
+    a.peak_gain.push_back(std::min(modes[k].amplitude, a.peak));
+  }
+}
+
 // Glide: the strongest partial in the first 20 ms against the first 100 ms
 // (1 when under 5%: no sweep).
 double glide_ratio(const std::vector<float>& x, double sr, int start, double main_hz) {
@@ -232,8 +254,12 @@ Analysis analyse(const Sound& target) {
   const double later_s = std::min(0.1, 0.5 * (n - start) / sr);
   const int later_start = start + int(later_s * sr);
   const auto later = spectrum(x, later_start, std::min(early_len, n - later_start));
-  measure_partials(later, later_s, sr, early_len, peaks, a);
-  if (!peaks.empty()) a.glide_ratio = glide_ratio(x, sr, start, peaks[0].first);
+  static const bool pencil = std::getenv("DRUMSYNTH_PARTIALS") && std::string(std::getenv("DRUMSYNTH_PARTIALS")) == "pencil";
+  if (pencil)
+    pencil_partials(x, start, sr, a);
+  else
+    measure_partials(later, later_s, sr, early_len, peaks, a);
+  if (!a.peak_hz.empty()) a.glide_ratio = glide_ratio(x, sr, start, a.peak_hz[0]);
   measure_spectral_shape(early, bin_hz, a);
   a.noise_level = noise_floor_level(early, sr, early_len, a.peak);
   measure_noise_bank(early, later, later_s, sr, early_len, a);
