@@ -78,7 +78,7 @@ std::string attack_svg(const std::vector<double>& target, const std::vector<doub
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h + 14
       << "\" font-family=\"sans-serif\" font-size=\"9\"><rect width=\"" << w << "\" height=\"" << h
       << "\" fill=\"#111\"/>" << polyline(et, "#ddd") << polyline(er, "#f80") << "<text x=\"2\" y=\"" << h + 11
-      << "\" fill=\"#555\">0-30 ms after onset, 40 dB: target white, render orange</text></svg>\n";
+      << "\" fill=\"#555\">0-30 ms, 40 dB: target white, render orange</text></svg>\n";
   return svg.str();
 }
 
