@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
         fo.init = arm == 0 ? FitInit::analysis : FitInit::random;
         fo.seed = 1;
         fo.loss = loss_preset(fit_loss);
+        if (const char* v = std::getenv("RECOVERY_PITCH_LR_SCALE")) fo.pitch_lr_scale = std::atof(v);
         const FitResult r = fit(s, fo);
         const std::vector<float> pr(r.params.begin(), r.params.end());
         o.loss[arm] = metric(render(pr, VoiceSpec{n, sr, r.noise_seed}), y, sr);
