@@ -26,6 +26,15 @@ int json_int(const json& v) {
   return int(x);
 }
 
+// The noise seed: a JSON integer from 0 to 2^64 - 1. (get<uint64_t> casts a
+// double too, and a cast of 3e69 is undefined behaviour: found by
+// fuzz_preset with UBSan, tests/data/fuzz-regressions/preset-seed-overflow.json.)
+uint64_t json_seed(const json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return uint64_t(v.get<int64_t>());
+  throw json::type_error::create(302, "the noise seed is not an integer from 0 to 2^64 - 1", &v);
+}
+
 json loss_to_json(const LossSettings& s) {
   json res = json::array();
   for (const auto& r : s.resolutions)
@@ -99,7 +108,7 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   try {
     p.sample_rate = j.at("sample_rate").get<double>();
     p.n_samples = json_int(j.at("n_samples"));
-    p.noise_seed = j.at("noise_seed").get<uint64_t>();
+    p.noise_seed = json_seed(j.at("noise_seed"));
     if (j.contains("loss")) p.loss = loss_from_json(j["loss"]);
     if (j.contains("fit")) {
       const auto& f = j["fit"];
