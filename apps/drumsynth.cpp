@@ -157,15 +157,15 @@ struct JobProgress {
 // Rank 0's summary of the whole job: its own items, the other ranks', and
 // for every file nobody reported (a rank that died) an "interrupted" item
 // saying so. In the order the files were found.
-BatchSummary merge_job(const std::string& in_dir, const std::string& out_dir, BatchSummary own,
-                       std::vector<BatchItem> others, std::vector<std::string>* missing) {
+BatchSummary merge_job(const std::string& in_dir, const std::string& out_dir, const std::vector<std::string>& files,
+                       BatchSummary own, std::vector<BatchItem> others, std::vector<std::string>* missing) {
   for (auto& it : others) own.items.push_back(std::move(it));
   std::map<std::string, const BatchItem*> by_input;
   for (const auto& it : own.items) by_input[it.input] = &it;
   BatchSummary job;
   job.input_folder = in_dir;
   job.stale_temporaries_removed = own.stale_temporaries_removed;
-  for (const auto& f : find_audio_files(in_dir)) {
+  for (const auto& f : files) {
     if (const auto found = by_input.find(f); found != by_input.end()) {
       job.items.push_back(*found->second);
       continue;
@@ -210,7 +210,8 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s){}", in_dir, out_dir,
             o.fit.iterations, o.fit.restarts, o.fit.loss.preset, o.fit.n_threads,
             ranks->size > 1 ? fmt::format(" in each of {} ranks", ranks->size) : std::string());
-  JobProgress job(log, quiet, int(find_audio_files(in_dir).size()));
+  const std::vector<std::string> files = find_audio_files(in_dir);  // the whole job's, for its count and summary
+  JobProgress job(log, quiet, int(files.size()));
   o.progress = [&](const BatchProgress& p) { job.finished(*p.last); };
   // The other ranks' sounds, received while this rank fits its own.
   std::atomic<bool> give_up{false};
@@ -234,7 +235,7 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   receiver.join();
   for (int r : silent) log->warn("rank {} did not finish", r);
   std::vector<std::string> missing;
-  const BatchSummary s = merge_job(in_dir, out_dir, std::move(own), std::move(job.from_others), &missing);
+  const BatchSummary s = merge_job(in_dir, out_dir, files, std::move(own), std::move(job.from_others), &missing);
   if (s.stale_temporaries_removed > 0)
     log->warn("removed {} half-written file(s) of an earlier run that was killed", s.stale_temporaries_removed);
   if (!quiet && job.tty) std::fprintf(stderr, "\n");

@@ -71,8 +71,6 @@ std::exception_ptr not_started() {
   return std::make_exception_ptr(Error("not fitted: the fit was ended before this sound started"));
 }
 
-bool finish_set(const FitOptions& o) { return o.finish && o.finish->load(); }
-
 // Hands each finished sound to on_done, one at a time.
 struct Reporter {
   const SoundDone& on_done;
@@ -106,7 +104,7 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
   limits.memory_bytes = gpu_memory_budget(o);
   for (const GpuGroup& g : plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits)) {
     if (o.stop && o.stop->load()) throw Interrupted();
-    if (finish_set(o)) {
+    if (finish_requested(control)) {
       for (size_t s = g.first; s < g.last; ++s) report.done(int(s), {{}, not_started()});
       continue;
     }
@@ -142,7 +140,7 @@ void fit_on_cpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
   auto work = [&] {
     for (int s; !interrupted && (s = next++) < n;) {
       if (o.stop && o.stop->load()) break;
-      if (finish_set(o)) {
+      if (finish_requested(control)) {
         report.done(s, {{}, not_started()});
         continue;
       }

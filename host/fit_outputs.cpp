@@ -84,7 +84,7 @@ void write_fit_outputs(const Sound& target, const FitResult& result, const FitOp
                                        options.loss.preset + "), log scale"));
   const Preset preset = make_preset(target, result, options);
   std::vector<double> params = preset.params;
-  const auto audio = render(params, VoiceSpec{preset.n_samples, preset.sample_rate, preset.noise_seed});
+  const auto audio = render(params, preset_voice_spec(preset));
   save_wav(paths.wav, std::vector<float>(audio.begin(), audio.end()), preset.sample_rate);
   save_preset(paths.preset, preset);
 }

@@ -133,7 +133,7 @@ PyFitResult result_of(const Sound& target, const FitResult& r, const FitOptions&
   PyFitResult p;
   p.preset = make_preset(target, r, o);
   const std::vector<double> audio =
-      render(p.preset.params, VoiceSpec{p.preset.n_samples, p.preset.sample_rate, p.preset.noise_seed});
+      render(p.preset.params, preset_voice_spec(p.preset));  // as the CLI's render of a fit
   p.render.assign(audio.begin(), audio.end());
   p.loss_history = r.loss_history;
   p.best_loss = r.best_loss, p.initial_loss = r.initial_loss, p.seconds = r.seconds;
