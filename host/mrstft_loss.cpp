@@ -55,7 +55,7 @@ MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
     r.n_bins = n / 2 + 1;
     for (double w : stft_window(rs)) r.window.push_back(Real(w));
     r.padded.resize(size_t(r.padded_len + n));
-    r.frame.resize(size_t(n));
+    r.frames.resize(size_t(r.n_frames) * n);
     resolutions_.push_back(std::move(r));
   }
   for (auto& r : resolutions_) {
@@ -79,12 +79,13 @@ void MrstftLoss<Real>::spectrum(Resolution& r, const Real* x, std::vector<std::c
     const int s = reflect_index(j - half, r.padded_len);
     r.padded[j] = s < N ? x[s] : Real(0);
   }
-  out.resize(size_t(r.n_frames) * r.n_bins);
   for (int f = 0; f < r.n_frames; ++f) {
     const Real* src = r.padded.data() + size_t(f) * r.res.hop;
-    for (int i = 0; i < n; ++i) r.frame[i] = src[i] * r.window[i];
-    r.fft.forward(r.frame.data(), out.data() + size_t(f) * r.n_bins);
+    Real* frame = r.frames.data() + size_t(f) * n;
+    for (int i = 0; i < n; ++i) frame[i] = src[i] * r.window[i];
   }
+  out.resize(size_t(r.n_frames) * r.n_bins);
+  r.fft.forward_frames(r.frames.data(), r.n_frames, out.data());
 }
 
 template <typename Real>
@@ -112,7 +113,8 @@ Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* x) {
 
 // Adds this resolution's dL/dx (already divided by the number of resolutions) into v_x.
 // First dL/dX for every bin of every frame (one flat, vectorisable pass, written
-// over the spectrum), then per frame the adjoint FFT, the window and the overlap-add.
+// over the spectrum), then the adjoint FFT of all frames, and per frame the window
+// and the overlap-add.
 template <typename Real>
 void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_x) {
   const int N = n_samples(), n = r.res.fft_size, half = n / 2;
@@ -132,10 +134,11 @@ void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_x) {
   }
   std::vector<Real>& v_padded = r.padded;  // reuse: the forward's padded copy is no longer needed
   std::fill(v_padded.begin(), v_padded.end(), Real(0));
+  r.fft.adjoint_frames(r.spec_x.data(), r.n_frames, r.frames.data());
   for (int f = 0; f < r.n_frames; ++f) {
-    r.fft.adjoint(r.spec_x.data() + size_t(f) * r.n_bins, r.frame.data());
+    const Real* frame = r.frames.data() + size_t(f) * n;
     Real* dst = v_padded.data() + size_t(f) * r.res.hop;
-    for (int i = 0; i < n; ++i) dst[i] += r.frame[i] * r.window[i];  // overlap-add
+    for (int i = 0; i < n; ++i) dst[i] += frame[i] * r.window[i];  // overlap-add
   }
   for (int j = 0; j < r.padded_len + n; ++j) {  // adjoint of reflect padding + zero extension
     const int s = reflect_index(j - half, r.padded_len);

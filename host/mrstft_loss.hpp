@@ -44,7 +44,8 @@ class MrstftLoss {
     std::vector<std::complex<Real>> spec_x;     // [n_frames * n_bins]
     std::vector<Real> mag_x, log_mag_x;
     Real norm_diff = 0;
-    std::vector<Real> padded, frame;            // [padded_len + n], [n]
+    std::vector<Real> padded;                   // [padded_len + n]
+    std::vector<Real> frames;                   // [n_frames * n], windowed (forward), dL/dframe (gradient)
     explicit Resolution(const StftResolution& r) : res(r), fft(r.fft_size) {}
   };
   void spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out);
