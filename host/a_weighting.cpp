@@ -9,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "cpu_clones.hpp"
 #include "drumsynth/common.hpp"
 #include "drumsynth/error.hpp"
 
@@ -126,7 +127,7 @@ std::vector<double> a_weighting_fir(double fs, int n_taps) {
 // Tap-outer loops: each pass is a contiguous axpy over the samples, which the
 // compiler vectorises without reassociating any sum.
 template <typename Real>
-void fir_same(const Real* x, int n, const std::vector<Real>& taps, Real* y) {
+DS_CPU_CLONES void fir_same(const Real* x, int n, const std::vector<Real>& taps, Real* y) {
   const int nt = int(taps.size()), half = nt / 2;
   std::fill(y, y + n, Real(0));
   for (int k = 0; k < nt; ++k) {
@@ -138,7 +139,7 @@ void fir_same(const Real* x, int n, const std::vector<Real>& taps, Real* y) {
 }
 
 template <typename Real>
-void fir_same_vjp(const Real* v_y, int n, const std::vector<Real>& taps, Real* v_x) {
+DS_CPU_CLONES void fir_same_vjp(const Real* v_y, int n, const std::vector<Real>& taps, Real* v_x) {
   const int nt = int(taps.size()), half = nt / 2;
   std::fill(v_x, v_x + n, Real(0));
   for (int k = 0; k < nt; ++k) {

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "a_weighting.hpp"
+#include "cpu_clones.hpp"
 #include "drumsynth/error.hpp"
 #include "drumsynth/spectral_loss_math.hpp"
 
@@ -60,20 +61,30 @@ MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
   }
   for (auto& r : resolutions_) {
     spectrum(r, pre_y_.data(), spec_y);
-    r.mag_y.resize(spec_y.size());
-    r.log_mag_y.resize(spec_y.size());
+    magnitudes(spec_y, Real(settings_.eps), r.mag_y, r.log_mag_y);
     Acc<Real> ss = 0;
-    for (size_t i = 0; i < spec_y.size(); ++i) {
-      r.mag_y[i] = clamped_magnitude(spec_y[i].real(), spec_y[i].imag(), Real(settings_.eps));
-      r.log_mag_y[i] = std::log(r.mag_y[i]);
-      ss += Acc<Real>(r.mag_y[i]) * Acc<Real>(r.mag_y[i]);
-    }
+    for (Real m : r.mag_y) ss += Acc<Real>(m) * Acc<Real>(m);
     r.norm_y = Real(std::sqrt(ss));
   }
 }
 
+// One function for the target's bins and the estimate's, so that a sound
+// against itself gives exactly 0 whichever CPU clone runs.
 template <typename Real>
-void MrstftLoss<Real>::spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out) {
+DS_CPU_CLONES void MrstftLoss<Real>::magnitudes(const std::vector<std::complex<Real>>& spec, Real eps,
+                                                std::vector<Real>& mag, std::vector<Real>& log_mag) {
+  const size_t count = spec.size();
+  mag.resize(count);
+  log_mag.resize(count);
+  const Real* re_im = reinterpret_cast<const Real*>(spec.data());  // (re, im) pairs
+  for (size_t i = 0; i < count; ++i) {
+    mag[i] = clamped_magnitude(re_im[2 * i], re_im[2 * i + 1], eps);
+    log_mag[i] = dm::log(mag[i]);
+  }
+}
+
+template <typename Real>
+DS_CPU_CLONES void MrstftLoss<Real>::spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out) {
   const int N = n_samples(), n = r.res.fft_size, half = n / 2;
   for (int j = 0; j < r.padded_len + n; ++j) {
     const int s = reflect_index(j - half, r.padded_len);
@@ -89,20 +100,14 @@ void MrstftLoss<Real>::spectrum(Resolution& r, const Real* x, std::vector<std::c
 }
 
 template <typename Real>
-Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* x) {
+DS_CPU_CLONES Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* x) {
   spectrum(r, x, r.spec_x);
+  magnitudes(r.spec_x, Real(settings_.eps), r.mag_x, r.log_mag_x);
   const size_t count = r.spec_x.size();
-  r.mag_x.resize(count);
-  r.log_mag_x.resize(count);
   using A = Acc<Real>;
   A sum_d2 = 0, sum_log = 0;
-  const Real eps = Real(settings_.eps);
-  const Real* spec = reinterpret_cast<const Real*>(r.spec_x.data());  // (re, im) pairs
   for (size_t i = 0; i < count; ++i) {
-    const Real m = clamped_magnitude(spec[2 * i], spec[2 * i + 1], eps);
-    r.mag_x[i] = m;
-    r.log_mag_x[i] = dm::log(m);
-    const A d = A(r.mag_y[i]) - A(m);
+    const A d = A(r.mag_y[i]) - A(r.mag_x[i]);
     sum_d2 += d * d;
     sum_log += std::abs(A(r.log_mag_y[i]) - A(r.log_mag_x[i]));
   }
@@ -116,7 +121,7 @@ Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* x) {
 // over the spectrum), then the adjoint FFT of all frames, and per frame the window
 // and the overlap-add.
 template <typename Real>
-void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_x) {
+DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_x) {
   const int N = n_samples(), n = r.res.fft_size, half = n / 2;
   const Real scale = Real(1.0 / double(resolutions_.size()));
   const Real inv_count = Real(1.0 / double(r.spec_x.size()));

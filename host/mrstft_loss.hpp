@@ -49,6 +49,8 @@ class MrstftLoss {
     explicit Resolution(const StftResolution& r) : res(r), fft(r.fft_size) {}
   };
   void spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out);
+  static void magnitudes(const std::vector<std::complex<Real>>& spec, Real eps, std::vector<Real>& mag,
+                         std::vector<Real>& log_mag);
   Real resolution_loss(Resolution& r, const Real* x);
   void resolution_gradient(Resolution& r, Real* v_x);
   Real evaluate(const std::vector<Real>& x, std::vector<Real>* v_x);

@@ -5,6 +5,7 @@
 // (this file is compiled with -ffast-math for glibc's vector math).
 #include "voice_tape.hpp"
 
+#include "cpu_clones.hpp"
 #include "drumsynth/error.hpp"
 
 namespace drumsynth {
@@ -30,7 +31,7 @@ int first_sample_after_onset(const Real* p, int n, Real sr) {
 // The noise bank (noise_bank.hpp) into tape.noise_bank_out, one band at a time
 // so the loops vectorise; tape.t must be filled from i0 on.
 template <typename Real>
-void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed, VoiceTape<Real>& tape) {
+DS_CPU_CLONES void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed, VoiceTape<Real>& tape) {
   noise_bank_filter(sr, seed, n, tape.noise_bank.data(), size_t(n));
   const Real* t = tape.t.data();
   Real* rise = tape.noise_rise.data();
@@ -45,7 +46,7 @@ void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed, Vo
 
 // Its adjoint: adds into v_p (gains, decays, the shared attack) and v_t [n].
 template <typename Real>
-void noise_bank_backward(const Real* p, int i0, int n, const VoiceTape<Real>& tape,
+DS_CPU_CLONES void noise_bank_backward(const Real* p, int i0, int n, const VoiceTape<Real>& tape,
                          const Real* v_mix, Real* v_p, Real* v_t) {
   const Real* t = tape.t.data();
   const Real* rise = tape.noise_rise.data();
@@ -72,7 +73,7 @@ void noise_bank_backward(const Real* p, int i0, int n, const VoiceTape<Real>& ta
 }  // namespace
 
 template <typename Real>
-void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape) {
+DS_CPU_CLONES void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape) {
   const int n = spec.n_samples;
   const Real sr = Real(spec.sample_rate);
   tape.resize(n);
@@ -105,7 +106,7 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape) {
 // resonator input's (source_gradient). Per-sample gradients of t, S and the tones'
 // rise are gathered in arrays, then pushed through the onset, sweep and attack.
 template <typename Real>
-void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real>& tape,
+DS_CPU_CLONES void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real>& tape,
                       const Real* v_out, Real* v_p) {
   const int n = spec.n_samples, i0 = tape.first;
   const Real sr = Real(spec.sample_rate);
