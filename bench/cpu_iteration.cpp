@@ -1,61 +1,151 @@
-// Times one fit iteration (synthesis, loss, gradient, adjoint) of a 1.0 s,
-// 48 kHz sound on the CPU, for both loss presets and 1 and 2 threads, and the
-// share of it spent in the loss (FFTs, framing) versus the synth.
-// Writes a markdown table to stdout (scripts/bench-cpu saves it to bench/results/cpu.md).
+// Times one CPU fit iteration (synthesis, loss, gradient, adjoint) of a 1.0 s,
+// 48 kHz sound, for both loss presets on 1 and 2 threads: the median over many
+// runs with its spread (10th to 90th percentile), and where the time goes
+// (synth, synth adjoint, loss and gradient, and the FFTs inside the loss).
+// With --pytorch FILE (JSON lines {"loss_preset", "threads", "ms_per_iteration"},
+// from bench/pytorch/cpu_iteration.py, run just before), adds the ratio to that.
+// Markdown to stdout; scripts/bench-cpu writes it to bench/results/cpu.md.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "drumsynth/backend.hpp"
-#include "drumsynth/param_table.hpp"
-#include "voice_tape.hpp"
 #include "drumsynth/fit.hpp"
+#include "drumsynth/param_table.hpp"
+#include "drumsynth/stft_framing.hpp"
 #include "mrstft_loss.hpp"
+#include "real_fft.hpp"
+#include "voice_tape.hpp"
 
 using namespace drumsynth;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+struct Timing {
+  double median, p10, p90;
+};
+
+// Runs f once to warm up, then `reps` times; the machine is shared, so the
+// spread is reported beside the median.
 template <typename F>
-double median_seconds(F&& f, int reps) {
-  f();  // warm-up
+Timing time_ms(F&& f, int reps) {
+  f();
   std::vector<double> t;
   for (int i = 0; i < reps; ++i) {
     const auto a = Clock::now();
     f();
-    t.push_back(std::chrono::duration<double>(Clock::now() - a).count());
+    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
   }
   std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  const auto at = [&](double q) { return t[static_cast<size_t>(q * double(t.size() - 1) + 0.5)]; };
+  return {at(0.5), at(0.1), at(0.9)};
 }
 
+// The loss's FFTs alone: every frame of every resolution forward and back, as
+// MrstftLoss does them, on one thread.
+double fft_ms(const LossSettings& settings, int n_samples, int reps) {
+  std::vector<RealFft<float>> ffts;
+  std::vector<std::vector<float>> frames;
+  std::vector<std::vector<std::complex<float>>> spectra;
+  std::vector<int> counts;
+  for (const auto& r : settings.resolutions) {
+    const int count = stft_frame_count(n_samples, r);
+    ffts.emplace_back(r.fft_size);
+    counts.push_back(count);
+    frames.emplace_back(static_cast<size_t>(count) * r.fft_size, 0.25f);
+    spectra.emplace_back(static_cast<size_t>(count) * (r.fft_size / 2 + 1));
+  }
+  return time_ms([&] {
+           for (size_t i = 0; i < ffts.size(); ++i) {
+             ffts[i].forward_frames(frames[i].data(), counts[i], spectra[i].data());
+             ffts[i].adjoint_frames(spectra[i].data(), counts[i], frames[i].data());
+           }
+         }, reps).median;
+}
+
+std::map<std::string, double> read_pytorch(const char* path) {
+  std::map<std::string, double> ms;  // "preset/threads" -> ms per iteration
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line);
+    ms[j.at("loss_preset").get<std::string>() + "/" + std::to_string(j.at("threads").get<int>())] =
+        j.at("ms_per_iteration").get<double>();
+  }
+  return ms;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  const int reps = argc > 1 ? std::atoi(argv[1]) : 9;
+  int reps = 41;
+  const char* pytorch_path = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--pytorch") && i + 1 < argc) pytorch_path = argv[++i];
+    else reps = std::max(3, std::atoi(argv[i]));
+  }
+  const auto pytorch = pytorch_path ? read_pytorch(pytorch_path) : std::map<std::string, double>{};
   const double sr = 48000.0;
   const int n = 48000;
   // Target: a fixed random preset rendered; estimate: another.
   const auto z_target = random_logits(1), z_est = random_logits(2);
   const auto target = render(params_from_logits(z_target), VoiceSpec{n, sr, 1});
-  std::printf("| loss preset | threads | ms / iteration | synth + adjoint ms | loss + gradient ms | loss share |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+  const std::vector<float> p_est = params_from_logits(z_est);
+  const VoiceSpec spec{n, sr, 7};
+  // The figures for the PyTorch original on this machine kind.
+  const std::map<int, double> original_ms = {{1, 650.0}, {2, 370.0}};
+
+  std::printf("| loss preset | threads | ms / iteration (median) | spread (p10-p90) | synth | synth adjoint "
+              "| loss + gradient | FFTs | FFT share | x original (650 / 370 ms) |%s\n",
+              pytorch.empty() ? "" : " PyTorch ms | x PyTorch |");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|%s\n", pytorch.empty() ? "" : "---|---|");
   for (const char* preset : {"seed", "auraloss"}) {
+    const LossSettings settings = loss_preset(preset);
+    const double t_fft = fft_ms(settings, n, reps);
+    // The parts, on one thread each (the synth always runs on one).
+    VoiceTape<float> tape;
+    std::vector<float> v_p(kNumParams), v_x;
+    const double t_synth = time_ms([&] { render_voice(p_est.data(), spec, tape); }, reps).median;
+    MrstftLoss<float> loss_1(settings, sr, target, 1);
+    const double t_loss = time_ms([&] { loss_1.loss_and_gradient(tape.out, v_x); }, reps).median;
+    const double t_adjoint = time_ms([&] {
+                               std::fill(v_p.begin(), v_p.end(), 0.0f);
+                               render_voice_vjp(p_est.data(), spec, tape, v_x.data(), v_p.data());
+                             }, reps).median;
     for (int threads : {1, 2}) {
       const std::vector<Instance> inst = {{&target, sr, 7}};
-      auto backend = make_cpu_backend(inst, loss_preset(preset), threads);
+      auto backend = make_cpu_backend(inst, settings, threads);
       std::vector<float> loss(1), grad(kNumParams);
-      const double t_iter = median_seconds(
-          [&] { backend->loss_and_gradient(z_est.data(), loss.data(), grad.data()); }, reps);
-      // The loss alone on a fixed signal, to split the time.
-      MrstftLoss<float> l(loss_preset(preset), sr, target, threads);
-      const auto x = render(params_from_logits(z_est), VoiceSpec{n, sr, 7});
-      std::vector<float> v;
-      const double t_loss = median_seconds([&] { l.loss_and_gradient(x, v); }, reps);
-      std::printf("| %s | %d | %.1f | %.1f | %.1f | %.0f%% |\n", preset, threads, 1e3 * t_iter,
-                  1e3 * (t_iter - t_loss), 1e3 * t_loss, 100 * t_loss / t_iter);
+      const Timing it =
+          time_ms([&] { backend->loss_and_gradient(z_est.data(), loss.data(), grad.data()); }, reps);
+      // The FFTs' share of the cores' time: on two threads they split across
+      // the resolutions, so of threads x wall.
+      const double fft_share = t_fft / (threads * it.median);
+      std::printf("| %s | %d | %.1f | %.1f-%.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.0fx |", preset, threads,
+                  it.median, it.p10, it.p90, t_synth, t_adjoint, t_loss,
+                  t_fft, 100 * fft_share, original_ms.at(threads) / it.median);
+      const auto peer = pytorch.find(std::string(preset) + "/" + std::to_string(threads));
+      if (!pytorch.empty()) {
+        if (peer != pytorch.end())
+          std::printf(" %.0f | %.1fx |", peer->second, peer->second / it.median);
+        else
+          std::printf(" - | - |");
+      }
+      std::printf("\n");
     }
   }
-  std::printf("\n%u hardware threads; median of %d runs after one warm-up.\n",
+  std::printf("\nsynth, synth adjoint, loss + gradient and FFTs: medians on one thread (the synth "
+              "always runs on one; the loss's resolutions split across threads). %u hardware "
+              "threads; %d runs of each after one warm-up.\n",
               std::thread::hardware_concurrency(), reps);
   return 0;
 }
