@@ -1,7 +1,8 @@
 // Times one CPU fit iteration (synthesis, loss, gradient, adjoint) of a 1.0 s,
 // 48 kHz sound, for both loss presets on 1 and 2 threads: the median over many
 // runs with its spread (10th to 90th percentile), and where the time goes
-// (synth, synth adjoint, loss and gradient, and the FFTs inside the loss).
+// (synth, synth adjoint, loss and gradient, and the FFTs inside the loss with
+// their windowing and overlap-add).
 // With --pytorch FILE (JSON lines {"loss_preset", "threads", "ms_per_iteration"},
 // from bench/pytorch/cpu_iteration.py, run just before), adds the ratio to that.
 // Markdown to stdout; scripts/bench-cpu writes it to bench/results/cpu.md.
@@ -22,7 +23,7 @@
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/stft_framing.hpp"
 #include "mrstft_loss.hpp"
-#include "real_fft.hpp"
+#include "stft_frames.hpp"
 #include "voice_tape.hpp"
 
 using namespace drumsynth;
@@ -50,24 +51,25 @@ Timing time_ms(F&& f, int reps) {
   return {at(0.5), at(0.1), at(0.9)};
 }
 
-// The loss's FFTs alone: every frame of every resolution forward and back, as
-// MrstftLoss does them, on one thread.
+// The loss's FFTs alone, with their windowing and overlap-add (StftFrames):
+// every frame of every resolution forward and back, on one thread.
 double fft_ms(const LossSettings& settings, int n_samples, int reps) {
-  std::vector<RealFft<float>> ffts;
-  std::vector<std::vector<float>> frames;
+  std::vector<StftFrames<float>> stfts;
+  std::vector<std::vector<float>> signals, gradients;
   std::vector<std::vector<std::complex<float>>> spectra;
   std::vector<int> counts;
   for (const auto& r : settings.resolutions) {
     const int count = stft_frame_count(n_samples, r);
-    ffts.emplace_back(r.fft_size);
+    stfts.emplace_back(r.fft_size, r.hop, std::vector<float>(static_cast<size_t>(r.fft_size), 0.5f));
     counts.push_back(count);
-    frames.emplace_back(static_cast<size_t>(count) * r.fft_size, 0.25f);
+    signals.emplace_back(static_cast<size_t>(stft_padded_length(n_samples, r) + r.fft_size), 0.25f);
+    gradients.emplace_back(signals.back().size(), 0.0f);
     spectra.emplace_back(static_cast<size_t>(count) * (r.fft_size / 2 + 1));
   }
   return time_ms([&] {
-           for (size_t i = 0; i < ffts.size(); ++i) {
-             ffts[i].forward_frames(frames[i].data(), counts[i], spectra[i].data());
-             ffts[i].adjoint_frames(spectra[i].data(), counts[i], frames[i].data());
+           for (size_t i = 0; i < stfts.size(); ++i) {
+             stfts[i].forward(signals[i].data(), counts[i], spectra[i].data());
+             stfts[i].adjoint_add(spectra[i].data(), counts[i], gradients[i].data());
            }
          }, reps).median;
 }

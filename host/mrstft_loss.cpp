@@ -49,15 +49,7 @@ MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
         rs.win_length > rs.fft_size)
       throw Error("loss: bad resolution (fft " + std::to_string(rs.fft_size) + ", hop " +
                   std::to_string(rs.hop) + ", window " + std::to_string(rs.win_length) + ")");
-    Resolution r(rs);
-    const int n = rs.fft_size;
-    r.padded_len = stft_padded_length(N, rs);
-    r.n_frames = stft_frame_count(N, rs);
-    r.n_bins = n / 2 + 1;
-    for (double w : stft_window(rs)) r.window.push_back(Real(w));
-    r.padded.resize(size_t(r.padded_len + n));
-    r.frames.resize(size_t(r.n_frames) * n);
-    resolutions_.push_back(std::move(r));
+    resolutions_.emplace_back(rs, N);
   }
   for (auto& r : resolutions_) {
     spectrum(r, pre_y_.data(), spec_y);
@@ -83,6 +75,24 @@ DS_CPU_CLONES void MrstftLoss<Real>::magnitudes(const std::vector<std::complex<R
   }
 }
 
+namespace {
+template <typename Real>
+std::vector<Real> window_of(const StftResolution& rs) {
+  std::vector<Real> w;
+  for (double v : stft_window(rs)) w.push_back(Real(v));
+  return w;
+}
+}  // namespace
+
+template <typename Real>
+MrstftLoss<Real>::Resolution::Resolution(const StftResolution& rs, int n_samples)
+    : res(rs),
+      padded_len(stft_padded_length(n_samples, rs)),
+      n_frames(stft_frame_count(n_samples, rs)),
+      n_bins(rs.fft_size / 2 + 1),
+      stft(rs.fft_size, rs.hop, window_of<Real>(rs)),
+      padded(static_cast<size_t>(padded_len + rs.fft_size)) {}
+
 template <typename Real>
 DS_CPU_CLONES void MrstftLoss<Real>::spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out) {
   const int N = n_samples(), n = r.res.fft_size, half = n / 2;
@@ -90,13 +100,8 @@ DS_CPU_CLONES void MrstftLoss<Real>::spectrum(Resolution& r, const Real* x, std:
     const int s = reflect_index(j - half, r.padded_len);
     r.padded[j] = s < N ? x[s] : Real(0);
   }
-  for (int f = 0; f < r.n_frames; ++f) {
-    const Real* src = r.padded.data() + size_t(f) * r.res.hop;
-    Real* frame = r.frames.data() + size_t(f) * n;
-    for (int i = 0; i < n; ++i) frame[i] = src[i] * r.window[i];
-  }
   out.resize(size_t(r.n_frames) * r.n_bins);
-  r.fft.forward_frames(r.frames.data(), r.n_frames, out.data());
+  r.stft.forward(r.padded.data(), r.n_frames, out.data());
 }
 
 template <typename Real>
@@ -118,8 +123,7 @@ DS_CPU_CLONES Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* 
 
 // Adds this resolution's dL/dx (already divided by the number of resolutions) into v_x.
 // First dL/dX for every bin of every frame (one flat, vectorisable pass, written
-// over the spectrum), then the adjoint FFT of all frames, and per frame the window
-// and the overlap-add.
+// over the spectrum), then the adjoint of the windowed frames' FFTs, overlap-added.
 template <typename Real>
 DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_x) {
   const int N = n_samples(), n = r.res.fft_size, half = n / 2;
@@ -139,12 +143,7 @@ DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_
   }
   std::vector<Real>& v_padded = r.padded;  // reuse: the forward's padded copy is no longer needed
   std::fill(v_padded.begin(), v_padded.end(), Real(0));
-  r.fft.adjoint_frames(r.spec_x.data(), r.n_frames, r.frames.data());
-  for (int f = 0; f < r.n_frames; ++f) {
-    const Real* frame = r.frames.data() + size_t(f) * n;
-    Real* dst = v_padded.data() + size_t(f) * r.res.hop;
-    for (int i = 0; i < n; ++i) dst[i] += frame[i] * r.window[i];  // overlap-add
-  }
+  r.stft.adjoint_add(r.spec_x.data(), r.n_frames, v_padded.data());
   for (int j = 0; j < r.padded_len + n; ++j) {  // adjoint of reflect padding + zero extension
     const int s = reflect_index(j - half, r.padded_len);
     if (s < N) v_x[s] += v_padded[j];

@@ -14,7 +14,7 @@
 
 #include "drumsynth/error.hpp"
 #include "drumsynth/loss_settings.hpp"
-#include "real_fft.hpp"
+#include "stft_frames.hpp"
 
 namespace drumsynth {
 
@@ -33,11 +33,10 @@ class MrstftLoss {
  private:
   struct Resolution {
     StftResolution res;
-    RealFft<Real> fft;
     int padded_len;  // max(N, n)
     int n_frames;    // 1 + padded_len / hop
     int n_bins;      // n/2 + 1
-    std::vector<Real> window;                   // [n], Hann of win_length centred
+    StftFrames<Real> stft;                      // window: Hann of win_length centred
     std::vector<Real> mag_y, log_mag_y;         // [n_frames * n_bins]
     Real norm_y = 0;
     // forward values kept for the gradient
@@ -45,8 +44,7 @@ class MrstftLoss {
     std::vector<Real> mag_x, log_mag_x;
     Real norm_diff = 0;
     std::vector<Real> padded;                   // [padded_len + n]
-    std::vector<Real> frames;                   // [n_frames * n], windowed (forward), dL/dframe (gradient)
-    explicit Resolution(const StftResolution& r) : res(r), fft(r.fft_size) {}
+    Resolution(const StftResolution& r, int n_samples);
   };
   void spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out);
   static void magnitudes(const std::vector<std::complex<Real>>& spec, Real eps, std::vector<Real>& mag,

@@ -4,12 +4,7 @@
 #include <cstddef>
 #include <string>
 
-// Our threads split the loss by resolution; pocketfft's own pool would only
-// compete with them. The plan cache holds every size one process uses (the two
-// loss presets have 11, the analysis and reports a few more).
-#define POCKETFFT_NO_MULTITHREADING
-#define POCKETFFT_CACHE_SIZE 32
-#include DRUMSYNTH_POCKETFFT_HEADER
+#include "pocketfft.hpp"
 
 #include "drumsynth/error.hpp"
 

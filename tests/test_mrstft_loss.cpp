@@ -1,5 +1,4 @@
-// The MRSTFT loss: the real FFT and its adjoint against a plain DFT, the
-// A-weighting FIR against scipy, the loss's gradient with respect to the
+// The MRSTFT loss: the A-weighting FIR against scipy, the loss's gradient with respect to the
 // estimate against finite differences (double), and sounds shorter than an FFT.
 #include <gtest/gtest.h>
 
@@ -20,33 +19,6 @@ std::vector<double> noise(int n, uint64_t seed, double decay_samples = 1e9) {
   std::vector<double> x(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) x[i] = g(rng) * std::exp(-i / decay_samples);
   return x;
-}
-
-TEST(RealFft, ForwardAndAdjointMatchThePlainDft) {
-  for (int n : {2, 8, 30, 64, 1024}) {
-    RealFft<double> fft(n);
-    const auto x = noise(n, n);
-    std::vector<std::complex<double>> X(static_cast<size_t>(n / 2 + 1));
-    fft.forward(x.data(), X.data());
-    double worst = 0;
-    for (int k = 0; k <= n / 2; ++k) {
-      std::complex<double> ref = 0;
-      for (int i = 0; i < n; ++i) ref += x[i] * std::polar(1.0, -kTwoPi * k * i / n);
-      worst = std::max(worst, std::abs(ref - X[k]));
-    }
-    // double FFT against an O(n^2) sum: worst seen 3e-13 (n = 1024)
-    EXPECT_LT(worst, 1e-10) << "n = " << n;
-    // Adjoint: <F x, G> = <x, F^T G> for the real inner product over (re, im).
-    const auto g = noise(n + 2, 99);
-    std::vector<std::complex<double>> G(static_cast<size_t>(n / 2 + 1));
-    for (int k = 0; k <= n / 2; ++k) G[k] = {g[2 * k], g[2 * k + 1]};
-    std::vector<double> v(static_cast<size_t>(n));
-    fft.adjoint(G.data(), v.data());
-    double lhs = 0, rhs = 0;
-    for (int k = 0; k <= n / 2; ++k) lhs += X[k].real() * G[k].real() + X[k].imag() * G[k].imag();
-    for (int i = 0; i < n; ++i) rhs += x[i] * v[i];
-    EXPECT_NEAR(lhs, rhs, 1e-9 * std::abs(lhs)) << "n = " << n;
-  }
 }
 
 TEST(AWeighting, MatchesScipyFirlsDesignAt44k1) {
