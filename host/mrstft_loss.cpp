@@ -3,6 +3,7 @@
 // backwards: per-bin dL/dX, adjoint FFT, window, overlap-add, un-pad.
 #include "mrstft_loss.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 #include <type_traits>
@@ -25,6 +26,34 @@ Real rms(const std::vector<Real>& x) {
   Acc<Real> s = 0;
   for (Real v : x) s += Acc<Real>(v) * Acc<Real>(v);
   return Real(std::sqrt(s / Acc<Real>(x.size())));
+}
+
+// torch.stft's reflect padding by n/2 = half on both sides of a signal
+// zero-extended from N to padded_len samples (stft_framing.hpp):
+//   padded[j] = x[reflect_index(j - half, padded_len)], 0 where that index >= N.
+// The middle is a copy; only the two edges reflect.
+template <typename Real>
+void reflect_pad(const Real* x, int N, int padded_len, int half, Real* padded) {
+  const auto at = [&](int j) {
+    const int s = reflect_index(j - half, padded_len);
+    return s < N ? x[s] : Real(0);
+  };
+  for (int j = 0; j < half; ++j) padded[j] = at(j);
+  std::copy(x, x + N, padded + half);
+  std::fill(padded + half + N, padded + half + padded_len, Real(0));
+  for (int j = half + padded_len; j < padded_len + 2 * half; ++j) padded[j] = at(j);
+}
+
+// Its adjoint: v_x[s] += the v_padded entries that read sample s.
+template <typename Real>
+void reflect_pad_adjoint_add(const Real* v_padded, int N, int padded_len, int half, Real* v_x) {
+  const auto add = [&](int j) {
+    const int s = reflect_index(j - half, padded_len);
+    if (s < N) v_x[s] += v_padded[j];
+  };
+  for (int j = 0; j < half; ++j) add(j);
+  for (int s = 0; s < N; ++s) v_x[s] += v_padded[half + s];
+  for (int j = half + padded_len; j < padded_len + 2 * half; ++j) add(j);
 }
 }  // namespace
 
@@ -95,11 +124,7 @@ MrstftLoss<Real>::Resolution::Resolution(const StftResolution& rs, int n_samples
 
 template <typename Real>
 DS_CPU_CLONES void MrstftLoss<Real>::spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out) {
-  const int N = n_samples(), n = r.res.fft_size, half = n / 2;
-  for (int j = 0; j < r.padded_len + n; ++j) {
-    const int s = reflect_index(j - half, r.padded_len);
-    r.padded[j] = s < N ? x[s] : Real(0);
-  }
+  reflect_pad(x, n_samples(), r.padded_len, r.res.fft_size / 2, r.padded.data());
   out.resize(size_t(r.n_frames) * r.n_bins);
   r.stft.forward(r.padded.data(), r.n_frames, out.data());
 }
@@ -121,12 +146,12 @@ DS_CPU_CLONES Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* 
               A(settings_.w_log_mag) * sum_log / A(count));
 }
 
-// Adds this resolution's dL/dx (already divided by the number of resolutions) into v_x.
+// This resolution's dL/d(padded signal) (already divided by the number of
+// resolutions), left in r.padded.
 // First dL/dX for every bin of every frame (one flat, vectorisable pass, written
 // over the spectrum), then the adjoint of the windowed frames' FFTs, overlap-added.
 template <typename Real>
-DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_x) {
-  const int N = n_samples(), n = r.res.fft_size, half = n / 2;
+DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r) {
   const Real scale = Real(1.0 / double(resolutions_.size()));
   const Real inv_count = Real(1.0 / double(r.spec_x.size()));
   const Real eps = Real(settings_.eps), w_sc = Real(settings_.w_sc) * scale,
@@ -144,10 +169,6 @@ DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r, Real* v_
   std::vector<Real>& v_padded = r.padded;  // reuse: the forward's padded copy is no longer needed
   std::fill(v_padded.begin(), v_padded.end(), Real(0));
   r.stft.adjoint_add(r.spec_x.data(), r.n_frames, v_padded.data());
-  for (int j = 0; j < r.padded_len + n; ++j) {  // adjoint of reflect padding + zero extension
-    const int s = reflect_index(j - half, r.padded_len);
-    if (s < N) v_x[s] += v_padded[j];
-  }
 }
 
 template <typename Real>
@@ -164,18 +185,11 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
   }
   const int R = int(resolutions_.size());
   const int T = std::min(n_threads_, R);
-  std::vector<Real> losses(static_cast<size_t>(R));
-  // One gradient buffer per resolution, summed in resolution order below, so the
-  // result does not depend on the number of threads (fits are chaotic: a last-bit
-  // difference in one gradient grows into another local minimum).
-  grad_by_res_.resize(static_cast<size_t>(R));
+  losses_.resize(static_cast<size_t>(R));
   auto work = [&](int t) {
     for (int i = t; i < R; i += T) {
-      losses[i] = resolution_loss(resolutions_[i], pre);
-      if (v_x) {
-        grad_by_res_[i].assign(static_cast<size_t>(N), Real(0));
-        resolution_gradient(resolutions_[i], grad_by_res_[i].data());
-      }
+      losses_[i] = resolution_loss(resolutions_[i], pre);
+      if (v_x) resolution_gradient(resolutions_[i]);
     }
   };
   if (T == 1) {
@@ -187,14 +201,19 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
     for (auto& th : threads) th.join();
   }
   Acc<Real> total = 0;
-  for (Real l : losses) total += l;
+  for (Real l : losses_) total += l;
   total /= R;
   const Real rms_x = rms(x);
   total += rms_term(rms_x, rms_y_, Acc<Real>(settings_.rms_weight));
   if (v_x) {
-    std::vector<Real>& v_pre = grad_by_res_[0];
-    for (int r = 1; r < R; ++r)
-      for (int i = 0; i < N; ++i) v_pre[i] += grad_by_res_[r][i];
+    // The resolutions' gradients summed in resolution order, whichever thread
+    // made them, so the result does not depend on the number of threads (fits
+    // are chaotic: a last-bit difference in one gradient grows into another
+    // local minimum).
+    std::vector<Real>& v_pre = v_pre_;
+    v_pre.assign(static_cast<size_t>(N), Real(0));
+    for (const auto& r : resolutions_)
+      reflect_pad_adjoint_add(r.padded.data(), N, r.padded_len, r.res.fft_size / 2, v_pre.data());
     v_x->resize(size_t(N));
     if (!fir_.empty())
       fir_same_vjp(v_pre.data(), N, fir_, v_x->data());

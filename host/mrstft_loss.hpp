@@ -50,7 +50,7 @@ class MrstftLoss {
   static void magnitudes(const std::vector<std::complex<Real>>& spec, Real eps, std::vector<Real>& mag,
                          std::vector<Real>& log_mag);
   Real resolution_loss(Resolution& r, const Real* x);
-  void resolution_gradient(Resolution& r, Real* v_x);
+  void resolution_gradient(Resolution& r);
   Real evaluate(const std::vector<Real>& x, std::vector<Real>* v_x);
 
   LossSettings settings_;
@@ -59,7 +59,8 @@ class MrstftLoss {
   std::vector<Real> pre_y_, pre_x_; // pre-filtered target and estimate
   Real rms_y_ = 0;
   std::vector<Resolution> resolutions_;
-  std::vector<std::vector<Real>> grad_by_res_;  // [resolution][sample]
+  std::vector<Real> losses_;        // [resolution]
+  std::vector<Real> v_pre_;         // dL/d(pre-filtered estimate)
   int n_threads_;
 };
 
