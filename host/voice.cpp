@@ -5,6 +5,8 @@
 // (this file is compiled with -ffast-math for glibc's vector math).
 #include "voice_tape.hpp"
 
+#include <algorithm>
+
 #include "cpu_clones.hpp"
 #include "drumsynth/error.hpp"
 
@@ -12,11 +14,14 @@ namespace drumsynth {
 
 template <typename Real>
 void VoiceTape<Real>::resize(int n) {
+  if (size_t(n) == out.size()) return;
   S.assign(size_t(n), wide_t<Real>(0));
   for (auto* v : {&t, &rise, &white, &noise_low, &noise_band_in, &noise_band, &noise_rise,
-                  &noise_bank_out, &source, &res_y, &res_h, &res_out, &out})
+                  &noise_bank_out, &source, &res_y, &res_h, &res_out, &out, &v_mix, &v_band,
+                  &v_res_in, &v_src, &v_t, &v_S, &v_rise, &v_noise_rise})
     v->assign(size_t(n), Real(0));
   noise_bank.assign(size_t(kNoiseBands) * size_t(n), Real(0));
+  bank_made_for = {};
 }
 
 namespace {
@@ -29,13 +34,19 @@ int first_sample_after_onset(const Real* p, int n, Real sr) {
 }
 
 // The noise bank (noise_bank.hpp) into tape.noise_bank_out, one band at a time
-// so the loops vectorise; tape.t must be filled from i0 on.
+// so the loops vectorise; tape.t must be filled from i0 on. The bands are made
+// when the tape has none for this rate, seed and length.
 template <typename Real>
 DS_CPU_CLONES void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed, VoiceTape<Real>& tape) {
-  noise_bank_filter(sr, seed, n, tape.noise_bank.data(), size_t(n));
+  const typename VoiceTape<Real>::BankKey key{double(sr), seed, n};
+  if (!(tape.bank_made_for == key)) {
+    noise_bank_filter(sr, seed, n, tape.noise_bank.data(), size_t(n));
+    tape.bank_made_for = key;
+  }
   const Real* t = tape.t.data();
   Real* rise = tape.noise_rise.data();
   Real* out = tape.noise_bank_out.data();
+  std::fill(out, out + n, Real(0));
   for (int i = i0; i < n; ++i) rise[i] = envelope_rise(t[i], p[P::noise_attack_s]);
   for (int k = 0; k < kNoiseBands; ++k) {
     const Real g = p[P::noise_bank_gain(k)], d = p[P::noise_bank_decay_s(k)];
@@ -46,11 +57,12 @@ DS_CPU_CLONES void noise_bank_forward(const Real* p, int i0, int n, Real sr, uin
 
 // Its adjoint: adds into v_p (gains, decays, the shared attack) and v_t [n].
 template <typename Real>
-DS_CPU_CLONES void noise_bank_backward(const Real* p, int i0, int n, const VoiceTape<Real>& tape,
-                         const Real* v_mix, Real* v_p, Real* v_t) {
+DS_CPU_CLONES void noise_bank_backward(const Real* p, int i0, int n, VoiceTape<Real>& tape,
+                                       const Real* v_mix, Real* v_p, Real* v_t) {
   const Real* t = tape.t.data();
   const Real* rise = tape.noise_rise.data();
-  std::vector<Real> v_rise(static_cast<size_t>(n), Real(0));
+  Real* v_rise = tape.v_noise_rise.data();
+  std::fill(v_rise, v_rise + n, Real(0));
   for (int k = 0; k < kNoiseBands; ++k) {
     const Real g = p[P::noise_bank_gain(k)], d = p[P::noise_bank_decay_s(k)];
     const Real* band = tape.noise_bank.data() + size_t(k) * size_t(n);
@@ -70,6 +82,40 @@ DS_CPU_CLONES void noise_bank_backward(const Real* p, int i0, int n, const Voice
   }
   v_p[P::noise_attack_s] += v_attack;
 }
+
+// The transient's adjoint over samples [i0, n): adds into v_p, v_t and v_S.
+// (Restrict-qualified arrays: the tape's buffers are distinct, and the loop
+// vectorises only when the compiler knows it.)
+template <typename Real>
+DS_CPU_CLONES void transient_backward(const Real* p, int i0, int n, const Real* DS_RESTRICT t,
+                                      const wide_t<Real>* DS_RESTRICT S, const Real* DS_RESTRICT v_src,
+                                      Real* v_p, Real* DS_RESTRICT v_t, Real* DS_RESTRICT v_S) {
+  Real vf = 0, va = 0, vd = 0, vdr = 0, vg = 0;
+  for (int i = i0; i < n; ++i) {
+    Real vt = 0, vs = 0;  // locals, so the loop vectorises
+    transient_sample_vjp(p, t[i], S[i], v_src[i], vf, va, vd, vdr, vg, vt, vs);
+    v_t[i] += vt, v_S[i] += vs;
+  }
+  v_p[P::transient_freq_hz] += vf, v_p[P::transient_attack_s] += va;
+  v_p[P::transient_decay_s] += vd, v_p[P::transient_drive] += vdr;
+  v_p[P::transient_gain] += vg;
+}
+
+// Partial k's adjoint over samples [i0, n): adds into v_p, v_rise, v_t and v_S.
+template <typename Real>
+DS_CPU_CLONES void tone_partial_backward(const Real* p, int k, int i0, int n, const Real* DS_RESTRICT rise,
+                                         const Real* DS_RESTRICT t, const wide_t<Real>* DS_RESTRICT S,
+                                         const Real* DS_RESTRICT v_src, Real* v_p, Real* DS_RESTRICT v_rise,
+                                         Real* DS_RESTRICT v_t, Real* DS_RESTRICT v_S) {
+  const Real f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
+  Real vf = 0, vd = 0, vg = 0;
+  for (int i = i0; i < n; ++i) {
+    Real vr = 0, vt = 0, vs = 0;
+    tone_partial_sample_vjp(f, d, g, rise[i], t[i], S[i], v_src[i], vf, vd, vg, vr, vt, vs);
+    v_rise[i] += vr, v_t[i] += vt, v_S[i] += vs;
+  }
+  v_p[P::tone_freq_hz(k)] += vf, v_p[P::tone_decay_s(k)] += vd, v_p[P::tone_gain(k)] += vg;
+}
 }  // namespace
 
 template <typename Real>
@@ -84,6 +130,8 @@ DS_CPU_CLONES void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<
   wide_t<Real>* S = tape.S.data();
   Real* rise = tape.rise.data();
   Real* src = tape.source.data();
+  std::fill(t, t + i0, Real(0)), std::fill(S, S + i0, wide_t<Real>(0));
+  std::fill(rise, rise + i0, Real(0)), std::fill(src, src + i0, Real(0));
   for (int i = i0; i < n; ++i) t[i] = time_since_onset(p, i, sr);
   for (int i = i0; i < n; ++i) S[i] = swept_time(phase_time(p, i, sr), p[P::sweep_ratio], p[P::sweep_s]);
   for (int i = i0; i < n; ++i) rise[i] = envelope_rise(t[i], p[P::tone_attack_s]);
@@ -92,9 +140,9 @@ DS_CPU_CLONES void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<
     const Real f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
     for (int i = i0; i < n; ++i) src[i] += tone_partial_sample(f, d, g, rise[i], t[i], S[i]);
   }
-  std::vector<Real> res_in(static_cast<size_t>(n));
+  Real* res_in = tape.v_res_in.data();  // the adjoint's buffer, free until then
   for (int i = 0; i < n; ++i) res_in[i] = resonator_send(src[i]);
-  resonator(p, sr, n, res_in.data(), tape.res_y.data(), tape.res_h.data(), tape.res_out.data());
+  resonator(p, sr, n, res_in, tape.res_y.data(), tape.res_h.data(), tape.res_out.data());
   noise_bank_forward(p, i0, n, sr, spec.noise_seed, tape);
   for (int i = 0; i < n; ++i)
     tape.out[i] = voice_out_sample(p, time_since_onset(p, i, sr), src[i], tape.noise_band[i],
@@ -106,13 +154,14 @@ DS_CPU_CLONES void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<
 // resonator input's (source_gradient). Per-sample gradients of t, S and the tones'
 // rise are gathered in arrays, then pushed through the onset, sweep and attack.
 template <typename Real>
-DS_CPU_CLONES void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real>& tape,
-                      const Real* v_out, Real* v_p) {
+DS_CPU_CLONES void render_voice_vjp(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape,
+                                    const Real* v_out, Real* v_p) {
   const int n = spec.n_samples, i0 = tape.first;
   const Real sr = Real(spec.sample_rate);
-  const size_t len = static_cast<size_t>(n);
-  std::vector<Real> v_mix(len), v_band(len), scratch(len), v_res_in(len);
-  std::vector<Real> v_t(len, Real(0)), v_S(len, Real(0)), v_rise(len, Real(0));
+  Real *v_mix = tape.v_mix.data(), *v_band = tape.v_band.data(), *v_res_in = tape.v_res_in.data();
+  Real *v_t = tape.v_t.data(), *v_S = tape.v_S.data(), *v_rise = tape.v_rise.data();
+  std::fill(v_t, v_t + n, Real(0)), std::fill(v_S, v_S + n, Real(0));
+  std::fill(v_rise, v_rise + n, Real(0));
   {
     Real va = 0, vd = 0, vg = 0, vt = 0;
     for (int i = 0; i < n; ++i)
@@ -122,36 +171,16 @@ DS_CPU_CLONES void render_voice_vjp(const Real* p, const VoiceSpec& spec, const 
     v_p[P::onset_s] -= vt;
   }
   noise_band_filter_vjp(p, sr, n, tape.white.data(), tape.noise_low.data(),
-                        tape.noise_band_in.data(), tape.noise_band.data(), v_band.data(), v_p);
-  resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix.data(), v_p, scratch.data(),
-                v_res_in.data());
-  noise_bank_backward(p, i0, n, tape, v_mix.data(), v_p, v_t.data());
-  Real* v_src = scratch.data();
+                        tape.noise_band_in.data(), tape.noise_band.data(), v_band, v_p);
+  Real* v_src = tape.v_src.data();  // first the resonator adjoint's scratch
+  resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix, v_p, v_src, v_res_in);
+  noise_bank_backward(p, i0, n, tape, v_mix, v_p, v_t);
   for (int i = 0; i < n; ++i) v_src[i] = source_gradient(v_mix[i], v_res_in[i]);
   const Real* t = tape.t.data();
   const wide_t<Real>* S = tape.S.data();
   const Real* rise = tape.rise.data();
-  {
-    Real vf = 0, va = 0, vd = 0, vdr = 0, vg = 0;
-    for (int i = i0; i < n; ++i) {
-      Real vt = 0, vs = 0;  // locals, so the loop vectorises
-      transient_sample_vjp(p, t[i], S[i], v_src[i], vf, va, vd, vdr, vg, vt, vs);
-      v_t[i] += vt, v_S[i] += vs;
-    }
-    v_p[P::transient_freq_hz] += vf, v_p[P::transient_attack_s] += va;
-    v_p[P::transient_decay_s] += vd, v_p[P::transient_drive] += vdr;
-    v_p[P::transient_gain] += vg;
-  }
-  for (int k = 0; k < kNumPartials; ++k) {
-    const Real f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
-    Real vf = 0, vd = 0, vg = 0;
-    for (int i = i0; i < n; ++i) {
-      Real vr = 0, vt = 0, vs = 0;
-      tone_partial_sample_vjp(f, d, g, rise[i], t[i], S[i], v_src[i], vf, vd, vg, vr, vt, vs);
-      v_rise[i] += vr, v_t[i] += vt, v_S[i] += vs;
-    }
-    v_p[P::tone_freq_hz(k)] += vf, v_p[P::tone_decay_s(k)] += vd, v_p[P::tone_gain(k)] += vg;
-  }
+  transient_backward(p, i0, n, t, S, v_src, v_p, v_t, v_S);
+  for (int k = 0; k < kNumPartials; ++k) tone_partial_backward(p, k, i0, n, rise, t, S, v_src, v_p, v_rise, v_t, v_S);
   Real v_attack = 0, v_ratio = 0, v_sweep = 0, v_time = 0;
   for (int i = i0; i < n; ++i) {
     Real vt = 0;
@@ -179,10 +208,10 @@ template struct VoiceTape<float>;
 template struct VoiceTape<double>;
 template void render_voice(const float*, const VoiceSpec&, VoiceTape<float>&);
 template void render_voice(const double*, const VoiceSpec&, VoiceTape<double>&);
-template void render_voice_vjp(const float*, const VoiceSpec&, const VoiceTape<float>&,
-                               const float*, float*);
-template void render_voice_vjp(const double*, const VoiceSpec&, const VoiceTape<double>&,
-                               const double*, double*);
+template void render_voice_vjp(const float*, const VoiceSpec&, VoiceTape<float>&, const float*,
+                               float*);
+template void render_voice_vjp(const double*, const VoiceSpec&, VoiceTape<double>&, const double*,
+                               double*);
 template std::vector<float> render(const std::vector<float>&, const VoiceSpec&);
 template std::vector<double> render(const std::vector<double>&, const VoiceSpec&);
 // long double: the finite-difference side of the gradient tests.

@@ -2,6 +2,7 @@
 // its adjoint needs (host/voice.cpp).
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "drumsynth/render.hpp"
@@ -11,7 +12,10 @@ namespace drumsynth {
 
 // Forward values the adjoint needs, each [n_samples]; `out` is the audio.
 // t, S and rise (time since onset, swept time, the tones' attack) are zero
-// before the first sample after the onset, `first`.
+// before the first sample after the onset, `first`. A tape is reused from one
+// iteration of a fit to the next: its buffers keep their memory, the noise
+// bank's bands (which depend on the rate, the seed and the length only) are
+// made once, and the adjoint's working buffers live here too.
 template <typename Real>
 struct VoiceTape {
   int first = 0;
@@ -22,7 +26,16 @@ struct VoiceTape {
   std::vector<Real> noise_rise;       // the noise's attack, shared by the bank's bands
   std::vector<Real> noise_bank_out;   // the bank's sum
   std::vector<Real> source, res_y, res_h, res_out, out;
-  void resize(int n);
+  struct BankKey {
+    double sample_rate = 0;
+    uint64_t seed = 0;
+    int n = -1;
+    bool operator==(const BankKey&) const = default;
+  } bank_made_for;  // the (rate, seed, length) noise_bank was made for
+  // The adjoint's: dL/d(mix), dL/d(noise band), dL/d(resonator input), dL/d(source),
+  // dL/dt, dL/dS, dL/d(tone rise), dL/d(noise rise).
+  std::vector<Real> v_mix, v_band, v_res_in, v_src, v_t, v_S, v_rise, v_noise_rise;
+  void resize(int n);  // keeps the buffers (and the bands) when n is unchanged
 };
 
 // Renders parameters p [kNumParams] (physical units) into tape.out.
@@ -30,9 +43,9 @@ template <typename Real>
 void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape);
 
 // Adds dL/dp into v_p [kNumParams], given v_out = dL/dout [n_samples] and the
-// tape of the forward call with the same p.
+// tape of the forward call with the same p (whose adjoint buffers it uses).
 template <typename Real>
-void render_voice_vjp(const Real* p, const VoiceSpec& spec, const VoiceTape<Real>& tape,
+void render_voice_vjp(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape,
                       const Real* v_out, Real* v_p);
 
 }  // namespace drumsynth
