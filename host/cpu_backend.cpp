@@ -19,6 +19,7 @@ class CpuBackend final : public Backend {
     // With several instances, threads take whole instances; with one, they
     // share its loss resolutions.
     const int per_loss_threads = instances.size() == 1 ? n_threads_ : 1;
+    per_voice_threads_ = per_loss_threads;  // likewise the voice's noise and tone branches
     for (const auto& in : instances) {
       State s;
       s.spec.n_samples = int(in.target->size());
@@ -54,14 +55,14 @@ class CpuBackend final : public Backend {
     const std::vector<float> z(logits + size_t(i) * kNumParams,
                                logits + size_t(i + 1) * kNumParams);
     const std::vector<float> p = params_from_logits(z);
-    render_voice(p.data(), s.spec, s.tape);
+    render_voice(p.data(), s.spec, s.tape, per_voice_threads_);
     if (!v_logits) {
       loss[i] = s.loss->loss(s.tape.out);
       return;
     }
     loss[i] = s.loss->loss_and_gradient(s.tape.out, s.v_audio);
     std::vector<float> v_p(kNumParams, 0.0f);
-    render_voice_vjp(p.data(), s.spec, s.tape, s.v_audio.data(), v_p.data());
+    render_voice_vjp(p.data(), s.spec, s.tape, s.v_audio.data(), v_p.data(), per_voice_threads_);
     const std::vector<float> v_z = params_from_logits_vjp(z, p, v_p);
     std::copy(v_z.begin(), v_z.end(), v_logits + size_t(i) * kNumParams);
   }
@@ -82,6 +83,7 @@ class CpuBackend final : public Backend {
   }
 
   int n_threads_;
+  int per_voice_threads_ = 1;
   std::vector<State> states_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "a_weighting.hpp"
 #include "cpu_clones.hpp"
+#include "flush_denormals.hpp"
 #include "drumsynth/error.hpp"
 #include "drumsynth/spectral_loss_math.hpp"
 
@@ -173,6 +174,7 @@ DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r) {
 
 template <typename Real>
 Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v_x) {
+  const FlushDenormals flush;
   const int N = n_samples();
   if (int(x.size()) != N)
     throw Error("loss: estimate has " + std::to_string(x.size()) + " samples, target " +
@@ -187,6 +189,7 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
   const int T = std::min(n_threads_, R);
   losses_.resize(static_cast<size_t>(R));
   auto work = [&](int t) {
+    const FlushDenormals flush_this_thread;
     for (int i = t; i < R; i += T) {
       losses_[i] = resolution_loss(resolutions_[i], pre);
       if (v_x) resolution_gradient(resolutions_[i]);

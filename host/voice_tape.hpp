@@ -26,6 +26,7 @@ struct VoiceTape {
   std::vector<Real> noise_rise;       // the noise's attack, shared by the bank's bands
   std::vector<Real> noise_bank_out;   // the bank's sum
   std::vector<Real> source, res_y, res_h, res_out, out;
+  std::vector<Real> source_b;  // the partials made beside the noise (voice.cpp), added into source
   struct BankKey {
     double sample_rate = 0;
     uint64_t seed = 0;
@@ -35,17 +36,21 @@ struct VoiceTape {
   // The adjoint's: dL/d(mix), dL/d(noise band), dL/d(resonator input), dL/d(source),
   // dL/dt, dL/dS, dL/d(tone rise), dL/d(noise rise).
   std::vector<Real> v_mix, v_band, v_res_in, v_src, v_t, v_S, v_rise, v_noise_rise;
+  // The noise branch's own dL/dt, dL/dS, dL/d(tone rise) and dL/dp, added in after it.
+  std::vector<Real> v_t_b, v_S_b, v_rise_b, v_p_b;
   void resize(int n);  // keeps the buffers (and the bands) when n is unchanged
 };
 
-// Renders parameters p [kNumParams] (physical units) into tape.out.
+// Renders parameters p [kNumParams] (physical units) into tape.out. With
+// threads > 1 the noise's branch runs beside the tone's on a second thread; the
+// result is the same for any number of threads.
 template <typename Real>
-void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape);
+void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape, int threads = 1);
 
 // Adds dL/dp into v_p [kNumParams], given v_out = dL/dout [n_samples] and the
 // tape of the forward call with the same p (whose adjoint buffers it uses).
 template <typename Real>
 void render_voice_vjp(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape,
-                      const Real* v_out, Real* v_p);
+                      const Real* v_out, Real* v_p, int threads = 1);
 
 }  // namespace drumsynth

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "drumsynth/param_table.hpp"
+#include "flush_denormals.hpp"
 #include "voice_tape.hpp"
 #include "gradient_check.hpp"
 
@@ -134,6 +135,53 @@ TEST(Voice, ToneFrequencyIsInHertzAtAnySampleRate) {
     // 0.25 s of 440 Hz: 110 periods, 220 zero crossings (+-1 at the ends)
     EXPECT_NEAR(crossings, 220, 1) << "sample rate " << sr;
   }
+}
+
+// The noise's branch on a second thread: the same audio and gradient to the
+// last bit, and a tape reused for the next call (another seed, another preset)
+// gives what a fresh one does.
+TEST(Voice, TwoThreadsAndAReusedTapeGiveTheSameBits) {
+  std::mt19937_64 rng(5);
+  VoiceTape<float> reused;
+  for (uint64_t seed : {3u, 4u, 4u}) {
+    const auto pd = random_params(rng);
+    const std::vector<float> p(pd.begin(), pd.end());
+    const VoiceSpec spec{9000, 48000.0, seed};
+    std::vector<float> w(9000);
+    for (auto& v : w) v = float(std::normal_distribution<double>()(rng));
+    std::vector<std::vector<float>> out, grad;
+    for (int threads : {1, 2}) {
+      VoiceTape<float> tape;
+      render_voice(p.data(), spec, tape, threads);
+      std::vector<float> v(kNumParams, 0.0f);
+      render_voice_vjp(p.data(), spec, tape, w.data(), v.data(), threads);
+      out.push_back(tape.out), grad.push_back(v);
+    }
+    render_voice(p.data(), spec, reused, 2);
+    std::vector<float> v(kNumParams, 0.0f);
+    render_voice_vjp(p.data(), spec, reused, w.data(), v.data(), 2);
+    out.push_back(reused.out), grad.push_back(v);
+    for (size_t k = 1; k < out.size(); ++k) {
+      EXPECT_EQ(out[0], out[k]) << "seed " << seed << ", variant " << k;
+      EXPECT_EQ(grad[0], grad[k]) << "seed " << seed << ", variant " << k;
+    }
+  }
+}
+
+// The voice and the loss run with denormals flushed (flush_denormals.hpp) and
+// leave the caller's mode as they found it.
+TEST(Voice, FlushesDenormalsInsideAndRestoresTheCallersMode) {
+  volatile float tiny = 1e-30f, scale = 1e-10f;  // volatile: computed at run time
+  EXPECT_GT(tiny * scale, 0.0f) << "the test needs denormals on outside";
+  {
+    const FlushDenormals flush;
+    EXPECT_EQ(tiny * scale, 0.0f);
+  }
+  EXPECT_GT(tiny * scale, 0.0f);
+  const auto p = params_from_logits(std::vector<double>(kNumParams, 0.0));
+  VoiceTape<double> tape;
+  render_voice(p.data(), VoiceSpec{4800, 48000.0, 1}, tape);
+  EXPECT_GT(tiny * scale, 0.0f);
 }
 
 TEST(Params, LogitMapRoundTripsAndItsAdjointMatches) {
