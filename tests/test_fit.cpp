@@ -126,6 +126,22 @@ TEST(FitSounds, ManySoundsAsEachAloneAndPastAFailure) {
   }
 }
 
+// One sound on two threads (the loss's resolutions and the voice's noise and
+// tone branches split between them) fits to the same bits as on one.
+TEST(FitSounds, OneSoundFitsTheSameOnOneOrTwoThreads) {
+  const Sound a{"a", 16000.0, 1, test::decaying_tone(4000, 16000.0, 220.0)};
+  FitOptions o;
+  o.iterations = 6;
+  o.loss = loss_preset("seed");
+  std::vector<FitResult> r;
+  for (int threads : {1, 2}) {
+    o.n_threads = threads;
+    r.push_back(fit(a, o));
+  }
+  EXPECT_EQ(r[0].loss_history, r[1].loss_history);
+  EXPECT_EQ(r[0].best_logits, r[1].best_logits);
+}
+
 // FitOptions::finish ends a fit early and keeps its best so far (Ctrl-C in a
 // notebook); sounds not started by then say so.
 TEST(FitSounds, FinishEndsEarlyWithTheBestSoFar) {
