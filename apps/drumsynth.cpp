@@ -121,36 +121,30 @@ extern "C" void on_sigint(int) {
 // ranks report, each logged as it finishes (the log is the job's record) and
 // counted on the progress line (unless --quiet).
 struct JobProgress {
-  JobProgress(std::shared_ptr<spdlog::logger> l, bool q, int n) : log(std::move(l)), quiet(q), total(n) {}
+  JobProgress(std::shared_ptr<spdlog::logger> l, bool q, int n) : log(std::move(l)), quiet(q), counts(n) {}
   std::shared_ptr<spdlog::logger> log;
   bool quiet, tty = ::isatty(2);
-  int total;
   std::mutex mutex;
-  int done = 0, failed = 0;
-  std::vector<double> best;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  BatchCounts counts;
   std::vector<BatchItem> from_others;
 
   void finished(const BatchItem& it) {
     std::lock_guard<std::mutex> lock(mutex);
-    ++done;
-    if (it.status == "failed") {
-      ++failed;
+    counts.add(it);
+    if (it.status == "failed")
       log->warn("{}: failed: {}", it.relative, it.error);
-    } else {
-      best.push_back(it.final_loss);
+    else
       log->info("{}: {} loss {:.4f} -> {:.4f}", it.relative, it.status, it.initial_loss, it.final_loss);
-    }
     if (it.skipped_steps > 0)
       log->warn("{}: {} iterations skipped: the loss or its gradient was not finite", it.relative, it.skipped_steps);
     if (quiet) return;
+    const BatchProgress p = counts.progress(&it);
     // Off a terminal: a line per 5% of the sounds, not one per sound.
-    const int step = std::max(1, total / 20);
-    if (!tty && done % step != 0 && done != total) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const int step = std::max(1, p.total / 20);
+    if (!tty && p.done % step != 0 && p.done != p.total) return;
     std::fprintf(stderr, "%ssounds %d/%d done (%d failed)  median best loss %.4f  %.0f s, %.0f s left%s",
-                 tty ? "\r" : "", done, total, failed, best.empty() ? 0.0 : detail::median(best), elapsed,
-                 elapsed / done * std::max(0, total - done), tty ? "   " : "\n");
+                 tty ? "\r" : "", p.done, p.total, p.failed, p.median_best_loss, p.elapsed_s, p.remaining_s,
+                 tty ? "   " : "\n");
   }
 };
 

@@ -23,6 +23,7 @@
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/stft_framing.hpp"
 #include "mrstft_loss.hpp"
+#include "quantile.hpp"
 #include "stft_frames.hpp"
 #include "voice_tape.hpp"
 
@@ -46,9 +47,7 @@ Timing time_ms(F&& f, int reps) {
     f();
     t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
   }
-  std::sort(t.begin(), t.end());
-  const auto at = [&](double q) { return t[static_cast<size_t>(q * double(t.size() - 1) + 0.5)]; };
-  return {at(0.5), at(0.1), at(0.9)};
+  return {quantile(t, 0.5), quantile(t, 0.1), quantile(t, 0.9)};
 }
 
 // The loss's FFTs alone, with their windowing and overlap-add (StftFrames):

@@ -22,6 +22,7 @@
 #include "drumsynth/batch.hpp"
 #include "mrstft_loss.hpp"
 #include "envelope_errors.hpp"
+#include "quantile.hpp"
 #include <map>
 #include <sstream>
 
@@ -33,11 +34,6 @@ namespace {
 double aura(const std::vector<double>& x, const std::vector<double>& y, double sr) {
   MrstftLoss<double> l(loss_preset("auraloss"), sr, y);
   return l.loss(x);
-}
-
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[size_t(std::min(double(v.size() - 1), std::floor(q * (v.size() - 1) + 0.5)))];
 }
 
 // bench/dev-split.csv: file (relative to the data folder) -> (part, category).

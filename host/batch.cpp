@@ -16,6 +16,22 @@ namespace drumsynth {
 
 namespace fs = std::filesystem;
 
+BatchCounts::BatchCounts(int total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+
+void BatchCounts::add(const BatchItem& item) {
+  ++done_;
+  if (item.status == "failed")
+    ++failed_;
+  else
+    best_.push_back(item.final_loss);
+}
+
+BatchProgress BatchCounts::progress(const BatchItem* last) const {
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double left = done_ > 0 ? elapsed / done_ * std::max(0, total_ - done_) : 0.0;
+  return {done_, failed_, total_, best_.empty() ? 0.0 : detail::median(best_), elapsed, left, last};
+}
+
 int BatchSummary::count(const std::string& status) const {
   return int(std::count_if(items.begin(), items.end(),
                            [&](const BatchItem& i) { return i.status == status; }));
@@ -68,26 +84,14 @@ bool skip_if_done(BatchItem& item, const BatchOptions& o) {
 
 // Progress: sounds done, the median best loss, the time left. Called from
 // one thread at a time (fit_sounds serialises its on_done).
+// The library's progress callback, from the counts of this process's sounds.
 struct Tracker {
-  Tracker(const BatchOptions& options, int n) : o(options), total(n) {}
+  Tracker(const BatchOptions& options, int n) : o(options), counts(n) {}
   const BatchOptions& o;
-  int total;
-  int done = 0, failed = 0;
-  std::vector<double> best;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  BatchCounts counts;
   void finished(const BatchItem& item) {
-    ++done;
-    failed += item.status == "failed";
-    if (item.status != "failed") best.push_back(item.final_loss);
-    if (!o.progress) return;
-    std::vector<double> b = best;
-    double median = 0;
-    if (!b.empty()) {
-      std::nth_element(b.begin(), b.begin() + b.size() / 2, b.end());
-      median = b[b.size() / 2];
-    }
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    o.progress({done, failed, total, median, elapsed, elapsed / done * (total - done), &item});
+    counts.add(item);
+    if (o.progress) o.progress(counts.progress(&item));
   }
 };
 

@@ -19,6 +19,7 @@
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/preset.hpp"
 #include "envelope_errors.hpp"
+#include "quantile.hpp"
 #include "report_page.hpp"
 #include "spectrogram_image.hpp"
 #include "write_atomic.hpp"
@@ -166,12 +167,6 @@ json row_of(const ReportEntry& e, const fs::path& out_dir, const fs::path& asset
     }
   }
   return row;
-}
-
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  return v[size_t(std::floor(q * double(v.size() - 1) + 0.5))];
 }
 
 json summary_of(const json& rows, const ReportInfo& info) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -44,6 +45,22 @@ struct BatchProgress {
   double median_best_loss;
   double elapsed_s, remaining_s;
   const BatchItem* last;
+};
+
+// The progress figures of a batch (or of a whole MPI job): finished sounds
+// counted as they come, the median of their best losses, the time so far and
+// the time left at this pace. Not thread-safe: its user serialises calls.
+class BatchCounts {
+ public:
+  explicit BatchCounts(int total);
+  void add(const BatchItem& item);
+  BatchProgress progress(const BatchItem* last) const;
+  int done() const { return done_; }
+
+ private:
+  int total_, done_ = 0, failed_ = 0;
+  std::vector<double> best_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 struct BatchSummary {
