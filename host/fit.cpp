@@ -168,9 +168,11 @@ OptimizerConfig optimizer_config(const FitOptions& o) {
   c.learning_rate = o.learning_rate;
   c.plateau_factor = o.plateau_factor;
   c.plateau_patience = o.plateau_patience;
+  const double pitch = o.pitch_lr_scale > 0 ? o.pitch_lr_scale
+                                            : (o.init == FitInit::analysis ? kAnalysisPitchLrScale : 1.0);
   for (double& s : c.lr_scale) s = 1.0;
-  for (int k = 0; k < kNumPartials; ++k) c.lr_scale[P::tone_freq_hz(k)] = o.pitch_lr_scale;
-  c.lr_scale[P::transient_freq_hz] = c.lr_scale[P::resonator_freq_hz] = o.pitch_lr_scale;
+  for (int k = 0; k < kNumPartials; ++k) c.lr_scale[P::tone_freq_hz(k)] = pitch;
+  c.lr_scale[P::transient_freq_hz] = c.lr_scale[P::resonator_freq_hz] = pitch;
   return c;
 }
 

@@ -22,13 +22,19 @@ namespace drumsynth {
 // logits as the original did.
 enum class FitInit { analysis, random };
 
+// The frequencies' learning-rate scale from an analysis start, chosen on the
+// tuning part of the development set (bench/results/quality-experiments.md).
+inline constexpr double kAnalysisPitchLrScale = 0.3;
+
 struct FitOptions {
   int iterations = 1000;
   double learning_rate = 0.1;   // Adam, as the original
   // The frequencies' learning rate relative to the others: spectral losses
   // give a frequency a gradient only within a bin or two of its peak, so a
-  // frequency that moves fast leaves the basin the start put it in.
-  double pitch_lr_scale = 1.0;
+  // frequency that moves fast leaves the basin the start put it in. 0 (the
+  // default): by the start, kAnalysisPitchLrScale from the analysis (its
+  // frequencies are close already), 1 from random logits.
+  double pitch_lr_scale = 0.0;
   double plateau_factor = 0.5;  // torch ReduceLROnPlateau, as the original
   int plateau_patience = 50;
   uint64_t seed = 0;            // restart r: noise seed seed + r, and its starting point
