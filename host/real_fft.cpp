@@ -31,10 +31,8 @@ void RealFft<Real>::forward_frames(const Real* x, int count, Complex* X) const {
                  X, Real(1));
 }
 
-// dL/dx_n = gRe_0 + gRe_{N/2} (-1)^n + sum_{0<k<N/2} Re(G_k exp(+2 pi i k n/N)).
-// An unnormalised inverse real DFT (c2r) of G counts each interior bin twice
-// (once for k, once for its mirror N-k) and DC and Nyquist once, ignoring their
-// imaginary parts; so dL/dx = (c2r(G) + gRe_0 + gRe_{N/2} (-1)^n) / 2.
+// dL/dx_n = gRe_0 + gRe_{N/2} (-1)^n + sum_{0<k<N/2} Re(G_k exp(+2 pi i k n/N)):
+// c2r(G) / 2 and C2rFixup (real_fft.hpp).
 template <typename Real>
 void RealFft<Real>::adjoint_frames(const Complex* G, int count, Real* v_x) const {
   if (count < 1) return;
@@ -42,13 +40,11 @@ void RealFft<Real>::adjoint_frames(const Complex* G, int count, Real* v_x) const
   pocketfft::c2r(shape, row_strides<Complex>(bins()), row_strides<Real>(n_), 1, pocketfft::BACKWARD, G,
                  v_x, Real(0.5));
   for (int f = 0; f < count; ++f) {
-    const Complex* g = G + static_cast<size_t>(f) * bins();
+    const C2rFixup<Real> fix(G + static_cast<size_t>(f) * bins(), n_);
     Real* v = v_x + static_cast<size_t>(f) * n_;
-    const Real even = Real(0.5) * (g[0].real() + g[n_ / 2].real());
-    const Real odd = Real(0.5) * (g[0].real() - g[n_ / 2].real());
     for (int i = 0; i < n_; i += 2) {
-      v[i] += even;
-      v[i + 1] += odd;
+      v[i] += fix.even;
+      v[i + 1] += fix.odd;
     }
   }
 }

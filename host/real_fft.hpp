@@ -13,6 +13,18 @@
 
 namespace drumsynth {
 
+// RealFft's adjoint from an inverse real FFT: the unnormalised c2r of G counts
+// each interior bin twice (k and its mirror N-k) and DC and Nyquist once,
+// without their imaginary parts, while the adjoint counts every bin once:
+//   dL/dx_i = (c2r(G)[i] + gRe_0 + gRe_{N/2} (-1)^i) / 2.
+// C2rFixup holds the term added to c2r(G)/2 at even and at odd i.
+template <typename Real>
+struct C2rFixup {
+  Real even, odd;
+  C2rFixup(const std::complex<Real>* G, int n)
+      : even(Real(0.5) * (G[0].real() + G[n / 2].real())), odd(Real(0.5) * (G[0].real() - G[n / 2].real())) {}
+};
+
 template <typename Real>
 class RealFft {
  public:

@@ -12,6 +12,7 @@
 
 #include "drumsynth/error.hpp"
 #include "pocketfft.hpp"
+#include "real_fft.hpp"
 
 namespace drumsynth {
 
@@ -199,16 +200,13 @@ void StftFrames<Real>::forward(const Real* padded, int count, Complex* X) {
   }
 }
 
-// RealFft's adjoint per frame: the inverse real FFT (pocketfft's backward
-// half-complex transform) of G counts each interior bin twice and DC and
-// Nyquist once without their imaginary parts, so
-//   FFT^T(G)[i] = (c2r(G)[i] + gRe_0 + gRe_{n/2} (-1)^i) / 2.
+// RealFft's adjoint per frame: pocketfft's backward half-complex transform of
+// G (a c2r) scaled by 1/2, plus C2rFixup (real_fft.hpp).
 template <typename Real>
 void StftFrames<Real>::adjoint_add(const Complex* G, int count, Real* v_padded) {
   constexpr int L = kLanes<Real>;
   using Moves = LaneMoves<Real, L>;
   Plan& plan = *plan_;
-  const int half = n_ / 2;
   for (int f0 = 0; f0 < count; f0 += L) {
     const Complex* g[L];
     Real* dst[L];
@@ -217,8 +215,8 @@ void StftFrames<Real>::adjoint_add(const Complex* G, int count, Real* v_padded) 
       const bool frame = f0 + l < count;
       g[l] = frame ? G + static_cast<size_t>(f0 + l) * bins() : plan.zero_bins.data();
       dst[l] = frame ? v_padded + static_cast<size_t>(f0 + l) * hop_ : plan.spare.data();
-      even[l] = Real(0.5) * (g[l][0].real() + g[l][half].real());
-      odd[l] = Real(0.5) * (g[l][0].real() - g[l][half].real());
+      const C2rFixup<Real> fix(g[l], n_);
+      even[l] = fix.even, odd[l] = fix.odd;
     }
     Moves::bins_in(g, n_, plan.lanes());
     plan.fft.exec(plan.buffer.data(), Real(0.5), false);

@@ -45,7 +45,7 @@ int first_sample_after_onset(const Real* p, int n, Real sr) {
 template <typename Real>
 DS_CPU_CLONES void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed, VoiceTape<Real>& tape) {
   const typename VoiceTape<Real>::BankKey key{double(sr), seed, n};
-  if (!(tape.bank_made_for == key)) {
+  if (tape.bank_made_for != key) {
     noise_bank_filter(sr, seed, n, tape.noise_bank.data(), size_t(n));
     tape.bank_made_for = key;
   }
