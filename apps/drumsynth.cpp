@@ -31,9 +31,12 @@ using namespace drumsynth;
 namespace {
 
 std::string check_loss_preset(const std::string& name) {
-  for (const auto& n : loss_preset_names())
+  std::string known;
+  for (const auto& n : loss_preset_names()) {
     if (n == name) return {};
-  return "unknown loss preset '" + name + "' (known: seed, auraloss)";
+    known += (known.empty() ? "" : ", ") + n;
+  }
+  return "unknown loss preset '" + name + "' (known: " + known + ")";
 }
 
 // One progress line: rewritten in place on a terminal, a line every 10% otherwise.
@@ -306,7 +309,8 @@ void add_common(CLI::App* c, CommonArgs& a) {
 }
 
 CLI::Option* add_loss_preset(CLI::App* c, std::string& loss) {
-  return c->add_option("--loss-preset", loss, "Loss: seed or auraloss")
+  return c->add_option("--loss-preset", loss,
+                       "Loss: bands (seed plus band energies), seed (the original's) or auraloss")
       ->capture_default_str()
       ->check(check_loss_preset);
 }
@@ -327,7 +331,7 @@ CLI::Option* add_kernels(CLI::App* c, std::string& kernels) {
 // The options of a fit, shared by fit and batch; finish() applies the named ones.
 struct FitArgs {
   FitOptions options;
-  std::string loss = "seed", init = "analysis";
+  std::string loss = kDefaultFitLoss, init = "analysis";
   FitArgs() {
     options.device = "auto";
     options.n_threads = kCores;

@@ -5,32 +5,12 @@
 #include <complex>
 
 #include "drumsynth/common.hpp"
+#include "drumsynth/erb_bands.hpp"
 #include "real_fft.hpp"
 
 namespace drumsynth {
 
 namespace {
-
-// Glasberg and Moore's ERB-rate scale and its inverse.
-double erb_rate(double hz) { return 21.4 * std::log10(1.0 + 0.00437 * hz); }
-double erb_rate_hz(double e) { return (std::pow(10.0, e / 21.4) - 1.0) / 0.00437; }
-
-// Each band's first and one-past-last FFT bin: 1 ERB wide, or min_band_bins
-// where an ERB holds fewer bins (the lowest bands: a cell of few bins is a
-// noisy estimate of its energy, a chi-square of few degrees of freedom).
-std::vector<std::pair<int, int>> band_bins(int fft_size, double rate, const TfEnvelopeSettings& s) {
-  const double top = std::min(s.high_hz, 0.45 * rate), bin_hz = rate / fft_size;
-  const int top_bin = std::min(fft_size / 2 + 1, int(std::lround(top / bin_hz)));
-  std::vector<std::pair<int, int>> bands;
-  int lo = int(std::lround(s.low_hz / bin_hz));
-  while (lo < top_bin) {
-    const int erb_hi = int(std::lround(erb_rate_hz(erb_rate(lo * bin_hz) + 1.0) / bin_hz));
-    const int hi = std::min(top_bin, std::max(lo + s.min_band_bins, erb_hi));
-    bands.push_back({lo, hi});
-    lo = hi;
-  }
-  return bands;
-}
 
 std::vector<double> rms_db(const std::vector<double>& x, int hop) {
   std::vector<double> e;
@@ -62,7 +42,7 @@ std::vector<std::vector<double>> tf_envelope_db(const std::vector<double>& x, do
   int n = 1;
   while (n < win) n *= 2;
   const RealFft<double> fft(n);
-  const auto bands = band_bins(n, rate, s);
+  const auto bands = erb_band_bins(n, rate, s.low_hz, s.high_hz, s.min_band_bins);
   std::vector<double> w(static_cast<size_t>(win)), frame(static_cast<size_t>(n));
   for (int i = 0; i < win; ++i) w[size_t(i)] = 0.5 - 0.5 * std::cos(2.0 * kPi * i / win);
   std::vector<std::complex<double>> X(size_t(n / 2 + 1));

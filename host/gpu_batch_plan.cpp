@@ -31,11 +31,14 @@ size_t gpu_instance_bytes(int n_samples, const LossSettings& loss, int iteration
   size_t scratch = 0;
   for (const auto& r : loss.resolutions) {
     const ResolutionSizes s = resolution_sizes(n_samples, r);
-    floats += s.bins;  // the target's magnitudes, kept per resolution
+    // The band term's cells (frames x bands, bands of 4 bins or more): at
+    // most a quarter of the bins, once for the target, once in the scratch.
+    const size_t cells = loss.w_band_log != 0 ? s.bins / 4 + 1 : 0;
+    floats += s.bins + cells;  // the target's magnitudes (and cells), kept per resolution
     // Shared by the resolutions: frames, spectrum (2 floats a bin), two
     // magnitude arrays, the padded adjoint, and cuFFT's work area (taken as
     // one more spectrum).
-    scratch = std::max(scratch, s.frame_values + 6 * s.bins + s.padded);
+    scratch = std::max(scratch, s.frame_values + 6 * s.bins + s.padded + cells);
   }
   floats += scratch + 4 * size_t(kNumParams) + size_t(std::max(0, iterations));
   return floats * sizeof(float) + sizeof(OptimizerState) + 64;  // + per-instance offsets and sums

@@ -7,7 +7,7 @@
 namespace drumsynth {
 
 const std::vector<std::string>& loss_preset_names() {
-  static const std::vector<std::string> names = {"seed", "auraloss"};
+  static const std::vector<std::string> names = {"seed", "auraloss", "bands"};
   return names;
 }
 
@@ -20,8 +20,15 @@ LossSettings loss_preset(const std::string& name) {
     s.rms_weight = 0.25;
   } else if (name == "auraloss") {
     s.resolutions = {{1024, 120, 600}, {2048, 240, 1200}, {512, 50, 240}};
+  } else if (name == "bands") {
+    // seed's resolutions and RMS term, without the A-weighting (which hid
+    // the low end: 20-30 dB down below 200 Hz), plus the band-energy term.
+    s = loss_preset("seed");
+    s.preset = name;
+    s.a_weighting = false;
+    s.w_band_log = kBandsWeight;
   } else {
-    throw Error("unknown loss preset '" + name + "' (known: seed, auraloss)");
+    throw Error("unknown loss preset '" + name + "' (known: seed, auraloss, bands)");
   }
   return s;
 }

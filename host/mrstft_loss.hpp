@@ -44,11 +44,23 @@ class MrstftLoss {
     std::vector<Real> mag_x, log_mag_x;
     Real norm_diff = 0;
     std::vector<Real> padded;                   // [padded_len + n]
+    // The band-energy term (settings.w_band_log != 0): ERB bands of this FFT.
+    int n_bands = 0;
+    std::vector<int> band_of_bin;               // [n_bins], -1 outside every band
+    Real band_floor = 0;                        // f: the target's loudest cell, band_range_db down
+    std::vector<Real> log_band_y;               // [n_frames * n_bands] ln(E_y + f)
+    std::vector<Real> band_x, log_band_x;       // the estimate's E_x, ln(E_x + f)
+    std::vector<Real> band_v_mag;               // [n_frames * n_bins] the term's dL/d|X|
     Resolution(const StftResolution& r, int n_samples);
   };
   void spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out);
   static void magnitudes(const std::vector<std::complex<Real>>& spec, Real eps, std::vector<Real>& mag,
                          std::vector<Real>& log_mag);
+  void set_bands(Resolution& r, double sample_rate) const;
+  static void band_energies(const Resolution& r, const std::vector<Real>& mag, std::vector<Real>& e,
+                            std::vector<Real>& log_e);
+  Real band_loss(Resolution& r) const;
+  void band_gradient(Resolution& r, Real w) const;
   Real resolution_loss(Resolution& r, const Real* x);
   void resolution_gradient(Resolution& r);
   Real evaluate(const std::vector<Real>& x, std::vector<Real>* v_x);

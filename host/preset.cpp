@@ -39,10 +39,13 @@ json loss_to_json(const LossSettings& s) {
   json res = json::array();
   for (const auto& r : s.resolutions)
     res.push_back({{"fft_size", r.fft_size}, {"hop", r.hop}, {"win_length", r.win_length}});
-  return {{"preset", s.preset},       {"resolutions", res},
-          {"w_sc", s.w_sc},           {"w_log_mag", s.w_log_mag},
-          {"a_weighting", s.a_weighting}, {"rms_weight", s.rms_weight},
-          {"eps", s.eps}};
+  json j = {{"preset", s.preset},       {"resolutions", res},
+            {"w_sc", s.w_sc},           {"w_log_mag", s.w_log_mag},
+            {"a_weighting", s.a_weighting}, {"rms_weight", s.rms_weight},
+            {"eps", s.eps}};
+  // Written only when on, so presets fitted without it read as before.
+  if (s.w_band_log != 0) j["w_band_log"] = s.w_band_log, j["band_range_db"] = s.band_range_db;
+  return j;
 }
 
 LossSettings loss_from_json(const json& j) {
@@ -55,6 +58,8 @@ LossSettings loss_from_json(const json& j) {
   s.a_weighting = j.at("a_weighting").get<bool>();
   s.rms_weight = j.at("rms_weight").get<double>();
   s.eps = j.at("eps").get<double>();
+  s.w_band_log = j.value("w_band_log", 0.0);
+  s.band_range_db = j.value("band_range_db", s.band_range_db);
   return s;
 }
 }  // namespace

@@ -48,7 +48,9 @@ class CudaBackend final : public Backend {
     const size_t np = size_t(B_) * kNumParams;
     logits_.resize(np), params_.resize(np), v_params_.resize(np), v_logits_.resize(np);
     loss_.resize(size_t(B_));
-    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, tables.a_weighting_taps, target_.get());
+    std::vector<double> sample_rates;
+    for (const auto& in : instances) sample_rates.push_back(in.sample_rate);
+    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps, target_.get());
     make_noise_bank(view(), noise_bank_.get());
   }
 

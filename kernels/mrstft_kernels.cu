@@ -2,8 +2,13 @@
 // kernel's forward and adjoint are next to each other; the per-bin math is the
 // CPU's (include/drumsynth/spectral_loss_math.hpp).
 #include <algorithm>
+#include <cfloat>
+#include <cub/block/block_reduce.cuh>
+#include <cuda/functional>
+#include <map>
 
 #include "cuda_common.cuh"
+#include "drumsynth/erb_bands.hpp"
 #include "drumsynth/spectral_loss_math.hpp"
 #include "drumsynth/stft_adjoint.hpp"
 #include "mrstft_kernels.cuh"
@@ -117,7 +122,7 @@ __global__ void target_bins_kernel(FrameLayout L, const cufftComplex* __restrict
 __global__ void bin_loss_kernel(FrameLayout L, const cufftComplex* __restrict__ spec, float eps,
                                 const float* __restrict__ mag_y,
                                 float* __restrict__ mag_x, float* __restrict__ log_mag_x,
-                                double* __restrict__ sums) {  // [B, 2]: sum d^2, sum |dlog|
+                                double* __restrict__ sums) {  // [B, 3]: sum d^2, sum |dlog|, (bands)
   const int b = blockIdx.y;
   const size_t end = instance_bins_begin(L, b + 1);
   float d2 = 0, dl = 0;
@@ -130,37 +135,119 @@ __global__ void bin_loss_kernel(FrameLayout L, const cufftComplex* __restrict__ 
   }
   d2 = block_sum(d2);
   dl = block_sum(dl);
-  if (threadIdx.x == 0) atomicAdd(&sums[2 * b], double(d2)), atomicAdd(&sums[2 * b + 1], double(dl));
+  if (threadIdx.x == 0) atomicAdd(&sums[3 * b], double(d2)), atomicAdd(&sums[3 * b + 1], double(dl));
 }
 
-// Per instance: SC = ||Y - X|| / ||Y||, LM = sum |dlog| / count; adds
-// (w_sc SC + w_lm LM) / R to the loss and keeps the norms for the gradient.
+// ---- the band-energy term (spectral_loss_math.hpp band_cell_grad) ----
+// Cells are (frame, band) of one instance, frame-major, at cell_offset[b].
+// Bands depend on the instance's sample rate: one table row per distinct rate.
+
+struct BandLayout {
+  int max_bands;           // row stride of band_lo is max_bands + 1
+  const int* rate_row;     // [B] -> row of the tables
+  const int* band_count;   // [rows]
+  const int* band_lo;      // [rows][max_bands + 1]: each band's first bin, then the last band's end
+  const int* band_of_bin;  // [rows][n_bins], -1 outside every band
+  const int* cell_offset;  // [B + 1]
+};
+
+// E of every cell of instance b (grid.y): the sum of |X_k|^2 over its band's
+// bins, one thread a cell (a fixed order of additions: deterministic). Also
+// adds sum |ln(E_y + f) - ln(E + f)| into sums[3 b + 2] when log_band_y is given.
+__global__ void band_energy_kernel(FrameLayout L, BandLayout K, const float* __restrict__ mag,
+                                   float* __restrict__ e, const float* __restrict__ log_band_y,
+                                   const float* __restrict__ floor, double* __restrict__ sums) {
+  const int b = blockIdx.y, row = K.rate_row[b], nb = K.band_count[row];
+  const int c0 = K.cell_offset[b], n = K.cell_offset[b + 1] - c0;
+  const int* lo = K.band_lo + size_t(row) * size_t(K.max_bands + 1);
+  float dl = 0;
+  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < n; c += gridDim.x * blockDim.x) {
+    const int f = c / nb, band = c % nb;
+    const float* m = mag + (size_t(L.frame_offset[b]) + size_t(f)) * size_t(L.n_bins);
+    float acc = 0;
+    for (int k = lo[band]; k < lo[band + 1]; ++k) acc += m[k] * m[k];
+    e[c0 + c] = acc;
+    if (log_band_y) dl += fabsf(log_band_y[c0 + c] - logf(acc + floor[b]));
+  }
+  if (!log_band_y) return;
+  dl = block_sum(dl);
+  if (threadIdx.x == 0) atomicAdd(&sums[3 * b + 2], double(dl));
+}
+
+// The floor f of each instance: its target's loudest cell, range_db down
+// (at least FLT_MIN); one block an instance.
+__global__ void band_floor_kernel(BandLayout K, const float* __restrict__ e_y, float range_factor,
+                                  float* __restrict__ floor) {
+  using Reduce = cub::BlockReduce<float, kThreads>;
+  __shared__ typename Reduce::TempStorage temp;
+  const int b = blockIdx.x, c0 = K.cell_offset[b], n = K.cell_offset[b + 1] - c0;
+  float most = 0;
+  for (int c = threadIdx.x; c < n; c += blockDim.x) most = fmaxf(most, e_y[c0 + c]);
+  most = Reduce(temp).Reduce(most, ::cuda::maximum<>{});
+  if (threadIdx.x == 0) floor[b] = fmaxf(most * range_factor, FLT_MIN);
+}
+
+__global__ void band_log_kernel(BandLayout K, int n_instances, float* __restrict__ e_y,
+                                const float* __restrict__ floor) {  // e_y becomes ln(E_y + f)
+  const int b = blockIdx.y;
+  if (b >= n_instances) return;
+  const int c0 = K.cell_offset[b], n = K.cell_offset[b + 1] - c0;
+  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < n; c += gridDim.x * blockDim.x)
+    e_y[c0 + c] = logf(e_y[c0 + c] + floor[b]);
+}
+
+// Per instance: SC = ||Y - X|| / ||Y||, LM = sum |dlog| / count, BE = the
+// band sum / cells (cell_offset null: no band term); adds
+// (w_sc SC + w_lm LM + w_band BE) / R to the loss and keeps the norms for the gradient.
 __global__ void finalize_kernel(int n_instances, const int* __restrict__ frame_offset, int n_bins,
+                                const int* __restrict__ cell_offset,
                                 const double* __restrict__ sums, const double* __restrict__ norm_y2,
-                                float w_sc, float w_lm, float inv_r, float* __restrict__ loss,
-                                float* __restrict__ norms) {  // [B, 3]: norm_y, norm_diff, 1/count
+                                float w_sc, float w_lm, float w_band, float inv_r, float* __restrict__ loss,
+                                float* __restrict__ norms) {  // [B, 4]: norm_y, norm_diff, 1/count, 1/cells
   const int b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= n_instances) return;
   const double count = double(frame_offset[b + 1] - frame_offset[b]) * n_bins;
-  const double norm_y = sqrt(norm_y2[b]), norm_d = sqrt(sums[2 * b]);
-  loss[b] += inv_r * float(w_sc * norm_d / norm_y + w_lm * sums[2 * b + 1] / count);
-  norms[3 * b] = float(norm_y), norms[3 * b + 1] = float(norm_d), norms[3 * b + 2] = float(1.0 / count);
+  const double cells = cell_offset ? double(max(1, cell_offset[b + 1] - cell_offset[b])) : 1.0;
+  const double norm_y = sqrt(norm_y2[b]), norm_d = sqrt(sums[3 * b]);
+  const double band = cell_offset ? w_band * sums[3 * b + 2] / cells : 0.0;
+  loss[b] += inv_r * float(w_sc * norm_d / norm_y + w_lm * sums[3 * b + 1] / count + band);
+  norms[4 * b] = float(norm_y), norms[4 * b + 1] = float(norm_d), norms[4 * b + 2] = float(1.0 / count);
+  norms[4 * b + 3] = float(1.0 / cells);
 }
 
 // dL/dX per bin, scaled for cuFFT's C2R, which computes sum_k Z_k e^{+} over the
 // Hermitian extension: the FFT's adjoint wants Z_0 = G_0, Z_{n/2} = G_{n/2} and
 // Z_k = G_k / 2 between (see host/real_fft.cpp). Written over the spectrum.
+// With the band term (band_x not null): plus 2 |X_k| c of the bin's cell,
+// c = band_cell_grad (band_x: the estimate's cell energies, log_band_y the
+// target's ln(E_y + f)).
+struct BandGrad {
+  BandLayout K;
+  const float* band_x;
+  const float* log_band_y;
+  const float* floor;
+  float w;  // w_band / R
+};
+
 __global__ void bin_grad_kernel(FrameLayout L, cufftComplex* __restrict__ spec, float eps,
                                 const float* __restrict__ mag_x, const float* __restrict__ log_mag_x,
                                 const float* __restrict__ mag_y,
-                                const float* __restrict__ norms, float w_sc, float w_lm,
+                                const float* __restrict__ norms, float w_sc, float w_lm, BandGrad G,
                                 size_t total_bins) {
   for (size_t j = blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < total_bins;
        j += size_t(gridDim.x) * blockDim.x) {
     const int f = int(j / L.n_bins), k = int(j % L.n_bins), b = L.frame_instance[f];
-    const float norm_y = norms[3 * b], norm_d = norms[3 * b + 1], inv_count = norms[3 * b + 2];
-    const float v_mag = spectral_bin_grad(mag_x[j], log_mag_x[j], mag_y[j], logf(mag_y[j]), norm_y,
-                                          norm_d, inv_count, w_sc, w_lm);
+    const float norm_y = norms[4 * b], norm_d = norms[4 * b + 1], inv_count = norms[4 * b + 2];
+    float v_mag = spectral_bin_grad(mag_x[j], log_mag_x[j], mag_y[j], logf(mag_y[j]), norm_y,
+                                    norm_d, inv_count, w_sc, w_lm);
+    if (G.band_x) {
+      const int row = G.K.rate_row[b], band = G.K.band_of_bin[size_t(row) * size_t(L.n_bins) + size_t(k)];
+      if (band >= 0) {
+        const int cell = G.K.cell_offset[b] + (f - L.frame_offset[b]) * G.K.band_count[row] + band;
+        const float e = G.band_x[cell], fl = G.floor[b];
+        v_mag += 2.0f * mag_x[j] * band_cell_grad(e, logf(e + fl), G.log_band_y[cell], fl, norms[4 * b + 3], G.w);
+      }
+    }
     float v_re, v_im;
     clamped_magnitude_vjp(spec[j].x, spec[j].y, eps, mag_x[j], v_mag, v_re, v_im);
     const float scale = c2r_gradient_scale<float>(k, L.n_bins);
@@ -211,6 +298,14 @@ struct GpuMrstft::Impl {
     DeviceBuffer<int> frame_offset, frame_instance, padded_len, padded_offset;
     DeviceBuffer<float> window, mag_y, norms;
     DeviceBuffer<double> norm_y2, sums;
+    // The band-energy term (settings.w_band_log != 0): tables per distinct
+    // sample rate, the target's ln(E_y + f) per cell, f per instance.
+    int max_bands = 0, total_cells = 0, max_cells = 0;  // max_cells: the instance with most
+    DeviceBuffer<int> rate_row, band_count, band_lo, band_of_bin, cell_offset;
+    DeviceBuffer<float> log_band_y, band_floor;
+    BandLayout bands() const {
+      return {max_bands, rate_row.get(), band_count.get(), band_lo.get(), band_of_bin.get(), cell_offset.get()};
+    }
     cufftHandle r2c = 0, c2r = 0;
     int max_padded = 0;
     int max_bins = 0;  // frames x bins of the instance with most
@@ -229,7 +324,8 @@ struct GpuMrstft::Impl {
   DeviceBuffer<float> taps, pre_y, pre_x, v_pre;
   DeviceBuffer<double> ss_y, ss_x;
   std::vector<std::unique_ptr<Resolution>> res;
-  DeviceBuffer<float> frames, mag_x, log_mag_x, v_padded;  // shared scratch
+  std::vector<double> rates;  // [B] Hz, for the band term's bands
+  DeviceBuffer<float> frames, mag_x, log_mag_x, v_padded, band_x;  // shared scratch
   DeviceBuffer<cufftComplex> spec;
   DeviceBuffer<char> fft_work;
   
@@ -277,18 +373,52 @@ struct GpuMrstft::Impl {
     const std::vector<double> w = stft_window(rs);
     r->window.upload(std::vector<float>(w.begin(), w.end()));
     r->mag_y.resize(r->n_bins_total());
-    r->norms.resize(size_t(3 * n_instances));
-    r->norm_y2.resize(size_t(n_instances)), r->sums.resize(size_t(2 * n_instances));
+    r->norms.resize(size_t(4 * n_instances));
+    r->norm_y2.resize(size_t(n_instances)), r->sums.resize(size_t(3 * n_instances));
     r->work_bytes = std::max(make_plan(&r->r2c, n, r->total_frames, CUFFT_R2C),
                              make_plan(&r->c2r, n, r->total_frames, CUFFT_C2R));
     return r;
   }
 
+  // The band term's tables of one resolution (loss_band_bins, per distinct
+  // sample rate) and its cell layout over the batch.
+  void make_bands(Resolution& r) const {
+    const int bins = r.res.fft_size / 2 + 1;
+    std::map<double, int> row_of_rate;
+    std::vector<std::vector<std::pair<int, int>>> rows;
+    std::vector<int> rate_row, cell_offset{0};
+    for (int b = 0; b < B; ++b) {
+      auto [it, added] = row_of_rate.try_emplace(rates[size_t(b)], int(rows.size()));
+      if (added) rows.push_back(loss_band_bins(r.res.fft_size, rates[size_t(b)]));
+      rate_row.push_back(it->second);
+      const int frames = stft_frame_count(offsets[size_t(b) + 1] - offsets[size_t(b)], r.res);
+      const int cells = frames * int(rows[size_t(it->second)].size());
+      cell_offset.push_back(cell_offset.back() + cells);
+      r.max_cells = std::max(r.max_cells, cells);
+    }
+    for (const auto& row : rows) r.max_bands = std::max(r.max_bands, int(row.size()));
+    std::vector<int> count, lo(rows.size() * size_t(r.max_bands + 1), 0), of_bin(rows.size() * size_t(bins), -1);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      count.push_back(int(rows[i].size()));
+      for (size_t band = 0; band < rows[i].size(); ++band) {
+        const auto [first, end] = rows[i][band];
+        lo[i * size_t(r.max_bands + 1) + band] = first;
+        lo[i * size_t(r.max_bands + 1) + band + 1] = end;
+        for (int k = first; k < end; ++k) of_bin[i * size_t(bins) + size_t(k)] = int(band);
+      }
+    }
+    r.total_cells = cell_offset.back();
+    r.rate_row.upload(rate_row), r.band_count.upload(count), r.band_lo.upload(lo);
+    r.band_of_bin.upload(of_bin), r.cell_offset.upload(cell_offset);
+    r.log_band_y.resize(size_t(std::max(1, r.total_cells))), r.band_floor.resize(size_t(B));
+  }
+
   // The scratch every resolution shares (they run one after another), sized
   // for the largest, and cuFFT's one work area.
   void share_scratch() {
-    size_t max_frames = 0, max_bins = 0, max_padded_total = 0, max_work = 1;
+    size_t max_frames = 0, max_bins = 0, max_padded_total = 0, max_work = 1, max_cells = 1;
     for (const auto& r : res) {
+      max_cells = std::max(max_cells, size_t(r->total_cells));
       max_frames = std::max(max_frames, size_t(r->total_frames) * r->res.fft_size);
       max_bins = std::max(max_bins, r->n_bins_total());
       max_padded_total = std::max(max_padded_total, r->padded_total);
@@ -297,6 +427,7 @@ struct GpuMrstft::Impl {
     frames.resize(max_frames), spec.resize(max_bins);
     mag_x.resize(max_bins), log_mag_x.resize(max_bins);
     v_padded.resize(max_padded_total);
+    if (settings.w_band_log != 0) band_x.resize(max_cells);
     fft_work.resize(max_work);
     for (auto& r : res) {
       CUFFT_CHECK(cufftSetWorkArea(r->r2c, fft_work.get()));
@@ -311,6 +442,17 @@ struct GpuMrstft::Impl {
     target_bins_kernel<<<per_instance_grid(r.max_bins, B), kThreads>>>(
         r.layout(d_offset.get()), spec.get(), float(settings.eps), r.mag_y.get(), r.norm_y2.get());
     CUDA_CHECK_LAUNCH(target_bins_kernel);
+    if (settings.w_band_log == 0) return;
+    // The target's cells: E_y, the floor from the loudest, then ln(E_y + f).
+    const BandLayout K = r.bands();
+    band_energy_kernel<<<per_instance_grid(r.max_cells, B), kThreads>>>(r.layout(d_offset.get()), K, r.mag_y.get(),
+                                                                         r.log_band_y.get(), nullptr, nullptr, nullptr);
+    CUDA_CHECK_LAUNCH(band_energy_kernel);
+    band_floor_kernel<<<B, kThreads>>>(K, r.log_band_y.get(), float(std::pow(10.0, -settings.band_range_db / 10.0)),
+                                       r.band_floor.get());
+    CUDA_CHECK_LAUNCH(band_floor_kernel);
+    band_log_kernel<<<per_instance_grid(r.max_cells, B), kThreads>>>(K, B, r.log_band_y.get(), r.band_floor.get());
+    CUDA_CHECK_LAUNCH(band_log_kernel);
   }
 
   void spectra(Resolution& r, const float* x) {
@@ -336,10 +478,12 @@ struct GpuMrstft::Impl {
 };
 
 GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
+                     const std::vector<double>& sample_rates,
                      const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.settings = settings;
+  m.rates = sample_rates;
   m.offsets = offsets;
   m.B = int(offsets.size()) - 1;
   for (int b = 0; b < m.B; ++b) m.max_n = std::max(m.max_n, offsets[b + 1] - offsets[b]);
@@ -351,7 +495,11 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   m.ss_y.zero();
   sum_squares_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(), m.ss_y.get());
   CUDA_CHECK_LAUNCH(sum_squares_kernel);
-  for (const auto& rs : settings.resolutions) m.res.push_back(Impl::make_resolution(rs, offsets));
+  DS_CHECK(int(sample_rates.size()) == m.B);
+  for (const auto& rs : settings.resolutions) {
+    m.res.push_back(Impl::make_resolution(rs, offsets));
+    if (settings.w_band_log != 0) m.make_bands(*m.res.back());
+  }
   m.share_scratch();
   for (auto& r : m.res) m.target_bins(*r);
 }
@@ -381,15 +529,25 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
     bin_loss_kernel<<<per_instance_grid(r.max_bins, m.B), kThreads>>>(L, m.spec.get(), float(s.eps), r.mag_y.get(),
                                                                     m.mag_x.get(), m.log_mag_x.get(), r.sums.get());
     CUDA_CHECK_LAUNCH(bin_loss_kernel);
-    finalize_kernel<<<(m.B + 127) / 128, 128>>>(m.B, r.frame_offset.get(), L.n_bins, r.sums.get(),
+    const bool bands = s.w_band_log != 0;
+    if (bands) {
+      band_energy_kernel<<<per_instance_grid(r.max_cells, m.B), kThreads>>>(
+          L, r.bands(), m.mag_x.get(), m.band_x.get(), r.log_band_y.get(), r.band_floor.get(), r.sums.get());
+      CUDA_CHECK_LAUNCH(band_energy_kernel);
+    }
+    finalize_kernel<<<(m.B + 127) / 128, 128>>>(m.B, r.frame_offset.get(), L.n_bins,
+                                                 bands ? r.cell_offset.get() : nullptr, r.sums.get(),
                                                  r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag),
-                                                 inv_r, d_loss, r.norms.get());
+                                                 float(s.w_band_log), inv_r, d_loss, r.norms.get());
     CUDA_CHECK_LAUNCH(finalize_kernel);
     if (!d_v_x) continue;
     const size_t total_bins = r.n_bins_total();
     bin_grad_kernel<<<flat_blocks(total_bins), kThreads>>>(L, m.spec.get(), float(s.eps), m.mag_x.get(),
                                                           m.log_mag_x.get(), r.mag_y.get(), r.norms.get(),
                                                           float(s.w_sc) * inv_r, float(s.w_log_mag) * inv_r,
+                                                          BandGrad{r.bands(), bands ? m.band_x.get() : nullptr,
+                                                                   r.log_band_y.get(), r.band_floor.get(),
+                                                                   float(s.w_band_log) * inv_r},
                                                           total_bins);
     CUDA_CHECK_LAUNCH(bin_grad_kernel);
     CUFFT_CHECK(cufftExecC2R(r.c2r, m.spec.get(), m.frames.get()));
@@ -421,8 +579,8 @@ size_t GpuMrstft::device_bytes() const {
   const Impl& m = *impl_;
   size_t bytes = (m.pre_x.size() + m.pre_y.size() + m.v_pre.size() + m.frames.size() + m.mag_x.size() +
                   m.log_mag_x.size() + m.v_padded.size()) * sizeof(float) +
-                 m.spec.size() * sizeof(cufftComplex) + m.fft_work.size();
-  for (const auto& r : m.res) bytes += r->mag_y.size() * sizeof(float);
+                 m.spec.size() * sizeof(cufftComplex) + m.fft_work.size() + m.band_x.size() * sizeof(float);
+  for (const auto& r : m.res) bytes += (r->mag_y.size() + r->log_band_y.size()) * sizeof(float);
   return bytes;
 }
 

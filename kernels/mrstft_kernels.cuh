@@ -3,7 +3,8 @@
 // instance, the per-bin loss terms with per-instance sums (spectral convergence
 // is per sound), the per-bin gradient, a batched C2R as the FFT's adjoint, and
 // overlap-add with the reflect padding folded back. The A-weighting FIR and the
-// RMS term, with their adjoints, run before and after. Target spectra are
+// RMS term, with their adjoints, run before and after; the band-energy term
+// (ERB bands of the magnitudes) beside the per-bin terms. Target spectra are
 // computed once.
 #pragma once
 
@@ -16,10 +17,11 @@ namespace drumsynth::cuda {
 
 class GpuMrstft {
  public:
-  // offsets: [B + 1] sample offsets (host); a_weighting_taps:
+  // offsets: [B + 1] sample offsets (host); sample_rates: [B] Hz (the band
+  // term's bands depend on them); a_weighting_taps:
   // [B][kAWeightingTaps] when settings.a_weighting (else unused); d_targets:
   // device [total].
-  GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
+  GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets, const std::vector<double>& sample_rates,
             const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets);
   ~GpuMrstft();
   // d_x: device [total] estimate; d_loss: device [B] (written); d_v_x: device

@@ -246,11 +246,11 @@ void register_fit(py::module_& m) {
         return std::move(*results[0]);
       },
       py::arg("audio"), py::arg("sample_rate"), py::kw_only(), py::arg("iterations") = 1000,
-      py::arg("loss_preset") = "seed", py::arg("init") = "analysis", py::arg("restarts") = 1, py::arg("seed") = 0,
+      py::arg("loss_preset") = kDefaultFitLoss, py::arg("init") = "analysis", py::arg("restarts") = 1, py::arg("seed") = 0,
       py::arg("device") = "auto", py::arg("progress") = py::none(), py::arg("threads") = 0,
       py::arg("max_seconds") = 10.0, py::arg("name") = "<array>", kFitDoc);
   m.def("fit_many", &fit_many, py::arg("audios"), py::arg("sample_rates"), py::kw_only(),
-        py::arg("iterations") = 1000, py::arg("loss_preset") = "seed", py::arg("init") = "analysis",
+        py::arg("iterations") = 1000, py::arg("loss_preset") = kDefaultFitLoss, py::arg("init") = "analysis",
         py::arg("restarts") = 1, py::arg("seed") = 0, py::arg("device") = "auto", py::arg("progress") = py::none(),
         py::arg("threads") = 0, py::arg("max_seconds") = 10.0, py::arg("names") = py::none(), kFitManyDoc);
 }

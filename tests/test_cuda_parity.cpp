@@ -153,7 +153,8 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
   for (const char* kernels : {"v1", "v2"})
-  for (const char* preset : {"seed", "auraloss"}) {
+  for (const std::string& preset_name : loss_preset_names()) {
+    const char* preset = preset_name.c_str();
     for (int B : parity_batch_sizes()) {
       ParityBatch pb = parity_batch(B);
       auto cpu = make_cpu_backend(pb.instances, loss_preset(preset), 2);
@@ -190,7 +191,8 @@ TEST(CudaParity, EachStageMatchesCpu) {
 #if DRUMSYNTH_HAVE_CUDA
   const int B = 7;
   for (const char* kernels : {"v1", "v2"})
-  for (const char* preset : {"seed", "auraloss"}) {
+  for (const std::string& preset_name : loss_preset_names()) {
+    const char* preset = preset_name.c_str();
     std::printf("  kernels %s:\n", kernels);
     ParityBatch pb = parity_batch(B);
     std::vector<float> audio, v_audio, v_params, params;

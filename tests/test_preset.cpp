@@ -49,6 +49,22 @@ TEST(Preset, RoundTripsThroughJson) {
   EXPECT_EQ(j["parameters"]["onset_s"]["map"], "linear");
 }
 
+// The band-energy term's settings are written only when it is on, and a
+// preset without them (fitted with seed or auraloss, or before the term
+// existed) reads back with the term off.
+TEST(Preset, LossBandTermRoundTripsAndDefaultsToOff) {
+  Preset a = example();
+  a.loss = loss_preset("bands");
+  const Preset b = preset_from_json(preset_to_json(a), "x.preset.json");
+  EXPECT_EQ(b.loss.preset, "bands");
+  EXPECT_EQ(b.loss.w_band_log, kBandsWeight);
+  EXPECT_EQ(b.loss.band_range_db, a.loss.band_range_db);
+  EXPECT_FALSE(b.loss.a_weighting);
+  const std::string plain = preset_to_json(example());
+  EXPECT_EQ(plain.find("w_band_log"), std::string::npos);
+  EXPECT_EQ(preset_from_json(plain, "x.preset.json").loss.w_band_log, 0.0);
+}
+
 void expect_bad(const std::string& text, const std::string& problem) {
   try {
     preset_from_json(text, "bad.preset.json");

@@ -40,7 +40,7 @@ struct FitOptions {
   uint64_t seed = 0;            // restart r: noise seed seed + r, and its starting point
   FitInit init = FitInit::analysis;
   int restarts = 1;             // starting points fitted side by side, the best kept
-  LossSettings loss = loss_preset("seed");
+  LossSettings loss = loss_preset(kDefaultFitLoss);
   std::string device = "cpu";   // auto, cpu or cuda (resolve_device)
   int n_threads = 1;            // CPU: threads (sounds fitted at once, or one sound's work)
   int gpu_batch = 256;          // GPU: sounds per backend batch (each with its restarts)

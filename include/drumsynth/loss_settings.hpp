@@ -13,6 +13,15 @@ namespace drumsynth {
 // design, odd so the filter has a centre tap and no delay).
 constexpr int kAWeightingTaps = 101;
 
+// The band-energy term's weight in the "bands" preset.
+constexpr double kBandsWeight = 6.0;
+
+// The fitting loss used unless told otherwise, chosen by measurement on the
+// tuning part of the development set and checked on the held-back part
+// (bench/results/quality-experiments.md). `seed` stays for fidelity to the
+// original.
+inline constexpr const char* kDefaultFitLoss = "bands";
+
 struct LossSettings {
   std::string preset;  // "seed", "auraloss" or "custom"
   std::vector<StftResolution> resolutions;
@@ -21,6 +30,11 @@ struct LossSettings {
   bool a_weighting = false;   // auraloss perceptual_weighting pre-filter
   double rms_weight = 0.0;    // weight of (rms(x) - rms(y))^2
   double eps = 1e-8;          // floor of the squared magnitude (auraloss eps)
+  // The band-energy term (off at 0): per resolution, the mean over frames and
+  // ERB bands of |ln(E_y + f) - ln(E_x + f)|, E a band's energy, f the
+  // target's loudest cell band_range_db down (spectral_loss_math.hpp).
+  double w_band_log = 0.0;
+  double band_range_db = 80.0;
 };
 
 // The analysis window of a resolution, [fft_size] (stft_window_value).
@@ -33,6 +47,8 @@ inline std::vector<double> stft_window(const StftResolution& r) {
 // "seed": the original's DrumSoundLoss (FFT 16384 ... 32, hop n/4, window n,
 // A-weighting, + 0.25 RMS term). "auraloss": auraloss's MultiResolutionSTFTLoss
 // defaults (FFT 1024/2048/512, hop 120/240/50, window 600/1200/240).
+// "bands": "seed" without its A-weighting, plus the band-energy term at
+// weight kBandsWeight, the default for fitting (kDefaultFitLoss).
 // Throws drumsynth::Error for an unknown name.
 LossSettings loss_preset(const std::string& name);
 const std::vector<std::string>& loss_preset_names();

@@ -43,6 +43,22 @@ DS_HD void clamped_magnitude_vjp(Real re, Real im, Real eps, Real mag_x, Real v_
   }
 }
 
+// The band-energy term. For one cell (a frame, a band b of bins) with
+// E = sum over b's bins of |X_k|^2 and the floor f (the target's loudest cell,
+// range_db down: cells far below what is heard count little):
+//   BE = mean over cells | ln(E_y + f) - ln(E_x + f) |
+// Unlike the per-bin terms it ignores how energy is spread inside a band, so a
+// noise band whose energy follows the target's is not charged for its random
+// fine structure (Rayleigh-distributed bins). Through each bin's magnitude:
+//   d BE / d|X_k| = c 2 |X_k|,  c = -sign(ln(E_y + f) - ln(E_x + f)) / (cells (E_x + f))
+// band_cell_grad returns c scaled by the weight w (and 1/n_resolutions).
+template <typename Real>
+DS_HD Real band_cell_grad(Real e_x, Real log_e_x, Real log_e_y, Real floor, Real inv_cells, Real w) {
+  const Real d = log_e_y - log_e_x;
+  const Real sgn = d > Real(0) ? Real(1) : (d < Real(0) ? Real(-1) : Real(0));
+  return -w * sgn * inv_cells / (e_x + floor);
+}
+
 // The RMS term w (rms_x - rms_y)^2, accumulated in Acc (the CPU sums the loss
 // in double, the GPU in float).
 template <typename Acc, typename Real>

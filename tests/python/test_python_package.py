@@ -73,7 +73,7 @@ def test_loss_equals_the_clis(tmp_path):
     bpath = str(tmp_path / "b.wav")
     # Through a float WAV so the CLI reads exactly b.
     _write_float_wav(bpath, b, rate)
-    for preset in ("seed", "auraloss"):
+    for preset in ("seed", "auraloss", "bands"):
         theirs = float(cli("loss", STEREO_24BIT, bpath, "--loss-preset", preset))
         ours = drumsynth.loss(a, b, rate, preset=preset)
         assert ours == pytest.approx(theirs, rel=1e-7), preset  # the CLI prints 8 digits
