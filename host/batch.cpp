@@ -59,14 +59,15 @@ std::vector<std::string> find_audio_files(const std::string& dir) {
 
 namespace {
 
-// A sound is done when its preset exists and reads back (the preset is
-// written last, atomically, so a half-finished sound has none).
-bool already_done(const std::string& preset_path) {
+// A sound is done when its preset exists, reads back (the preset is written
+// last, atomically, so a half-finished sound has none) and was fitted with
+// this run's loss preset: a folder fitted before the default loss changed, or
+// with another --loss-preset, is fitted again rather than kept as it was.
+bool already_done(const std::string& preset_path, const LossSettings& loss) {
   std::error_code ec;
   if (!fs::exists(preset_path, ec)) return false;
   try {
-    load_preset(preset_path);
-    return true;
+    return load_preset(preset_path).loss.preset == loss.preset;
   } catch (const Error&) {
     return false;
   }
@@ -74,7 +75,7 @@ bool already_done(const std::string& preset_path) {
 
 // Marks a sound done before when its preset is there (unless --force).
 bool skip_if_done(BatchItem& item, const BatchOptions& o) {
-  if (o.force || !already_done(item.preset)) return false;
+  if (o.force || !already_done(item.preset, o.fit.loss)) return false;
   const Preset p = load_preset(item.preset);
   item.status = "skipped";
   item.initial_loss = p.initial_loss, item.final_loss = p.final_loss;

@@ -80,6 +80,17 @@ TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
                     q(out / "seed") + " --iterations 1 --quiet --force");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(read_json(out / "seed/summary.json")["ok"], 4);
+  // Presets fitted with another loss preset (another --loss-preset, or a
+  // folder fitted before the default changed) are not "done": refitted.
+  r = run_drumsynth("batch " + q((test::shared_data() / "seed-inputs").string()) + " -o " +
+                    q(out / "seed") + " --iterations 1 --quiet --loss-preset seed");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_json(out / "seed/summary.json")["ok"], 4);
+  EXPECT_EQ(load_preset(out / "seed/hi_snare.preset.json").loss.preset, "seed");
+  r = run_drumsynth("batch " + q((test::shared_data() / "seed-inputs").string()) + " -o " +
+                    q(out / "seed") + " --iterations 1 --quiet --loss-preset seed");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_json(out / "seed/summary.json")["skipped"], 4);
 }
 
 TEST(Batch, CtrlCStopsCleanlyAndTheNextRunResumes) {
