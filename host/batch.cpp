@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -63,20 +64,24 @@ namespace {
 // last, atomically, so a half-finished sound has none) and was fitted with
 // this run's loss preset: a folder fitted before the default loss changed, or
 // with another --loss-preset, is fitted again rather than kept as it was.
-bool already_done(const std::string& preset_path, const LossSettings& loss) {
+// Returns that preset, or nothing.
+std::optional<Preset> done_preset(const std::string& preset_path, const LossSettings& loss) {
   std::error_code ec;
-  if (!fs::exists(preset_path, ec)) return false;
+  if (!fs::exists(preset_path, ec)) return std::nullopt;
   try {
-    return load_preset(preset_path).loss.preset == loss.preset;
-  } catch (const Error&) {
-    return false;
+    Preset p = load_preset(preset_path);
+    if (p.loss.preset == loss.preset) return p;
+  } catch (const Error&) {  // unreadable: fitted again, over it
   }
+  return std::nullopt;
 }
 
 // Marks a sound done before when its preset is there (unless --force).
 bool skip_if_done(BatchItem& item, const BatchOptions& o) {
-  if (o.force || !already_done(item.preset, o.fit.loss)) return false;
-  const Preset p = load_preset(item.preset);
+  if (o.force) return false;
+  const std::optional<Preset> done = done_preset(item.preset, o.fit.loss);
+  if (!done) return false;
+  const Preset& p = *done;
   item.status = "skipped";
   item.initial_loss = p.initial_loss, item.final_loss = p.final_loss;
   item.iterations = p.iterations;

@@ -28,7 +28,9 @@ LossSettings loss_preset(const std::string& name) {
     s.a_weighting = false;
     s.w_band_log = kBandsWeight;
   } else {
-    throw Error("unknown loss preset '" + name + "' (known: seed, auraloss, bands)");
+    std::string known;
+    for (const auto& n : loss_preset_names()) known += (known.empty() ? "" : ", ") + n;
+    throw Error("unknown loss preset '" + name + "' (known: " + known + ")");
   }
   return s;
 }

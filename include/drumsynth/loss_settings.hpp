@@ -23,7 +23,7 @@ constexpr double kBandsWeight = 6.0;
 inline constexpr const char* kDefaultFitLoss = "bands";
 
 struct LossSettings {
-  std::string preset;  // "seed", "auraloss" or "custom"
+  std::string preset;  // "seed", "auraloss", "bands" or "custom"
   std::vector<StftResolution> resolutions;
   double w_sc = 1.0;          // spectral convergence weight
   double w_log_mag = 1.0;     // log-magnitude L1 weight
