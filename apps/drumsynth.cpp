@@ -362,8 +362,9 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
       ->capture_default_str()
       ->check(CLI::Range(1e-6, 10.0));
   c->add_option("--pitch-lr-scale", o.pitch_lr_scale,
-                "Learning rate of the frequencies (tones, transient, resonator), relative to the others; "
-                "0: 0.3 from the analysis start, 1 from random logits")
+                fmt::format("Learning rate of the frequencies (tones, transient, resonator) and the pitch glide, "
+                            "relative to the others; 0: {} from the analysis start, 1 from random logits",
+                            kAnalysisPitchLrScale))
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10.0));
   add_device(c, o.device);

@@ -1,11 +1,13 @@
 // Analysis of a drum hit for the fit's starting point. Simple, robust
-// measurements: an RMS envelope in 10 ms frames, and windowed spectra of the
-// hit's first part and of a later part (zero-padded to 16384 points).
+// measurements: an RMS envelope in 10 ms frames, the pitch glide, and windowed
+// spectra of the hit's first part and of a later part (zero-padded to 16384
+// points), of the hit as recorded for the noise, dechirped for the partials.
 #include "drumsynth/analysis.hpp"
 
 #include <cstdlib>
 
 #include "damped_sinusoids.hpp"
+#include "dechirp.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -53,7 +55,8 @@ std::vector<double> spectrum(const std::vector<float>& x, int start, int len) {
 // Local maxima of mag, strongest first, at least min_sep bins apart, with the
 // frequency refined by a parabola through the log magnitudes.
 std::vector<std::pair<double, double>> spectral_peaks(const std::vector<double>& mag, double bin_hz,
-                                                      int max_peaks, double min_hz, double max_hz) {
+                                                      int max_peaks, double min_hz, double max_hz,
+                                                      double min_octaves = 1.0 / 6.0) {
   std::vector<int> cand;
   for (int k = 2; k + 2 < int(mag.size()); ++k)
     if (mag[k] > mag[k - 1] && mag[k] >= mag[k + 1] && k * bin_hz >= min_hz && k * bin_hz <= max_hz)
@@ -62,9 +65,9 @@ std::vector<std::pair<double, double>> spectral_peaks(const std::vector<double>&
   std::vector<std::pair<double, double>> peaks;  // (hz, magnitude)
   std::vector<int> taken;
   for (int k : cand) {
-    // one peak per sixth of an octave: neighbours of a taken peak are its skirt
+    // one peak per min_octaves: neighbours of a taken peak are its skirt
     bool near = false;
-    for (int t : taken) near |= std::abs(std::log2(double(k) / t)) < 1.0 / 6.0;
+    for (int t : taken) near |= std::abs(std::log2(double(k) / t)) < min_octaves;
     if (near) continue;
     const double a = std::log(mag[k - 1] + 1e-12), b = std::log(mag[k] + 1e-12),
                  c = std::log(mag[k + 1] + 1e-12);
@@ -120,40 +123,42 @@ double envelope_decay_s(const std::vector<double>& env, int peak_frame, int hop,
   return slope < 0 ? -1.0 / slope : 1.0;
 }
 
-// Each peak of the early spectrum (x[start, start + early_len)) becomes a
-// partial: its frequency, its decay from its level in `later` (the spectrum
-// later_s later), and its level at the onset.
-void measure_partials(const std::vector<double>& later, double later_s, double sr, int early_len,
-                      const std::vector<std::pair<double, double>>& peaks, Analysis& a) {
+// Each peak (its frequency) of the dechirped hit becomes a partial: its levels
+// in the spectra of the dechirped hit's start (`early`, early_len samples) and
+// later_s later, within 1.5% of its frequency (a dechirped partial stays put),
+// give its decay; its level at the onset is the early one divided by the
+// window-weighted mean of exp(-t / decay) (the window saw it decaying), at most
+// the whole hit's peak.
+void measure_steady_partials(const std::vector<double>& early, const std::vector<double>& later, double later_s,
+                             double sr, int early_len, const std::vector<std::pair<double, double>>& peaks,
+                             Analysis& a) {
   const double bin_hz = sr / kFft;
-  for (const auto& [hz, m] : peaks) {
+  const auto level = [&](const std::vector<double>& mag, double hz) {
+    const int k0 = std::max(0, std::min(int(hz * 0.985 / bin_hz), int(hz / bin_hz) - 2));
+    const int k1 = std::min(int(mag.size()) - 1, std::max(int(hz * 1.015 / bin_hz) + 1, int(hz / bin_hz) + 2));
+    double m = 0;
+    for (int j = k0; j <= k1; ++j) m = std::max(m, mag[size_t(j)]);
+    return m;
+  };
+  for (const auto& [hz, unused] : peaks) {
+    (void)unused;
+    const double m = level(early, hz), m2 = level(later, hz);
     a.peak_hz.push_back(hz);
-    // Its level later: the largest bin from a third of an octave below (a falling
-    // pitch moves down) to a twelfth above.
-    const int k0 = int(hz * 0.79 / bin_hz), k1 = int(hz * 1.06 / bin_hz) + 1;
-    double m2 = 0;
-    for (int j = std::max(0, k0); j <= std::min(int(later.size()) - 1, k1); ++j) m2 = std::max(m2, later[j]);
     const double ratio = m / std::max(m2, 1e-9);
     const double tau = ratio > 1.0001 && later_s > 0 ? later_s / std::log(ratio) : a.decay_s;
     a.peak_decay_s.push_back(tau);
-    // The window saw the partial decaying: its level at the onset is the measured
-    // one divided by the window-weighted mean of exp(-t / tau).
     double sw = 0, swe = 0;
-    for (int i = 0; i < early_len; ++i) {
-      sw += hann(i, early_len), swe += hann(i, early_len) * std::exp(-i / sr / tau);
-    }
-    // No partial is louder than the whole sound's peak.
+    for (int i = 0; i < early_len; ++i) sw += hann(i, early_len), swe += hann(i, early_len) * std::exp(-i / sr / tau);
     a.peak_gain.push_back(std::min(m * sw / swe, a.peak));
   }
 }
 
 // Partials by the matrix pencil (damped_sinusoids.hpp) on the first 1536
-// samples from the onset: frequencies, decays and levels at the onset, the
+// samples of the dechirped hit (an experiment, DRUMSYNTH_PARTIALS=pencil): frequencies, decays and levels at the onset, the
 // kNumPartials of most energy (amplitude^2 x decay: a ringing mode before a
 // brief click of the same level).
-void pencil_partials(const std::vector<float>& x, int start, double sr, Analysis& a) {
-  const int end = std::min(int(x.size()), start + 1536);
-  const std::vector<double> seg(x.begin() + start, x.begin() + end);
+void pencil_partials(const std::vector<float>& x, double sr, Analysis& a) {
+  const std::vector<double> seg(x.begin(), x.begin() + std::min(x.size(), size_t(1536)));
   auto modes = matrix_pencil(seg, sr, 2 * kNumPartials + 8, 25.0, std::min(11000.0, 0.45 * sr));
   std::sort(modes.begin(), modes.end(), [](const auto& p, const auto& q) {
     return p.amplitude * p.amplitude * std::min(p.decay_s, 10.0) > q.amplitude * q.amplitude * std::min(q.decay_s, 10.0);
@@ -163,17 +168,6 @@ void pencil_partials(const std::vector<float>& x, int start, double sr, Analysis
     a.peak_decay_s.push_back(std::min(modes[k].decay_s, a.decay_s * 4));
     a.peak_gain.push_back(std::min(modes[k].amplitude, a.peak));
   }
-}
-
-// Glide: the strongest partial in the first 20 ms against the first 100 ms
-// (1 when under 5%: no sweep).
-double glide_ratio(const std::vector<float>& x, double sr, int start, double main_hz) {
-  const int n = int(x.size());
-  const auto first20 = spectrum(x, start, std::min(int(0.02 * sr), n - start));
-  const auto p20 = spectral_peaks(first20, sr / kFft, 1, 25.0, 0.45 * sr);
-  if (p20.empty()) return 1.0;
-  const double ratio = std::clamp(p20[0].first / main_hz, 1.0, 8.0);
-  return ratio < 1.05 ? 1.0 : ratio;
 }
 
 // Noise band: centroid, spread and flatness of the early spectrum.
@@ -230,6 +224,32 @@ void measure_noise_bank(const std::vector<double>& early, const std::vector<doub
   }
 }
 
+// The partials: the glide first (dechirp.hpp), then the hit read at equal
+// steps of swept time, where every partial is a steady sinusoid at its end
+// frequency. Its peaks over the first 0.4 s (a 2.5 Hz resolution; peaks at
+// least 1/24 octave apart) give the frequencies to a fraction of a bin,
+// spectra of 100 ms give the levels and decays.
+void measure_partials(const std::vector<float>& x, int start, double sr, Analysis& a) {
+  const PitchSweep sweep = estimate_pitch_sweep(x, a.onset_s, sr);
+  a.glide_ratio = sweep.ratio;
+  a.sweep_s = sweep.sweep_s;
+  const double rest_s = double(int(x.size()) - start) / sr;  // S(rest) <= rest + (ratio - 1) sweep_s
+  const auto read = dechirp(x, a.onset_s * sr, sr, sweep, int((rest_s + (sweep.ratio - 1) * sweep.sweep_s) * sr), 1.0 / sr);
+  const std::vector<float> steady(read.begin(), read.end());
+  const int n = int(steady.size());
+  static const bool pencil = std::getenv("DRUMSYNTH_PARTIALS") && std::string(std::getenv("DRUMSYNTH_PARTIALS")) == "pencil";
+  if (pencil) return pencil_partials(steady, sr, a);
+  const double bin_hz = sr / kFft;
+  const auto whole = spectrum(steady, 0, std::min(n, std::max(int(0.4 * sr), 64)));
+  const auto peaks = spectral_peaks(whole, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr), 1.0 / 24);
+  const int early_len = std::min(n, std::max(int(0.1 * sr), 64));
+  const double later_s = std::min(0.1, 0.5 * n / sr);
+  const int later_start = int(later_s * sr);
+  measure_steady_partials(spectrum(steady, 0, early_len),
+                          spectrum(steady, later_start, std::min(early_len, n - later_start)), later_s, sr,
+                          early_len, peaks, a);
+}
+
 }  // namespace
 
 Analysis analyse(const Sound& target) {
@@ -245,21 +265,15 @@ Analysis analyse(const Sound& target) {
   const int peak_frame = int(std::max_element(env.begin(), env.end()) - env.begin());
   a.attack_s = std::max(0.0005, (peak_frame + 0.5) * hop / sr / 3.0);
   a.decay_s = envelope_decay_s(env, peak_frame, hop, sr);
-  // Partials: peaks of the first 100 ms after the onset (or the whole hit if shorter).
+  // Spectra of the first 100 ms and of 100 ms later (or half-way through a
+  // short hit), for the noise's measures.
   const double bin_hz = sr / kFft;
   const int early_len = std::min(n - start, std::max(int(0.1 * sr), 64));
   const auto early = spectrum(x, start, early_len);
-  const auto peaks = spectral_peaks(early, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr));
-  // Decays: levels 100 ms later (or half-way through a short hit).
   const double later_s = std::min(0.1, 0.5 * (n - start) / sr);
   const int later_start = start + int(later_s * sr);
   const auto later = spectrum(x, later_start, std::min(early_len, n - later_start));
-  static const bool pencil = std::getenv("DRUMSYNTH_PARTIALS") && std::string(std::getenv("DRUMSYNTH_PARTIALS")) == "pencil";
-  if (pencil)
-    pencil_partials(x, start, sr, a);
-  else
-    measure_partials(later, later_s, sr, early_len, peaks, a);
-  if (!a.peak_hz.empty()) a.glide_ratio = glide_ratio(x, sr, start, a.peak_hz[0]);
+  measure_partials(x, start, sr, a);
   measure_spectral_shape(early, bin_hz, a);
   a.noise_level = noise_floor_level(early, sr, early_len, a.peak);
   measure_noise_bank(early, later, later_s, sr, early_len, a);
@@ -274,11 +288,11 @@ std::vector<double> params_from_analysis(const Analysis& a, double sr) {
   auto set = [&](int i, double v) { p[i] = clamp_param(i, v); };
   set(P::onset_s, a.onset_s);
   set(P::sweep_ratio, a.glide_ratio);
-  set(P::sweep_s, 0.03);
+  set(P::sweep_s, a.sweep_s);
   set(P::tone_attack_s, a.attack_s);
   for (int k = 0; k < kNumPartials; ++k) {
     if (k < int(a.peak_hz.size())) {
-      set(P::tone_freq_hz(k), a.peak_hz[k] / a.glide_ratio);  // the sweep ends at f
+      set(P::tone_freq_hz(k), a.peak_hz[k]);
       set(P::tone_decay_s(k), a.peak_decay_s[k]);
       set(P::tone_gain(k), a.peak_gain[k]);
     } else {  // fewer peaks than partials: silent spares spread over the spectrum

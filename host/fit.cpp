@@ -173,6 +173,7 @@ OptimizerConfig optimizer_config(const FitOptions& o) {
   for (double& s : c.lr_scale) s = 1.0;
   for (int k = 0; k < kNumPartials; ++k) c.lr_scale[P::tone_freq_hz(k)] = pitch;
   c.lr_scale[P::transient_freq_hz] = c.lr_scale[P::resonator_freq_hz] = pitch;
+  c.lr_scale[P::sweep_ratio] = c.lr_scale[P::sweep_s] = pitch;  // the glide moves every partial
   return c;
 }
 

@@ -33,7 +33,7 @@ TEST(Analysis, FindsOnsetPartialsAndTheirDecays) {
   EXPECT_NEAR(a.peak_decay_s[0], 0.3, 0.06);
   EXPECT_NEAR(a.peak_decay_s[1], 0.1, 0.03);
   EXPECT_NEAR(a.decay_s, 0.3, 0.1);
-  EXPECT_EQ(a.glide_ratio, 1.0);
+  EXPECT_LT(a.glide_ratio, 1.02);  // no glide (the search's grid steps are 4.4%)
 }
 
 // Noise whose highs die ten times faster than its lows (the noise bank alone:

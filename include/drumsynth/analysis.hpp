@@ -1,8 +1,8 @@
 // Initial parameters from an analysis of the target, instead of random logits:
-// the onset, the loudness envelope's decay, the strongest spectral peaks (tone
-// partials: frequency, level, decay), a pitch glide, the noise band's centre
-// and width, and the noise floor's level and decay in each band of the noise
-// bank. Deterministic.
+// the onset, the loudness envelope's decay, the pitch glide, the strongest
+// spectral peaks of the dechirped hit (tone partials: end frequency, level,
+// decay), the noise band's centre and width, and the noise floor's level and
+// decay in each band of the noise bank. Deterministic.
 #pragma once
 
 #include <stdint.h>
@@ -19,8 +19,9 @@ struct Analysis {
   double peak = 0;            // max |x|
   double decay_s = 0.2;       // loudness envelope's time constant (amplitude falls by e)
   double attack_s = 0.002;    // onset to envelope peak
-  std::vector<double> peak_hz, peak_gain, peak_decay_s;  // strongest partials, loudest first
-  double glide_ratio = 1;     // early / late frequency of the strongest partial
+  std::vector<double> peak_hz, peak_gain, peak_decay_s;  // strongest partials (end frequencies), loudest first
+  double glide_ratio = 1;     // the pitch sweep's ratio: start / end frequency (dechirp.hpp)
+  double sweep_s = 0.03;      // and its time constant
   double centroid_hz = 1000, spread_hz = 1000, flatness = 0.1;
   double noise_level = 0;     // per-sample standard deviation of the noise floor under the partials
   // The noise floor in each band of the noise bank (noise_bank.hpp): its level

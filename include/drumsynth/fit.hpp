@@ -23,17 +23,22 @@ namespace drumsynth {
 enum class FitInit { analysis, random };
 
 // The frequencies' learning-rate scale from an analysis start, chosen on the
-// tuning part of the development set (bench/results/quality-experiments.md).
-inline constexpr double kAnalysisPitchLrScale = 0.3;
+// tuning part of the development set (bench/results/quality-experiments.md):
+// the analysis reads the partials' end frequencies off the dechirped hit to
+// a cent or two (dechirp.hpp), and Adam moves a logit by about its learning
+// rate each step whatever the gradient's size, which at full rate is ~80
+// cents a step for a frequency: the start is better kept.
+inline constexpr double kAnalysisPitchLrScale = 0.01;
 
 struct FitOptions {
   int iterations = 1000;
   double learning_rate = 0.1;   // Adam, as the original
-  // The frequencies' learning rate relative to the others: spectral losses
-  // give a frequency a gradient only within a bin or two of its peak, so a
-  // frequency that moves fast leaves the basin the start put it in. 0 (the
-  // default): by the start, kAnalysisPitchLrScale from the analysis (its
-  // frequencies are close already), 1 from random logits.
+  // The learning rate of the frequencies and the pitch glide relative to the
+  // others: spectral losses give a frequency a gradient only within a bin or
+  // two of its peak, so a frequency that moves fast leaves the basin the
+  // start put it in. 0 (the default): by the start, kAnalysisPitchLrScale
+  // from the analysis (its frequencies are close already), 1 from random
+  // logits.
   double pitch_lr_scale = 0.0;
   double plateau_factor = 0.5;  // torch ReduceLROnPlateau, as the original
   int plateau_patience = 50;
