@@ -3,9 +3,9 @@
 // analysis of its render and from random logits, and report per arm:
 //   - the fraction whose refit render reaches an auraloss-preset loss below a
 //     threshold (derived below from two measured reference points),
-//   - the tone frequency errors in cents: for each audible partial of the
-//     preset (gain >= 10% of its loudest), the distance to the nearest refit
-//     partial that is not silent (gain >= 1e-3).
+//   - the tone frequency errors in cents (tone_cents.hpp): for each audible
+//     partial of the preset (gain >= 10% of its loudest), the distance to the
+//     nearest refit partial that is not silent (gain >= 1e-3).
 // The threshold: per preset, the loss of its own render with another noise
 // seed (what a perfect refit scores: the noise differs sample by sample) and
 // the loss of an unrelated random preset's render (what knowing nothing
@@ -23,6 +23,7 @@
 #include "voice_tape.hpp"
 #include "drumsynth/fit.hpp"
 #include "mrstft_loss.hpp"
+#include "tone_cents.hpp"
 
 using namespace drumsynth;
 
@@ -37,21 +38,6 @@ struct Outcome {
 double metric(const std::vector<float>& x, const std::vector<float>& y, double sr) {
   MrstftLoss<double> l(loss_preset("auraloss"), sr, std::vector<double>(y.begin(), y.end()));
   return l.loss(std::vector<double>(x.begin(), x.end()));
-}
-
-std::vector<double> tone_cents(const std::vector<float>& truth, const std::vector<double>& refit, double sr) {
-  double loudest = 0;
-  for (int k = 0; k < kNumPartials; ++k) loudest = std::max(loudest, double(truth[P::tone_gain(k)]));
-  std::vector<double> out;
-  for (int k = 0; k < kNumPartials; ++k) {
-    const double f = truth[P::tone_freq_hz(k)];
-    if (truth[P::tone_gain(k)] < 0.1 * loudest || f >= 0.5 * sr) continue;
-    double best = INFINITY;
-    for (int j = 0; j < kNumPartials; ++j)
-      if (refit[P::tone_gain(j)] >= 1e-3) best = std::min(best, std::abs(1200.0 * std::log2(refit[P::tone_freq_hz(j)] / f)));
-    out.push_back(best);
-  }
-  return out;
 }
 
 double quantile(std::vector<double> v, double q) {
