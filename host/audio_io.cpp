@@ -17,6 +17,28 @@ namespace drumsynth {
 namespace fs = std::filesystem;
 
 namespace {
+
+// libsndfile reads a WAV or AIFF whose sample chunk ("data", "SSND") runs
+// past the end of the file as the samples that are there, and says so only
+// in its log, as "data : 123288 (should be 256)". A declared size of
+// 0xFFFFFFFF is a streaming writer's placeholder, not a cut; the container's
+// own size (RIFF, FORM) is often wrong in files that are whole. Returns
+// (declared, present) bytes of a cut sample chunk, or (0, 0).
+std::pair<long long, long long> cut_data_chunk(SNDFILE* f) {
+  std::string log(8192, '\0');
+  sf_command(f, SFC_GET_LOG_INFO, log.data(), int(log.size()));
+  std::istringstream lines(log.c_str());
+  for (std::string line; std::getline(lines, line);) {
+    char id[16] = {};
+    long long declared = 0, present = 0;
+    if (std::sscanf(line.c_str(), " %15s : %lld (should be %lld)", id, &declared, &present) != 3) continue;
+    const std::string chunk = id;
+    if ((chunk == "data" || chunk == "SSND") && declared > present && declared != 0xFFFFFFFFLL)
+      return {declared, present};
+  }
+  return {0, 0};
+}
+
 std::string format_number(double v) {
   std::ostringstream s;
   s << v;
@@ -61,8 +83,16 @@ Sound load_sound(const std::string& path, const LoadOptions& options) {
   }
   std::vector<float> interleaved(size_t(info.frames) * size_t(info.channels));
   const sf_count_t got = sf_readf_float(f, interleaved.data(), info.frames);
+  const auto [declared, present] = cut_data_chunk(f);
   sf_close(f);
   if (got <= 0) throw InputError(path, "empty: no samples could be read");
+  // A cut file would otherwise be fitted as its first part, silently.
+  if (declared > 0)
+    throw InputError(path, "truncated: its sample data should be " + std::to_string(declared) + " bytes, the file holds " +
+                               std::to_string(present));
+  if (got < info.frames)
+    throw InputError(path, "truncated: the header declares " + std::to_string(info.frames) + " frames, " +
+                               std::to_string(got) + " could be read");
   return sound_from_samples(path, interleaved.data(), size_t(got), info.channels, info.samplerate, options);
 }
 

@@ -114,6 +114,32 @@ TEST(AudioIo, RejectsBadInputWithOneLineNamingFileAndProblem) {
   EXPECT_NO_THROW(load_sound(dir / "long.wav", LoadOptions{12.0}));  // the option raises it
 }
 
+// A file cut short (a copy interrupted, a download stopped) is refused, not
+// fitted as its first part: WAV (libsndfile clamps the data chunk and says so
+// only in its log), AIFF and FLAC (fewer frames than the header declares).
+TEST(AudioIo, RejectsACutFile) {
+  ScratchDir dir;
+  const auto tone = test::decaying_tone(44100, 44100);
+  const std::pair<std::string, int> formats[] = {{"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16},
+                                                 {"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+                                                 {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16}};
+  for (const auto& [ext, format] : formats) {
+    const std::string whole = dir / ("whole." + ext), cut = dir / ("cut." + ext);
+    test::write_audio(whole, tone, 44100, 1, format);
+    ASSERT_NO_THROW(load_sound(whole)) << ext;
+    std::ifstream in(whole, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+    expect_input_error(cut, "truncated");
+  }
+  // The repository's own example, cut after 300 bytes (128 samples).
+  std::ifstream in(std::string(DRUMSYNTH_SOURCE_DIR) + "/inputs/timpany.wav", std::ios::binary);
+  std::string head(300, '\0');
+  in.read(head.data(), 300);
+  std::ofstream(dir / "timpany-cut.wav", std::ios::binary) << head;
+  expect_input_error(dir / "timpany-cut.wav", "truncated: its sample data should be 123288 bytes, the file holds 256");
+}
+
 TEST(AudioIo, SaveWavIsAtomicAndRoundTrips) {
   ScratchDir dir;
   const auto x = test::decaying_tone(2000, 48000);
