@@ -52,11 +52,11 @@ std::vector<double> spectrum(const std::vector<float>& x, int start, int len) {
   return mag;
 }
 
-// Local maxima of mag, strongest first, at least min_sep bins apart, with the
+// Local maxima of mag, strongest first, at least min_octaves apart, with the
 // frequency refined by a parabola through the log magnitudes.
 std::vector<std::pair<double, double>> spectral_peaks(const std::vector<double>& mag, double bin_hz,
                                                       int max_peaks, double min_hz, double max_hz,
-                                                      double min_octaves = 1.0 / 6.0) {
+                                                      double min_octaves) {
   std::vector<int> cand;
   for (int k = 2; k + 2 < int(mag.size()); ++k)
     if (mag[k] > mag[k - 1] && mag[k] >= mag[k + 1] && k * bin_hz >= min_hz && k * bin_hz <= max_hz)
@@ -140,8 +140,8 @@ void measure_steady_partials(const std::vector<double>& early, const std::vector
     for (int j = k0; j <= k1; ++j) m = std::max(m, mag[size_t(j)]);
     return m;
   };
-  for (const auto& [hz, unused] : peaks) {
-    (void)unused;
+  for (const auto& peak : peaks) {
+    const double hz = peak.first;
     const double m = level(early, hz), m2 = level(later, hz);
     a.peak_hz.push_back(hz);
     const double ratio = m / std::max(m2, 1e-9);
@@ -154,8 +154,8 @@ void measure_steady_partials(const std::vector<double>& early, const std::vector
 }
 
 // Partials by the matrix pencil (damped_sinusoids.hpp) on the first 1536
-// samples of the dechirped hit (an experiment, DRUMSYNTH_PARTIALS=pencil): frequencies, decays and levels at the onset, the
-// kNumPartials of most energy (amplitude^2 x decay: a ringing mode before a
+// samples of the dechirped hit (an experiment, DRUMSYNTH_PARTIALS=pencil):
+// frequencies, decays and levels at the onset, the kNumPartials of most energy (amplitude^2 x decay: a ringing mode before a
 // brief click of the same level).
 void pencil_partials(const std::vector<float>& x, double sr, Analysis& a) {
   const std::vector<double> seg(x.begin(), x.begin() + std::min(x.size(), size_t(1536)));
