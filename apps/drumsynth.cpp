@@ -367,6 +367,12 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
                             kAnalysisPitchLrScale))
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10.0));
+  c->add_option_function<int>(
+       "--pitch-hold", [&o](int n) { o.pitch_hold_iterations = n; },
+       fmt::format("First iterations in which the frequencies and the glide stay where the start put them "
+                   "(default: {} from the analysis start, 0 from random logits)",
+                   kAnalysisPitchHoldIterations))
+      ->check(CLI::NonNegativeNumber);
   add_device(c, o.device);
   add_kernels(c, o.kernels);
 }

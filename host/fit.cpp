@@ -174,6 +174,13 @@ OptimizerConfig optimizer_config(const FitOptions& o) {
   for (int k = 0; k < kNumPartials; ++k) c.lr_scale[P::tone_freq_hz(k)] = pitch;
   c.lr_scale[P::transient_freq_hz] = c.lr_scale[P::resonator_freq_hz] = pitch;
   c.lr_scale[P::sweep_ratio] = c.lr_scale[P::sweep_s] = pitch;  // the glide moves every partial
+  c.hold_iterations = o.pitch_hold_iterations >= 0 ? o.pitch_hold_iterations
+                      : o.init == FitInit::analysis ? kAnalysisPitchHoldIterations
+                                                    : 0;
+  for (int i = 0; i < kNumParams; ++i) c.lr_scale_held[i] = c.lr_scale[i];
+  for (int k = 0; k < kNumPartials; ++k) c.lr_scale_held[P::tone_freq_hz(k)] = 0.0;
+  c.lr_scale_held[P::transient_freq_hz] = c.lr_scale_held[P::resonator_freq_hz] = 0.0;
+  c.lr_scale_held[P::sweep_ratio] = c.lr_scale_held[P::sweep_s] = 0.0;
   return c;
 }
 

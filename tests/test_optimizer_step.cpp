@@ -9,7 +9,9 @@
 #include <random>
 #include <vector>
 
+#include "drumsynth/fit.hpp"
 #include "drumsynth/optimizer_step.hpp"
+#include "drumsynth/param_table.hpp"
 
 namespace drumsynth {
 namespace {
@@ -121,6 +123,39 @@ TEST(OptimizerStep, NonFiniteStepsAreSkippedAndCounted) {
   EXPECT_EQ(s.best_loss, 2.0) << "a step with a NaN gradient counted as the best";
   EXPECT_EQ(s.skipped_steps, 3);
   for (float v : z) EXPECT_TRUE(std::isfinite(v));
+}
+
+// The first hold_iterations steps use lr_scale_held: a parameter held at 0
+// stays put while the others move, then moves with the moments it gathered.
+TEST(OptimizerStep, HeldParametersStayForTheHoldThenMove) {
+  OptimizerConfig c;
+  c.hold_iterations = 3;
+  for (int i = 0; i < kNumParams; ++i) c.lr_scale[i] = c.lr_scale_held[i] = 1.0;
+  c.lr_scale_held[5] = 0.0;
+  OptimizerState s;
+  optimizer_init(c, s);
+  std::vector<float> z(kNumParams, 0.5f), g(kNumParams, 1.0f);
+  for (int it = 0; it < 3; ++it) optimizer_step(c, s, it, 1.0f - 0.1f * it, g.data(), z.data());
+  EXPECT_EQ(z[5], 0.5f);
+  EXPECT_NEAR(z[4], 0.5 - 3 * 0.1, 1e-6);  // Adam's first steps with a constant gradient: lr each
+  optimizer_step(c, s, 3, 0.6f, g.data(), z.data());
+  EXPECT_NEAR(z[5], 0.5 - 0.1, 1e-6);
+}
+
+// From the analysis start the fit holds the frequencies and the glide for its
+// first kAnalysisPitchHoldIterations; from random logits it holds nothing.
+TEST(OptimizerStep, FitsFromTheAnalysisHoldThePitchFirst) {
+  FitOptions o;
+  const OptimizerConfig a = optimizer_config(o);
+  EXPECT_EQ(a.hold_iterations, kAnalysisPitchHoldIterations);
+  EXPECT_GT(kAnalysisPitchHoldIterations, 0);
+  EXPECT_EQ(a.lr_scale_held[P::tone_freq_hz(0)], 0.0);
+  EXPECT_EQ(a.lr_scale_held[P::sweep_ratio], 0.0);
+  EXPECT_EQ(a.lr_scale_held[P::noise_gain], a.lr_scale[P::noise_gain]);
+  o.init = FitInit::random;
+  EXPECT_EQ(optimizer_config(o).hold_iterations, 0);
+  o.pitch_hold_iterations = 150;
+  EXPECT_EQ(optimizer_config(o).hold_iterations, 150);
 }
 
 }  // namespace

@@ -30,6 +30,16 @@ enum class FitInit { analysis, random };
 // cents a step for a frequency: the start is better kept.
 inline constexpr double kAnalysisPitchLrScale = 0.01;
 
+// From an analysis start, the frequencies and the glide stay where the
+// analysis put them for the first 100 iterations, while the gains, decays and
+// noise fit: until those are close, the spectral loss pulls a partial that is
+// in the right place towards energy the other blocks have not matched yet.
+// Synthetic recovery (100 random presets, 300 iterations): 80% -> 88%
+// refitted, partials a median 14.2 -> 7.1 cents off; a third of 1000
+// iterations on the tuning part was worse than 100 (bench/results/
+// quality-experiments.md).
+inline constexpr int kAnalysisPitchHoldIterations = 100;
+
 struct FitOptions {
   int iterations = 1000;
   double learning_rate = 0.1;   // Adam, as the original
@@ -40,6 +50,10 @@ struct FitOptions {
   // from the analysis (its frequencies are close already), 1 from random
   // logits.
   double pitch_lr_scale = 0.0;
+  // The first iterations in which the frequencies and the glide are not
+  // stepped (Adam's moments still gather). Negative (the default): by the
+  // start, kAnalysisPitchHoldIterations from the analysis, 0 from random logits.
+  int pitch_hold_iterations = -1;
   double plateau_factor = 0.5;  // torch ReduceLROnPlateau, as the original
   int plateau_patience = 50;
   uint64_t seed = 0;            // restart r: noise seed seed + r, and its starting point

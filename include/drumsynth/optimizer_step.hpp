@@ -15,6 +15,9 @@ struct OptimizerConfig {
   double plateau_factor = 0.5;
   int plateau_patience = 50;
   double lr_scale[kNumParams];  // per parameter, times the learning rate
+  // For the first hold_iterations Adam steps, lr_scale_held instead of lr_scale.
+  int hold_iterations = 0;
+  double lr_scale_held[kNumParams];
 };
 
 // Everything an instance's optimiser carries from one step to the next.
@@ -59,7 +62,8 @@ DS_HD void adam_step(const OptimizerConfig& c, OptimizerState& s, const float* g
   for (int i = 0; i < kNumParams; ++i) {
     s.m[i] = b1 * s.m[i] + (1 - b1) * g[i];
     s.v[i] = b2 * s.v[i] + (1 - b2) * double(g[i]) * g[i];
-    z[i] = float(z[i] - s.lr * c.lr_scale[i] * (s.m[i] / c1) / (sqrt(s.v[i] / c2) + eps));
+    const double scale = s.t <= c.hold_iterations ? c.lr_scale_held[i] : c.lr_scale[i];
+    z[i] = float(z[i] - s.lr * scale * (s.m[i] / c1) / (sqrt(s.v[i] / c2) + eps));
   }
 }
 
