@@ -31,7 +31,8 @@ std::vector<double> dechirp(const std::vector<float>& x, double onset_samples, d
 // The glide of the hit starting at onset_s: the (ratio, sweep_s), within the
 // parameter table's ranges, whose dechirped first 0.4 s has the most
 // concentrated spectrum (dechirp.cpp says how it is searched). ratio 1 (no
-// glide) for a hit too short or too quiet to tell.
+// glide) for a hit too short or too quiet to tell, and where the best glide
+// concentrates it less than kMinGlideGain (1.5) times as much as none.
 PitchSweep estimate_pitch_sweep(const std::vector<float>& x, double onset_s, double sample_rate);
 
 }  // namespace drumsynth
