@@ -55,6 +55,9 @@ DS_HD void optimizer_init(const OptimizerConfig& c, OptimizerState& s) {
 // Adam with bias correction:
 //   m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2
 //   z -= lr scale_i (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+// where scale_i is lr_scale_held[i] for t <= hold_iterations, else lr_scale[i]:
+// a held parameter (scale 0) keeps gathering its moments, so it starts moving
+// with its gradient's direction and size already known.
 DS_HD void adam_step(const OptimizerConfig& c, OptimizerState& s, const float* g, float* z) {
   ++s.t;
   const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
