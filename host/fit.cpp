@@ -160,6 +160,14 @@ void fit_on_cpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
   if (interrupted || (o.stop && o.stop->load() && next < n)) throw Interrupted();
 }
 
+// The parameters that set a partial's pitch: the tones', the transient's and
+// the resonator's frequencies, and the glide, which moves every partial.
+std::vector<int> pitch_parameters() {
+  std::vector<int> p{P::transient_freq_hz, P::resonator_freq_hz, P::sweep_ratio, P::sweep_s};
+  for (int k = 0; k < kNumPartials; ++k) p.push_back(P::tone_freq_hz(k));
+  return p;
+}
+
 }  // namespace
 
 OptimizerConfig optimizer_config(const FitOptions& o) {
@@ -170,17 +178,11 @@ OptimizerConfig optimizer_config(const FitOptions& o) {
   c.plateau_patience = o.plateau_patience;
   const double pitch = o.pitch_lr_scale > 0 ? o.pitch_lr_scale
                                             : (o.init == FitInit::analysis ? kAnalysisPitchLrScale : 1.0);
-  for (double& s : c.lr_scale) s = 1.0;
-  for (int k = 0; k < kNumPartials; ++k) c.lr_scale[P::tone_freq_hz(k)] = pitch;
-  c.lr_scale[P::transient_freq_hz] = c.lr_scale[P::resonator_freq_hz] = pitch;
-  c.lr_scale[P::sweep_ratio] = c.lr_scale[P::sweep_s] = pitch;  // the glide moves every partial
   c.hold_iterations = o.pitch_hold_iterations >= 0 ? o.pitch_hold_iterations
                       : o.init == FitInit::analysis ? kAnalysisPitchHoldIterations
                                                     : 0;
-  for (int i = 0; i < kNumParams; ++i) c.lr_scale_held[i] = c.lr_scale[i];
-  for (int k = 0; k < kNumPartials; ++k) c.lr_scale_held[P::tone_freq_hz(k)] = 0.0;
-  c.lr_scale_held[P::transient_freq_hz] = c.lr_scale_held[P::resonator_freq_hz] = 0.0;
-  c.lr_scale_held[P::sweep_ratio] = c.lr_scale_held[P::sweep_s] = 0.0;
+  for (int i = 0; i < kNumParams; ++i) c.lr_scale[i] = c.lr_scale_held[i] = 1.0;
+  for (int i : pitch_parameters()) c.lr_scale[i] = pitch, c.lr_scale_held[i] = 0.0;
   return c;
 }
 

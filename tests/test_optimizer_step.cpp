@@ -149,8 +149,11 @@ TEST(OptimizerStep, FitsFromTheAnalysisHoldThePitchFirst) {
   const OptimizerConfig a = optimizer_config(o);
   EXPECT_EQ(a.hold_iterations, kAnalysisPitchHoldIterations);
   EXPECT_GT(kAnalysisPitchHoldIterations, 0);
-  EXPECT_EQ(a.lr_scale_held[P::tone_freq_hz(0)], 0.0);
-  EXPECT_EQ(a.lr_scale_held[P::sweep_ratio], 0.0);
+  for (int i : {int(P::tone_freq_hz(0)), int(P::tone_freq_hz(kNumPartials - 1)), int(P::transient_freq_hz),
+                int(P::resonator_freq_hz), int(P::sweep_ratio), int(P::sweep_s)}) {
+    EXPECT_EQ(a.lr_scale[i], kAnalysisPitchLrScale) << i;
+    EXPECT_EQ(a.lr_scale_held[i], 0.0) << i;
+  }
   EXPECT_EQ(a.lr_scale_held[P::noise_gain], a.lr_scale[P::noise_gain]);
   o.init = FitInit::random;
   EXPECT_EQ(optimizer_config(o).hold_iterations, 0);
