@@ -155,8 +155,9 @@ void measure_steady_partials(const std::vector<double>& early, const std::vector
 
 // Partials by the matrix pencil (damped_sinusoids.hpp) on the first 1536
 // samples of the dechirped hit (an experiment, DRUMSYNTH_PARTIALS=pencil):
-// frequencies, decays and levels at the onset, the kNumPartials of most energy (amplitude^2 x decay: a ringing mode before a
-// brief click of the same level).
+// frequencies, decays and levels at the onset, the kNumPartials of most
+// energy (amplitude^2 x decay: a ringing mode before a brief click of the same
+// level).
 void pencil_partials(const std::vector<float>& x, double sr, Analysis& a) {
   const std::vector<double> seg(x.begin(), x.begin() + std::min(x.size(), size_t(1536)));
   auto modes = matrix_pencil(seg, sr, 2 * kNumPartials + 8, 25.0, std::min(11000.0, 0.45 * sr));
