@@ -69,10 +69,6 @@ int main(int argc, char** argv) {
   write(out / "preset" / "empty.json", "");
   std::string loss(2 + 8 * 64, '\0');
   for (size_t i = 0; i < loss.size(); ++i) loss[i] = char((i * 37) & 0xff);
-  write(out / "loss" / "ramp", loss);  // byte 1 = 37: settings from the header
-  loss[1] = 0;  // the seed preset
-  write(out / "loss" / "ramp-seed", loss);
-  loss[1] = 20;  // the auraloss preset
-  write(out / "loss" / "ramp-auraloss", loss);
+  write(out / "loss" / "ramp", loss);  // settings from the header, 64 samples each
   return 0;
 }
