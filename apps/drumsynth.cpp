@@ -373,6 +373,15 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
                    "(default: {} from the analysis start, 0 from random logits)",
                    kAnalysisPitchHoldIterations))
       ->check(CLI::NonNegativeNumber);
+  c->add_option("--search-generations", o.search_generations,
+                "Generations of a CMA-ES search over the audible partials' frequencies and decays "
+                "before the gradient fit (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  c->add_option("--search-population", o.search_population,
+                "Candidates per search generation (0: CMA-ES's default, 4 + 3 ln n)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 4096));
   add_device(c, o.device);
   add_kernels(c, o.kernels);
 }

@@ -74,7 +74,11 @@ int main(int argc, char** argv) {
         fo.init = arm == 0 ? FitInit::analysis : FitInit::random;
         fo.seed = 1;
         fo.loss = loss_preset(fit_loss);
+        if (const char* v = std::getenv("RECOVERY_W_CUMULATIVE")) fo.loss.w_cumulative = std::atof(v);
         if (const char* v = std::getenv("RECOVERY_PITCH_LR_SCALE")) fo.pitch_lr_scale = std::atof(v);
+        if (const char* v = std::getenv("RECOVERY_SEARCH_GENERATIONS")) fo.search_generations = std::atoi(v);
+        if (const char* v = std::getenv("RECOVERY_SEARCH_POPULATION")) fo.search_population = std::atoi(v);
+        if (const char* v = std::getenv("RECOVERY_SEARCH_AFTER")) fo.search_after_iterations = std::atoi(v);
         const FitResult r = fit(s, fo);
         const std::vector<float> pr(r.params.begin(), r.params.end());
         o.loss[arm] = metric(render(pr, VoiceSpec{n, sr, r.noise_seed}), y, sr);

@@ -11,6 +11,7 @@
 #include "drumsynth/noise_rng.hpp"
 #include "drumsynth/param_table.hpp"
 #include "gpu_batch_plan.hpp"
+#include "population_search.hpp"
 
 namespace drumsynth {
 
@@ -38,6 +39,62 @@ FitResult sound_result(const InstanceFit& run, uint64_t noise_seed, double secon
   return r;
 }
 
+// Moves each instance's starting logits to the best point of a population
+// search around them (one search per instance, on the batch's device).
+void search_from_starts(const std::vector<Instance>& instances, const std::vector<const Sound*>& group,
+                        Device device, int n_threads, const FitOptions& o, std::vector<float>& logits) {
+  for (size_t b = 0; b < instances.size(); ++b) {
+    const PopulationSearch search{o.search_generations, o.search_population, o.seed + b};
+    const std::vector<float> start(logits.begin() + long(b * kNumParams), logits.begin() + long((b + 1) * kNumParams));
+    const auto found = population_search(*group[b / size_t(o.restarts)], instances[b].noise_seed, start, o.loss,
+                                         search, device, n_threads);
+    std::copy(found.logits.begin(), found.logits.end(), logits.begin() + long(b * kNumParams));
+  }
+}
+
+// `second` continued `first` from its best logits: one run of both.
+InstanceFit joined_runs(InstanceFit first, const InstanceFit& second) {
+  const int offset = int(first.loss_history.size());
+  first.loss_history.insert(first.loss_history.end(), second.loss_history.begin(), second.loss_history.end());
+  first.skipped_steps += second.skipped_steps;
+  if (second.best_loss < first.best_loss) {
+    first.best_loss = second.best_loss;
+    first.best_logits = second.best_logits;
+    first.best_iteration = offset + second.best_iteration;
+  }
+  return first;
+}
+
+// The gradient fit in two parts with a population search between them: the
+// first search_after iterations (by default the pitch hold, in which the
+// gains, decays and noise fit around the start's frequencies), then the
+// search from each instance's best so far, then the rest of the iterations
+// (a fresh optimiser state; frequencies not held again). A search at
+// iteration 0 searches from the starting logits; at least one gradient step
+// follows the search (its result is kept only through the run's best).
+std::vector<InstanceFit> optimize_with_search(Backend& backend, std::vector<float> logits,
+                                              const std::vector<Instance>& instances,
+                                              const std::vector<const Sound*>& group, Device device,
+                                              int n_threads, const FitOptions& o, const FitControl& control) {
+  OptimizerConfig first = optimizer_config(o), rest = first;
+  const int split = std::clamp(o.search_after_iterations >= 0 ? o.search_after_iterations : first.hold_iterations,
+                               0, std::max(0, o.iterations - 1));
+  first.iterations = split;
+  rest.iterations = o.iterations - split;
+  rest.hold_iterations = std::max(0, first.hold_iterations - split);
+  std::vector<InstanceFit> before;
+  if (split > 0) {
+    before = backend.optimize(std::move(logits), first, control);
+    logits.clear();
+    for (const auto& r : before) logits.insert(logits.end(), r.best_logits.begin(), r.best_logits.end());
+  }
+  search_from_starts(instances, group, device, n_threads, o, logits);
+  auto after = backend.optimize(std::move(logits), rest, control);
+  if (split > 0)
+    for (size_t b = 0; b < after.size(); ++b) after[b] = joined_runs(std::move(before[b]), after[b]);
+  return after;
+}
+
 // One backend batch: restart r of each sound is an instance with noise seed
 // seed + r and its own starting point. Returns each sound's best restart.
 std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device device,
@@ -55,7 +112,9 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
     const auto z = starting_logits(*s, o);
     logits.insert(logits.end(), z.begin(), z.end());
   }
-  const auto runs = backend->optimize(std::move(logits), optimizer_config(o), control);
+  const auto runs = o.search_generations > 0
+                        ? optimize_with_search(*backend, std::move(logits), instances, group, device, n_threads, o, control)
+                        : backend->optimize(std::move(logits), optimizer_config(o), control);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / group.size();
   std::vector<FitResult> results;

@@ -45,6 +45,7 @@ json loss_to_json(const LossSettings& s) {
             {"eps", s.eps}};
   // Written only when on, so presets fitted without it read as before.
   if (s.w_band_log != 0) j["w_band_log"] = s.w_band_log, j["band_range_db"] = s.band_range_db;
+  if (s.w_cumulative != 0) j["w_cumulative"] = s.w_cumulative;
   return j;
 }
 
@@ -60,6 +61,7 @@ LossSettings loss_from_json(const json& j) {
   s.eps = j.at("eps").get<double>();
   s.w_band_log = j.value("w_band_log", 0.0);
   s.band_range_db = j.value("band_range_db", s.band_range_db);
+  s.w_cumulative = j.value("w_cumulative", 0.0);
   return s;
 }
 }  // namespace

@@ -59,6 +59,12 @@ struct FitOptions {
   uint64_t seed = 0;            // restart r: noise seed seed + r, and its starting point
   FitInit init = FitInit::analysis;
   int restarts = 1;             // starting points fitted side by side, the best kept
+  // A CMA-ES search over the audible partials' frequencies and decays from
+  // each starting point before the gradient fit (population_search.hpp):
+  // generations (0: none) and candidates per generation (0: CMA-ES's default).
+  int search_generations = 0;
+  int search_population = 0;
+  int search_after_iterations = -1;  // gradient steps before the search; -1: the pitch hold's
   LossSettings loss = loss_preset(kDefaultFitLoss);
   std::string device = "cpu";   // auto, cpu or cuda (resolve_device)
   int n_threads = 1;            // CPU: threads (sounds fitted at once, or one sound's work)

@@ -35,6 +35,13 @@ struct LossSettings {
   // target's loudest cell band_range_db down (spectral_loss_math.hpp).
   double w_band_log = 0.0;
   double band_range_db = 80.0;
+  // The cumulative-spectrum term (off at 0; after DDSP's cumsum term, but on
+  // each frame's spectrum taken as a distribution over bins, i.e. the 1-D
+  // Wasserstein distance; mrstft_loss.cpp): a partial D bins from the
+  // target's adds about its share of the frame times D / bins, however far,
+  // so a frequency has a gradient where the per-bin terms have none. On the
+  // CPU only (an experiment, issue 15).
+  double w_cumulative = 0.0;
 };
 
 // The analysis window of a resolution, [fft_size] (stft_window_value).
