@@ -65,6 +65,19 @@ InstanceFit joined_runs(InstanceFit first, const InstanceFit& second) {
   return first;
 }
 
+// The control of a part of a fit that starts after `offset` of its `total`
+// iterations: its progress counts in the whole fit's iterations.
+FitControl part_control(const FitControl& control, int offset, int total) {
+  FitControl part = control;
+  if (control.progress)
+    part.progress = [&control, offset, total](const FitProgress& p) {
+      FitProgress whole = p;
+      whole.iteration += offset, whole.iterations = total;
+      control.progress(whole);
+    };
+  return part;
+}
+
 // The gradient fit in two parts with a population search between them: the
 // first search_after iterations (by default the pitch hold, in which the
 // gains, decays and noise fit around the start's frequencies), then the
@@ -84,12 +97,12 @@ std::vector<InstanceFit> optimize_with_search(Backend& backend, std::vector<floa
   rest.hold_iterations = std::max(0, first.hold_iterations - split);
   std::vector<InstanceFit> before;
   if (split > 0) {
-    before = backend.optimize(std::move(logits), first, control);
+    before = backend.optimize(std::move(logits), first, part_control(control, 0, o.iterations));
     logits.clear();
     for (const auto& r : before) logits.insert(logits.end(), r.best_logits.begin(), r.best_logits.end());
   }
   search_from_starts(instances, group, device, n_threads, o, logits);
-  auto after = backend.optimize(std::move(logits), rest, control);
+  auto after = backend.optimize(std::move(logits), rest, part_control(control, split, o.iterations));
   if (split > 0)
     for (size_t b = 0; b < after.size(); ++b) after[b] = joined_runs(std::move(before[b]), after[b]);
   return after;
