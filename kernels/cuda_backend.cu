@@ -50,7 +50,8 @@ class CudaBackend final : public Backend {
     loss_.resize(size_t(B_));
     std::vector<double> sample_rates;
     for (const auto& in : instances) sample_rates.push_back(in.sample_rate);
-    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps, target_.get());
+    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps, target_.get(),
+                                          tables.kernels == "v2");
     make_noise_bank(view(), noise_bank_.get());
   }
 

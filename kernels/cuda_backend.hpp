@@ -55,8 +55,10 @@ std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<f
 
 // What a CUDA backend needs besides its instances and loss: the parameter
 // table's ranges and maps, when the loss A-weights each instance's FIR taps
-// (a_weighting_fir at its rate), [B][kAWeightingTaps], and which recurrence
-// kernels to run ("v1", one thread per sound; "v2", scans over samples).
+// (a_weighting_fir at its rate), [B][kAWeightingTaps], and which kernels to
+// run ("v1", one thread per sound for the recurrences and the cuFFT chain for
+// the loss; "v2", scans over samples, and the fused spectral kernels when the
+// build has cuFFTDx).
 struct CudaBackendTables {
   std::array<ParamRange, kNumParams> param_ranges;
   std::vector<std::vector<double>> a_weighting_taps;

@@ -3,6 +3,8 @@
 // CPU's (include/drumsynth/spectral_loss_math.hpp).
 #include <algorithm>
 #include <cfloat>
+#include <cstdio>
+#include <string>
 #include <cub/block/block_reduce.cuh>
 #include <cuda/functional>
 #include <map>
@@ -12,6 +14,10 @@
 #include "drumsynth/spectral_loss_math.hpp"
 #include "drumsynth/stft_adjoint.hpp"
 #include "mrstft_kernels.cuh"
+#if defined(DRUMSYNTH_HAVE_CUFFTDX)
+#include "drumsynth/fused_stft.hpp"
+#include "fused_stft_kernels.cuh"
+#endif
 
 namespace drumsynth::cuda {
 
@@ -328,6 +334,10 @@ struct GpuMrstft::Impl {
   DeviceBuffer<float> frames, mag_x, log_mag_x, v_padded, band_x;  // shared scratch
   DeviceBuffer<cufftComplex> spec;
   DeviceBuffer<char> fft_work;
+  // The fused path (fused_stft_kernels.cuh): its two overlap-add parts over
+  // the padded positions, the runs' partial sums, the SC part's scales.
+  bool fused = false;
+  DeviceBuffer<float> v_rest, v_sc, run_partials, sc_scale;
   
   // The target through the A-weighting FIR (taps [B][kAWeightingTaps]), or as it is.
   void prefilter_target(const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets) {
@@ -455,6 +465,55 @@ struct GpuMrstft::Impl {
     CUDA_CHECK_LAUNCH(band_log_kernel);
   }
 
+#if defined(DRUMSYNTH_HAVE_CUFFTDX)
+  // The fused kernel's arguments for one resolution (runs of
+  // fused_frames_per_run frames; max_runs over the batch).
+  FusedStftArgs fused_args(const Resolution& r) {
+    FusedStftArgs a;
+    a.res = r.res;
+    a.n_instances = B;
+    a.frames_per_run = fused_frames_per_run(r.res);
+    for (int b = 0; b < B; ++b)
+      a.max_runs = std::max(a.max_runs, stft_run_count(stft_padded_length(offsets[size_t(b) + 1] - offsets[size_t(b)],
+                                                                          r.res), r.res, a.frames_per_run));
+    a.offset = d_offset.get(), a.frame_offset = r.frame_offset.get(), a.padded_len = r.padded_len.get();
+    a.padded_offset = r.padded_offset.get(), a.window = r.window.get(), a.mag_y = r.mag_y.get();
+    a.norm_y2 = r.norm_y2.get(), a.eps = float(settings.eps);
+    a.w_sc = float(settings.w_sc), a.w_lm = float(settings.w_log_mag), a.w_band = float(settings.w_band_log);
+    a.inv_resolutions = 1.0f / float(res.size());
+    if (settings.w_band_log != 0)
+      a.bands = {r.max_bands, r.rate_row.get(), r.band_count.get(), r.band_lo.get(), r.band_of_bin.get(),
+                 r.cell_offset.get(), r.log_band_y.get(), r.band_floor.get()};
+    a.v_rest = v_rest.get(), a.v_sc = v_sc.get(), a.partials = run_partials.get(), a.sc_scale = sc_scale.get();
+    return a;
+  }
+
+  // Switches to the fused kernels when every resolution's FFT size is built
+  // and fits the device's shared memory, and frees the cuFFT chain's
+  // per-frame scratch, which only the target pass needed. Else says why not.
+  std::string use_fused() {
+    int device = 0, shared_optin = 0;
+    CUDA_CHECK(cudaGetDevice(&device));
+    CUDA_CHECK(cudaDeviceGetAttribute(&shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    size_t max_runs = 1, max_padded_total = 1;
+    for (const auto& r : res) {
+      const std::string n = std::to_string(r->res.fft_size);
+      if (!fused_stft_supports(r->res.fft_size)) return "no fused kernel for a " + n + "-point FFT";
+      const FusedStftArgs a = fused_args(*r);
+      if (fused_stft_shared_bytes(a) + 1024 > size_t(shared_optin))  // 1 KB: the block reduction's
+        return "a " + n + "-point FFT's runs need more shared memory than the device has";
+      max_runs = std::max(max_runs, size_t(a.max_runs));
+      max_padded_total = std::max(max_padded_total, r->padded_total);
+    }
+    v_rest.resize(max_padded_total), v_sc.resize(max_padded_total);
+    run_partials.resize(size_t(B) * max_runs * 3), sc_scale.resize(size_t(B));
+    frames.resize(0), spec.resize(0), mag_x.resize(0), log_mag_x.resize(0), v_padded.resize(0), band_x.resize(0);
+    fft_work.resize(0);  // the plans are not run again
+    fused = true;
+    return "";
+  }
+#endif
+
   void spectra(Resolution& r, const float* x) {
     frame_kernel<<<flat_blocks(size_t(r.total_frames) * r.res.fft_size), kThreads>>>(
         r.layout(d_offset.get()), x, r.total_frames, frames.get());
@@ -479,7 +538,8 @@ struct GpuMrstft::Impl {
 
 GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
                      const std::vector<double>& sample_rates,
-                     const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets)
+                     const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets,
+                     bool fused_spectral)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.settings = settings;
@@ -502,6 +562,26 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   }
   m.share_scratch();
   for (auto& r : m.res) m.target_bins(*r);
+  if (!fused_spectral) return;
+#if defined(DRUMSYNTH_HAVE_CUFFTDX)
+  const std::string why_not = m.use_fused();
+#else
+  const std::string why_not = "this build has no cuFFTDx (scripts/gpu-deps builds it in)";
+#endif
+  // Once per process: a batch makes a loss per GPU batch.
+  static bool said = false;
+  if (!why_not.empty() && !said) {
+    std::fprintf(stderr, "drumsynth: the v2 kernels' loss runs the cuFFT chain: %s\n", why_not.c_str());
+    said = true;
+  }
+}
+
+bool fused_spectral_built() {
+#if defined(DRUMSYNTH_HAVE_CUFFTDX)
+  return true;
+#else
+  return false;
+#endif
 }
 
 GpuMrstft::~GpuMrstft() {
@@ -523,6 +603,12 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   const float inv_r = 1.0f / float(m.res.size());
   for (auto& rp : m.res) {
     Impl::Resolution& r = *rp;
+#if defined(DRUMSYNTH_HAVE_CUFFTDX)
+    if (m.fused) {
+      fused_stft_resolution(m.fused_args(r), pre, d_loss, d_v_x ? m.v_pre.get() : nullptr);
+      continue;
+    }
+#endif
     const FrameLayout L = r.layout(m.d_offset.get());
     m.spectra(r, pre);
     r.sums.zero();
@@ -581,7 +667,10 @@ size_t GpuMrstft::device_bytes() const {
                   m.log_mag_x.size() + m.v_padded.size()) * sizeof(float) +
                  m.spec.size() * sizeof(cufftComplex) + m.fft_work.size() + m.band_x.size() * sizeof(float);
   for (const auto& r : m.res) bytes += (r->mag_y.size() + r->log_band_y.size()) * sizeof(float);
+  bytes += (m.v_rest.size() + m.v_sc.size() + m.run_partials.size() + m.sc_scale.size()) * sizeof(float);
   return bytes;
 }
+
+const char* GpuMrstft::spectral_path() const { return impl_->fused ? "fused (cuFFTDx)" : "cuFFT chain"; }
 
 }  // namespace drumsynth::cuda

@@ -14,6 +14,7 @@
 #include "mrstft_loss.hpp"
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
+#include "mrstft_kernels.cuh"
 #endif
 
 namespace drumsynth {
@@ -148,10 +149,13 @@ double gradient_bound(double cpu_err) { return std::max(1e-3, 2 * cpu_err); }
 
 // The whole backend: loss (relative 1e-4 of the CPU backend's) and dL/dlogits
 // (against the double reference, see above), for B = 1, 7 and 64, both presets,
-// with either recurrence kernels (v1, one thread per sound; v2, scans).
+// with either kernels (v1: one thread per sound, the cuFFT chain; v2: scans,
+// and the fused spectral kernels where the build has them).
 TEST(CudaParity, LossAndGradientMatchCpuBackend) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
+  std::printf("  v2's loss: %s\n", cuda::fused_spectral_built() ? "fused spectral kernels (cuFFTDx)"
+                                                                 : "cuFFT chain (built without cuFFTDx)");
   for (const char* kernels : {"v1", "v2"})
   for (const std::string& preset_name : loss_preset_names()) {
     const char* preset = preset_name.c_str();

@@ -65,9 +65,9 @@ void use_cuda_device(int index);
 std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,
                                           const LossSettings& loss, int n_threads = 1);
 
-// The backend of a resolved device (n_threads: the CPU's; kernels: the GPU's
-// recurrence kernels, "v1" (verified on an H100) or "v2" (scans over samples,
-// not yet run on a GPU)).
+// The backend of a resolved device (n_threads: the CPU's; kernels: the GPU's,
+// "v1" (verified on an H100) or "v2" (recurrences as scans over samples, and
+// the fused spectral kernels in builds with cuFFTDx; not yet run on a GPU)).
 std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
                                       const LossSettings& loss, int n_threads = 1,
                                       const std::string& kernels = "v1");
