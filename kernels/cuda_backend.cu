@@ -45,6 +45,7 @@ class CudaBackend final : public Backend {
                     &res_out_, &out_, &v_out_, &v_mix_, &v_band_, &v_res_in_, &v_res_y_})
       b->resize(total);
     noise_bank_.resize(total * kNoiseBands);
+    if (recurrences_ == Recurrences::v2_scan) block_grads_.resize(size_t(B_) * kSampleBlocks * kNumParams);
     const size_t np = size_t(B_) * kNumParams;
     logits_.resize(np), params_.resize(np), v_params_.resize(np), v_logits_.resize(np);
     loss_.resize(size_t(B_));
@@ -134,7 +135,7 @@ class CudaBackend final : public Backend {
             res_in_.get(), res_y_.get(), res_h_.get(), res_out_.get(), out_.get()};
   }
   SynthAdjointScratch adjoint_scratch() const {
-    return {v_mix_.get(), v_band_.get(), v_res_in_.get(), v_res_y_.get()};
+    return {v_mix_.get(), v_band_.get(), v_res_in_.get(), v_res_y_.get(), block_grads_.get()};
   }
 
   // loss_ and v_logits_ at logits_, all on the device.
@@ -169,6 +170,7 @@ class CudaBackend final : public Backend {
   DeviceBuffer<float> white_, low_, band_in_, band_, noise_bank_, source_, res_in_, res_y_, res_h_,
       res_out_, out_;
   DeviceBuffer<float> v_out_, v_mix_, v_band_, v_res_in_, v_res_y_;
+  DeviceBuffer<float> block_grads_;  // v2: per-block parameter gradient sums (SynthAdjointScratch)
   DeviceBuffer<float> logits_, params_, v_params_, v_logits_, loss_;
   std::unique_ptr<GpuMrstft> mrstft_;
 };

@@ -272,6 +272,22 @@ __global__ void sum_squares_kernel(const float* __restrict__ x, const int* __res
   if (threadIdx.x == 0) atomicAdd(&out[b], double(acc));
 }
 
+// The same sums in a fixed order, for the fused path (whose fits repeat bit
+// for bit): one block per instance over elements [offset[b] scale,
+// offset[b + 1] scale) (scale: bins per frame for a spectrum, 1 for a signal).
+__global__ void ordered_sum_squares_kernel(const float* __restrict__ x, const int* __restrict__ offset, int scale,
+                                           double* __restrict__ out) {  // [B]
+  using Reduce = cub::BlockReduce<double, kThreads>;
+  __shared__ typename Reduce::TempStorage temp;
+  const int b = blockIdx.x;
+  const size_t end = size_t(offset[b + 1]) * size_t(scale);
+  double acc = 0;
+  for (size_t i = size_t(offset[b]) * size_t(scale) + threadIdx.x; i < end; i += blockDim.x)
+    acc += double(x[i]) * double(x[i]);
+  acc = Reduce(temp).Sum(acc);
+  if (threadIdx.x == 0) out[b] = acc;
+}
+
 // loss += rms_term; and its gradient c x_n into v_x (spectral_loss_math.hpp).
 __global__ void rms_term_kernel(const float* __restrict__ x, const int* __restrict__ offset,
                                 const double* __restrict__ ss_x, const double* __restrict__ ss_y,
@@ -491,7 +507,7 @@ struct GpuMrstft::Impl {
   // Switches to the fused kernels when every resolution's FFT size is built
   // and fits the device's shared memory, and frees the cuFFT chain's
   // per-frame scratch, which only the target pass needed. Else says why not.
-  std::string use_fused() {
+  std::string use_fused(const float* d_targets) {
     int device = 0, shared_optin = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     CUDA_CHECK(cudaDeviceGetAttribute(&shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
@@ -509,6 +525,14 @@ struct GpuMrstft::Impl {
     run_partials.resize(size_t(B) * max_runs * 3), sc_scale.resize(size_t(B));
     frames.resize(0), spec.resize(0), mag_x.resize(0), log_mag_x.resize(0), v_padded.resize(0), band_x.resize(0);
     fft_work.resize(0);  // the plans are not run again
+    // The target's norms again, in a fixed order (the chain's add with atomics).
+    for (auto& r : res) {
+      ordered_sum_squares_kernel<<<B, kThreads>>>(r->mag_y.get(), r->frame_offset.get(), r->res.fft_size / 2 + 1,
+                                                  r->norm_y2.get());
+      CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
+    }
+    ordered_sum_squares_kernel<<<B, kThreads>>>(d_targets, d_offset.get(), 1, ss_y.get());
+    CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
     fused = true;
     return "";
   }
@@ -564,7 +588,7 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   for (auto& r : m.res) m.target_bins(*r);
   if (!fused_spectral) return;
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
-  const std::string why_not = m.use_fused();
+  const std::string why_not = m.use_fused(d_targets);
 #else
   const std::string why_not = "this build has no cuFFTDx (scripts/gpu-deps builds it in)";
 #endif
@@ -652,9 +676,14 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
     }
   }
   if (s.rms_weight != 0) {
-    m.ss_x.zero();
-    sum_squares_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get());
-    CUDA_CHECK_LAUNCH(sum_squares_kernel);
+    if (m.fused) {
+      ordered_sum_squares_kernel<<<m.B, kThreads>>>(d_x, m.d_offset.get(), 1, m.ss_x.get());
+      CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
+    } else {
+      m.ss_x.zero();
+      sum_squares_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get());
+      CUDA_CHECK_LAUNCH(sum_squares_kernel);
+    }
     rms_term_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get(), m.ss_y.get(),
                                         float(s.rms_weight), d_loss, d_v_x);
     CUDA_CHECK_LAUNCH(rms_term_kernel);

@@ -60,6 +60,28 @@ void params_from_logits_vjp(const float* logits, const float* params, const floa
   CUDA_CHECK_LAUNCH(params_from_logits_vjp_kernel);
 }
 
+// A block's sum s of parameter k's gradient (thread 0): into its slot of
+// block_grads (v2, summed in block order by param_block_sums_kernel) or
+// straight into v_params with an atomic add (v1).
+__device__ inline void add_block_grad(float* v_params, float* block_grads, int b, int k, float s) {
+  if (block_grads)
+    block_grads[(size_t(b) * kSampleBlocks + blockIdx.x) * kNumParams + size_t(k)] += s;
+  else
+    atomicAdd(&v_params[size_t(b) * kNumParams + size_t(k)], s);
+}
+
+// v_params[b][k] += the blocks' sums in block order: the same additions in the
+// same order every run, so a fit on the GPU repeats bit for bit.
+__global__ void param_block_sums_kernel(const float* __restrict__ block_grads, int n_blocks, int n_instances,
+                                        float* __restrict__ v_params) {
+  const int j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= n_instances * kNumParams) return;
+  const int b = j / kNumParams, k = j % kNumParams;
+  float sum = 0.0f;
+  for (int blk = 0; blk < n_blocks; ++blk) sum += block_grads[(size_t(b) * kSampleBlocks + blk) * kNumParams + k];
+  v_params[j] += sum;
+}
+
 // ---- source: transient + tones, one thread per sample ----
 
 __global__ void source_kernel(BatchView batch, float* __restrict__ source,  // [total]
@@ -79,7 +101,8 @@ __global__ void source_kernel(BatchView batch, float* __restrict__ source,  // [
 // gradients are summed over the block, then added once per block.
 __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_mix,  // [total]
                                   const float* __restrict__ v_res_in,              // [total]
-                                  float* __restrict__ v_params) {                  // [B, P]
+                                  float* __restrict__ v_params,                    // [B, P]
+                                  float* __restrict__ block_grads) {               // or null
   const int b = blockIdx.y;
   const int n = batch.offset[b + 1] - batch.offset[b];
   const float* p = batch.params + size_t(b) * kNumParams;
@@ -92,7 +115,7 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
   }
   for (int k = 0; k < P::resonator_freq_hz; ++k) {  // the source's parameters come first
     const float s = block_sum(v_local[k]);
-    if (threadIdx.x == 0) atomicAdd(&v_params[size_t(b) * kNumParams + k], s);
+    if (threadIdx.x == 0) add_block_grad(v_params, block_grads, b, k, s);
   }
 }
 
@@ -192,25 +215,26 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* __r
     s.v_band[g] = v_band;
     noise_bank_sample_vjp(p, t, tape.noise_bank + g, stride, v_mix, v_bank_gain, v_bank_decay, va, vt);
   }
-  float* v_p = v_params + size_t(b) * kNumParams;
   const float sa = block_sum(va), sd = block_sum(vd), sg = block_sum(vg), st = block_sum(vt);
   if (threadIdx.x == 0) {
-    atomicAdd(&v_p[P::noise_attack_s], sa);
-    atomicAdd(&v_p[P::noise_decay_s], sd);
-    atomicAdd(&v_p[P::noise_gain], sg);
-    atomicAdd(&v_p[P::onset_s], -st);  // t = n / sr - onset
+    add_block_grad(v_params, s.block_grads, b, P::noise_attack_s, sa);
+    add_block_grad(v_params, s.block_grads, b, P::noise_decay_s, sd);
+    add_block_grad(v_params, s.block_grads, b, P::noise_gain, sg);
+    add_block_grad(v_params, s.block_grads, b, P::onset_s, -st);  // t = n / sr - onset
   }
 #pragma unroll
   for (int k = 0; k < kNoiseBands; ++k) {
     const float sum_gain = block_sum(v_bank_gain[k]), sum_decay = block_sum(v_bank_decay[k]);
-    if (threadIdx.x == 0)
-      atomicAdd(&v_p[P::noise_bank_gain(k)], sum_gain), atomicAdd(&v_p[P::noise_bank_decay_s(k)], sum_decay);
+    if (threadIdx.x == 0) {
+      add_block_grad(v_params, s.block_grads, b, P::noise_bank_gain(k), sum_gain);
+      add_block_grad(v_params, s.block_grads, b, P::noise_bank_decay_s(k), sum_decay);
+    }
   }
 }
 
 namespace {
 dim3 sample_grid(int max_samples, int n_instances) {
-  const int blocks = std::max(1, std::min(64, (max_samples + kThreads - 1) / kThreads));
+  const int blocks = std::max(1, std::min(kSampleBlocks, (max_samples + kThreads - 1) / kThreads));
   return dim3(unsigned(blocks), unsigned(n_instances));
 }
 }  // namespace
@@ -233,6 +257,9 @@ void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tap
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
                    const float* v_out, const SynthAdjointScratch& s, float* v_params, Recurrences r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
+  if (s.block_grads)
+    CUDA_CHECK(cudaMemsetAsync(s.block_grads, 0,
+                               size_t(batch.n_instances) * kSampleBlocks * kNumParams * sizeof(float)));
   mix_vjp_kernel<<<grid, kThreads>>>(batch, tape, v_out, s, v_params);
   CUDA_CHECK_LAUNCH(mix_vjp_kernel);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
@@ -242,8 +269,14 @@ void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tap
     recurrences_vjp_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape, s, v_params);
     CUDA_CHECK_LAUNCH(recurrences_vjp_kernel);
   }
-  source_vjp_kernel<<<grid, kThreads>>>(batch, s.v_mix, s.v_res_in, v_params);
+  source_vjp_kernel<<<grid, kThreads>>>(batch, s.v_mix, s.v_res_in, v_params, s.block_grads);
   CUDA_CHECK_LAUNCH(source_vjp_kernel);
+  if (s.block_grads) {
+    const int count = batch.n_instances * kNumParams;
+    param_block_sums_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(s.block_grads, int(grid.x),
+                                                                           batch.n_instances, v_params);
+    CUDA_CHECK_LAUNCH(param_block_sums_kernel);
+  }
 }
 
 // ---- device discovery and the parity helper ----

@@ -26,10 +26,17 @@ struct SynthTape {
   float *source, *res_in, *res_y, *res_h, *res_out, *out;
 };
 
-// Scratch of the adjoint, each [total samples].
+// Scratch of the adjoint, each [total samples]; and, for the v2 kernels,
+// block_grads [B][kSampleBlocks][kNumParams]: each per-sample block's sums of
+// the parameter gradients, added up in block order afterwards (the v1 kernels,
+// block_grads null, add them with float atomics, whose order varies run to run).
 struct SynthAdjointScratch {
   float *v_mix, *v_band, *v_res_in, *v_res_y;  // v_res_y: the resonator adjoint's v_y
+  float* block_grads = nullptr;
 };
+
+// Blocks per instance of the per-sample kernels, at most.
+constexpr int kSampleBlocks = 64;
 
 // The parameter table's ranges and maps [kNumParams], into constant memory.
 void upload_param_ranges(const ParamRange* ranges);
