@@ -107,12 +107,17 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
   const int n = batch.offset[b + 1] - batch.offset[b];
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
+  // Every loop over v_local is unrolled (here, in tone_partials_sample_vjp and
+  // in the block sums below), so its indices are constants and it stays in
+  // registers; one runtime index puts the whole array in local memory.
   float v_local[kNumParams];
+#pragma unroll
   for (int k = 0; k < kNumParams; ++k) v_local[k] = 0.0f;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
     voice_source_sample_vjp(p, phase_time(p, i, sr), source_gradient(v_mix[g], v_res_in[g]), v_local);
   }
+#pragma unroll
   for (int k = 0; k < P::resonator_freq_hz; ++k) {  // the source's parameters come first
     const float s = block_sum(v_local[k]);
     if (threadIdx.x == 0) add_block_grad(v_params, block_grads, b, k, s);

@@ -56,6 +56,10 @@ DS_HD void tone_partials_sample_vjp(const Real* p, Real t, wide_t<Real> S,  // f
   if (t <= Real(0)) return;
   const Real rise = envelope_rise(t, p[P::tone_attack_s]);
   Real v_rise = Real(0);
+  // Unrolled so every v_p index is a constant: a GPU thread then keeps its
+  // parameter gradients in registers (with a runtime index they lived in
+  // local memory, ~300 bytes a thread, and most of the kernel's traffic).
+  DS_UNROLL
   for (int k = 0; k < kNumPartials; ++k)
     tone_partial_sample_vjp(p[P::tone_freq_hz(k)], p[P::tone_decay_s(k)], p[P::tone_gain(k)],
                             rise, t, S, v_y, v_p[P::tone_freq_hz(k)], v_p[P::tone_decay_s(k)],
