@@ -64,6 +64,10 @@ template <typename Real>
 MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
                              std::vector<Real> target, int n_threads)
     : settings_(settings), target_(std::move(target)), n_threads_(std::max(1, n_threads)) {
+  // The target's side in the same floating-point mode as the estimate's
+  // (evaluate), so a sound against itself gives exactly 0 even where its
+  // spectra pass through the denormal range.
+  const FlushDenormals flush;
   const int N = int(target_.size());
   if (N < 1) throw Error("loss: empty target");
   if (settings_.resolutions.empty()) throw Error("loss: no resolutions");
