@@ -39,7 +39,13 @@ size_t gpu_instance_bytes(int n_samples, const LossSettings& loss, int iteration
     // magnitude arrays, the padded adjoint, and cuFFT's work area (taken as
     // one more spectrum).
     scratch = std::max(scratch, s.frame_values + 6 * s.bins + s.padded + cells);
+    // The v2 kernels' fused loss frees that scratch after the target's pass
+    // and takes instead two overlap-add parts over the padded positions and
+    // the runs' partial sums (runs own at least 2048 positions each).
+    scratch = std::max(scratch, 2 * s.padded + 3 * (s.padded / 2048 + 2));
   }
+  // The v2 kernels' per-block parameter gradient sums (64 blocks a sound).
+  floats += 64 * size_t(kNumParams);
   floats += scratch + 4 * size_t(kNumParams) + size_t(std::max(0, iterations));
   return floats * sizeof(float) + sizeof(OptimizerState) + 64;  // + per-instance offsets and sums
 }

@@ -521,10 +521,11 @@ struct GpuMrstft::Impl {
       max_runs = std::max(max_runs, size_t(a.max_runs));
       max_padded_total = std::max(max_padded_total, r->padded_total);
     }
-    v_rest.resize(max_padded_total), v_sc.resize(max_padded_total);
-    run_partials.resize(size_t(B) * max_runs * 3), sc_scale.resize(size_t(B));
+    // The chain's scratch first, so the two never take memory together.
     frames.resize(0), spec.resize(0), mag_x.resize(0), log_mag_x.resize(0), v_padded.resize(0), band_x.resize(0);
     fft_work.resize(0);  // the plans are not run again
+    v_rest.resize(max_padded_total), v_sc.resize(max_padded_total);
+    run_partials.resize(size_t(B) * max_runs * 3), sc_scale.resize(size_t(B));
     // The target's norms again, in a fixed order (the chain's add with atomics).
     for (auto& r : res) {
       ordered_sum_squares_kernel<<<B, kThreads>>>(r->mag_y.get(), r->frame_offset.get(), r->res.fft_size / 2 + 1,
