@@ -153,43 +153,117 @@ double rel_to_ref(const A* a, const R* ref, size_t n) {
 }
 double gradient_bound(double cpu_err) { return std::max(1e-3, 2 * cpu_err); }
 
+// The CPU's float dL/dlogits of one instance (render, loss, adjoint in float,
+// as the CPU backend runs them), with its rendered audio first moved by one
+// float ulp per sample, up or down at random (perturb_seed > 0): a change of
+// the size any other float implementation's rounding makes.
+std::vector<float> cpu_float_gradient(const std::vector<float>& z, const std::vector<float>& target,
+                                      const Instance& in, const char* preset, unsigned perturb_seed) {
+  const std::vector<float> p = params_from_logits(z);
+  const VoiceSpec spec{int(target.size()), in.sample_rate, in.noise_seed};
+  VoiceTape<float> tape;
+  render_voice(p.data(), spec, tape);
+  if (perturb_seed) {
+    std::mt19937 rng(perturb_seed);
+    for (float& v : tape.out) v = std::nextafter(v, (rng() & 1) ? INFINITY : -INFINITY);
+  }
+  MrstftLoss<float> loss(loss_preset(preset), in.sample_rate, target);
+  std::vector<float> v_audio, v_p(kNumParams, 0.0f);
+  loss.loss_and_gradient(tape.out, v_audio);
+  render_voice_vjp(p.data(), spec, tape, v_audio.data(), v_p.data());
+  return params_from_logits_vjp(z, p, v_p);
+}
+
+// How far float computations of this instance's gradient land from double:
+// the worst of the CPU's as rendered and three with its audio moved by an
+// ulp. Which bins the float FFT's rounding hits near the magnitude clamp
+// differs between any two float computations, so this, not the CPU's one
+// error, is the instance's float spread that another float implementation
+// (the GPU) is held to (twice, as gradient_bound).
+double float_spread(const std::vector<float>& z, const std::vector<float>& target, const Instance& in,
+                    const char* preset, const std::vector<double>& ref_v_logits) {
+  double worst = 0;
+  for (unsigned seed : {0u, 1u, 2u, 3u}) {
+    const std::vector<float> g = cpu_float_gradient(z, target, in, preset, seed);
+    worst = std::max(worst, rel_to_ref(g.data(), ref_v_logits.data(), kNumParams));
+  }
+  return worst;
+}
+
 // The whole backend: loss (relative 1e-4 of the CPU backend's) and dL/dlogits
-// (against the double reference, see above), for B = 1, 7 and 64, both presets,
-// with either kernels (v1: one thread per sound, the cuFFT chain; v2: scans,
-// and the fused spectral kernels where the build has them).
+// against the double reference, every instance on its own: within 1e-3, or
+// within twice its float spread (float_spread: measured on the CPU, the worst
+// of four float computations of the same instance) where that is larger; for
+// B = 1, 7 and 64, every preset, with either kernels (v1: one thread per
+// sound, the cuFFT chain; v2: scans, and the fused spectral kernels where the
+// build has them). On the CPU the spread of an instance was up to 27x its
+// as-rendered error (seed preset, B = 7: 1.9e-4 as rendered, 5.1e-3 with the
+// audio an ulp away), which is why one CPU error is not the yardstick.
 TEST(CudaParity, LossAndGradientMatchCpuBackend) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
   std::printf("  v2's loss: %s\n", cuda::fused_spectral_built() ? "fused spectral kernels (cuFFTDx)"
                                                                  : "cuFFT chain (built without cuFFTDx)");
-  for (const char* kernels : {"v1", "v2"})
   for (const std::string& preset_name : loss_preset_names()) {
     const char* preset = preset_name.c_str();
     for (int B : parity_batch_sizes()) {
       ParityBatch pb = parity_batch(B);
       auto cpu = make_cpu_backend(pb.instances, loss_preset(preset), 2);
-      auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset), 1, kernels);
-      std::vector<float> lc(static_cast<size_t>(B)), lg(lc), gc(pb.logits.size()), gg(gc);
+      std::vector<float> lc(static_cast<size_t>(B)), gc(pb.logits.size());
       cpu->loss_and_gradient(pb.logits.data(), lc.data(), gc.data());
-      gpu->loss_and_gradient(pb.logits.data(), lg.data(), gg.data());
-      double worst_loss = 0, worst_excess = 0, worst_gpu = 0, worst_cpu = 0;
+      std::vector<DoubleReference> refs;
+      std::vector<double> spread;
       for (int b = 0; b < B; ++b) {
         ASSERT_TRUE(std::isfinite(lc[b]) && lc[b] > 0) << "CPU loss of instance " << b << ": " << lc[b];
-        worst_loss = std::max(worst_loss, std::isfinite(lg[b]) ? std::abs(double(lc[b]) - lg[b]) / lc[b] : INFINITY);
-        const DoubleReference ref = double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset);
-        const double e_gpu = rel_to_ref(gg.data() + b * kNumParams, ref.v_logits.data(), kNumParams);
-        const double e_cpu = rel_to_ref(gc.data() + b * kNumParams, ref.v_logits.data(), kNumParams);
-        worst_gpu = std::max(worst_gpu, e_gpu), worst_cpu = std::max(worst_cpu, e_cpu);
+        refs.push_back(double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset));
+        spread.push_back(float_spread(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset,
+                                      refs.back().v_logits));
       }
-      worst_excess = worst_gpu / gradient_bound(worst_cpu);
-      std::printf("  kernels %s, %s B = %d: loss rel err %.2e (%.0f%% of 1e-4); dL/dlogits vs double: GPU %.2e, "
-                  "CPU %.2e (GPU at %.0f%% of its bound)\n",
-                  kernels, preset, B, worst_loss, worst_loss / 1e-4 * 100, worst_gpu, worst_cpu, worst_excess * 100);
-      EXPECT_LT(worst_loss, 1e-4) << kernels << " " << preset << " B = " << B;
-      EXPECT_LT(worst_gpu, gradient_bound(worst_cpu)) << kernels << " " << preset << " B = " << B;
+      for (const char* kernels : {"v1", "v2"}) {
+        auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset), 1, kernels);
+        std::vector<float> lg(lc.size()), gg(gc.size());
+        gpu->loss_and_gradient(pb.logits.data(), lg.data(), gg.data());
+        double worst_loss = 0, worst_share = 0, worst_gpu = 0, worst_spread = 0;
+        for (int b = 0; b < B; ++b) {
+          const double loss_err = std::isfinite(lg[b]) ? std::abs(double(lc[b]) - lg[b]) / lc[b] : INFINITY;
+          const double e_gpu = rel_to_ref(gg.data() + b * kNumParams, refs[b].v_logits.data(), kNumParams);
+          EXPECT_LT(loss_err, 1e-4) << kernels << " " << preset << " B = " << B << " instance " << b;
+          EXPECT_LT(e_gpu, gradient_bound(spread[b]))
+              << kernels << " " << preset << " B = " << B << " instance " << b << ": float spread " << spread[b];
+          worst_loss = std::max(worst_loss, loss_err), worst_gpu = std::max(worst_gpu, e_gpu);
+          worst_spread = std::max(worst_spread, spread[b]);
+          worst_share = std::max(worst_share, e_gpu / gradient_bound(spread[b]));
+        }
+        std::printf("  kernels %s, %s B = %d: loss rel err %.2e (%.0f%% of 1e-4); dL/dlogits vs double: GPU worst "
+                    "%.2e, CPU float spread worst %.2e; the closest instance at %.0f%% of its bound\n",
+                    kernels, preset, B, worst_loss, worst_loss / 1e-4 * 100, worst_gpu, worst_spread,
+                    worst_share * 100);
+      }
     }
   }
 #endif
+}
+
+// The float spread starts from what the CPU backend computes: the helper's
+// as-rendered gradient is the backend's, bit for bit (so the spread measures
+// the CPU's float path, not another one).
+TEST(CudaParity, FloatSpreadStartsFromTheCpuBackendsGradient) {
+  for (const std::string& preset : loss_preset_names()) {
+    ParityBatch pb = parity_batch(7);
+    auto cpu = make_cpu_backend(pb.instances, loss_preset(preset), 2);
+    std::vector<float> loss(7), grad(pb.logits.size());
+    cpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
+    for (int b = 0; b < 7; ++b) {
+      const std::vector<float> g = cpu_float_gradient(pb.instance_logits(b), pb.targets[b], pb.instances[b],
+                                                      preset.c_str(), 0);
+      EXPECT_EQ(std::memcmp(g.data(), grad.data() + b * kNumParams, kNumParams * sizeof(float)), 0)
+          << preset << " instance " << b;
+      const std::vector<float> moved = cpu_float_gradient(pb.instance_logits(b), pb.targets[b], pb.instances[b],
+                                                          preset.c_str(), 1);
+      EXPECT_NE(std::memcmp(moved.data(), g.data(), kNumParams * sizeof(float)), 0)
+          << preset << " instance " << b << ": an ulp's change of the audio changed nothing";
+    }
+  }
 }
 
 // Per instance, where float is accurate: spectral convergence alone (with each
@@ -382,3 +456,4 @@ TEST(CudaParity, V2KernelsRepeatBitForBit) {
 
 }  // namespace
 }  // namespace drumsynth
+
