@@ -244,6 +244,79 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
 #endif
 }
 
+// At scale: B = 1024 sounds of 1.0 s at 48 kHz (the benchmark's batch) and
+// B = 8 of 10 s, `seed` preset, either kernels; the GPU computes the whole
+// batch, and a sample of its instances (every 64th; two of the 10 s ones) is
+// checked as LossAndGradientMatchCpuBackend checks every instance. The targets
+// are 16 rendered presets shared round-robin (the CPU's rendering of 1024
+// would take longer than the check), the starting logits all different.
+// Skipped under DRUMSYNTH_PARITY_QUICK (compute-sanitizer).
+TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
+  REQUIRE_GPU();
+#if DRUMSYNTH_HAVE_CUDA
+  if (parity_batch_sizes().size() == 1) GTEST_SKIP() << "DRUMSYNTH_PARITY_QUICK: large batches left out";
+  const char* preset = "seed";
+  struct Scale {
+    int B;
+    double seconds;
+    int every;
+  };
+  for (const Scale sc : {Scale{1024, 1.0, 64}, Scale{8, 10.0, 4}}) {
+    const double sr = 48000;
+    const int n = int(sr * sc.seconds), distinct = std::min(sc.B, 16);
+    std::vector<std::vector<float>> targets(static_cast<size_t>(distinct));
+    for (int t = 0; t < distinct; ++t) {
+      const auto y = render(params_from_logits(random_logits(uint64_t(700 + t))), VoiceSpec{n, sr, 9});
+      targets[size_t(t)].assign(y.begin(), y.end());
+    }
+    std::vector<Instance> instances;
+    std::vector<float> logits;
+    for (int b = 0; b < sc.B; ++b) {
+      instances.push_back({&targets[size_t(b % distinct)], sr, uint64_t(b)});
+      const auto z = random_logits(uint64_t(3000 + b));
+      logits.insert(logits.end(), z.begin(), z.end());
+    }
+    std::vector<int> sampled;
+    for (int b = 0; b < sc.B; b += sc.every) sampled.push_back(b);
+    std::vector<Instance> cpu_instances;
+    std::vector<float> cpu_logits;
+    for (int b : sampled) {
+      cpu_instances.push_back(instances[size_t(b)]);
+      cpu_logits.insert(cpu_logits.end(), logits.begin() + b * kNumParams, logits.begin() + (b + 1) * kNumParams);
+    }
+    auto cpu = make_cpu_backend(cpu_instances, loss_preset(preset), 2);
+    std::vector<float> lc(sampled.size()), gc(cpu_logits.size());
+    cpu->loss_and_gradient(cpu_logits.data(), lc.data(), gc.data());
+    std::vector<DoubleReference> refs;
+    std::vector<double> spread;
+    for (size_t i = 0; i < sampled.size(); ++i) {
+      const std::vector<float> z(cpu_logits.begin() + i * kNumParams, cpu_logits.begin() + (i + 1) * kNumParams);
+      refs.push_back(double_reference(z, *cpu_instances[i].target, cpu_instances[i], preset));
+      spread.push_back(float_spread(z, *cpu_instances[i].target, cpu_instances[i], preset, refs.back().v_logits));
+    }
+    for (const char* kernels : {"v1", "v2"}) {
+      auto gpu = make_backend(Device::cuda, instances, loss_preset(preset), 1, kernels);
+      std::vector<float> lg(size_t(sc.B)), gg(logits.size());
+      gpu->loss_and_gradient(logits.data(), lg.data(), gg.data());
+      double worst_loss = 0, worst_share = 0;
+      for (size_t i = 0; i < sampled.size(); ++i) {
+        const int b = sampled[i];
+        const double loss_err = std::abs(double(lc[i]) - lg[size_t(b)]) / lc[i];
+        const double e_gpu = rel_to_ref(gg.data() + size_t(b) * kNumParams, refs[i].v_logits.data(), kNumParams);
+        EXPECT_LT(loss_err, 1e-4) << kernels << " B = " << sc.B << " instance " << b;
+        EXPECT_LT(e_gpu, gradient_bound(spread[i])) << kernels << " B = " << sc.B << " instance " << b;
+        worst_loss = std::max(worst_loss, loss_err);
+        worst_share = std::max(worst_share, e_gpu / gradient_bound(spread[i]));
+      }
+      for (int b = 0; b < sc.B; ++b) EXPECT_TRUE(std::isfinite(lg[size_t(b)])) << kernels << " instance " << b;
+      std::printf("  kernels %s, %s, B = %d x %.1f s, %zu instances checked: loss rel err %.2e; closest gradient "
+                  "at %.0f%% of its bound\n",
+                  kernels, preset, sc.B, sc.seconds, sampled.size(), worst_loss, worst_share * 100);
+    }
+  }
+#endif
+}
+
 // The float spread starts from what the CPU backend computes: the helper's
 // as-rendered gradient is the backend's, bit for bit (so the spread measures
 // the CPU's float path, not another one).
