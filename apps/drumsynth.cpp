@@ -324,7 +324,8 @@ CLI::Option* add_device(CLI::App* c, std::string& device) {
 
 CLI::Option* add_kernels(CLI::App* c, std::string& kernels) {
   return c->add_option("--kernels", kernels,
-                       "GPU recurrence kernels: v1 (one thread per sound) or v2 (scans over samples, experimental)")
+                       "GPU kernels: v1 (verified: one thread per sound, the cuFFT chain) or v2 (experimental: scans "
+                       "over samples, and the fused spectral kernels in builds with cuFFTDx)")
       ->capture_default_str()
       ->check(CLI::IsMember({"v1", "v2"}));
 }

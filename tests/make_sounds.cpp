@@ -2,6 +2,9 @@
 // stereo) in mixed formats (WAV 16/24-bit and float, FLAC, AIFF, Ogg Vorbis,
 // AU), for the batch soak test. Deterministic.
 //   make_sounds OUT_DIR N
+// With SECONDS, every sound instead is that long, mono 16-bit WAV at 48 kHz
+// (the GPU check's 10,000 generated 1 s sounds).
+//   make_sounds OUT_DIR N SECONDS
 #include <sndfile.h>
 
 #include <cmath>
@@ -13,9 +16,10 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-  if (argc != 3) return 2;
+  if (argc != 3 && argc != 4) return 2;
   const std::filesystem::path out(argv[1]);
   const int n_sounds = std::atoi(argv[2]);
+  const double fixed_seconds = argc == 4 ? std::atof(argv[3]) : 0.0;
   struct Format { const char* ext; int format; };
   const Format formats[] = {{"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16}, {"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24},
                             {"wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT},  {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
@@ -25,10 +29,13 @@ int main(int argc, char** argv) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> u(0, 1);
   for (int k = 0; k < n_sounds; ++k) {
-    const Format& f = formats[k % 7];
+    const Format& f = fixed_seconds > 0 ? formats[0] : formats[k % 7];
     SF_INFO info{};
-    info.samplerate = rates[k % 3], info.channels = 1 + (k % 5 == 0), info.format = f.format;
-    const int frames = int(info.samplerate * (0.1 + 0.3 * u(rng)));
+    info.samplerate = fixed_seconds > 0 ? 48000 : rates[k % 3];
+    info.channels = fixed_seconds > 0 ? 1 : 1 + (k % 5 == 0);
+    info.format = f.format;
+    const double seconds = fixed_seconds > 0 ? fixed_seconds : 0.1 + 0.3 * u(rng);
+    const int frames = int(info.samplerate * seconds);
     const double hz = 60 + 900 * u(rng), tau = 0.02 + 0.2 * u(rng), noise = 0.3 * u(rng);
     std::vector<float> x(size_t(frames) * info.channels);
     for (int i = 0; i < frames; ++i) {
