@@ -13,7 +13,7 @@
 #include <cufftdx.hpp>
 
 #include "cuda_common.cuh"
-#include "drumsynth/fused_stft.hpp"
+#include "drumsynth/fused_stft_block.hpp"
 #include "fused_stft_kernels.cuh"
 
 namespace drumsynth::cuda {
@@ -63,23 +63,31 @@ DS_HD SharedLayout shared_layout(const FusedStftArgs& a) {
           size_t(F::kFfts) * F::kBins, a.bands.band_count ? size_t(F::kFfts) * size_t(a.bands.max_bands) : 0};
 }
 
+// The FFTs' data layout for the per-thread phases (fused_stft_block.hpp).
+template <int N>
+struct FusedShape {
+  using F = FusedFft<N>;
+  static constexpr int stride = int(F::Fwd::stride), ffts = int(F::kFfts);
+  static constexpr int ept = int(F::Fwd::input_ept), bin_ept = int(F::Fwd::output_ept);
+  static_assert(int(F::Inv::output_ept) == ept && int(F::Inv::input_ept) == bin_ept, "one layout for both FFTs");
+};
+
 // One block: run blockIdx.x of sound blockIdx.y. Frames go kFfts at a time
 // (threadIdx.y picks the frame); their overlap-add goes in ascending frame
-// order, one FFT's threads at a time, so every sum has a fixed order.
+// order, one FFT's threads at a time, so every sum has a fixed order. Between
+// the transforms each thread runs fused_stft_block.hpp's phases, which the
+// CPU test runs over the same layout.
 template <int N>
 __launch_bounds__(FusedFft<N>::Fwd::max_threads_per_block) __global__
     void fused_stft_run_kernel(FusedStftArgs a, const float* __restrict__ x_all, bool gradient) {
   using F = FusedFft<N>;
+  using Shape = FusedShape<N>;
   using Complex = typename F::Complex;
   using Fwd = typename F::Fwd;
   using Inv = typename F::Inv;
-  constexpr int kBins = F::kBins, kFfts = int(F::kFfts), kStride = int(F::Fwd::stride);
-  const StftResolution& res = a.res;
   const int b = blockIdx.y, j = blockIdx.x;
-  const int n_samples = a.offset[b + 1] - a.offset[b], padded = a.padded_len[b];
-  const int n_frames = a.frame_offset[b + 1] - a.frame_offset[b];
-  if (j >= stft_run_count(padded, res, a.frames_per_run)) return;  // the whole block
-  const StftRun run = stft_run(j, a.frames_per_run, res, n_frames, padded);
+  const FusedRun<float> R = fused_run(a, x_all, b, j);
+  if (!R.exists) return;  // the whole block
 
   extern __shared__ __align__(16) unsigned char shared[];
   const SharedLayout L = shared_layout<N>(a);
@@ -90,106 +98,38 @@ __launch_bounds__(FusedFft<N>::Fwd::max_threads_per_block) __global__
   float* cells = mags + L.mag_floats;
   const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * blockDim.x + tx, n_threads = blockDim.x * blockDim.y;
   for (int i = tid; i < int(L.ola_floats); i += n_threads) ola_rest[i] = 0.0f;
-
-  const float* x = x_all + a.offset[b];
-  const float* mag_y = a.mag_y + size_t(a.frame_offset[b]) * kBins;
-  const float norm_y = sqrtf(float(a.norm_y2[b]));
-  const float inv_count = 1.0f / (float(n_frames) * float(kBins));
-  const FusedBands& K = a.bands;
-  const bool bands = K.band_count != nullptr;
-  const int row = bands ? K.rate_row[b] : 0, n_bands = bands ? K.band_count[row] : 0;
-  const int* band_lo = bands ? K.band_lo + size_t(row) * size_t(K.max_bands + 1) : nullptr;
-  const int* band_of_bin = bands ? K.band_of_bin + size_t(row) * size_t(kBins) : nullptr;
-  const float* log_band_y = bands ? K.log_band_y + K.cell_offset[b] : nullptr;
-  const float band_floor = bands ? K.floor[b] : 0.0f;
-  const float inv_cells = bands ? 1.0f / float(max(1, K.cell_offset[b + 1] - K.cell_offset[b])) : 0.0f;
-  const float w_sc = a.w_sc * a.inv_resolutions, w_lm = a.w_lm * a.inv_resolutions;
-  const float w_band = a.w_band * a.inv_resolutions;
   float d2 = 0.0f, dlog = 0.0f, band = 0.0f;
   __syncthreads();
 
-  for (int group = run.first_frame; group < run.end_frame; group += kFfts) {
+  for (int group = R.run.first_frame; group < R.run.end_frame; group += Shape::ffts) {
     const int f = group + ty;
-    const bool active = f < run.end_frame, owned = active && f >= run.owned_frame;
+    const bool active = f < R.run.end_frame, owned = active && f >= R.run.owned_frame;
     Complex data[F::kStorage];
-    float* real_in = reinterpret_cast<float*>(data);
-    DS_UNROLL
-    for (int i = 0; i < int(Fwd::input_ept); ++i) {
-      const int idx = tx + i * kStride;
-      if (idx < N) real_in[i] = active ? stft_frame_sample(x, n_samples, padded, res, f, idx) * a.window[idx] : 0.0f;
-    }
+    fused_load_frame<Shape>(a, R, tx, f, active, reinterpret_cast<float*>(data));
     Fwd().execute(data, fft_shared);
-
-    float* mag = mags + ty * kBins;
-    const float* my = mag_y + size_t(active ? f : 0) * kBins;
-    DS_UNROLL
-    for (int i = 0; i < int(Fwd::output_ept); ++i) {
-      const int k = tx + i * kStride;
-      if (k >= kBins) continue;
-      const float m = clamped_magnitude(data[i].x, data[i].y, a.eps);
-      mag[k] = m;
-      if (owned) d2 += (my[k] - m) * (my[k] - m), dlog += fabsf(logf(my[k]) - logf(m));
-    }
+    fused_bins<Shape>(a, R, tx, f, owned, data, mags + ty * R.n_bins, d2, dlog);
     __syncthreads();
-    // E_x of each of this group's cells, in bin order (mrstft_kernels.cu's band_energy_kernel).
-    for (int c = tid; c < kFfts * n_bands; c += n_threads) {
-      const int fy = c / n_bands, bb = c % n_bands, fc = group + fy;
-      const float* m = mags + fy * kBins;
-      float e = 0.0f;
-      for (int k = band_lo[bb]; k < band_lo[bb + 1]; ++k) e += m[k] * m[k];
-      cells[fy * K.max_bands + bb] = e;
-      if (fc >= run.owned_frame && fc < run.end_frame)
-        band += fabsf(log_band_y[fc * n_bands + bb] - logf(e + band_floor));
-    }
+    for (int c = tid; c < Shape::ffts * R.n_bands; c += n_threads) fused_cell(R, group, c, mags, cells, band);
     __syncthreads();
     if (!gradient) continue;
 
-    // dL/d|X| in two parts (split_spectral_bin_grad), packed for the C2Rs.
     Complex sc_part[F::kStorage];
-    DS_UNROLL
-    for (int i = 0; i < int(Inv::input_ept); ++i) {
-      const int k = tx + i * kStride;
-      float zr = 0.0f, zi = 0.0f, sr = 0.0f, si = 0.0f;
-      if (active && k < kBins) {
-        const float m = mag[k];
-        const auto g = split_spectral_bin_grad(m, logf(m), my[k], logf(my[k]), norm_y, inv_count, w_sc, w_lm);
-        float rest = g.rest;
-        if (bands && band_of_bin[k] >= 0) {
-          const int bb = band_of_bin[k];
-          const float e = cells[ty * K.max_bands + bb];
-          rest += 2.0f * m *
-                  band_cell_grad(e, logf(e + band_floor), log_band_y[f * n_bands + bb], band_floor, inv_cells, w_band);
-        }
-        c2r_packed_gradient(k, kBins, data[i].x, data[i].y, a.eps, m, rest, zr, zi);
-        c2r_packed_gradient(k, kBins, data[i].x, data[i].y, a.eps, m, g.sc, sr, si);
-      }
-      data[i].x = zr, data[i].y = zi;
-      sc_part[i].x = sr, sc_part[i].y = si;
-    }
+    fused_gradient<Shape>(a, R, tx, f, active, mags + ty * R.n_bins, cells + ty * R.max_bands, data, sc_part);
     Inv().execute(data, fft_shared);
     __syncthreads();
     Inv().execute(sc_part, fft_shared);
-    const float* rest_out = reinterpret_cast<const float*>(data);
-    const float* sc_out = reinterpret_cast<const float*>(sc_part);
-    for (int fy = 0; fy < kFfts; ++fy) {
-      if (fy == ty && active) {
-        DS_UNROLL
-        for (int i = 0; i < int(Inv::output_ept); ++i) {
-          const int idx = tx + i * kStride, q = f * res.hop + idx;
-          if (idx >= N || q < run.begin_q || q >= run.end_q) continue;
-          const float w = a.window[idx];
-          ola_rest[q - run.begin_q] += rest_out[i] * w;
-          ola_sc[q - run.begin_q] += sc_out[i] * w;
-        }
-      }
+    for (int slot = 0; slot < Shape::ffts; ++slot) {
+      if (slot == ty && active)
+        fused_overlap_add<Shape>(a, R, tx, f, reinterpret_cast<const float*>(data),
+                                 reinterpret_cast<const float*>(sc_part), ola_rest, ola_sc);
       __syncthreads();
     }
   }
 
   if (gradient)
-    for (int q = run.begin_q + tid; q < run.end_q; q += n_threads) {
-      a.v_rest[a.padded_offset[b] + q] = ola_rest[q - run.begin_q];
-      a.v_sc[a.padded_offset[b] + q] = ola_sc[q - run.begin_q];
+    for (int q = R.run.begin_q + tid; q < R.run.end_q; q += n_threads) {
+      a.v_rest[a.padded_offset[b] + q] = ola_rest[q - R.run.begin_q];
+      a.v_sc[a.padded_offset[b] + q] = ola_sc[q - R.run.begin_q];
     }
   using Reduce = cub::BlockReduce<float, F::Fwd::block_dim.x, cub::BLOCK_REDUCE_WARP_REDUCTIONS, F::Fwd::block_dim.y>;
   __shared__ typename Reduce::TempStorage temp;
@@ -202,23 +142,12 @@ __launch_bounds__(FusedFft<N>::Fwd::max_threads_per_block) __global__
   if (tid == 0) out[0] = total_d2, out[1] = total_dlog, out[2] = total_band;
 }
 
-// Per sound: its runs' sums in run order (double), the resolution's loss
-// terms / R added to its loss, and the SC part's scale 1 / norm_diff.
+// Per sound: its runs' sums in run order (fused_sound_terms), its resolution's
+// loss terms / R added to its loss, and the SC part's scale.
 __global__ void fused_stft_sums_kernel(FusedStftArgs a, float* __restrict__ loss) {
   const int b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= a.n_instances) return;
-  const int runs = stft_run_count(a.padded_len[b], a.res, a.frames_per_run);
-  double d2 = 0, dlog = 0, band = 0;
-  for (int j = 0; j < runs; ++j) {
-    const float* p = a.partials + (size_t(b) * size_t(a.max_runs) + size_t(j)) * 3;
-    d2 += p[0], dlog += p[1], band += p[2];
-  }
-  const double count = double(a.frame_offset[b + 1] - a.frame_offset[b]) * double(a.res.fft_size / 2 + 1);
-  const double cells =
-      a.bands.band_count ? double(max(1, a.bands.cell_offset[b + 1] - a.bands.cell_offset[b])) : 1.0;
-  loss[b] += a.inv_resolutions * float(resolution_terms<double>(d2, dlog, band, sqrt(a.norm_y2[b]), count, cells,
-                                                                 a.w_sc, a.w_lm, a.w_band));
-  a.sc_scale[b] = float(sc_part_scale(d2));
+  loss[b] += fused_sound_terms(a, b, a.sc_scale[b]);
 }
 
 __global__ void fused_stft_fold_kernel(FusedStftArgs a, float* __restrict__ v_pre) {

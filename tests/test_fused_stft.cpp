@@ -13,7 +13,7 @@
 #include <random>
 
 #include "drumsynth/erb_bands.hpp"
-#include "drumsynth/fused_stft.hpp"
+#include "drumsynth/fused_stft_block.hpp"
 #include "mrstft_loss.hpp"
 #include "real_fft.hpp"
 
@@ -256,6 +256,219 @@ TEST(FusedStft, RunByRunMatchesTheReferenceLossAndGradient) {
   LossSettings no_bands = fused_part("seed");
   no_bands.w_band_log = 0;
   expect_matches_reference(no_bands, 3000, 0);
+}
+
+// ---- The kernel's per-thread phases (fused_stft_block.hpp), run by a serial
+// block over a batch, with the FFTs done on the CPU in cuFFTDx's layout ----
+
+// cuFFTDx's picks (bench/notes.md: 32-point 1x32 threads, 64 8x32, 512 64x3,
+// 1024 32x2, 2048 128x1, 16384 512x1; ept = n / stride).
+template <int Stride, int Ffts, int Ept>
+struct TestShape {
+  static constexpr int stride = Stride, ffts = Ffts, ept = Ept, bin_ept = Ept / 2 + 1;
+};
+struct Cx {
+  double x, y;
+};
+
+// A batch's tables as GpuMrstft builds them (mrstft_kernels.cu: frame and
+// padded offsets, the target's magnitudes and norms, the band tables per
+// distinct rate, the target's cells and floor), in double.
+struct FusedBatch {
+  std::vector<std::vector<double>> targets, estimates;
+  std::vector<double> rates, x_all;
+  std::vector<int> offset{0}, frame_offset{0}, padded_len, padded_offset{0};
+  std::vector<int> rate_row, band_count, band_lo, band_of_bin, cell_offset{0};
+  std::vector<double> window, mag_y, norm_y2, log_band_y, floor, v_rest, v_sc, partials, sc_scale;
+  FusedStftArgs<double> args;
+};
+
+FusedBatch fused_batch(const LossSettings& s, const StftResolution& res, const std::vector<int>& lengths,
+                       const std::vector<double>& rates) {
+  FusedBatch fb;
+  const int n = res.fft_size, bins = n / 2 + 1, B = int(lengths.size());
+  fb.rates = rates;
+  std::vector<std::vector<std::pair<int, int>>> rows;
+  int max_bands = 0;
+  for (int b = 0; b < B; ++b) {
+    fb.targets.push_back(hit(lengths[b], 180 + 40 * b, 1250, unsigned(1 + b)));
+    fb.estimates.push_back(hit(lengths[b], 190 + 40 * b, 1170, unsigned(11 + b)));
+    fb.x_all.insert(fb.x_all.end(), fb.estimates.back().begin(), fb.estimates.back().end());
+    fb.offset.push_back(fb.offset.back() + lengths[b]);
+    const int P = stft_padded_length(lengths[b], res), F = stft_frame_count(lengths[b], res);
+    fb.padded_len.push_back(P);
+    fb.frame_offset.push_back(fb.frame_offset.back() + F);
+    fb.padded_offset.push_back(fb.padded_offset.back() + stft_padded_positions(P, res));
+    int row = -1;
+    for (int r = 0; r < b; ++r)
+      if (rates[r] == rates[b]) row = fb.rate_row[r];
+    if (row < 0) row = int(rows.size()), rows.push_back(loss_band_bins(n, rates[b]));
+    fb.rate_row.push_back(row);
+    max_bands = std::max(max_bands, int(rows[size_t(row)].size()));
+  }
+  for (int i = 0; i < n; ++i) fb.window.push_back(stft_window_value(res, i));
+  fb.band_lo.assign(rows.size() * size_t(max_bands + 1), 0);
+  fb.band_of_bin.assign(rows.size() * size_t(bins), -1);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    fb.band_count.push_back(int(rows[r].size()));
+    for (size_t bb = 0; bb < rows[r].size(); ++bb) {
+      fb.band_lo[r * size_t(max_bands + 1) + bb] = rows[r][bb].first;
+      fb.band_lo[r * size_t(max_bands + 1) + bb + 1] = rows[r][bb].second;
+      for (int k = rows[r][bb].first; k < rows[r][bb].second; ++k) fb.band_of_bin[r * size_t(bins) + size_t(k)] = int(bb);
+    }
+  }
+  for (int b = 0; b < B; ++b) {  // the target's side
+    const auto& y = fb.targets[size_t(b)];
+    const int F = fb.frame_offset[b + 1] - fb.frame_offset[b], P = fb.padded_len[size_t(b)];
+    const auto& bands = rows[size_t(fb.rate_row[size_t(b)])];
+    double ss = 0, loudest = 0;
+    std::vector<double> e_y;
+    for (int f = 0; f < F; ++f) {
+      std::vector<double> frame(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) frame[size_t(i)] = stft_frame_sample(y.data(), int(y.size()), P, res, f, i) * fb.window[size_t(i)];
+      std::vector<Complex> X(static_cast<size_t>(bins));
+      RealFft<double>(n).forward(frame.data(), X.data());
+      std::vector<double> m;
+      for (const Complex& c : X) m.push_back(clamped_magnitude(c.real(), c.imag(), s.eps));
+      for (double v : m) ss += v * v, fb.mag_y.push_back(v);
+      for (const auto& [lo, hi] : bands) {
+        double e = 0;
+        for (int k = lo; k < hi; ++k) e += m[size_t(k)] * m[size_t(k)];
+        e_y.push_back(e), loudest = std::max(loudest, e);
+      }
+    }
+    fb.norm_y2.push_back(ss);
+    fb.floor.push_back(std::max(loudest * std::pow(10.0, -s.band_range_db / 10.0), std::numeric_limits<double>::min()));
+    for (double e : e_y) fb.log_band_y.push_back(std::log(e + fb.floor.back()));
+    fb.cell_offset.push_back(fb.cell_offset.back() + int(e_y.size()));
+  }
+  FusedStftArgs<double>& a = fb.args;
+  a.res = res, a.n_instances = B, a.frames_per_run = fused_frames_per_run(res);
+  for (int b = 0; b < B; ++b) a.max_runs = std::max(a.max_runs, stft_run_count(fb.padded_len[size_t(b)], res, a.frames_per_run));
+  fb.v_rest.assign(size_t(fb.padded_offset.back()), std::nan("")), fb.v_sc = fb.v_rest;  // every position must be written
+  fb.partials.assign(size_t(B) * size_t(a.max_runs) * 3, std::nan("")), fb.sc_scale.assign(size_t(B), 0.0);
+  a.offset = fb.offset.data(), a.frame_offset = fb.frame_offset.data(), a.padded_len = fb.padded_len.data();
+  a.padded_offset = fb.padded_offset.data(), a.window = fb.window.data(), a.mag_y = fb.mag_y.data();
+  a.norm_y2 = fb.norm_y2.data(), a.eps = s.eps, a.w_sc = s.w_sc, a.w_lm = s.w_log_mag, a.w_band = s.w_band_log;
+  a.inv_resolutions = 1.0;
+  if (s.w_band_log != 0)
+    a.bands = {max_bands, fb.rate_row.data(), fb.band_count.data(), fb.band_lo.data(), fb.band_of_bin.data(),
+               fb.cell_offset.data(), fb.log_band_y.data(), fb.floor.data()};
+  a.v_rest = fb.v_rest.data(), a.v_sc = fb.v_sc.data(), a.partials = fb.partials.data(), a.sc_scale = fb.sc_scale.data();
+  return fb;
+}
+
+// One block of the run kernel, thread by thread, phase by phase, as
+// kernels/fused_stft_kernels.cu runs it; the FFTs gather the threads'
+// elements at x + i stride, transform on the CPU, and scatter them back.
+template <typename S>
+void run_block(FusedBatch& fb, int b, int j) {
+  const FusedStftArgs<double>& a = fb.args;
+  const FusedRun<double> R = fused_run(a, fb.x_all.data(), b, j);
+  if (!R.exists) return;
+  const int n = a.res.fft_size, T = S::stride * S::ffts;
+  std::vector<double> ola(2 * size_t(a.frames_per_run) * size_t(a.res.hop), 0.0);
+  double* ola_rest = ola.data();
+  double* ola_sc = ola.data() + ola.size() / 2;
+  std::vector<double> mags(size_t(S::ffts) * size_t(R.n_bins)), cells(size_t(S::ffts) * size_t(std::max(1, R.max_bands)));
+  std::vector<double> d2(size_t(T), 0.0), dlog(size_t(T), 0.0), band(size_t(T), 0.0);
+  std::vector<std::vector<Cx>> data(size_t(T), std::vector<Cx>(size_t(S::ept))), sc(data);
+  const auto thread = [](int x, int y) { return size_t(y) * S::stride + size_t(x); };
+  for (int group = R.run.first_frame; group < R.run.end_frame; group += S::ffts) {
+    for (int y = 0; y < S::ffts; ++y) {
+      const int f = group + y;
+      const bool active = f < R.run.end_frame, owned = active && f >= R.run.owned_frame;
+      std::vector<double> frame(static_cast<size_t>(n), std::nan(""));
+      for (int x = 0; x < S::stride; ++x) {
+        auto& d = data[thread(x, y)];
+        fused_load_frame<S>(a, R, x, f, active, reinterpret_cast<double*>(d.data()));
+        for (int i = 0; i < S::ept; ++i) frame[size_t(x + i * S::stride)] = reinterpret_cast<double*>(d.data())[i];
+      }
+      std::vector<Complex> X(size_t(R.n_bins));
+      RealFft<double>(n).forward(frame.data(), X.data());
+      for (int x = 0; x < S::stride; ++x) {
+        auto& d = data[thread(x, y)];
+        for (int i = 0; i < S::bin_ept; ++i) {
+          const int k = x + i * S::stride;
+          d[size_t(i)] = k < R.n_bins ? Cx{X[size_t(k)].real(), X[size_t(k)].imag()} : Cx{std::nan(""), std::nan("")};
+        }
+        fused_bins<S>(a, R, x, f, owned, d.data(), mags.data() + size_t(y) * R.n_bins, d2[thread(x, y)],
+                      dlog[thread(x, y)]);
+      }
+    }
+    for (int tid = 0; tid < T; ++tid)
+      for (int c = tid; c < S::ffts * R.n_bands; c += T) fused_cell(R, group, c, mags.data(), cells.data(), band[size_t(tid)]);
+    for (int y = 0; y < S::ffts; ++y) {
+      const int f = group + y;
+      const bool active = f < R.run.end_frame;
+      std::vector<Complex> z_rest(size_t(R.n_bins)), z_sc(size_t(R.n_bins));
+      for (int x = 0; x < S::stride; ++x) {
+        auto &d = data[thread(x, y)], &p = sc[thread(x, y)];
+        fused_gradient<S>(a, R, x, f, active, mags.data() + size_t(y) * R.n_bins,
+                          cells.data() + size_t(y) * size_t(R.max_bands), d.data(), p.data());
+        for (int i = 0; i < S::bin_ept; ++i)
+          if (const int k = x + i * S::stride; k < R.n_bins) z_rest[size_t(k)] = {d[size_t(i)].x, d[size_t(i)].y}, z_sc[size_t(k)] = {p[size_t(i)].x, p[size_t(i)].y};
+      }
+      const std::vector<double> rest_out = c2r(z_rest, n), sc_out = c2r(z_sc, n);
+      for (int x = 0; x < S::stride; ++x) {
+        double* r = reinterpret_cast<double*>(data[thread(x, y)].data());
+        double* q = reinterpret_cast<double*>(sc[thread(x, y)].data());
+        for (int i = 0; i < S::ept; ++i) r[i] = rest_out[size_t(x + i * S::stride)], q[i] = sc_out[size_t(x + i * S::stride)];
+      }
+    }
+    for (int y = 0; y < S::ffts; ++y)  // one FFT slot at a time, in frame order
+      if (group + y < R.run.end_frame)
+        for (int x = 0; x < S::stride; ++x)
+          fused_overlap_add<S>(a, R, x, group + y, reinterpret_cast<const double*>(data[thread(x, y)].data()),
+                               reinterpret_cast<const double*>(sc[thread(x, y)].data()), ola_rest, ola_sc);
+  }
+  for (int q = R.run.begin_q; q < R.run.end_q; ++q) {
+    a.v_rest[a.padded_offset[b] + q] = ola_rest[q - R.run.begin_q];
+    a.v_sc[a.padded_offset[b] + q] = ola_sc[q - R.run.begin_q];
+  }
+  double* out = a.partials + (size_t(b) * size_t(a.max_runs) + size_t(j)) * 3;
+  out[0] = out[1] = out[2] = 0.0;
+  for (int tid = 0; tid < T; ++tid) out[0] += d2[size_t(tid)], out[1] += dlog[size_t(tid)], out[2] += band[size_t(tid)];
+}
+
+// A batch of three sounds (rates 16, 44.1, 48 kHz; one shorter than most
+// FFTs) through the block phases, against MrstftLoss<double> per sound.
+template <typename S>
+void expect_block_phases_match(const StftResolution& res) {
+  SCOPED_TRACE("fft " + std::to_string(res.fft_size) + " hop " + std::to_string(res.hop));
+  LossSettings s = fused_part("bands");
+  s.resolutions = {res};
+  FusedBatch fb = fused_batch(s, res, {700, 5001, 300}, {16000, 44100, 48000});
+  for (int b = 0; b < fb.args.n_instances; ++b)
+    for (int j = 0; j < fb.args.max_runs; ++j) run_block<S>(fb, b, j);
+  for (int b = 0; b < fb.args.n_instances; ++b) {
+    double scale_sc = 0;
+    const double loss = fused_sound_terms(fb.args, b, scale_sc);
+    const int N = fb.offset[b + 1] - fb.offset[b];
+    std::vector<double> v_x(static_cast<size_t>(N));
+    for (int q = 0; q < stft_padded_positions(fb.padded_len[size_t(b)], res); ++q)
+      ASSERT_FALSE(std::isnan(fb.v_rest[size_t(fb.padded_offset[b] + q)])) << "position " << q << " never written";
+    for (int i = 0; i < N; ++i)
+      v_x[size_t(i)] = fold_two_parts(i, res, fb.padded_len[size_t(b)], fb.v_rest.data() + fb.padded_offset[b],
+                                      fb.v_sc.data() + fb.padded_offset[b], scale_sc);
+    MrstftLoss<double> reference(s, fb.rates[size_t(b)], fb.targets[size_t(b)]);
+    std::vector<double> v_ref;
+    const double loss_ref = reference.loss_and_gradient(fb.estimates[size_t(b)], v_ref);
+    double worst = 0, scale = 0;
+    for (int i = 0; i < N; ++i)
+      worst = std::max(worst, std::abs(v_x[size_t(i)] - v_ref[size_t(i)])), scale = std::max(scale, std::abs(v_ref[size_t(i)]));
+    EXPECT_NEAR(loss, loss_ref, 1e-12 * loss_ref) << "sound " << b;
+    EXPECT_LT(worst, 1e-9 * scale) << "sound " << b;
+  }
+}
+
+TEST(FusedStft, BlockPhasesInCuFftDxLayoutMatchTheReference) {
+  expect_block_phases_match<TestShape<1, 32, 32>>({32, 8, 32});
+  expect_block_phases_match<TestShape<8, 32, 8>>({64, 16, 64});
+  expect_block_phases_match<TestShape<64, 3, 8>>({512, 128, 512});
+  expect_block_phases_match<TestShape<32, 2, 32>>({1024, 120, 600});
+  expect_block_phases_match<TestShape<128, 1, 16>>({2048, 512, 2048});
+  expect_block_phases_match<TestShape<512, 1, 32>>({16384, 4096, 16384});
 }
 
 }  // namespace
