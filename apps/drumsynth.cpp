@@ -278,15 +278,17 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
 int run_bench(const ThroughputOptions& o, bool json) {
   const ThroughputResult r = measure_throughput(o);
   if (json)
-    std::printf("{\"device\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
-                "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, "
-                "\"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f}\n",
-                r.device.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
-                r.ms_per_iteration, r.sound_iterations_per_s, r.memory_per_sound_mb);
+    std::printf("{\"device\": \"%s\", \"kernels\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
+                "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
+                "\"iterations\": %d, \"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f}\n",
+                r.device.c_str(), o.kernels.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
+                r.ms_per_iteration, r.ms_min, r.ms_max, r.iterations, r.sound_iterations_per_s,
+                r.memory_per_sound_mb);
   else
-    std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration, %.1f sound-iterations/s%s\n",
+    std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration (median of %d, %.3f-%.3f), "
+                "%.1f sound-iterations/s%s\n",
                 r.device.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
-                r.ms_per_iteration, r.sound_iterations_per_s,
+                r.ms_per_iteration, r.iterations, r.ms_min, r.ms_max, r.sound_iterations_per_s,
                 r.memory_per_sound_mb > 0
                     ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str()
                     : "");

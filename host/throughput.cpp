@@ -47,6 +47,8 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
   std::sort(t.begin(), t.end());
   const double median = t[t.size() / 2];
   r.ms_per_iteration = 1e3 * median;
+  r.ms_min = 1e3 * t.front(), r.ms_max = 1e3 * t.back();
+  r.iterations = int(t.size());
   r.sound_iterations_per_s = o.batch / median;
   r.device = "cpu (" + std::to_string(o.n_threads) + " threads)";
   if (device == Device::cuda) {

@@ -27,9 +27,11 @@ import drum_model as dm  # noqa: E402
 RATE = 48000.0
 
 
-def ours(drumsynth, device, batch, seconds, preset, iterations, threads):
+def ours(drumsynth, device, batch, seconds, preset, iterations, threads, kernels="v1"):
     cmd = [drumsynth, "bench", "--device", device, "--batch", str(batch), "--seconds", str(seconds),
            "--loss-preset", preset, "--iterations", str(iterations), "--json"]
+    if device == "cuda":
+        cmd += ["--kernels", kernels]
     if device == "cpu":
         cmd += ["--threads", str(threads)]
     r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -70,7 +72,8 @@ def pytorch(device, batch, seconds, preset, iterations, compiled):
         times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     mem = (torch.cuda.max_memory_allocated() - base) / batch / 1e6 if device == "cuda" else 0.0
-    return {"ms_per_iteration": 1e3 * med, "sound_iterations_per_s": batch / med,
+    return {"ms_per_iteration": 1e3 * med, "ms_min": 1e3 * min(times), "ms_max": 1e3 * max(times),
+            "iterations": len(times), "sound_iterations_per_s": batch / med,
             "memory_per_sound_mb": mem, "first_call_s": warm}
 
 
@@ -82,7 +85,9 @@ def main():
     ap.add_argument("--batches", default=None, help="comma list (default: 1,64,1024 GPU; 1,2 CPU)")
     ap.add_argument("--seconds", default="0.25,1.0")
     ap.add_argument("--presets", default="seed,auraloss")
-    ap.add_argument("--iterations", type=int, default=5)
+    ap.add_argument("--iterations", type=int, default=10, help="timed iterations (median, min and max reported)")
+    ap.add_argument("--kernels", default="v1",
+                    help="comma list of our GPU kernels to time; the first is 'ours' in the ratios, each is ours_<k>")
     ap.add_argument("--compile", default="", help="comma list of batch sizes also run under torch.compile")
     a = ap.parse_args()
     batches = [int(b) for b in (a.batches or ("1,64,1024" if a.device == "cuda" else "1,2")).split(",")]
@@ -98,11 +103,15 @@ def main():
                         torch.set_num_threads(threads)
                     rec = {"device": dev_name, "batch": batch, "seconds": seconds, "loss_preset": preset,
                            "torch": torch.__version__}
-                    try:
-                        rec["ours"] = ours(a.drumsynth, a.device, batch, seconds, preset, max(10, a.iterations),
-                                           threads)
-                    except Exception as e:  # noqa: BLE001 - recorded, the run goes on
-                        rec["ours_error"] = str(e)[-300:]
+                    kernels = a.kernels.split(",") if a.device == "cuda" else ["v1"]
+                    for k in kernels:
+                        try:
+                            rec["ours_" + k] = ours(a.drumsynth, a.device, batch, seconds, preset,
+                                                    max(10, a.iterations), threads, k)
+                        except Exception as e:  # noqa: BLE001 - recorded, the run goes on
+                            rec["ours_" + k + "_error"] = str(e)[-300:]
+                    if "ours_" + kernels[0] in rec:
+                        rec["ours"] = rec["ours_" + kernels[0]]
                     modes = [False] + ([True] if batch in compile_batches else [])
                     for compiled in modes:
                         key = "pytorch_compile" if compiled else "pytorch_eager"

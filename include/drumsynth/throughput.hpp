@@ -15,13 +15,15 @@ struct ThroughputOptions {
   int iterations = 20;
   std::string loss_preset = "seed";
   std::string device = "auto";
-  std::string kernels = "v1";  // GPU recurrence kernels (make_backend)
+  std::string kernels = "v1";  // GPU kernels (make_backend)
   int n_threads = 1;
 };
 
 struct ThroughputResult {
   std::string device;          // "cpu (N threads)" or the GPU's name
   double ms_per_iteration = 0;  // median over iterations, the whole batch
+  double ms_min = 0, ms_max = 0;  // the spread of the timed iterations
+  int iterations = 0;
   double sound_iterations_per_s = 0;
   double memory_per_sound_mb = 0;  // GPU only; 0 on the CPU
 };
