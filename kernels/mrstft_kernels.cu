@@ -60,11 +60,14 @@ struct FrameLayout {
   const float* window;        // [n]
 };
 
+// 32-bit index math (a 64-bit division per element cost more than the copy):
+// the batch plan keeps every flat array, frames x n included, below 2^31
+// elements (gpu_batch_plan.hpp).
 __global__ void frame_kernel(FrameLayout L, const float* __restrict__ x, int total_frames,
                              float* __restrict__ frames) {  // [frames, n]
-  const size_t count = size_t(total_frames) * L.n;
-  for (size_t j = blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < count; j += size_t(gridDim.x) * blockDim.x) {
-    const int f = int(j / L.n), i = int(j % L.n), b = L.frame_instance[f];
+  const unsigned count = unsigned(total_frames) * unsigned(L.n), n = unsigned(L.n);
+  for (unsigned j = blockIdx.x * blockDim.x + threadIdx.x; j < count; j += gridDim.x * blockDim.x) {
+    const int f = int(j / n), i = int(j % n), b = L.frame_instance[f];
     const int q = (f - L.frame_offset[b]) * L.hop + i;
     const int s = reflect_index(q - L.n / 2, L.padded_len[b]);
     const int N = L.offset[b + 1] - L.offset[b];
