@@ -15,7 +15,6 @@
 #include "drumsynth/stft_adjoint.hpp"
 #include "mrstft_kernels.cuh"
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
-#include "drumsynth/fused_stft.hpp"
 #include "fused_stft_kernels.cuh"
 #endif
 
@@ -357,6 +356,9 @@ struct GpuMrstft::Impl {
   // the padded positions, the runs' partial sums, the SC part's scales.
   bool fused = false;
   DeviceBuffer<float> v_rest, v_sc, run_partials, sc_scale;
+#if defined(DRUMSYNTH_HAVE_CUFFTDX)
+  std::vector<FusedStftArgs> fused_per_resolution;  // made once, by use_fused
+#endif
   
   // The target through the A-weighting FIR (taps [B][kAWeightingTaps]), or as it is.
   void prefilter_target(const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets) {
@@ -537,6 +539,7 @@ struct GpuMrstft::Impl {
     }
     ordered_sum_squares_kernel<<<B, kThreads>>>(d_targets, d_offset.get(), 1, ss_y.get());
     CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
+    for (const auto& r : res) fused_per_resolution.push_back(fused_args(*r));  // with the buffers just made
     fused = true;
     return "";
   }
@@ -629,11 +632,11 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   CUDA_CHECK(cudaMemset(d_loss, 0, size_t(m.B) * sizeof(float)));
   if (d_v_x) m.v_pre.zero();
   const float inv_r = 1.0f / float(m.res.size());
-  for (auto& rp : m.res) {
-    Impl::Resolution& r = *rp;
+  for (size_t i = 0; i < m.res.size(); ++i) {
+    Impl::Resolution& r = *m.res[i];
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
     if (m.fused) {
-      fused_stft_resolution(m.fused_args(r), pre, d_loss, d_v_x ? m.v_pre.get() : nullptr);
+      fused_stft_resolution(m.fused_per_resolution[i], pre, d_loss, d_v_x ? m.v_pre.get() : nullptr);
       continue;
     }
 #endif
