@@ -3,14 +3,18 @@
 // adjoint, parameters -> logits adjoint; only the logits go up and the losses
 // and gradients come down. optimize runs the whole fit, with the optimiser on
 // the host (every gradient comes down) or, with DRUMSYNTH_DEVICE_OPTIMIZER=1,
-// on the device (nothing comes down but the loss for the progress line):
-// the device loop stays opt-in until its parity test has passed on a GPU.
+// on the device (nothing comes down but the loss for the progress line; after
+// the first iteration each one is a replayed CUDA graph): the device loop
+// stays opt-in until its parity test has passed on a GPU.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
 
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
+#include "cuda_graph.cuh"
 #include "drumsynth/backend.hpp"
 #include "mrstft_kernels.cuh"
 #include "optimizer_kernels.cuh"
@@ -19,6 +23,12 @@
 namespace drumsynth::cuda {
 
 namespace {
+
+#if defined(DRUMSYNTH_CUDA_SYNC_CHECKS)
+constexpr bool kSyncChecks = true;
+#else
+constexpr bool kSyncChecks = false;
+#endif
 
 class CudaBackend final : public Backend {
  public:
@@ -77,7 +87,8 @@ class CudaBackend final : public Backend {
   // The fit with the optimiser on the device: per iteration the gradient
   // chain, then optimizer_step for every instance; the losses stay in a
   // device history, downloaded every progress_every iterations for the
-  // progress line and once at the end.
+  // progress line and once at the end. The first iteration runs as launches;
+  // the rest replay it as a CUDA graph (device_loop_graph) when it captures.
   std::vector<InstanceFit> optimize_on_device(std::vector<float> logits, const OptimizerConfig& config,
                                               const FitControl& control) {
     DS_CHECK(logits.size() == size_t(B_) * kNumParams);
@@ -85,15 +96,26 @@ class CudaBackend final : public Backend {
     logits_.upload(logits);
     DeviceBuffer<OptimizerState> states{size_t(B_)};
     DeviceBuffer<float> history{size_t(std::max(1, config.iterations)) * size_t(B_)};
+    DeviceBuffer<int> iteration{1};
+    iteration.zero();
     cuda::optimizer_init(config, states.get(), B_);
+    const auto one_iteration = [&] {
+      gradient_on_device();
+      cuda::optimizer_step(config, states.get(), iteration.get(), loss_.get(), v_logits_.get(), logits_.get(),
+                           history.get(), B_);
+    };
+    std::unique_ptr<CapturedLaunches> graph;  // after the buffers it points into: destroyed first
     int done = 0;
     for (; done < config.iterations; ++done) {
       const int it = done;
       if (control.stop && control.stop->load()) throw Interrupted();
       if (finish_requested(control)) break;
-      gradient_on_device();
-      cuda::optimizer_step(config, states.get(), it, loss_.get(), v_logits_.get(), logits_.get(),
-                           history.get(), B_);
+      if (graph) {
+        graph->launch();
+      } else {
+        one_iteration();
+        if (it == 0) graph = device_loop_graph(one_iteration);
+      }
       if (detail::progress_due(control, it + 1, config.iterations))
         detail::report_progress(control, it + 1, config.iterations, loss_.download(), states.download(), start);
     }
@@ -108,6 +130,36 @@ class CudaBackend final : public Backend {
     }
     return results;
   }
+
+  // The device loop's iteration as a CUDA graph, or null (the launches run
+  // as they are) when graphs are off (DRUMSYNTH_CUDA_GRAPH=0), the build
+  // synchronises after every kernel, the loss runs the cuFFT chain (its plans
+  // are on the legacy stream, which no capture takes), or the capture fails.
+  std::unique_ptr<CapturedLaunches> device_loop_graph(const std::function<void()>& one_iteration) {
+    const char* env = std::getenv("DRUMSYNTH_CUDA_GRAPH");
+    std::unique_ptr<CapturedLaunches> graph;
+    if (env && std::string(env) == "0") {
+      loop_path_ = "launches (DRUMSYNTH_CUDA_GRAPH=0)";
+    } else if (kSyncChecks) {
+      loop_path_ = "launches (this build synchronises after every kernel)";
+    } else if (!mrstft_->fused()) {
+      loop_path_ = "launches (the loss runs the cuFFT chain)";
+    } else {
+      graph = std::make_unique<CapturedLaunches>(one_iteration);
+      if (graph->captured()) {
+        loop_path_ = "CUDA graph";
+        return graph;
+      }
+      loop_path_ = "launches (the capture failed: " + graph->why_not() + ")";
+      graph.reset();
+      static bool said = false;  // once per process: a batch runs a loop per GPU batch
+      if (!said) std::fprintf(stderr, "drumsynth: the device loop runs without a CUDA graph: %s\n", loop_path_.c_str());
+      said = true;
+    }
+    return graph;
+  }
+
+  const std::string& device_loop_path() const { return loop_path_; }
 
   BackendTrace trace(const std::vector<float>& logits, const std::vector<float>& audio_in,
                      const std::vector<float>& v_audio_in) {
@@ -176,6 +228,7 @@ class CudaBackend final : public Backend {
   DeviceBuffer<float> block_grads_;  // v2: per-block parameter gradient sums (SynthAdjointScratch)
   DeviceBuffer<float> logits_, params_, v_params_, v_logits_, loss_;
   std::unique_ptr<GpuMrstft> mrstft_;
+  std::string loop_path_ = "not run";  // how the last device loop ran (device_loop_path)
 };
 
 }  // namespace
@@ -185,6 +238,12 @@ std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<f
   auto* b = dynamic_cast<CudaBackend*>(&cuda_backend);
   if (!b) throw Error("optimize_on_device: not a CUDA backend");
   return b->optimize_on_device(std::move(logits), config, control);
+}
+
+std::string device_loop_path(Backend& cuda_backend) {
+  auto* b = dynamic_cast<CudaBackend*>(&cuda_backend);
+  if (!b) throw Error("device_loop_path: not a CUDA backend");
+  return b->device_loop_path();
 }
 
 BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>& logits,

@@ -52,6 +52,9 @@ BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>&
 // with DRUMSYNTH_DEVICE_OPTIMIZER=1), for the parity test against the host loop.
 std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<float> logits,
                                             const OptimizerConfig& config, const FitControl& control);
+// How the backend's last device loop ran its iterations: "CUDA graph", or
+// "launches (why not a graph)", or "not run".
+std::string device_loop_path(Backend& cuda_backend);
 
 // What a CUDA backend needs besides its instances and loss: the parameter
 // table's ranges and maps, when the loss A-weights each instance's FIR taps

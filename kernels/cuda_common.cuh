@@ -1,5 +1,13 @@
 // CUDA helpers: error checks that throw with file, line and expression, a
 // typed device buffer, and a block-wide sum for per-instance reductions.
+//
+// The library's stream: every .cu file here is compiled with
+// --default-stream per-thread (CMakeLists.txt), so a launch without a stream,
+// and cudaStreamPerThread where a call takes one, is the calling thread's own
+// default stream: ordered like the legacy default stream for this library's
+// single host thread, but one a CUDA graph can capture (the legacy stream
+// cannot be). cuFFT's plans (the v1 chain) run on the legacy stream, which the
+// per-thread stream synchronises with.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -74,8 +82,10 @@ class DeviceBuffer {
     if (n_) CUDA_CHECK(cudaMemcpy(v.data(), ptr_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
     return v;
   }
+  // In the library's stream, behind the kernels before it (so a graph
+  // capture of an iteration takes it too).
   void zero() {
-    if (n_) CUDA_CHECK(cudaMemset(ptr_, 0, n_ * sizeof(T)));
+    if (n_) CUDA_CHECK(cudaMemsetAsync(ptr_, 0, n_ * sizeof(T), cudaStreamPerThread));
   }
   T* get() const { return ptr_; }
   size_t size() const { return n_; }

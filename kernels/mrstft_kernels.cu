@@ -11,6 +11,7 @@
 
 #include "cuda_common.cuh"
 #include "drumsynth/erb_bands.hpp"
+#include "drumsynth/fir_tile.hpp"
 #include "drumsynth/spectral_loss_math.hpp"
 #include "drumsynth/stft_adjoint.hpp"
 #include "mrstft_kernels.cuh"
@@ -24,28 +25,40 @@ namespace {
 
 // ---- A-weighting FIR ("same" convolution per instance) and its transpose ----
 
-__global__ void fir_kernel(const float* __restrict__ x, const int* __restrict__ offset,  // [B + 1]
-                           const float* __restrict__ taps, int n_taps,  // [B, n_taps]
-                           float* __restrict__ y) {
-  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o, half = n_taps / 2;
-  const float* t = taps + size_t(b) * n_taps;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
-    float acc = 0;
-    for (int k = max(0, half - i); k < min(n_taps, n + half - i); ++k) acc += t[k] * x[o + i + k - half];
-    y[o + i] = acc;
+// One block per tile of kFirTileOutputs outputs of one instance (blockIdx.y):
+// the tile's inputs and the coefficients staged in shared memory, each
+// thread's kFirOutputsPerThread outputs from a window of registers
+// (fir_tile.hpp). transpose: fir_same_vjp's v_x from v_y (the taps reversed).
+template <int kTaps>
+__global__ void __launch_bounds__(kFirTileThreads)
+    fir_tile_kernel(const float* __restrict__ in, const int* __restrict__ offset,  // [B + 1]
+                    const float* __restrict__ taps, bool transpose,                // [B, kTaps]
+                    float* __restrict__ out) {
+  __shared__ float cs[kTaps], xs[fir_tile_inputs(kTaps)];
+  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o, t = threadIdx.x;
+  for (int j = t; j < kTaps; j += kFirTileThreads) cs[j] = fir_coefficient(taps + size_t(b) * kTaps, kTaps, transpose, j);
+  for (int first = blockIdx.x * kFirTileOutputs; first < n; first += gridDim.x * kFirTileOutputs) {
+    __syncthreads();  // the previous tile's reads are done (and cs is written)
+    for (int s = t; s < fir_tile_inputs(kTaps); s += kFirTileThreads)
+      xs[s] = fir_tile_input(in + o, n, first, kTaps / 2, s);
+    __syncthreads();
+    float y[kFirOutputsPerThread];
+    fir_thread_outputs(xs, cs, kTaps, t * kFirOutputsPerThread, y);
+    for (int r = 0; r < kFirOutputsPerThread; ++r) {
+      const int i = first + t * kFirOutputsPerThread + r;
+      if (i < n) out[o + i] = y[r];
+    }
   }
 }
 
-// v_x[m] = sum_k taps[k] v_y[m - k + half]
-__global__ void fir_vjp_kernel(const float* __restrict__ v_y, const int* __restrict__ offset,
-                               const float* __restrict__ taps, int n_taps, float* __restrict__ v_x) {
-  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o, half = n_taps / 2;
-  const float* t = taps + size_t(b) * n_taps;
-  for (int m = blockIdx.x * blockDim.x + threadIdx.x; m < n; m += gridDim.x * blockDim.x) {
-    float acc = 0;
-    for (int k = max(0, m + half - (n - 1)); k < min(n_taps, m + half + 1); ++k) acc += t[k] * v_y[o + m - k + half];
-    v_x[o + m] = acc;
-  }
+// The A-weighting FIR of every instance (taps [B, kAWeightingTaps]), or its
+// transpose: in and out [total samples], instances at offset [B + 1].
+void a_weighting_filter(const float* in, const int* offset, const float* taps, int max_n, int n_instances,
+                     bool transpose, float* out) {
+  const dim3 grid(unsigned(std::max(1, std::min(65535, (max_n + kFirTileOutputs - 1) / kFirTileOutputs))),
+                  unsigned(n_instances));
+  fir_tile_kernel<kAWeightingTaps><<<grid, kFirTileThreads>>>(in, offset, taps, transpose, out);
+  CUDA_CHECK_LAUNCH(fir_tile_kernel);
 }
 
 // ---- framing: reflect-pad by n/2, zero-extend to max(N, n), window ----
@@ -374,9 +387,7 @@ struct GpuMrstft::Impl {
       flat.insert(flat.end(), instance_taps.begin(), instance_taps.end());
     }
     taps.upload(flat);
-    fir_kernel<<<per_instance_grid(max_n, B), kThreads>>>(d_targets, d_offset.get(), taps.get(),
-                                                          kAWeightingTaps, pre_y.get());
-    CUDA_CHECK_LAUNCH(fir_kernel);
+    a_weighting_filter(d_targets, d_offset.get(), taps.get(), max_n, B, false, pre_y.get());
   }
 
   // One resolution's framing layout over the batch (stft_framing.hpp), its
@@ -625,11 +636,10 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   const dim3 grid = per_instance_grid(m.max_n, m.B);
   const float* pre = d_x;
   if (s.a_weighting) {
-    fir_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.taps.get(), kAWeightingTaps, m.pre_x.get());
-    CUDA_CHECK_LAUNCH(fir_kernel);
+    a_weighting_filter(d_x, m.d_offset.get(), m.taps.get(), m.max_n, m.B, false, m.pre_x.get());
     pre = m.pre_x.get();
   }
-  CUDA_CHECK(cudaMemset(d_loss, 0, size_t(m.B) * sizeof(float)));
+  CUDA_CHECK(cudaMemsetAsync(d_loss, 0, size_t(m.B) * sizeof(float), cudaStreamPerThread));
   if (d_v_x) m.v_pre.zero();
   const float inv_r = 1.0f / float(m.res.size());
   for (size_t i = 0; i < m.res.size(); ++i) {
@@ -676,10 +686,10 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   }
   if (d_v_x) {
     if (s.a_weighting) {
-      fir_vjp_kernel<<<grid, kThreads>>>(m.v_pre.get(), m.d_offset.get(), m.taps.get(), kAWeightingTaps, d_v_x);
-      CUDA_CHECK_LAUNCH(fir_vjp_kernel);
+      a_weighting_filter(m.v_pre.get(), m.d_offset.get(), m.taps.get(), m.max_n, m.B, true, d_v_x);
     } else {
-      CUDA_CHECK(cudaMemcpy(d_v_x, m.v_pre.get(), m.v_pre.size() * sizeof(float), cudaMemcpyDeviceToDevice));
+      CUDA_CHECK(cudaMemcpyAsync(d_v_x, m.v_pre.get(), m.v_pre.size() * sizeof(float), cudaMemcpyDeviceToDevice,
+                                 cudaStreamPerThread));
     }
   }
   if (s.rms_weight != 0) {
@@ -706,6 +716,8 @@ size_t GpuMrstft::device_bytes() const {
   bytes += (m.v_rest.size() + m.v_sc.size() + m.run_partials.size() + m.sc_scale.size()) * sizeof(float);
   return bytes;
 }
+
+bool GpuMrstft::fused() const { return impl_->fused; }
 
 const char* GpuMrstft::spectral_path() const { return impl_->fused ? "fused (cuFFTDx)" : "cuFFT chain"; }
 

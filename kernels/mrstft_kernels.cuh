@@ -34,6 +34,7 @@ class GpuMrstft {
   size_t device_bytes() const;
   // "fused (cuFFTDx)" or "cuFFT chain": which spectral path evaluate runs.
   const char* spectral_path() const;
+  bool fused() const;
 
  private:
   struct Impl;

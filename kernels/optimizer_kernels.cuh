@@ -11,8 +11,10 @@ namespace drumsynth::cuda {
 void optimizer_init(const OptimizerConfig& config, OptimizerState* states, int n_instances);
 
 // One iteration: loss [B], v_logits [B, P] at logits [B, P] (updated in
-// place); the loss goes to history[iteration * B + b].
-void optimizer_step(const OptimizerConfig& config, OptimizerState* states, int iteration,
+// place); the loss goes to history[iteration * B + b]. The iteration number
+// lives on the device and the call adds one to it, so the same launches (a
+// captured CUDA graph) serve every iteration.
+void optimizer_step(const OptimizerConfig& config, OptimizerState* states, int* iteration_on_device,
                     const float* loss, const float* v_logits, float* logits, float* history,
                     int n_instances);
 

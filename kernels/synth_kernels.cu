@@ -264,7 +264,8 @@ void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tap
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   if (s.block_grads)
     CUDA_CHECK(cudaMemsetAsync(s.block_grads, 0,
-                               size_t(batch.n_instances) * kSampleBlocks * kNumParams * sizeof(float)));
+                               size_t(batch.n_instances) * kSampleBlocks * kNumParams * sizeof(float),
+                               cudaStreamPerThread));
   mix_vjp_kernel<<<grid, kThreads>>>(batch, tape, v_out, s, v_params);
   CUDA_CHECK_LAUNCH(mix_vjp_kernel);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;

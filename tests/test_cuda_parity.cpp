@@ -527,6 +527,37 @@ TEST(CudaParity, V2KernelsRepeatBitForBit) {
 #endif
 }
 
+// The device loop replays its first iteration as a CUDA graph: the same
+// kernels with the same arguments (the iteration number read on the device),
+// so a fit with the graph equals one without it bit for bit (v2 sums in a
+// fixed order), and the graph is what ran.
+TEST(CudaParity, DeviceLoopGraphRepeatsTheLaunchesBitForBit) {
+  REQUIRE_GPU();
+#if DRUMSYNTH_HAVE_CUDA
+  if (!cuda::fused_spectral_built()) GTEST_SKIP() << "built without cuFFTDx: the cuFFT chain is not captured";
+  const int B = 7;
+  ParityBatch pb = parity_batch(B);
+  FitOptions o;
+  o.iterations = 20;
+  const OptimizerConfig config = optimizer_config(o);
+  std::vector<InstanceFit> fits[2];
+  std::string path[2];
+  for (int graph = 0; graph < 2; ++graph) {
+    if (graph == 0) setenv("DRUMSYNTH_CUDA_GRAPH", "0", 1);
+    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, "v2");
+    fits[graph] = cuda::optimize_on_device(*gpu, pb.logits, config, {});
+    path[graph] = cuda::device_loop_path(*gpu);
+    unsetenv("DRUMSYNTH_CUDA_GRAPH");
+  }
+  std::printf("  device loop: %s, then %s\n", path[0].c_str(), path[1].c_str());
+  EXPECT_EQ(path[1], "CUDA graph");
+  for (int b = 0; b < B; ++b) {
+    EXPECT_EQ(fits[0][b].loss_history, fits[1][b].loss_history) << "instance " << b;
+    EXPECT_EQ(fits[0][b].best_logits, fits[1][b].best_logits) << "instance " << b;
+    EXPECT_EQ(fits[0][b].best_iteration, fits[1][b].best_iteration) << "instance " << b;
+  }
+#endif
+}
+
 }  // namespace
 }  // namespace drumsynth
-

@@ -26,6 +26,10 @@ struct ThroughputResult {
   int iterations = 0;
   double sound_iterations_per_s = 0;
   double memory_per_sound_mb = 0;  // GPU only; 0 on the CPU
+  // GPU only: the fit loop with the optimiser on the device, per iteration
+  // (the mean over `iterations`), and how it ran ("CUDA graph" or "launches (why)").
+  double fit_loop_ms_per_iteration = 0;
+  std::string fit_loop;
 };
 
 ThroughputResult measure_throughput(const ThroughputOptions& o);
