@@ -11,7 +11,9 @@ namespace {
 
 // Per-sample float buffers: the backend's 16 (noise, band, source, resonator
 // and mix states and their adjoints), the target, the noise bank's bands, and
-// the loss's A-weighted target, estimate and adjoint.
+// the loss's A-weighted target, estimate and adjoint. (The two targets are
+// freed once the loss has the target's spectra; they count here for the
+// setup's peak, beside the cuFFT chain's scratch.)
 constexpr size_t kFloatsPerSample = 16 + 1 + kNoiseBands + 3;
 
 struct ResolutionSizes {

@@ -67,6 +67,7 @@ class CudaBackend final : public Backend {
     const bool fused = tables.kernels == "v2" && !(fused_env && std::string(fused_env) == "0");
     mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps, target_.get(), fused);
     make_noise_bank(view(), noise_bank_.get());
+    target_.resize(0);  // the loss keeps what it needs of the target (its spectra and norms)
   }
 
   int n_instances() const override { return B_; }
@@ -114,7 +115,7 @@ class CudaBackend final : public Backend {
         graph->launch();
       } else {
         one_iteration();
-        if (it == 0) graph = device_loop_graph(one_iteration);
+        if (it == 0 && config.iterations > 1) graph = device_loop_graph(one_iteration);
       }
       if (detail::progress_due(control, it + 1, config.iterations))
         detail::report_progress(control, it + 1, config.iterations, loss_.download(), states.download(), start);

@@ -604,6 +604,7 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   }
   m.share_scratch();
   for (auto& r : m.res) m.target_bins(*r);
+  m.pre_y.resize(0);  // the target is in its spectra and norms from here on
   if (!fused_spectral) return;
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
   const std::string why_not = m.use_fused(d_targets);
