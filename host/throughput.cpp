@@ -10,6 +10,7 @@
 #include "drumsynth/backend.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/render.hpp"
+#include "parallel_for.hpp"
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
 #endif
@@ -23,14 +24,9 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
   std::vector<float> logits;
   // Targets rendered on every core (a batch of 1024 one-second sounds would
   // otherwise take longer to set up than to measure).
-  const int workers = std::max(1, std::min<int>(o.batch, int(std::thread::hardware_concurrency())));
-  std::vector<std::thread> pool;
-  for (int w = 0; w < workers; ++w)
-    pool.emplace_back([&, w] {
-      for (int b = w; b < o.batch; b += workers)
-        targets[b] = render(params_from_logits(random_logits(uint64_t(10000 + b))), VoiceSpec{n, o.sample_rate, 1});
-    });
-  for (auto& t : pool) t.join();
+  parallel_for(o.batch, int(std::thread::hardware_concurrency()), [&](int b) {
+    targets[size_t(b)] = render(params_from_logits(random_logits(uint64_t(10000 + b))), VoiceSpec{n, o.sample_rate, 1});
+  });
   for (int b = 0; b < o.batch; ++b) {
     instances.push_back({&targets[b], o.sample_rate, uint64_t(b)});
     const auto z = random_logits(uint64_t(20000 + b));

@@ -144,6 +144,27 @@ TEST(FitSounds, OneSoundFitsTheSameOnOneOrTwoThreads) {
 
 // FitOptions::finish ends a fit early and keeps its best so far (Ctrl-C in a
 // notebook); sounds not started by then say so.
+// A GPU batch analyses its sounds on threads: each sound's logits (with its
+// restarts' perturbations) are its own, as one at a time.
+TEST(FitSounds, AGroupAnalysedOnThreadsGivesEachSoundItsOwnLogits) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  std::vector<Sound> sounds;
+  for (const char* f : {"ElectricEmpireKit/EE_Kick_Lite_2.flac", "Audiophob/99931__menegass__noise-tom1.wav",
+                        "Audiophob/15590__lewis__sabmute.wav"})
+    sounds.push_back(load_sound((test::shared_data() / "drums-dev" / f).string()));
+  FitOptions o;
+  o.restarts = 2;
+  std::vector<float> one_at_a_time;
+  std::vector<const Sound*> group;
+  for (const Sound& s : sounds) {
+    const auto z = starting_logits(s, o);
+    one_at_a_time.insert(one_at_a_time.end(), z.begin(), z.end());
+    group.push_back(&s);
+  }
+  ASSERT_EQ(one_at_a_time.size(), sounds.size() * 2 * kNumParams);
+  EXPECT_EQ(starting_logits(group, o, 3), one_at_a_time);
+}
+
 TEST(FitSounds, FinishEndsEarlyWithTheBestSoFar) {
   const Sound a{"a", 16000.0, 1, test::decaying_tone(3000, 16000.0, 300.0)};
   const Sound b{"b", 16000.0, 1, test::decaying_tone(3000, 16000.0, 200.0)};

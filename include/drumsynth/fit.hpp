@@ -124,4 +124,9 @@ std::vector<float> random_logits(uint64_t seed);
 // Starting logits [restarts * kNumParams] for a target, as options.init says.
 std::vector<float> starting_logits(const Sound& target, const FitOptions& options);
 
+// The same for each sound of a group, one after another [sounds * restarts *
+// kNumParams], the sounds analysed on up to n_threads threads (the thread
+// count changes no bit).
+std::vector<float> starting_logits(const std::vector<const Sound*>& group, const FitOptions& options, int n_threads);
+
 }  // namespace drumsynth

@@ -1,0 +1,36 @@
+// The host's parallel loop: every index once on any thread count, and a
+// body's exception comes back to the caller after the threads have stopped.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <vector>
+
+#include "parallel_for.hpp"
+
+namespace drumsynth {
+namespace {
+
+TEST(ParallelFor, RunsEveryIndexOnceOnAnyThreadCount) {
+  for (int threads : {1, 2, 7, 64}) {
+    for (int n : {0, 1, 5, 1000}) {
+      std::vector<std::atomic<int>> runs(static_cast<size_t>(n));
+      parallel_for(n, threads, [&](int i) { ++runs[size_t(i)]; });
+      for (int i = 0; i < n; ++i) ASSERT_EQ(runs[size_t(i)].load(), 1) << "threads " << threads << " n " << n << " i " << i;
+    }
+  }
+}
+
+TEST(ParallelFor, RethrowsABodysExceptionAndStopsStartingMore) {
+  std::atomic<int> started{0};
+  EXPECT_THROW(parallel_for(10000, 4,
+                            [&](int i) {
+                              ++started;
+                              if (i == 3) throw std::runtime_error("index 3");
+                            }),
+               std::runtime_error);
+  EXPECT_LT(started.load(), 10000);
+}
+
+}  // namespace
+}  // namespace drumsynth
