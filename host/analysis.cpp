@@ -251,14 +251,24 @@ void measure_partials(const std::vector<float>& x, int start, double sr, Analysi
                           early_len, peaks, a);
 }
 
+double peak_of(const std::vector<float>& x) {
+  double peak = 0;
+  for (float v : x) peak = std::max(peak, double(std::abs(v)));
+  return peak;
+}
+
 }  // namespace
+
+double onset_s(const Sound& target) {
+  return find_onset_s(target.samples, target.sample_rate, peak_of(target.samples));
+}
 
 Analysis analyse(const Sound& target) {
   const auto& x = target.samples;
   const double sr = target.sample_rate;
   const int n = int(x.size());
   Analysis a;
-  for (float v : x) a.peak = std::max(a.peak, double(std::abs(v)));
+  a.peak = peak_of(x);
   a.onset_s = find_onset_s(x, sr, a.peak);
   const int hop = std::max(1, int(0.01 * sr));  // 10 ms frames
   const int start = int(a.onset_s * sr);

@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/audio_io.hpp"
@@ -19,6 +20,7 @@
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/preset.hpp"
 #include "envelope_errors.hpp"
+#include "parallel_for.hpp"
 #include "quantile.hpp"
 #include "report_page.hpp"
 #include "spectrogram_image.hpp"
@@ -128,7 +130,7 @@ json fitted_row(const ReportEntry& e, const fs::path& out_dir, const fs::path& a
   const fs::path attack = base.string() + ".attack.svg";
   write_png(target_png.string(), colour_spectrogram(db_target, top));
   write_png(render_png.string(), colour_spectrogram(db_render, top));
-  write_text_atomic(attack.string(), attack_svg(y, x, rate, analyse(target).onset_s));
+  write_text_atomic(attack.string(), attack_svg(y, x, rate, onset_s(target)));
   json row = {{"target_png", link(target_png, out_dir)},
               {"render_png", link(render_png, out_dir)},
               {"attack_svg", link(attack, out_dir)},
@@ -144,28 +146,37 @@ json fitted_row(const ReportEntry& e, const fs::path& out_dir, const fs::path& a
   return row;
 }
 
-json row_of(const ReportEntry& e, const fs::path& out_dir, const fs::path& assets,
-            std::map<std::string, json>& by_preset) {
+// An entry's preset file as the key its pictures are made under (entries
+// whose preset is one file, links to it, share them), or "" for an entry
+// without a fitted preset.
+std::string preset_key(const ReportEntry& e) {
+  std::error_code ec;
+  if (!(e.status == "ok" || e.status == "skipped") || !fs::exists(e.paths.preset, ec)) return "";
+  const fs::path canonical = fs::canonical(e.paths.preset, ec);
+  return ec ? e.paths.preset : canonical.string();
+}
+
+// A fitted entry's figures, or the error that stopped them.
+struct Figures {
+  json row;
+  std::string error;
+};
+
+json row_of(const ReportEntry& e, const fs::path& out_dir, const Figures* figures) {
   json row = {{"name", e.name},
               {"folder", fs::path(e.name).parent_path().generic_string()},
               {"status", e.status},
               {"error", e.error},
               {"target", link(e.input, out_dir)}};
-  std::error_code ec;
-  if ((e.status == "ok" || e.status == "skipped") && fs::exists(e.paths.preset, ec)) {
-    try {
-      // Entries whose preset is one file (links to it) share its pictures.
-      const std::string key = fs::canonical(e.paths.preset).string();
-      auto it = by_preset.find(key);
-      if (it == by_preset.end()) it = by_preset.emplace(key, fitted_row(e, out_dir, assets)).first;
-      row.update(it->second);
-      row["render"] = link(e.paths.wav, out_dir);
-      row["loss_svg"] = link(e.paths.loss_svg, out_dir);
-    } catch (const std::exception& ex) {
-      row["status"] = "failed";
-      row["error"] = std::string("report: ") + ex.what();
-    }
+  if (!figures) return row;
+  if (!figures->error.empty()) {
+    row["status"] = "failed";
+    row["error"] = "report: " + figures->error;
+    return row;
   }
+  row.update(figures->row);
+  row["render"] = link(e.paths.wav, out_dir);
+  row["loss_svg"] = link(e.paths.loss_svg, out_dir);
   return row;
 }
 
@@ -210,9 +221,28 @@ std::vector<ReportEntry> report_entries_from_summary(const std::string& out_dir)
 std::string write_report(const std::string& out_dir, const std::vector<ReportEntry>& entries,
                          const ReportInfo& info) {
   const fs::path out = out_dir, assets = out / "report-assets";
-  std::map<std::string, json> by_preset;
+  // Each preset's figures once (spectrograms, PNGs: ~40 ms a sound), the
+  // presets on every core, then the rows in the entries' order.
+  std::map<std::string, size_t> first_entry;  // preset key -> the entry that makes its figures
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    keys.push_back(preset_key(entries[i]));
+    if (!keys.back().empty()) first_entry.emplace(keys.back(), i);
+  }
+  std::vector<std::pair<std::string, size_t>> todo(first_entry.begin(), first_entry.end());
+  std::vector<Figures> made(todo.size());
+  parallel_for(int(todo.size()), int(std::max(1u, std::thread::hardware_concurrency())), [&](int k) {
+    try {
+      made[size_t(k)].row = fitted_row(entries[todo[size_t(k)].second], out, assets);
+    } catch (const std::exception& ex) {
+      made[size_t(k)].error = ex.what();
+    }
+  });
+  std::map<std::string, const Figures*> by_preset;
+  for (size_t k = 0; k < todo.size(); ++k) by_preset[todo[k].first] = &made[k];
   json rows = json::array();
-  for (const auto& e : entries) rows.push_back(row_of(e, out, assets, by_preset));
+  for (size_t i = 0; i < entries.size(); ++i)
+    rows.push_back(row_of(entries[i], out, keys[i].empty() ? nullptr : by_preset.at(keys[i])));
   const std::string page = (out / "report.html").string();
   write_text_atomic(page, report_page(summary_of(rows, info), rows));
   return page;

@@ -75,6 +75,18 @@ TEST(Analysis, StartsEveryParameterInsideItsRange) {
   }
 }
 
+// The report's onset, without the rest of the analysis, is the analysis' own:
+// a real hit behind 50 ms of silence.
+TEST(Analysis, OnsetAloneIsTheAnalysisOnset) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  Sound s = load_sound((test::shared_data() / "seed-inputs/timpany.wav").string());
+  s.samples.insert(s.samples.begin(), size_t(0.05 * s.sample_rate), 0.0f);
+  const double alone = onset_s(s);
+  EXPECT_EQ(alone, analyse(s).onset_s);
+  EXPECT_GT(alone, 0.048);
+  EXPECT_LT(alone, 0.06);
+}
+
 TEST(Analysis, StartsCloserThanRandomLogitsAndRestartsDiffer) {
   const Sound s = two_partials(16000);
   FitOptions o;
