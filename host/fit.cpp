@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -111,8 +113,10 @@ std::vector<InstanceFit> optimize_with_search(Backend& backend, std::vector<floa
 
 // One backend batch: restart r of each sound is an instance with noise seed
 // seed + r and its own starting point. Returns each sound's best restart.
+// `analysed`: the group's starting logits when they were made beforehand.
 std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device device,
-                                 int n_threads, const FitOptions& o, const FitControl& control) {
+                                 int n_threads, const FitOptions& o, const FitControl& control,
+                                 std::vector<float> analysed = {}) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<Instance> instances;
   for (const Sound* s : group)
@@ -121,7 +125,7 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
   // The backend first: it refuses a sound it cannot fit (e.g. empty) before
   // the analysis looks at it.
   auto backend = make_backend(device, instances, o.loss, n_threads, o.kernels);
-  std::vector<float> logits = starting_logits(group, o, n_threads);
+  std::vector<float> logits = analysed.empty() ? starting_logits(group, o, n_threads) : std::move(analysed);
   const auto runs = o.search_generations > 0
                         ? optimize_with_search(*backend, std::move(logits), instances, group, device, n_threads, o, control)
                         : backend->optimize(std::move(logits), optimizer_config(o), control);
@@ -153,25 +157,68 @@ struct Reporter {
 };
 
 // What a GPU batch may take: the user's bound, or 90% of the memory free now
-// less 256 MiB for cuFFT's plans and the CUDA context's own allocations.
-size_t gpu_memory_budget(const FitOptions& o) {
+// less 256 MiB for cuFFT's plans and the CUDA context's own allocations
+// (batches on the CPU backend, for tests: no bound).
+size_t gpu_memory_budget(const FitOptions& o, Device backend) {
   if (o.gpu_memory_bytes) return o.gpu_memory_bytes;
+  if (backend == Device::cpu) return size_t(1) << 50;
   const size_t free_bytes = cuda_bytes_free(), reserve = size_t(256) << 20;
   return free_bytes * 9 / 10 > reserve ? free_bytes * 9 / 10 - reserve : 1;
 }
+
+// DRUMSYNTH_BATCHES_ON_CPU=1: the GPU path's batching (groups, the analysis
+// ahead, a group's failure) with the CPU backend, so tests without a GPU run it.
+bool batches_on_cpu() {
+  const char* v = std::getenv("DRUMSYNTH_BATCHES_ON_CPU");
+  return v && std::string(v) == "1";
+}
+
+// A group's starting logits, made on the CPU's threads while the GPU fits
+// the group before it (the analysis, ~0.3 s a sound on a core, would
+// otherwise leave the GPU idle between groups). Groups with an empty sound
+// are left to fit_group, whose backend refuses it before any analysis.
+class AnalysisAhead {
+ public:
+  AnalysisAhead(const std::vector<const Sound*>& sounds, const std::vector<GpuGroup>& groups, const FitOptions& o)
+      : sounds_(sounds), groups_(groups), o_(o) {}
+  void start(size_t k) {
+    if (k >= groups_.size() || !groups_[k].fits) return;
+    std::vector<const Sound*> group(sounds_.begin() + long(groups_[k].first), sounds_.begin() + long(groups_[k].last));
+    if (std::any_of(group.begin(), group.end(), [](const Sound* s) { return s->samples.empty(); })) return;
+    pending_ = std::async(std::launch::async, [this, group] { return starting_logits(group, o_, o_.n_threads); });
+    pending_group_ = k;
+  }
+  // Group k's logits if they were started (rethrowing the analysis' error), else none.
+  std::vector<float> take(size_t k) {
+    if (pending_group_ != k) return {};
+    pending_group_ = SIZE_MAX;
+    return pending_.get();
+  }
+
+ private:
+  const std::vector<const Sound*>& sounds_;
+  const std::vector<GpuGroup>& groups_;
+  const FitOptions& o_;
+  std::future<std::vector<float>> pending_;  // its destructor waits for a started analysis
+  size_t pending_group_ = SIZE_MAX;
+};
 
 std::string mebibytes(size_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
 
 // The GPU: consecutive groups of at most gpu_batch sounds, cut so each fits
 // the grid, the kernels' 32-bit offsets and the free memory
-// (gpu_batch_plan.hpp); one backend batch each, in order.
+// (gpu_batch_plan.hpp); one backend batch each, in order, the next group's
+// analysis running while this one fits. `backend`: cuda, or cpu for tests.
 void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
-                const FitControl& control, Reporter& report) {
+                const FitControl& control, Reporter& report, Device backend) {
   std::vector<int> lengths;
   for (const Sound* s : sounds) lengths.push_back(int(s->samples.size()));
   GpuBatchLimits limits;
-  limits.memory_bytes = gpu_memory_budget(o);
-  for (const GpuGroup& g : plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits)) {
+  limits.memory_bytes = gpu_memory_budget(o, backend);
+  const std::vector<GpuGroup> groups = plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits);
+  AnalysisAhead ahead(sounds, groups, o);
+  for (size_t k = 0; k < groups.size(); ++k) {
+    const GpuGroup& g = groups[k];
     if (o.stop && o.stop->load()) throw Interrupted();
     if (finish_requested(control)) {
       for (size_t s = g.first; s < g.last; ++s) report.done(int(s), {{}, not_started()});
@@ -186,8 +233,11 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
     }
     const std::vector<const Sound*> group(sounds.begin() + g.first, sounds.begin() + g.last);
     try {
+      if (k == 0 && o.init == FitInit::analysis) ahead.start(0);
+      std::vector<float> analysed = ahead.take(k);
+      if (o.init == FitInit::analysis) ahead.start(k + 1);
       // The GPU backend takes no threads; the sounds' analysis takes them all.
-      const auto results = fit_group(group, Device::cuda, o.n_threads, o, control);
+      const auto results = fit_group(group, backend, o.n_threads, o, control, std::move(analysed));
       for (size_t s = g.first; s < g.last; ++s) report.done(int(s), {results[s - g.first], nullptr});
     } catch (const Interrupted&) {
       throw;
@@ -277,7 +327,10 @@ std::vector<float> starting_logits(const Sound& target, const FitOptions& o) {
 // batch's wall time (the development set's 138 sounds: ~45 s).
 std::vector<float> starting_logits(const std::vector<const Sound*>& group, const FitOptions& o, int n_threads) {
   std::vector<std::vector<float>> each(group.size());
-  parallel_for(int(group.size()), n_threads, [&](int s) { each[size_t(s)] = starting_logits(*group[size_t(s)], o); });
+  parallel_for(int(group.size()), n_threads, [&](int s) {
+    if (o.stop && o.stop->load()) throw Interrupted();
+    each[size_t(s)] = starting_logits(*group[size_t(s)], o);
+  });
   std::vector<float> logits;
   for (const auto& z : each) logits.insert(logits.end(), z.begin(), z.end());
   return logits;
@@ -293,7 +346,9 @@ std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const 
   const bool one_at_a_time = device == Device::cuda || sounds.size() == 1;
   const FitControl control{one_at_a_time ? o.progress : nullptr, o.progress_every, o.stop, o.finish};
   if (device == Device::cuda)
-    fit_on_gpu(sounds, o, control, report);
+    fit_on_gpu(sounds, o, control, report, Device::cuda);
+  else if (batches_on_cpu())
+    fit_on_gpu(sounds, o, control, report, Device::cpu);
   else
     fit_on_cpu(sounds, o, control, report);
   return fits;

@@ -2,6 +2,9 @@
 // is deterministic for a seed, and recovers a synthetic target's pitch region.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "drumsynth/param_table.hpp"
 #include "voice_tape.hpp"
 #include "drumsynth/fit.hpp"
@@ -142,8 +145,6 @@ TEST(FitSounds, OneSoundFitsTheSameOnOneOrTwoThreads) {
   EXPECT_EQ(r[0].best_logits, r[1].best_logits);
 }
 
-// FitOptions::finish ends a fit early and keeps its best so far (Ctrl-C in a
-// notebook); sounds not started by then say so.
 // A GPU batch analyses its sounds on threads: each sound's logits (with its
 // restarts' perturbations) are its own, as one at a time.
 TEST(FitSounds, AGroupAnalysedOnThreadsGivesEachSoundItsOwnLogits) {
@@ -165,6 +166,41 @@ TEST(FitSounds, AGroupAnalysedOnThreadsGivesEachSoundItsOwnLogits) {
   EXPECT_EQ(starting_logits(group, o, 3), one_at_a_time);
 }
 
+// The GPU path's batching run with the CPU backend (DRUMSYNTH_BATCHES_ON_CPU):
+// groups of two sounds, each group's analysis made while the group before it
+// fits; a group holding an empty sound fails as a whole, and every other
+// sound fits to the same bits as alone.
+TEST(FitSounds, GpuBatchesWithTheirAnalysisAheadFitAsEachAlone) {
+  std::vector<Sound> sounds;
+  for (int k = 0; k < 5; ++k)
+    sounds.push_back({"s" + std::to_string(k), 16000.0, 1, test::decaying_tone(3000 + 500 * k, 16000.0, 200.0 + 90 * k)});
+  sounds[2].samples.clear();  // the second group: sounds 2 and 3
+  std::vector<const Sound*> refs;
+  for (const Sound& s : sounds) refs.push_back(&s);
+  FitOptions o;
+  o.iterations = 4;
+  o.loss = loss_preset("auraloss");
+  o.n_threads = 2;
+  o.gpu_batch = 2;
+  setenv("DRUMSYNTH_BATCHES_ON_CPU", "1", 1);
+  std::vector<int> reported;
+  const auto fits = fit_sounds(refs, o, [&](int s, const SoundFit&) { reported.push_back(s); });
+  unsetenv("DRUMSYNTH_BATCHES_ON_CPU");
+  EXPECT_EQ(reported, (std::vector<int>{0, 1, 2, 3, 4}));  // in order: one group after another
+  EXPECT_TRUE(fits[2].error);
+  EXPECT_TRUE(fits[3].error) << "its group failed with the empty sound";
+  for (int s : {0, 1, 4}) {
+    ASSERT_FALSE(fits[size_t(s)].error) << "sound " << s;
+    FitOptions alone = o;
+    alone.n_threads = 1;
+    const FitResult r = fit(sounds[size_t(s)], alone);
+    EXPECT_EQ(fits[size_t(s)].result.loss_history, r.loss_history) << "sound " << s;
+    EXPECT_EQ(fits[size_t(s)].result.best_logits, r.best_logits) << "sound " << s;
+  }
+}
+
+// FitOptions::finish ends a fit early and keeps its best so far (Ctrl-C in a
+// notebook); sounds not started by then say so.
 TEST(FitSounds, FinishEndsEarlyWithTheBestSoFar) {
   const Sound a{"a", 16000.0, 1, test::decaying_tone(3000, 16000.0, 300.0)};
   const Sound b{"b", 16000.0, 1, test::decaying_tone(3000, 16000.0, 200.0)};

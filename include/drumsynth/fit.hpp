@@ -126,7 +126,7 @@ std::vector<float> starting_logits(const Sound& target, const FitOptions& option
 
 // The same for each sound of a group, one after another [sounds * restarts *
 // kNumParams], the sounds analysed on up to n_threads threads (the thread
-// count changes no bit).
+// count changes no bit). Throws Interrupted, soon, once options.stop is set.
 std::vector<float> starting_logits(const std::vector<const Sound*>& group, const FitOptions& options, int n_threads);
 
 }  // namespace drumsynth
