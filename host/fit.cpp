@@ -123,7 +123,7 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
     for (int r = 0; r < o.restarts; ++r)
       instances.push_back({&s->samples, s->sample_rate, o.seed + uint64_t(r)});
   // The backend first: it refuses a sound it cannot fit (e.g. empty) before
-  // the analysis looks at it.
+  // the analysis looks at it (AnalysisAhead analyses no group with an empty sound).
   auto backend = make_backend(device, instances, o.loss, n_threads, o.kernels);
   std::vector<float> logits = analysed.empty() ? starting_logits(group, o, n_threads) : std::move(analysed);
   const auto runs = o.search_generations > 0

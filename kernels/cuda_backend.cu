@@ -99,6 +99,7 @@ class CudaBackend final : public Backend {
     DeviceBuffer<float> history{size_t(std::max(1, config.iterations)) * size_t(B_)};
     DeviceBuffer<int> iteration{1};
     iteration.zero();
+    loop_path_ = "launches (one iteration)";  // until device_loop_graph says otherwise
     cuda::optimizer_init(config, states.get(), B_);
     const auto one_iteration = [&] {
       gradient_on_device();
