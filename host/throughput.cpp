@@ -57,7 +57,9 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
 #if DRUMSYNTH_HAVE_CUDA
     // The device loop's whole run over the same number of iterations: its
     // first iteration as launches and its capture included, nothing per
-    // iteration between host and device.
+    // iteration between host and device. Not for one iteration (a profile's
+    // run: there is no graph to replay, and it would double the profile).
+    if (o.iterations < 2) return r;
     FitOptions fit;
     fit.iterations = o.iterations;
     const auto a = std::chrono::steady_clock::now();
