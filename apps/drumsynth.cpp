@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "drumsynth/audio_io.hpp"
@@ -281,10 +282,10 @@ int run_bench(const ThroughputOptions& o, bool json) {
     std::printf("{\"device\": \"%s\", \"kernels\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
                 "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
                 "\"iterations\": %d, \"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f, "
-                "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": \"%s\"}\n",
+                "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s}\n",
                 r.device.c_str(), o.kernels.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
                 r.ms_per_iteration, r.ms_min, r.ms_max, r.iterations, r.sound_iterations_per_s,
-                r.memory_per_sound_mb, r.fit_loop_ms_per_iteration, r.fit_loop.c_str());
+                r.memory_per_sound_mb, r.fit_loop_ms_per_iteration, nlohmann::json(r.fit_loop).dump().c_str());
   else
     std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration (median of %d, %.3f-%.3f), "
                 "%.1f sound-iterations/s%s\n",
