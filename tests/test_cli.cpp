@@ -2,6 +2,8 @@
 // codes, and no output left behind by bad input.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/preset.hpp"
 #include "test_support.hpp"
@@ -83,6 +85,25 @@ TEST(Cli, LossPrintsZeroForASoundAgainstItself) {
   ASSERT_EQ(r2.exit_code, 0) << r2.output;
   EXPECT_EQ(test::count_lines(r2.output), 1) << r2.output;
   EXPECT_GT(std::atof(r2.output.c_str()), 0.5) << r2.output;
+}
+
+// `drumsynth bench --json` prints one JSON object whose figures agree with
+// one another (the median between the fastest and slowest timed iteration,
+// the rate from the median); on the CPU there is no device loop to time.
+TEST(Cli, BenchPrintsOneConsistentJsonLine) {
+  const auto r = run_drumsynth("bench --device cpu --batch 2 --seconds 0.1 --iterations 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(test::count_lines(r.output), 1) << r.output;
+  const nlohmann::json j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j.at("batch"), 2);
+  EXPECT_EQ(j.at("iterations"), 3);
+  const double ms = j.at("ms_per_iteration"), lo = j.at("ms_min"), hi = j.at("ms_max");
+  EXPECT_GT(lo, 0.0);
+  EXPECT_LE(lo, ms);
+  EXPECT_LE(ms, hi);
+  EXPECT_NEAR(double(j.at("sound_iterations_per_s")), 2 / (ms / 1e3), 0.01 * double(j.at("sound_iterations_per_s")));
+  EXPECT_EQ(j.at("fit_loop"), "");
+  EXPECT_EQ(j.at("memory_per_sound_mb"), 0.0);
 }
 
 // Bad input: exit 1, one line on stderr naming the file and the problem, and
