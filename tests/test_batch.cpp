@@ -129,6 +129,41 @@ TEST(Batch, CtrlCStopsCleanlyAndTheNextRunResumes) {
   EXPECT_EQ(int(j["ok"]) + finished, 65);
 }
 
+// The GPU path's batching (groups of 3, each group's analysis made while the
+// group before it fits) stops cleanly on Ctrl-C too and resumes: run here
+// with the CPU backend (DRUMSYNTH_BATCHES_ON_CPU=1), as no GPU is at hand.
+TEST(Batch, CtrlCStopsGpuBatchesCleanlyAndTheNextRunResumes) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir in, out;
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(test::shared_data() / "drums-dev/Gimme_A_Hand_1_0"))
+    if (e.path().extension() == ".wav" && n < 12) fs::copy_file(e.path(), in.path / e.path().filename()), ++n;
+  ASSERT_EQ(n, 12);
+  const std::string env = "DRUMSYNTH_BATCHES_ON_CPU=1 ", log = out / "drumsynth-batch.log";
+  const auto r = test::run_shell(
+      env + "'" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in.path.string()) + " -o " + q(out.path.string()) +
+      " --device cpu --gpu-batch 3 --iterations 300 --jobs 2 2>&1 & pid=$!; for i in $(seq 600); do [ -f " + q(log) +
+      " ] && break; sleep 0.1; done; sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"");
+  EXPECT_NE(r.output.find("exit=130"), std::string::npos) << r.output;
+  EXPECT_EQ(count_files_with(out.path, ".tmp-"), 0) << "half-written files left";
+  auto j = read_json(out / "summary.json");
+  const int finished = j["ok"];
+  EXPECT_GT(int(j["interrupted"]), 0);
+  int presets = 0;
+  for (const auto& e : fs::directory_iterator(out.path))
+    if (e.path().string().find(".preset.json") != std::string::npos) {
+      ++presets;
+      EXPECT_NO_THROW(load_preset(e.path().string())) << e.path();
+    }
+  EXPECT_EQ(presets, finished);
+  const auto r2 = test::run_shell(env + "'" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in.path.string()) +
+                                  " -o " + q(out.path.string()) + " --device cpu --gpu-batch 3 --iterations 2 --quiet");
+  EXPECT_EQ(r2.exit_code, 0) << r2.output;
+  j = read_json(out / "summary.json");
+  EXPECT_EQ(j["skipped"], finished);
+  EXPECT_EQ(int(j["ok"]) + finished, 12);
+}
+
 TEST(Batch, GoesOnPastBadFilesAndReportsThem) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir in, out;
