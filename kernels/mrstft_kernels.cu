@@ -54,7 +54,7 @@ __global__ void __launch_bounds__(kFirTileThreads)
 // The A-weighting FIR of every instance (taps [B, kAWeightingTaps]), or its
 // transpose: in and out [total samples], instances at offset [B + 1].
 void a_weighting_filter(const float* in, const int* offset, const float* taps, int max_n, int n_instances,
-                     bool transpose, float* out) {
+                        bool transpose, float* out) {
   const dim3 grid(unsigned(std::max(1, std::min(65535, (max_n + kFirTileOutputs - 1) / kFirTileOutputs))),
                   unsigned(n_instances));
   fir_tile_kernel<kAWeightingTaps><<<grid, kFirTileThreads>>>(in, offset, taps, transpose, out);
