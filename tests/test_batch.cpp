@@ -30,6 +30,20 @@ int count_files_with(const fs::path& dir, const std::string& needle) {
   return n;
 }
 
+// The presets in an output folder (not below it), each checked to parse: an
+// interrupted run leaves only complete ones.
+int count_complete_presets(const fs::path& dir) {
+  int presets = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 12 && name.substr(name.size() - 12) == ".preset.json") {
+      ++presets;
+      EXPECT_NO_THROW(load_preset(e.path().string())) << name;
+    }
+  }
+  return presets;
+}
+
 TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir out;
@@ -111,16 +125,8 @@ TEST(Batch, CtrlCStopsCleanlyAndTheNextRunResumes) {
   auto j = read_json(out / "summary.json");
   const int finished = j["ok"];
   EXPECT_GT(int(j["interrupted"]), 0);
-  // Every preset there is complete, and it has its render beside it.
-  int presets = 0;
-  for (const auto& e : fs::directory_iterator(out.path)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > 12 && name.substr(name.size() - 12) == ".preset.json") {
-      ++presets;
-      EXPECT_NO_THROW(load_preset(e.path().string())) << name;
-    }
-  }
-  EXPECT_EQ(presets, finished);
+  // Every preset there is complete, one for each finished sound.
+  EXPECT_EQ(count_complete_presets(out.path), finished);
   // Resume with a short fit: the finished sounds are not redone.
   const auto r2 = run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --quiet");
   EXPECT_EQ(r2.exit_code, 0) << r2.output;
@@ -149,13 +155,7 @@ TEST(Batch, CtrlCStopsGpuBatchesCleanlyAndTheNextRunResumes) {
   auto j = read_json(out / "summary.json");
   const int finished = j["ok"];
   EXPECT_GT(int(j["interrupted"]), 0);
-  int presets = 0;
-  for (const auto& e : fs::directory_iterator(out.path))
-    if (e.path().string().find(".preset.json") != std::string::npos) {
-      ++presets;
-      EXPECT_NO_THROW(load_preset(e.path().string())) << e.path();
-    }
-  EXPECT_EQ(presets, finished);
+  EXPECT_EQ(count_complete_presets(out.path), finished);
   const auto r2 = test::run_shell(env + "'" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in.path.string()) +
                                   " -o " + q(out.path.string()) + " --device cpu --gpu-batch 3 --iterations 2 --quiet");
   EXPECT_EQ(r2.exit_code, 0) << r2.output;
