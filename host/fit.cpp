@@ -336,6 +336,8 @@ std::vector<float> starting_logits(const std::vector<const Sound*>& group, const
   return logits;
 }
 
+bool fits_in_batches(const FitOptions& o) { return resolve_device(o.device) == Device::cuda || batches_on_cpu(); }
+
 std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const FitOptions& o,
                                  const SoundDone& on_done) {
   if (o.restarts < 1) throw Error("restarts must be at least 1");
@@ -347,7 +349,7 @@ std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const 
   const FitControl control{one_at_a_time ? o.progress : nullptr, o.progress_every, o.stop, o.finish};
   if (device == Device::cuda)
     fit_on_gpu(sounds, o, control, report, Device::cuda);
-  else if (batches_on_cpu())
+  else if (fits_in_batches(o))
     fit_on_gpu(sounds, o, control, report, Device::cpu);
   else
     fit_on_cpu(sounds, o, control, report);

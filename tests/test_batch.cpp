@@ -3,6 +3,9 @@
 // Ctrl-C, and bad files.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <nlohmann/json.hpp>
 
 #include "drumsynth/batch.hpp"
@@ -162,6 +165,37 @@ TEST(Batch, CtrlCStopsGpuBatchesCleanlyAndTheNextRunResumes) {
   j = read_json(out / "summary.json");
   EXPECT_EQ(j["skipped"], finished);
   EXPECT_EQ(int(j["ok"]) + finished, 12);
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The GPU path's batching (on the CPU backend: groups of 2, analysis ahead,
+// each group's outputs written on every core once it is done) writes the same
+// presets, renders and loss histories, byte for byte, as the CPU path.
+TEST(Batch, GpuBatchesWriteWhatTheCpuPathWrites) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir in, cpu, batched;
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(test::shared_data() / "drums-dev/Gimme_A_Hand_1_0"))
+    if (e.path().extension() == ".wav" && n < 5) fs::copy_file(e.path(), in.path / e.path().filename()), ++n;
+  const std::string args = " --device cpu --iterations 5 --quiet --no-report --jobs 2";
+  ASSERT_EQ(run_drumsynth("batch " + q(in.path.string()) + " -o " + q(cpu.path.string()) + args).exit_code, 0);
+  const auto r = test::run_shell("DRUMSYNTH_BATCHES_ON_CPU=1 '" + std::string(DRUMSYNTH_BINARY) + "' batch " +
+                                 q(in.path.string()) + " -o " + q(batched.path.string()) + args + " --gpu-batch 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  int compared = 0;
+  for (const auto& e : fs::directory_iterator(cpu.path)) {
+    const std::string name = e.path().filename().string();
+    if (name.find(".preset.json") == std::string::npos && name.find(".wav") == std::string::npos &&
+        name.find(".loss.csv") == std::string::npos)
+      continue;
+    EXPECT_EQ(file_bytes(e.path()), file_bytes(batched.path / name)) << name;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 3 * 5);
 }
 
 TEST(Batch, GoesOnPastBadFilesAndReportsThem) {

@@ -110,6 +110,11 @@ using SoundDone = std::function<void(int sound, const SoundFit& fit)>;
 std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const FitOptions& options,
                                  const SoundDone& on_done = {});
 
+// Whether fit_sounds fits these options' sounds in backend batches (on a GPU,
+// or with DRUMSYNTH_BATCHES_ON_CPU=1: the same batching on the CPU backend,
+// for tests), so that a batch's sounds finish together.
+bool fits_in_batches(const FitOptions& options);
+
 // One sound: fit_sounds of it alone; throws its error.
 FitResult fit(const Sound& target, const FitOptions& options);
 
