@@ -4,15 +4,19 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
 #include "drumsynth/preset.hpp"
-#include "parallel_for.hpp"
 #include "write_atomic.hpp"
 
 namespace drumsynth {
@@ -119,12 +123,68 @@ void record_fit(BatchItem& item, const Sound& sound, const SoundFit& fit, const 
   }
 }
 
-// Sounds loaded at once: a GPU batch, or on the CPU enough for every worker
-// to take several (workers idle only at a chunk's end).
+// Sounds loaded at once: four GPU batches (so each batch's analysis can run
+// while the one before it fits: fit_sounds' AnalysisAhead), or on the CPU
+// enough for every worker to take several (workers idle only at a chunk's end).
 size_t chunk_size(const FitOptions& fit) {
-  return fit.device == "cuda" ? size_t(std::max(1, fit.gpu_batch))
-                              : size_t(8 * std::max(1, fit.n_threads));
+  return fits_in_batches(fit) ? size_t(4 * std::max(1, fit.gpu_batch)) : size_t(8 * std::max(1, fit.n_threads));
 }
+
+// Writes finished sounds' outputs on a pool of threads while the fits go on.
+// In backend batches (the GPU) a batch's sounds finish together, and their
+// outputs (a render and four files each: ~12 ms for a 1 s sound, 2 minutes
+// for 10,000 one at a time) would otherwise hold up the next batch. Each sound
+// is recorded (`recorded`: the tracker) after its files, one at a time.
+class OutputWriters {
+ public:
+  using Write = std::function<void(int sound, const SoundFit& fit)>;
+  OutputWriters(int threads, Write write, std::function<void(int sound)> recorded)
+      : write_(std::move(write)), recorded_(std::move(recorded)) {
+    for (int t = 0; t < std::max(1, threads); ++t) pool_.emplace_back([this] { run(); });
+  }
+  ~OutputWriters() { finish(); }
+  void add(int sound, const SoundFit& fit) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.emplace_back(sound, fit);
+    }
+    ready_.notify_one();
+  }
+  // Returns once every sound added is written and recorded.
+  void finish() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closing_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : pool_)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::pair<int, SoundFit> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      write_(job.first, job.second);
+      std::lock_guard<std::mutex> lock(record_mutex_);
+      recorded_(job.first);
+    }
+  }
+  Write write_;
+  std::function<void(int)> recorded_;
+  std::mutex mutex_, record_mutex_;
+  std::condition_variable ready_;
+  std::deque<std::pair<int, SoundFit>> queue_;
+  bool closing_ = false;
+  std::vector<std::thread> pool_;
+};
 
 // Loads, fits and records the sounds todo[first, last).
 void fit_chunk(std::vector<BatchItem>& items, const std::vector<FitOutputPaths>& paths,
@@ -144,35 +204,20 @@ void fit_chunk(std::vector<BatchItem>& items, const std::vector<FitOutputPaths>&
   }
   std::vector<const Sound*> refs;
   for (const Sound& s : sounds) refs.push_back(&s);
-  const auto record = [&](int s, const SoundFit& fit) {
+  const auto write = [&](int s, const SoundFit& fit) {
     record_fit(items[loaded[s]], sounds[s], fit, paths[loaded[s]], fo);
   };
-  // In backend batches (the GPU) a batch's sounds finish together, and their
-  // outputs (a render and four files each: ~12 ms for a 1 s sound, 2 minutes
-  // for 10,000 one at a time) are written on every core once the chunk (one
-  // GPU batch) is done; on the CPU each is written as it finishes.
-  const bool together = fits_in_batches(fo);
-  std::vector<std::pair<int, SoundFit>> finished;
-  const auto write_finished = [&] {
-    parallel_for(int(finished.size()), fo.n_threads,
-                 [&](int k) { record(finished[size_t(k)].first, finished[size_t(k)].second); });
-    for (const auto& f : finished) tracker.finished(items[loaded[f.first]]);
-    finished.clear();
-  };
-  try {
+  const auto recorded = [&](int s) { tracker.finished(items[loaded[s]]); };
+  if (!fits_in_batches(fo)) {  // on the CPU each sound is written by the worker that fitted it
     fit_sounds(refs, fo, [&](int s, const SoundFit& fit) {
-      if (together) {
-        finished.emplace_back(s, fit);
-        return;
-      }
-      record(s, fit);
-      tracker.finished(items[loaded[s]]);
+      write(s, fit);
+      recorded(s);
     });
-  } catch (const Interrupted&) {
-    write_finished();  // the sounds finished before the interruption keep their outputs
-    throw;
+    return;
   }
-  write_finished();
+  // Before `sounds` goes: its destructor writes what was added, an interruption included.
+  OutputWriters writers(fo.n_threads, write, recorded);
+  fit_sounds(refs, fo, [&](int s, const SoundFit& fit) { writers.add(s, fit); });
 }
 
 }  // namespace
