@@ -47,6 +47,26 @@ int count_complete_presets(const fs::path& dir) {
   return presets;
 }
 
+// `drumsynth batch IN -o OUT OPTIONS` (after ENV) sent SIGINT once the run
+// has started (its log file exists: the handler is armed before it is made)
+// and 1.5 s later; the output ends with "exit=STATUS". A fixed delay from
+// launch was flaky under a loaded ctest -j.
+test::CommandResult interrupted_batch(const std::string& env, const std::string& in, const fs::path& out,
+                                      const std::string& options) {
+  const std::string log = out / "drumsynth-batch.log";
+  return test::run_shell(env + " '" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in) + " -o " +
+                         q(out.string()) + " " + options + " 2>&1 & pid=$!; for i in $(seq 600); do [ -f " + q(log) +
+                         " ] && break; sleep 0.1; done; sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"");
+}
+
+// The first `count` WAV files of a development-set kit, copied into `to`.
+void copy_kit_wavs(const std::string& kit, const fs::path& to, int count) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(test::shared_data() / "drums-dev" / kit))
+    if (e.path().extension() == ".wav" && n < count) fs::copy_file(e.path(), to / e.path().filename()), ++n;
+  ASSERT_EQ(n, count) << kit;
+}
+
 TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir out;
@@ -114,14 +134,8 @@ TEST(Batch, CtrlCStopsCleanlyAndTheNextRunResumes) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir out;
   const std::string in = (test::shared_data() / "drums-dev/Gimme_A_Hand_1_0").string();
-  // SIGINT once the run has started (its log file exists: the handler is armed
-  // before it is made) and 1.5 s later, long before 65 sounds x 300 iterations
-  // can finish. A fixed delay from launch was flaky under a loaded ctest -j.
-  const std::string log = out / "drumsynth-batch.log";
-  const auto r = test::run_shell(
-      "'" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in) + " -o " + q(out.path.string()) +
-      " --iterations 300 --jobs 2 2>&1 & pid=$!; for i in $(seq 600); do [ -f " + q(log) +
-      " ] && break; sleep 0.1; done; sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"");
+  // Interrupted long before 65 sounds x 300 iterations can finish.
+  const auto r = interrupted_batch("", in, out.path, "--iterations 300 --jobs 2");
   EXPECT_NE(r.output.find("exit=130"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("run the same command again to resume"), std::string::npos) << r.output;
   EXPECT_EQ(count_files_with(out.path, ".tmp-"), 0) << "half-written files left";
@@ -144,15 +158,9 @@ TEST(Batch, CtrlCStopsCleanlyAndTheNextRunResumes) {
 TEST(Batch, CtrlCStopsGpuBatchesCleanlyAndTheNextRunResumes) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir in, out;
-  int n = 0;
-  for (const auto& e : fs::directory_iterator(test::shared_data() / "drums-dev/Gimme_A_Hand_1_0"))
-    if (e.path().extension() == ".wav" && n < 12) fs::copy_file(e.path(), in.path / e.path().filename()), ++n;
-  ASSERT_EQ(n, 12);
-  const std::string env = "DRUMSYNTH_BATCHES_ON_CPU=1 ", log = out / "drumsynth-batch.log";
-  const auto r = test::run_shell(
-      env + "'" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in.path.string()) + " -o " + q(out.path.string()) +
-      " --device cpu --gpu-batch 3 --iterations 300 --jobs 2 2>&1 & pid=$!; for i in $(seq 600); do [ -f " + q(log) +
-      " ] && break; sleep 0.1; done; sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"");
+  copy_kit_wavs("Gimme_A_Hand_1_0", in.path, 12);
+  const std::string env = "DRUMSYNTH_BATCHES_ON_CPU=1 ";
+  const auto r = interrupted_batch(env, in.path.string(), out.path, "--device cpu --gpu-batch 3 --iterations 300 --jobs 2");
   EXPECT_NE(r.output.find("exit=130"), std::string::npos) << r.output;
   EXPECT_EQ(count_files_with(out.path, ".tmp-"), 0) << "half-written files left";
   auto j = read_json(out / "summary.json");
@@ -178,9 +186,7 @@ std::string file_bytes(const fs::path& p) {
 TEST(Batch, GpuBatchesWriteWhatTheCpuPathWrites) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir in, cpu, batched;
-  int n = 0;
-  for (const auto& e : fs::directory_iterator(test::shared_data() / "drums-dev/Gimme_A_Hand_1_0"))
-    if (e.path().extension() == ".wav" && n < 5) fs::copy_file(e.path(), in.path / e.path().filename()), ++n;
+  copy_kit_wavs("Gimme_A_Hand_1_0", in.path, 5);
   const std::string args = " --device cpu --iterations 5 --quiet --no-report --jobs 2";
   ASSERT_EQ(run_drumsynth("batch " + q(in.path.string()) + " -o " + q(cpu.path.string()) + args).exit_code, 0);
   const auto r = test::run_shell("DRUMSYNTH_BATCHES_ON_CPU=1 '" + std::string(DRUMSYNTH_BINARY) + "' batch " +
