@@ -215,7 +215,8 @@ void fit_chunk(std::vector<BatchItem>& items, const std::vector<FitOutputPaths>&
     });
     return;
   }
-  // Before `sounds` goes: its destructor writes what was added, an interruption included.
+  // Declared after `sounds`, so destroyed before it: the destructor writes
+  // every sound added, those finished before an interruption included.
   OutputWriters writers(fo.n_threads, write, recorded);
   fit_sounds(refs, fo, [&](int s, const SoundFit& fit) { writers.add(s, fit); });
 }

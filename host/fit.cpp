@@ -173,6 +173,10 @@ bool batches_on_cpu() {
   return v && std::string(v) == "1";
 }
 
+std::vector<const Sound*> sounds_of(const std::vector<const Sound*>& sounds, const GpuGroup& g) {
+  return {sounds.begin() + long(g.first), sounds.begin() + long(g.last)};
+}
+
 // A group's starting logits, made on the CPU's threads while the GPU fits
 // the group before it (the analysis, ~0.3 s a sound on a core, would
 // otherwise leave the GPU idle between groups). Groups with an empty sound
@@ -183,7 +187,7 @@ class AnalysisAhead {
       : sounds_(sounds), groups_(groups), o_(o) {}
   void start(size_t k) {
     if (k >= groups_.size() || !groups_[k].fits) return;
-    std::vector<const Sound*> group(sounds_.begin() + long(groups_[k].first), sounds_.begin() + long(groups_[k].last));
+    const std::vector<const Sound*> group = sounds_of(sounds_, groups_[k]);
     if (std::any_of(group.begin(), group.end(), [](const Sound* s) { return s->samples.empty(); })) return;
     pending_ = std::async(std::launch::async, [this, group] { return starting_logits(group, o_, o_.n_threads); });
     pending_group_ = k;
@@ -231,7 +235,7 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
           " available; fit it with --device cpu"))});
       continue;
     }
-    const std::vector<const Sound*> group(sounds.begin() + g.first, sounds.begin() + g.last);
+    const std::vector<const Sound*> group = sounds_of(sounds, g);
     try {
       if (k == 0 && o.init == FitInit::analysis) ahead.start(0);
       std::vector<float> analysed = ahead.take(k);
@@ -253,31 +257,24 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
 void fit_on_cpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
                 const FitControl& control, Reporter& report) {
   const int n = int(sounds.size());
-  const int workers = std::max(1, std::min(o.n_threads, n));
+  const int workers = std::max(1, std::min(o.n_threads, n));  // parallel_for's
   const int threads_each = std::max(1, o.n_threads / workers);
-  std::atomic<int> next{0};
-  std::atomic<bool> interrupted{false};
-  auto work = [&] {
-    for (int s; !interrupted && (s = next++) < n;) {
-      if (o.stop && o.stop->load()) break;
-      if (finish_requested(control)) {
-        report.done(s, {{}, not_started()});
-        continue;
-      }
-      try {
-        report.done(s, {fit_group({sounds[s]}, Device::cpu, threads_each, o, control).front(), nullptr});
-      } catch (const Interrupted&) {
-        interrupted = true;
-      } catch (...) {
-        report.done(s, {{}, std::current_exception()});
-      }
+  // A set stop flag, or a fit interrupted, ends the loop: parallel_for starts
+  // no more sounds and rethrows Interrupted once the others have finished.
+  parallel_for(n, o.n_threads, [&](int s) {
+    if (o.stop && o.stop->load()) throw Interrupted();
+    if (finish_requested(control)) {
+      report.done(s, {{}, not_started()});
+      return;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (interrupted || (o.stop && o.stop->load() && next < n)) throw Interrupted();
+    try {
+      report.done(s, {fit_group({sounds[s]}, Device::cpu, threads_each, o, control).front(), nullptr});
+    } catch (const Interrupted&) {
+      throw;
+    } catch (...) {
+      report.done(s, {{}, std::current_exception()});
+    }
+  });
 }
 
 // The parameters that set a partial's pitch: the tones', the transient's and
