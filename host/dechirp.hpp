@@ -23,6 +23,10 @@ struct PitchSweep {
 // converges monotonically, and from a close guess above it in a step or two).
 double unswept_time(double u, const PitchSweep& sweep, double t_guess = 0.0);
 
+// unswept_time of u_i = u0_s + i du_s for every i < len, each to the same
+// tolerance, in one pass for all of them (dechirp.cpp says how).
+std::vector<double> unswept_times(const PitchSweep& sweep, int len, double du_s, double u0_s = 0.0);
+
 // x read at the swept times u_i = u0_s + i du_s (i < len) after onset_samples,
 // by band-limited (windowed sinc) interpolation; zero past the end of x.
 std::vector<double> dechirp(const std::vector<float>& x, double onset_samples, double sample_rate,

@@ -178,7 +178,7 @@ std::vector<const Sound*> sounds_of(const std::vector<const Sound*>& sounds, con
 }
 
 // A group's starting logits, made on the CPU's threads while the GPU fits
-// the group before it (the analysis, ~0.3 s a sound on a core, would
+// the group before it (the analysis, ~30 ms a sound on a core, would
 // otherwise leave the GPU idle between groups). Groups with an empty sound
 // are left to fit_group, whose backend refuses it before any analysis.
 class AnalysisAhead {
@@ -319,9 +319,9 @@ std::vector<float> starting_logits(const Sound& target, const FitOptions& o) {
   return z;
 }
 
-// The sounds in parallel: the analysis takes ~0.3 s a sound on one core
-// (mostly the glide search), which one sound at a time would be most of a GPU
-// batch's wall time (the development set's 138 sounds: ~45 s).
+// The sounds in parallel: the analysis takes ~30 ms a sound on one core
+// (mostly the glide search), which one sound at a time would be a large part
+// of a GPU batch's wall time (the development set's 138 sounds: ~4.4 s).
 std::vector<float> starting_logits(const std::vector<const Sound*>& group, const FitOptions& o, int n_threads) {
   std::vector<std::vector<float>> each(group.size());
   parallel_for(int(group.size()), n_threads, [&](int s) {

@@ -61,6 +61,26 @@ TEST(Dechirp, UnsweptTimeInvertsTheModelsSweptTime) {
     }
 }
 
+// The solve for many points at once (chains of points in vector lanes) gives
+// every point what its own solve gives, whatever the length (runs shorter than
+// a lane count, lanes left over), at the parameter ranges' ends.
+TEST(Dechirp, UnsweptTimesSolveEveryPointAsItsOwnSolveDoes) {
+  for (const PitchSweep s : {PitchSweep{1.0, 0.03}, PitchSweep{1.3, 0.002}, PitchSweep{8.0, 0.5}, PitchSweep{8.0, 0.002},
+                             PitchSweep{3.0, 0.05}})
+    for (int len : {1, 2, 15, 16, 17, 33, 1024, 6145})
+      for (double u0 : {0.0, swept_time<double>(0.005, s.ratio, s.sweep_s)}) {
+        const double du = (swept_time<double>(0.4, s.ratio, s.sweep_s) - u0) / len;
+        const auto t = unswept_times(s, len, du, u0);
+        ASSERT_EQ(t.size(), size_t(len));
+        for (int i = 0; i < len; ++i) {
+          const double u = u0 + i * du;
+          ASSERT_NEAR(t[size_t(i)], unswept_time(u, s), 1e-10) << s.ratio << " " << s.sweep_s << " " << len << " " << i;
+          ASSERT_NEAR(swept_time<double>(t[size_t(i)], s.ratio, s.sweep_s), u, 1e-10 * s.ratio);
+        }
+      }
+  EXPECT_TRUE(unswept_times(PitchSweep{2.0, 0.01}, 0, 1e-4).empty());
+}
+
 TEST(Dechirp, WithoutAGlideItCopiesTheSamples) {
   std::vector<float> x(300);
   for (size_t i = 0; i < x.size(); ++i) x[i] = float(std::sin(0.37 * double(i)) + 0.01 * double(i));

@@ -33,8 +33,8 @@ struct Analysis {
 Analysis analyse(const Sound& target);
 
 // analyse(target).onset_s alone (1 ms before the first sample above a tenth
-// of the peak), without the rest of the analysis: the glide search there
-// takes ~0.3 s a sound.
+// of the peak), without the rest of the analysis (whose glide search
+// takes ~30 ms a sound).
 double onset_s(const Sound& target);
 
 // Physical parameters [kNumParams] from an analysis (each within its range).
