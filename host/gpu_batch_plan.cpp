@@ -9,12 +9,14 @@ namespace drumsynth {
 
 namespace {
 
-// Per-sample float buffers: the backend's 16 (noise, band, source, resonator
-// and mix states and their adjoints), the target, the noise bank's bands, and
-// the loss's A-weighted target, estimate and adjoint. (The two targets are
-// freed once the loss has the target's spectra; they count here for the
-// setup's peak, beside the cuFFT chain's scratch.)
-constexpr size_t kFloatsPerSample = 16 + 1 + kNoiseBands + 3;
+// Per-sample float buffers: the backend's 9 (the noise band's two filters,
+// source, the resonator's y and h, the mix, and the adjoint's v_out, v_mix,
+// v_res_y; synth_kernels.cuh says what is not kept and what shares a buffer)
+// and one to spare, the target, the noise bank's bands, and the loss's
+// A-weighted target, estimate and adjoint. (The two targets are freed once the
+// loss has the target's spectra; they count here for the setup's peak, beside
+// the cuFFT chain's scratch.)
+constexpr size_t kFloatsPerSample = 10 + 1 + kNoiseBands + 3;
 
 struct ResolutionSizes {
   size_t frame_values, bins, padded;

@@ -20,8 +20,8 @@ template <typename Real>
 void VoiceTape<Real>::resize(int n) {
   if (size_t(n) == out.size()) return;
   S.assign(size_t(n), wide_t<Real>(0));
-  for (auto* v : {&t, &rise, &white, &noise_low, &noise_band_in, &noise_band, &noise_rise,
-                  &noise_bank_out, &source, &res_y, &res_h, &res_out, &out, &v_mix, &v_band,
+  for (auto* v : {&t, &rise, &noise_low, &noise_band, &noise_rise,
+                  &noise_bank_out, &source, &res_y, &res_h, &out, &v_mix, &v_band,
                   &source_b, &v_res_in, &v_src, &v_t, &v_S, &v_rise, &v_noise_rise, &v_t_b, &v_S_b,
                   &v_rise_b})
     v->assign(size_t(n), Real(0));
@@ -158,11 +158,11 @@ DS_CPU_CLONES void source_sum(int n, const Real* DS_RESTRICT part, Real* DS_REST
 
 template <typename Real>
 DS_CPU_CLONES void mix_forward(const Real* p, int n, Real sr, VoiceTape<Real>& tape) {
-  const Real *src = tape.source.data(), *band = tape.noise_band.data(), *res = tape.res_out.data(),
+  const Real *src = tape.source.data(), *band = tape.noise_band.data(), *res_h = tape.res_h.data(),
              *bank = tape.noise_bank_out.data();
   Real* out = tape.out.data();
   for (int i = 0; i < n; ++i)
-    out[i] = voice_out_sample(p, time_since_onset(p, i, sr), src[i], band[i], res[i], bank[i]);
+    out[i] = voice_out_sample(p, time_since_onset(p, i, sr), src[i], band[i], resonator_out(p, res_h[i]), bank[i]);
 }
 
 // The mix's adjoint: v_mix, v_band, and the noise envelope's gradients into v_p.
@@ -247,15 +247,14 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape, i
   noise_and_tone(
       threads > 1,
       [&] {
-        noise_band_filter(p, sr, spec.noise_seed, n, tape.white.data(), tape.noise_low.data(),
-                          tape.noise_band_in.data(), tape.noise_band.data());
+        noise_band_filter(p, sr, spec.noise_seed, n, tape.noise_low.data(), tape.noise_band.data());
         noise_bank_forward(p, i0, n, sr, spec.noise_seed, tape);
         source_forward(p, false, kFirstNoisePartial, kNumPartials, i0, n, t, S, rise, tape.source_b.data());
       },
       [&] { source_forward(p, true, 0, kFirstNoisePartial, i0, n, t, S, rise, tape.source.data()); });
   Real* res_in = tape.v_res_in.data();  // the adjoint's buffer, free until then
   source_sum(n, tape.source_b.data(), tape.source.data(), res_in);
-  resonator(p, sr, n, res_in, tape.res_y.data(), tape.res_h.data(), tape.res_out.data());
+  resonator(p, sr, n, res_in, tape.res_y.data(), tape.res_h.data());
   mix_forward(p, n, sr, tape);
 }
 
@@ -281,13 +280,12 @@ void render_voice_vjp(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tap
   noise_and_tone(
       threads > 1,
       [&] {
-        noise_band_filter_vjp(p, sr, n, tape.white.data(), tape.noise_low.data(), tape.noise_band_in.data(),
-                              tape.noise_band.data(), tape.v_band.data(), v_p_b);
+        noise_band_filter_vjp(p, sr, spec.noise_seed, n, tape.noise_low.data(), tape.noise_band.data(),
+                              tape.v_band.data(), v_p_b);
         noise_bank_backward(p, i0, n, tape, v_mix, v_p_b, tape.v_t_b.data());
       },
-      [&] {  // v_src is the resonator adjoint's scratch here
-        resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix, v_p, tape.v_src.data(),
-                      tape.v_res_in.data());
+      [&] {  // v_res_in is the resonator adjoint's v_y, the input's gradient on return
+        resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix, v_p, tape.v_res_in.data());
       });
   const Real* v_src = tape.v_src.data();
   source_backward(n, v_mix, tape.v_res_in.data(), tape.v_src.data());

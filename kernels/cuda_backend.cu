@@ -51,8 +51,7 @@ class CudaBackend final : public Backend {
     }
     const size_t total = size_t(offset.back());
     offset_.upload(offset), rate_.upload(rates), seed_.upload(seeds), target_.upload(target);
-    for (auto* b : {&white_, &low_, &band_in_, &band_, &source_, &res_in_, &res_y_, &res_h_,
-                    &res_out_, &out_, &v_out_, &v_mix_, &v_band_, &v_res_in_, &v_res_y_})
+    for (auto* b : {&low_, &band_, &source_, &res_y_, &res_h_, &out_, &v_out_, &v_mix_, &v_res_y_})
       b->resize(total);
     noise_bank_.resize(total * kNoiseBands);
     if (recurrences_ == Recurrences::v2_scan) block_grads_.resize(size_t(B_) * kSampleBlocks * kNumParams);
@@ -188,11 +187,13 @@ class CudaBackend final : public Backend {
  private:
   BatchView view() const { return {B_, offset_.get(), rate_.get(), seed_.get(), params_.get()}; }
   SynthTape tape() const {
-    return {white_.get(), low_.get(), band_in_.get(), band_.get(), noise_bank_.get(), source_.get(),
-            res_in_.get(), res_y_.get(), res_h_.get(), res_out_.get(), out_.get()};
+    // res_in in v_res_y's buffer (SynthTape says why)
+    return {low_.get(), band_.get(), noise_bank_.get(), source_.get(), v_res_y_.get(), res_y_.get(), res_h_.get(),
+            out_.get()};
   }
   SynthAdjointScratch adjoint_scratch() const {
-    return {v_mix_.get(), v_band_.get(), v_res_in_.get(), v_res_y_.get(), block_grads_.get()};
+    // v_band in v_out's buffer, which the adjoint reads only there (SynthAdjointScratch)
+    return {v_mix_.get(), v_out_.get(), v_res_y_.get(), block_grads_.get()};
   }
 
   // loss_ and v_logits_ at logits_, all on the device.
@@ -224,9 +225,8 @@ class CudaBackend final : public Backend {
   DeviceBuffer<int> offset_;
   DeviceBuffer<float> rate_, target_;
   DeviceBuffer<uint64_t> seed_;
-  DeviceBuffer<float> white_, low_, band_in_, band_, noise_bank_, source_, res_in_, res_y_, res_h_,
-      res_out_, out_;
-  DeviceBuffer<float> v_out_, v_mix_, v_band_, v_res_in_, v_res_y_;
+  DeviceBuffer<float> low_, band_, noise_bank_, source_, res_y_, res_h_, out_;
+  DeviceBuffer<float> v_out_, v_mix_, v_res_y_;
   DeviceBuffer<float> block_grads_;  // v2: per-block parameter gradient sums (SynthAdjointScratch)
   DeviceBuffer<float> logits_, params_, v_params_, v_logits_, loss_;
   std::unique_ptr<GpuMrstft> mrstft_;

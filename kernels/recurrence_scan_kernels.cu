@@ -61,8 +61,8 @@ __global__ void noise_band_scan_kernel(BatchView batch, SynthTape tape) {
   const AffineStep2<float> step = noise_band_chunk_step(a_low, a_high, batch.seed[b], i0, i1);
   AffineStep2<float> entry;  // the chunks before this one, applied to rest: the state on entry
   BlockScan(temp).ExclusiveScan(step, entry, affine2_identity<float>(), Affine2Then());
-  noise_band_run(a_low, a_high, batch.seed[b], i0, i1, entry.b0, entry.b1, tape.white + v.o,
-                 tape.noise_low + v.o, tape.noise_band_in + v.o, tape.noise_band + v.o);
+  noise_band_run(a_low, a_high, batch.seed[b], i0, i1, entry.b0, entry.b1, tape.noise_low + v.o,
+                 tape.noise_band + v.o);
 }
 
 // Thread t takes chunk kScanThreads - 1 - t, so the scan in thread order runs
@@ -85,9 +85,8 @@ __global__ void noise_band_scan_vjp_kernel(BatchView batch, SynthTape tape, Synt
   const AffineStep2<float> step = noise_band_adjoint_chunk_step(a_low, a_high, s.v_band + v.o, i0, i1);
   AffineStep2<float> entry;
   BlockScan(temp.scan).ExclusiveScan(step, entry, affine2_identity<float>(), Affine2Then());
-  const auto r = noise_band_run_vjp(a_low, a_high, i0, i1, tape.white + v.o, tape.noise_low + v.o,
-                                    tape.noise_band_in + v.o, tape.noise_band + v.o, s.v_band + v.o, entry.b0,
-                                    entry.b1);
+  const auto r = noise_band_run_vjp(a_low, a_high, batch.seed[b], i0, i1, tape.noise_low + v.o,
+                                    tape.noise_band + v.o, s.v_band + v.o, entry.b0, entry.b1);
   __syncthreads();  // temp.scan -> temp.reduce
   const float v_a_low = BlockReduce(temp.reduce).Sum(r.v_a_low);
   __syncthreads();
@@ -105,10 +104,9 @@ __global__ void resonator_scan_kernel(BatchView batch, SynthTape tape) {
   if (b >= batch.n_instances) return;  // the whole warp
   const InstanceView v = instance(batch, b);
   const auto c = resonator_coefficients(v.p, v.sr);
-  const float gain = v.p[P::resonator_gain];
   const int block = min(c.delay_int, kResonatorScanWidth);
   const float* x = tape.res_in + v.o;
-  float *y = tape.res_y + v.o, *h = tape.res_h + v.o, *out = tape.res_out + v.o;
+  float *y = tape.res_y + v.o, *h = tape.res_h + v.o;
   float carry = 0.0f;  // h before the block
   for (int i0 = 0; i0 < v.n; i0 += block) {
     const int m = min(block, v.n - i0), i = i0 + lane;
@@ -118,7 +116,7 @@ __global__ void resonator_scan_kernel(BatchView batch, SynthTape tape) {
     AffineStep<float> prefix;
     WarpScan(temp[warp]).InclusiveScan(step, prefix, AffineThen());
     const float hk = affine_apply(prefix, carry);
-    if (active) h[i] = hk, y[i] = x[i] + c.fb * hk, out[i] = gain * hk;
+    if (active) h[i] = hk, y[i] = x[i] + c.fb * hk;
     carry = __shfl_sync(kFullWarp, hk, m - 1);
     __syncwarp();  // this block's y before the next block's taps read it
   }
@@ -142,7 +140,7 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
   const float gain = v.p[P::resonator_gain];
   const int block = min(c.delay_int, kResonatorScanWidth);
   const float *y = tape.res_y + v.o, *h = tape.res_h + v.o, *v_out = s.v_mix + v.o;
-  float *v_y = s.v_res_y + v.o, *v_x = s.v_res_in + v.o;
+  float* v_y = s.v_res_y + v.o;  // when done, the input's gradient (resonator_vjp)
   for (int i = lane; i < v.n; i += 32) v_y[i] = 0.0f;
   __syncwarp();
   float carry = 0.0f;
@@ -158,7 +156,6 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
     const float lambda = affine_apply(prefix, carry);
     float v_d = 0.0f;
     if (active) {
-      v_x[i] = vy;
       const float y0 = j >= 0 ? y[j] : 0.0f, y1 = j >= 1 ? y[j - 1] : 0.0f;
       v_d = resonator_sample_vjp(c, lambda, vy, v_out[i], h[i], i > 0 ? h[i - 1] : 0.0f, y0, y1, g);
     }

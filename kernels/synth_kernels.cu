@@ -141,10 +141,9 @@ __global__ void recurrences_kernel(BatchView batch, SynthTape tape) {
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
   if (noise)
-    noise_band_filter(p, sr, batch.seed[b], n, tape.white + o, tape.noise_low + o,
-                      tape.noise_band_in + o, tape.noise_band + o);
+    noise_band_filter(p, sr, batch.seed[b], n, tape.noise_low + o, tape.noise_band + o);
   else
-    resonator(p, sr, n, tape.res_in + o, tape.res_y + o, tape.res_h + o, tape.res_out + o);
+    resonator(p, sr, n, tape.res_in + o, tape.res_y + o, tape.res_h + o);
 }
 
 // The chains write disjoint parameter gradients (noise_low/high_hz; the
@@ -160,11 +159,9 @@ __global__ void recurrences_vjp_kernel(BatchView batch, SynthTape tape, SynthAdj
   float* v_p = v_params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
   if (noise)
-    noise_band_filter_vjp(p, sr, n, tape.white + o, tape.noise_low + o, tape.noise_band_in + o,
-                          tape.noise_band + o, s.v_band + o, v_p);
+    noise_band_filter_vjp(p, sr, batch.seed[b], n, tape.noise_low + o, tape.noise_band + o, s.v_band + o, v_p);
   else
-    resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.v_res_y + o,
-                  s.v_res_in + o);
+    resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.v_res_y + o);
 }
 
 // ---- the noise bank's bands: they depend on no parameter, made once per batch ----
@@ -194,14 +191,16 @@ __global__ void mix_kernel(BatchView batch, SynthTape tape) {
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
     const float bank = noise_bank_sample(p, t, tape.noise_bank + g, stride);
-    tape.out[g] = voice_out_sample(p, t, tape.source[g], tape.noise_band[g], tape.res_out[g], bank);
+    tape.out[g] = voice_out_sample(p, t, tape.source[g], tape.noise_band[g], resonator_out(p, tape.res_h[g]), bank);
   }
 }
 
 // Adjoint (voice_out_sample_vjp, noise_bank_sample_vjp): v_mix, v_band, and
 // the noise envelope's and the bank's parameter gradients (block sums, then
 // one add per block).
-__global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* __restrict__ v_out,
+// v_out is not __restrict__: s.v_band may be the same buffer (each sample's
+// v_out is read, then its v_band written in its place).
+__global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* v_out,
                                SynthAdjointScratch s, float* __restrict__ v_params) {
   const int b = blockIdx.y;
   const int n = batch.offset[b + 1] - batch.offset[b];
@@ -275,7 +274,7 @@ void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tap
     recurrences_vjp_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape, s, v_params);
     CUDA_CHECK_LAUNCH(recurrences_vjp_kernel);
   }
-  source_vjp_kernel<<<grid, kThreads>>>(batch, s.v_mix, s.v_res_in, v_params, s.block_grads);
+  source_vjp_kernel<<<grid, kThreads>>>(batch, s.v_mix, s.v_res_y, v_params, s.block_grads);
   CUDA_CHECK_LAUNCH(source_vjp_kernel);
   if (s.block_grads) {
     const int count = batch.n_instances * kNumParams;

@@ -20,10 +20,14 @@ struct BatchView {
 };
 
 // Forward values kept for the adjoint, each [total samples] but noise_bank,
-// [kNoiseBands, total samples] (band k of every instance at k * total).
+// [kNoiseBands, total samples] (band k of every instance at k * total). Only
+// what cannot be had again cheaply is kept: the white noise and the high-pass's
+// output are drawn again (noise_band.hpp), the resonator's output is gain res_h
+// (resonator_out), and its input res_in lives in the adjoint's v_res_y buffer,
+// which nothing reads between the resonator and the adjoint.
 struct SynthTape {
-  float *white, *noise_low, *noise_band_in, *noise_band, *noise_bank;
-  float *source, *res_in, *res_y, *res_h, *res_out, *out;
+  float *noise_low, *noise_band, *noise_bank;
+  float *source, *res_in, *res_y, *res_h, *out;
 };
 
 // Scratch of the adjoint, each [total samples]; and, for the v2 kernels,
@@ -31,7 +35,9 @@ struct SynthTape {
 // the parameter gradients, added up in block order afterwards (the v1 kernels,
 // block_grads null, add them with float atomics, whose order varies run to run).
 struct SynthAdjointScratch {
-  float *v_mix, *v_band, *v_res_in, *v_res_y;  // v_res_y: the resonator adjoint's v_y
+  float* v_mix;
+  float* v_band;   // may be synth_adjoint's v_out: the mix's adjoint reads v_out[i] before writing v_band[i]
+  float* v_res_y;  // the resonator adjoint's v_y; when it is done, the gradient of res_in
   float* block_grads = nullptr;
 };
 
@@ -54,7 +60,8 @@ void make_noise_bank(const BatchView& batch, float* bank);
 enum class Recurrences { v1_loop, v2_scan };
 
 void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, Recurrences r);
-// Adds dL/dparams into v_params [B, kNumParams] (zeroed by the caller) given v_out.
+// Adds dL/dparams into v_params [B, kNumParams] (zeroed by the caller) given
+// v_out (overwritten by v_band when s.v_band is v_out).
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
                    const float* v_out, const SynthAdjointScratch& s, float* v_params, Recurrences r);
 

@@ -112,11 +112,11 @@ TEST(LinearScan, NoiseBandAsATwoStateScan) {
   const double sr = 44100;
   std::vector<double> p(kNumParams, 0.0);
   p[P::noise_low_hz] = 200, p[P::noise_high_hz] = 5000;
-  std::vector<double> white(n), low(n), band_in(n), band(n);
-  noise_band_filter(p.data(), sr, 7, n, white.data(), low.data(), band_in.data(), band.data());
+  std::vector<double> low(n), band(n);
+  noise_band_filter(p.data(), sr, 7, n, low.data(), band.data());
   const double a_l = one_pole_coefficient(p[P::noise_low_hz], sr), a_h = one_pole_coefficient(p[P::noise_high_hz], sr);
   std::vector<AffineStep2<double>> prefix(n);
-  for (int i = 0; i < n; ++i) prefix[i] = noise_band_step(a_l, a_h, white[i]);
+  for (int i = 0; i < n; ++i) prefix[i] = noise_band_step(a_l, a_h, white_noise<double>(7, uint64_t(i)));
   // Hillis-Steele inclusive scan: after round d, prefix[i] covers [i - 2^d + 1, i].
   for (int d = 1; d < n; d *= 2) {
     const auto prev = prefix;
@@ -139,19 +139,18 @@ TEST(LinearScan, ChunkedNoiseBandMatchesTheFilterAndItsAdjoint) {
   for (auto [lo_hz, hi_hz] : {std::pair{20.0, 22000.0}, {300.0, 3000.0}, {5000.0, 8000.0}}) {
     std::vector<double> p(kNumParams, 0.0);
     p[P::noise_low_hz] = lo_hz, p[P::noise_high_hz] = hi_hz;
-    std::vector<double> w(n), lo(n), bi(n), bd(n), v_band(n), vp(kNumParams, 0.0);
-    noise_band_filter(p.data(), sr, 3, n, w.data(), lo.data(), bi.data(), bd.data());
-    for (int i = 0; i < n; ++i) v_band[i] = std::sin(0.001 * i) + 0.1 * w[i];
-    noise_band_filter_vjp(p.data(), sr, n, w.data(), lo.data(), bi.data(), bd.data(), v_band.data(), vp.data());
+    std::vector<double> lo(n), bd(n), v_band(n), vp(kNumParams, 0.0);
+    noise_band_filter(p.data(), sr, 3, n, lo.data(), bd.data());
+    for (int i = 0; i < n; ++i) v_band[i] = std::sin(0.001 * i) + 0.1 * white_noise<double>(3, uint64_t(i));
+    noise_band_filter_vjp(p.data(), sr, 3, n, lo.data(), bd.data(), v_band.data(), vp.data());
     double scale = 0;
     for (int i = 0; i < n; ++i) scale = std::max(scale, std::abs(bd[i]));
     for (int chunk : {1, 188, 100000}) {
-      std::vector<double> w2(n), lo2(n), bi2(n), bd2(n), vp2(kNumParams, 0.0);
-      noise_band_filter_chunked(p.data(), sr, 3, n, chunk, w2.data(), lo2.data(), bi2.data(), bd2.data());
+      std::vector<double> lo2(n), bd2(n), vp2(kNumParams, 0.0);
+      noise_band_filter_chunked(p.data(), sr, 3, n, chunk, lo2.data(), bd2.data());
       for (int i = 0; i < n; ++i)
         worst_y = std::max({worst_y, std::abs(bd2[i] - bd[i]) / scale, std::abs(lo2[i] - lo[i]) / scale});
-      noise_band_filter_vjp_chunked(p.data(), sr, n, chunk, w.data(), lo.data(), bi.data(), bd.data(), v_band.data(),
-                                    vp2.data());
+      noise_band_filter_vjp_chunked(p.data(), sr, 3, n, chunk, lo.data(), bd.data(), v_band.data(), vp2.data());
       for (int k : {P::noise_low_hz, P::noise_high_hz})
         worst_vp = std::max(worst_vp, std::abs(vp2[k] - vp[k]) / std::abs(vp[k]));
     }

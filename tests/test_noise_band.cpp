@@ -61,23 +61,22 @@ TEST(NoiseBand, AdjointMatchesFiniteDifferences) {
   auto loss = [&](const std::vector<long double>& q) {
     std::vector<long double> pp(p.begin(), p.end());
     for (int j = 0; j < 6; ++j) pp[idx[j]] = q[j];
-    std::vector<long double> wh(n), lo(n), bi(n), band(n);
-    noise_band_filter(pp.data(), (long double)sr, 9, n, wh.data(), lo.data(), bi.data(), band.data());
+    std::vector<long double> lo(n), band(n);
+    noise_band_filter(pp.data(), (long double)sr, 9, n, lo.data(), band.data());
     long double l = 0;
     for (int i = 0; i < n; ++i)
       l += w[i] * noise_band_sample(pp.data(), (long double)i / sr - pp[P::onset_s], band[i]);
     return l;
   };
-  std::vector<double> wh(n), lo(n), bi(n), band(n), v_band(n), v_p(kNumParams, 0.0);
-  noise_band_filter(p.data(), sr, 9, n, wh.data(), lo.data(), bi.data(), band.data());
+  std::vector<double> lo(n), band(n), v_band(n), v_p(kNumParams, 0.0);
+  noise_band_filter(p.data(), sr, 9, n, lo.data(), band.data());
   double v_t = 0;
   for (int i = 0; i < n; ++i)
     v_band[i] = noise_band_sample_vjp(p.data(), i / sr - p[P::onset_s], band[i], w[i],
                                       v_p[P::noise_attack_s], v_p[P::noise_decay_s],
                                       v_p[P::noise_gain], v_t);
   v_p[P::onset_s] -= v_t;
-  noise_band_filter_vjp(p.data(), sr, n, wh.data(), lo.data(), bi.data(), band.data(),
-                        v_band.data(), v_p.data());
+  noise_band_filter_vjp(p.data(), sr, 9, n, lo.data(), band.data(), v_band.data(), v_p.data());
   std::vector<double> q, analytic, steps;
   for (int j : idx) q.push_back(p[j]), analytic.push_back(v_p[j] * p[j]), steps.push_back(1e-6 * p[j]);
   auto numeric = test::numeric_gradient<long double>(loss, q, steps);

@@ -18,11 +18,19 @@ std::vector<double> base_params() {
   return p;
 }
 
-std::vector<double> impulse_response(const std::vector<double>& p, double sr, int n) {
-  std::vector<double> x(static_cast<size_t>(n), 0.0), y(x), h(x), out(x);
-  x[0] = 1.0;
-  resonator(p.data(), sr, n, x.data(), y.data(), h.data(), out.data());
+// The resonator's output, gain h (resonator_out), at every sample.
+template <typename Real>
+std::vector<Real> outputs(const std::vector<Real>& p, const std::vector<Real>& h) {
+  std::vector<Real> out(h.size());
+  for (size_t i = 0; i < h.size(); ++i) out[i] = resonator_out(p.data(), h[i]);
   return out;
+}
+
+std::vector<double> impulse_response(const std::vector<double>& p, double sr, int n) {
+  std::vector<double> x(static_cast<size_t>(n), 0.0), y(x), h(x);
+  x[0] = 1.0;
+  resonator(p.data(), sr, n, x.data(), y.data(), h.data());
+  return outputs(p, h);
 }
 
 TEST(Resonator, ImpulseResponseIsADecayingComb) {
@@ -79,15 +87,16 @@ TEST(Resonator, AdjointMatchesFiniteDifferences) {
       std::vector<long double> pp(p.begin(), p.end());
       pp[P::resonator_freq_hz] = q[0], pp[P::resonator_decay_s] = q[1];
       pp[P::resonator_damping_hz] = q[2], pp[P::resonator_gain] = q[3];
-      std::vector<long double> xx(q.begin() + 4, q.end()), y(n), h(n), out(n);
-      resonator(pp.data(), (long double)sr, n, xx.data(), y.data(), h.data(), out.data());
+      std::vector<long double> xx(q.begin() + 4, q.end()), y(n), h(n);
+      resonator(pp.data(), (long double)sr, n, xx.data(), y.data(), h.data());
+      const auto out = outputs(pp, h);
       long double l = 0;
       for (int i = 0; i < n; ++i) l += w[i] * out[i];
       return l;
     };
-    std::vector<double> y(n), h(n), out(n), v_y(n), v_x(n), v_p(kNumParams, 0.0);
-    resonator(p.data(), sr, n, x.data(), y.data(), h.data(), out.data());
-    resonator_vjp(p.data(), sr, n, y.data(), h.data(), w.data(), v_p.data(), v_y.data(), v_x.data());
+    std::vector<double> y(n), h(n), v_x(n), v_p(kNumParams, 0.0);
+    resonator(p.data(), sr, n, x.data(), y.data(), h.data());
+    resonator_vjp(p.data(), sr, n, y.data(), h.data(), w.data(), v_p.data(), v_x.data());  // v_y, then v_x
     std::vector<double> q = {p[P::resonator_freq_hz], p[P::resonator_decay_s],
                              p[P::resonator_damping_hz], p[P::resonator_gain]};
     q.insert(q.end(), x.begin(), x.end());
@@ -124,25 +133,28 @@ TEST(Resonator, BlockedScanMatchesTheLoopForwardAndAdjoint) {
     std::vector<double> x(n), v_out(n);
     for (int i = 0; i < n; ++i)
       x[i] = std::sin(0.013 * i) * std::exp(-i / (0.05 * cs.sr)) + (i % 97 == 0), v_out[i] = std::cos(0.007 * i);
-    std::vector<double> y(n), h(n), out(n), yb(n), hb(n), outb(n);
-    resonator(p.data(), cs.sr, n, x.data(), y.data(), h.data(), out.data());
-    resonator_blocked(p.data(), cs.sr, n, x.data(), yb.data(), hb.data(), outb.data());
+    std::vector<double> y(n), h(n), yb(n), hb(n);
+    resonator(p.data(), cs.sr, n, x.data(), y.data(), h.data());
+    resonator_blocked(p.data(), cs.sr, n, x.data(), yb.data(), hb.data());
+    const auto out = outputs(p, h), outb = outputs(p, hb);
     double scale = 0;
     for (int i = 0; i < n; ++i) scale = std::max(scale, std::abs(out[i])), worst_out = std::max(worst_out, std::abs(out[i] - outb[i]));
     worst_out /= std::max(scale, 1e-300);
-    std::vector<double> vp(kNumParams, 0.0), vpb(kNumParams, 0.0), vy(n), vyb(n), vx(n), vxb(n);
-    resonator_vjp(p.data(), cs.sr, n, y.data(), h.data(), v_out.data(), vp.data(), vy.data(), vx.data());
-    resonator_blocked_vjp(p.data(), cs.sr, n, y.data(), h.data(), v_out.data(), vpb.data(), vyb.data(), vxb.data());
+    std::vector<double> vp(kNumParams, 0.0), vpb(kNumParams, 0.0), vx(n), vxb(n);  // v_y, then v_x
+    resonator_vjp(p.data(), cs.sr, n, y.data(), h.data(), v_out.data(), vp.data(), vx.data());
+    resonator_blocked_vjp(p.data(), cs.sr, n, y.data(), h.data(), v_out.data(), vpb.data(), vxb.data());
     double vx_scale = 0;
     for (int i = 0; i < n; ++i) vx_scale = std::max(vx_scale, std::abs(vx[i]));
     for (int i = 0; i < n; ++i) worst_vx = std::max(worst_vx, std::abs(vx[i] - vxb[i]) / vx_scale);
     for (int k : {P::resonator_freq_hz, P::resonator_decay_s, P::resonator_damping_hz, P::resonator_gain})
       worst_vp = std::max(worst_vp, std::abs(vp[k] - vpb[k]) / std::max(std::abs(vp[k]), 1e-12));
     // float, against the double loop
-    std::vector<float> pf(p.begin(), p.end()), xf(x.begin(), x.end()), yf(n), hf(n), of(n), ol(n);
-    resonator_blocked(pf.data(), float(cs.sr), n, xf.data(), yf.data(), hf.data(), of.data());
+    std::vector<float> pf(p.begin(), p.end()), xf(x.begin(), x.end()), yf(n), hf(n);
+    resonator_blocked(pf.data(), float(cs.sr), n, xf.data(), yf.data(), hf.data());
+    const auto of = outputs(pf, hf);
     for (int i = 0; i < n; ++i) worst_float = std::max(worst_float, std::abs(of[i] - out[i]) / scale);
-    resonator(pf.data(), float(cs.sr), n, xf.data(), yf.data(), hf.data(), ol.data());
+    resonator(pf.data(), float(cs.sr), n, xf.data(), yf.data(), hf.data());
+    const auto ol = outputs(pf, hf);
     for (int i = 0; i < n; ++i) worst_float_loop = std::max(worst_float_loop, std::abs(ol[i] - out[i]) / scale);
   }
   // Double: measured 1e-13 or less. Float: as far from the double loop as the

@@ -34,23 +34,22 @@ DS_HD AffineStep2<Real> noise_band_adjoint_chunk_step(Real a_low, Real a_high, c
 
 // The CPU reference of the chunked forward: chunks of `chunk` samples.
 template <typename Real>
-DS_HD void noise_band_filter_chunked(const Real* p, Real sample_rate, uint64_t seed, int n, int chunk,
-                                     Real* white, Real* low, Real* band_in, Real* band) {
+DS_HD void noise_band_filter_chunked(const Real* p, Real sample_rate, uint64_t seed, int n, int chunk, Real* low,
+                                     Real* band) {
   const Real a_low = one_pole_coefficient(p[P::noise_low_hz], sample_rate);
   const Real a_high = one_pole_coefficient(p[P::noise_high_hz], sample_rate);
   AffineStep2<Real> entry = affine2_identity<Real>();  // (2): the scan so far, applied to rest
   for (int i0 = 0; i0 < n; i0 += chunk) {
     const int i1 = i0 + chunk < n ? i0 + chunk : n;
-    noise_band_run(a_low, a_high, seed, i0, i1, entry.b0, entry.b1, white, low, band_in, band);  // (3)
+    noise_band_run(a_low, a_high, seed, i0, i1, entry.b0, entry.b1, low, band);  // (3)
     entry = affine2_then(entry, noise_band_chunk_step(a_low, a_high, seed, i0, i1));           // (1)
   }
 }
 
 // The CPU reference of the chunked adjoint (as noise_band_filter_vjp).
 template <typename Real>
-DS_HD void noise_band_filter_vjp_chunked(const Real* p, Real sample_rate, int n, int chunk, const Real* white,
-                                         const Real* low, const Real* band_in, const Real* band,
-                                         const Real* v_band, Real* v_p) {
+DS_HD void noise_band_filter_vjp_chunked(const Real* p, Real sample_rate, uint64_t seed, int n, int chunk,
+                                         const Real* low, const Real* band, const Real* v_band, Real* v_p) {
   const Real a_low = one_pole_coefficient(p[P::noise_low_hz], sample_rate);
   const Real a_high = one_pole_coefficient(p[P::noise_high_hz], sample_rate);
   const int n_chunks = (n + chunk - 1) / chunk;
@@ -58,7 +57,7 @@ DS_HD void noise_band_filter_vjp_chunked(const Real* p, Real sample_rate, int n,
   Real v_a_low = Real(0), v_a_high = Real(0);
   for (int c = n_chunks - 1; c >= 0; --c) {
     const int i0 = c * chunk, i1 = i0 + chunk < n ? i0 + chunk : n;
-    const auto r = noise_band_run_vjp(a_low, a_high, i0, i1, white, low, band_in, band, v_band, entry.b0, entry.b1);
+    const auto r = noise_band_run_vjp(a_low, a_high, seed, i0, i1, low, band, v_band, entry.b0, entry.b1);
     v_a_low += r.v_a_low, v_a_high += r.v_a_high;
     entry = affine2_then(entry, noise_band_adjoint_chunk_step(a_low, a_high, v_band, i0, i1));
   }

@@ -4,7 +4,7 @@
 //   d[n] = (1 - frac) y[n - i] + frac y[n - i - 1]  (linear interpolation: frac gets a gradient)
 //   h[n] = h[n-1] + a (d[n] - h[n-1])            (damping, a from damping_hz)
 //   y[n] = x[n] + fb h[n],  fb = exp(-1 / (freq_hz decay_s))
-//   out[n] = gain h[n]
+//   out[n] = gain h[n]                           (resonator_out: taken from h by the mix)
 // fb is the loop gain per period D/sample_rate = 1/freq_hz, so without damping the
 // ringing falls by e every decay_s seconds. It starts from rest on every call
 // (the original read a delay buffer left over from the previous call).
@@ -32,6 +32,12 @@ DS_HD ResonatorCoefficients<Real> resonator_coefficients(const Real* p, Real sam
   c.fb = dm::exp(Real(-1) / (p[P::resonator_freq_hz] * p[P::resonator_decay_s]));
   c.a = one_pole_coefficient(p[P::resonator_damping_hz], sample_rate);
   return c;
+}
+
+// The resonator's output at a sample, from its saved h: not stored beside h.
+template <typename Real>
+DS_HD Real resonator_out(const Real* p, Real h) {
+  return p[P::resonator_gain] * h;
 }
 
 template <typename Real>
@@ -83,13 +89,13 @@ DS_HD void resonator_coefficients_vjp(const Real* p, Real sample_rate, const Res
 // trip per sample. Shorter delays (below 8 kHz) go one sample at a time.
 constexpr int kResonatorBlock = 8;
 
-// Forward over samples [0, n): x [n] input; y, h [n] saved for the adjoint; out [n].
+// Forward over samples [0, n): x [n] input; y, h [n] saved for the adjoint
+// (and h for the output, resonator_out).
 template <typename Real>
-DS_HD void resonator(const Real* p, Real sample_rate, int n, const Real* DS_RESTRICT x,
-                     Real* DS_RESTRICT y, Real* DS_RESTRICT h, Real* DS_RESTRICT out) {
+DS_HD void resonator(const Real* p, Real sample_rate, int n, const Real* DS_RESTRICT x, Real* DS_RESTRICT y,
+                     Real* DS_RESTRICT h) {
   constexpr int K = kResonatorBlock;
   const auto c = resonator_coefficients(p, sample_rate);
-  const Real gain = p[P::resonator_gain];
   const int block = c.delay_int >= K ? K : 1;
   Real prev = Real(0);
   for (int i0 = 0; i0 < n; i0 += block) {
@@ -104,7 +110,6 @@ DS_UNROLL
       prev = one_pole_step(prev, d[k], c.a);
       h[i] = prev;
       y[i] = x[i] + c.fb * prev;
-      out[i] = gain * prev;
     }
   }
 }
@@ -119,12 +124,13 @@ DS_UNROLL
 // Then resonator_coefficients_vjp.
 // Blocks as in the forward: a block's v_y is complete before it starts (its
 // scatters land more than a block back), so its loads come first.
-// v_y: scratch [n], overwritten. v_x: [n], written.
+// v_y [n]: overwritten; on return it is v_x, the input's gradient (v_y[n] is
+// complete at step n and never written after it), so no v_x is stored apart.
 template <typename Real>
 DS_HD void resonator_vjp(const Real* p, Real sample_rate, int n,                // forward inputs
                          const Real* DS_RESTRICT y, const Real* DS_RESTRICT h,  // saved
                          const Real* DS_RESTRICT v_out,                         // output gradient
-                         Real* v_p, Real* DS_RESTRICT v_y, Real* DS_RESTRICT v_x) {
+                         Real* v_p, Real* DS_RESTRICT v_y) {
   constexpr int K = kResonatorBlock;
   const auto c = resonator_coefficients(p, sample_rate);
   const Real gain = p[P::resonator_gain];
@@ -149,7 +155,6 @@ DS_UNROLL
       if (k >= m) break;
       const int i = i1 - k, j = i - c.delay_int;
       lambda = gain * vo[k] + c.fb * vy[k] + (Real(1) - c.a) * lambda;
-      v_x[i] = vy[k];
       const Real v_d = resonator_sample_vjp(c, lambda, vy[k], vo[k], hv[k], hp[k], y0[k], y1[k], g);
       if (j >= 0) v_y[j] += v_d * (Real(1) - c.frac);
       if (j >= 1) v_y[j - 1] += v_d * c.frac;

@@ -4,8 +4,8 @@
 //   d[k] = tap(y, i0 + k)                    (all known at the block's start)
 //   h[k] = (1 - a) h[k-1] + a d[k]           (a one-pole: affine steps, linear_scan.hpp)
 // is a prefix scan with the previous block's last h as its carry, and
-// y = x + fb h, out = gain h follow per sample. Blocks run in order; their
-// length is min(D, kResonatorScanWidth), a warp. The adjoint runs the blocks
+// y = x + fb h follows per sample (out = gain h is the mix's, resonator_out).
+// Blocks run in order; their length is min(D, kResonatorScanWidth), a warp. The adjoint runs the blocks
 // backwards the same way: the total gradient of h,
 //   lambda[k] = gain v_out[k] + fb v_y[k] + (1 - a) lambda[k+1],
 // is a reverse scan with the next block's first lambda as its carry, and v_y
@@ -30,9 +30,8 @@ DS_HD void affine_scan_in_warp_order(AffineStep<Real>* s, int m) {
 
 template <typename Real>
 DS_HD void resonator_blocked(const Real* p, Real sample_rate, int n, const Real* DS_RESTRICT x,
-                             Real* DS_RESTRICT y, Real* DS_RESTRICT h, Real* DS_RESTRICT out) {
+                             Real* DS_RESTRICT y, Real* DS_RESTRICT h) {
   const auto c = resonator_coefficients(p, sample_rate);
-  const Real gain = p[P::resonator_gain];
   const int block = c.delay_int < kResonatorScanWidth ? c.delay_int : kResonatorScanWidth;
   Real carry = Real(0);
   AffineStep<Real> steps[kResonatorScanWidth];
@@ -44,7 +43,6 @@ DS_HD void resonator_blocked(const Real* p, Real sample_rate, int n, const Real*
       const Real hk = affine_apply(steps[k], carry);
       h[i0 + k] = hk;
       y[i0 + k] = x[i0 + k] + c.fb * hk;
-      out[i0 + k] = gain * hk;
     }
     carry = h[i0 + m - 1];
   }
@@ -55,7 +53,7 @@ template <typename Real>
 DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,                // forward inputs
                                  const Real* DS_RESTRICT y, const Real* DS_RESTRICT h,  // saved
                                  const Real* DS_RESTRICT v_out,                         // output gradient
-                                 Real* v_p, Real* DS_RESTRICT v_y, Real* DS_RESTRICT v_x) {
+                                 Real* v_p, Real* DS_RESTRICT v_y) {
   const auto c = resonator_coefficients(p, sample_rate);
   const Real gain = p[P::resonator_gain];
   const int block = c.delay_int < kResonatorScanWidth ? c.delay_int : kResonatorScanWidth;
@@ -74,7 +72,6 @@ DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,        
     for (int k = 0; k < m; ++k) {
       const int i = i1 - k, j = i - c.delay_int;
       const Real lambda = affine_apply(steps[k], carry);
-      v_x[i] = v_y[i];
       const Real y0 = j >= 0 ? y[j] : Real(0), y1 = j >= 1 ? y[j - 1] : Real(0);
       const Real v_d = resonator_sample_vjp(c, lambda, v_y[i], v_out[i], h[i], i > 0 ? h[i - 1] : Real(0), y0, y1, g);
       if (j >= 0) v_y[j] += v_d * (Real(1) - c.frac);
