@@ -115,11 +115,12 @@ constexpr double kTimeTolerance = 1e-11;  // 1e-6 of a sample at 96 kHz
 struct NewtonStep {
   double m;  // the bound's factor above
   explicit NewtonStep(const PitchSweep& s) : m(s.ratio * s.ratio * (s.ratio - 1.0) / (2.0 * s.sweep_s)) {}
-  // One step towards S(t) = u from t; true when t is then within the tolerance.
+  // Newton's step towards S(t) = u from t: (u - S(t)) / S'(t).
   static double step(double u, double t, const PitchSweep& s) {
     const double e = std::exp(-t / s.sweep_s);
     return (u - (t + (s.ratio - 1.0) * s.sweep_s * (1.0 - e))) / (1.0 + (s.ratio - 1.0) * e);
   }
+  // True when t, after a step of this size, is within the tolerance.
   bool converged(double step) const { return m * step * step <= kTimeTolerance || std::abs(step) <= kTimeTolerance; }
 };
 
