@@ -1,6 +1,7 @@
-// The analysis' pitch-glide search (dechirp.cpp), timed alone: it is most of
-// the analysis that starts every fit (~0.3 s a sound before 2026-11-29), the
-// host's share of a GPU batch. Prints each sound's glide, so two builds'
+// The analysis' pitch-glide search (dechirp.cpp), timed alone, then the whole
+// analysis: the search is most of the analysis that starts every fit (141 ms
+// a sound over the development set before it was vectorised on 2026-12-02,
+// ~30 ms after), the host's share of a GPU batch. Prints each sound's glide, so two builds'
 // outputs can be compared line by line, and the total time on one thread.
 // Usage: bench_glide_search DIR [REPEATS]
 #include <chrono>

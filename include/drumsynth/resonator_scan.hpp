@@ -5,8 +5,8 @@
 //   h[k] = (1 - a) h[k-1] + a d[k]           (a one-pole: affine steps, linear_scan.hpp)
 // is a prefix scan with the previous block's last h as its carry, and
 // y = x + fb h follows per sample (out = gain h is the mix's, resonator_out).
-// Blocks run in order; their length is min(D, kResonatorScanWidth), a warp. The adjoint runs the blocks
-// backwards the same way: the total gradient of h,
+// Blocks run in order; their length is min(D, kResonatorScanWidth), a warp.
+// The adjoint runs the blocks backwards the same way: the total gradient of h,
 //   lambda[k] = gain v_out[k] + fb v_y[k] + (1 - a) lambda[k+1],
 // is a reverse scan with the next block's first lambda as its carry, and v_y
 // of a block is complete when it starts (its scatters land D or more back).
