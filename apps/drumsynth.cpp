@@ -282,10 +282,11 @@ int run_bench(const ThroughputOptions& o, bool json) {
     std::printf("{\"device\": \"%s\", \"kernels\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
                 "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
                 "\"iterations\": %d, \"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f, "
-                "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s}\n",
+                "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s, \"spectral\": %s}\n",
                 r.device.c_str(), o.kernels.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
                 r.ms_per_iteration, r.ms_min, r.ms_max, r.iterations, r.sound_iterations_per_s,
-                r.memory_per_sound_mb, r.fit_loop_ms_per_iteration, nlohmann::json(r.fit_loop).dump().c_str());
+                r.memory_per_sound_mb, r.fit_loop_ms_per_iteration, nlohmann::json(r.fit_loop).dump().c_str(),
+                nlohmann::json(r.spectral).dump().c_str());
   else
     std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration (median of %d, %.3f-%.3f), "
                 "%.1f sound-iterations/s%s\n",
@@ -294,6 +295,7 @@ int run_bench(const ThroughputOptions& o, bool json) {
                 r.memory_per_sound_mb > 0
                     ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str()
                     : "");
+  if (!json && !r.spectral.empty()) std::printf("  loss: %s\n", r.spectral.c_str());
   if (!json && !r.fit_loop.empty())
     std::printf("  fit loop on the device (%s): %.3f ms per iteration, %.1f sound-iterations/s\n", r.fit_loop.c_str(),
                 r.fit_loop_ms_per_iteration, o.batch / (r.fit_loop_ms_per_iteration / 1e3));

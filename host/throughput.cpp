@@ -55,6 +55,7 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
     r.device = cuda_device_name();
     r.memory_per_sound_mb = double(cuda_bytes_in_use() - before) / o.batch / 1e6;
 #if DRUMSYNTH_HAVE_CUDA
+    r.spectral = cuda::spectral_path(*backend);
     // The device loop's whole run over the same number of iterations: its
     // first iteration as launches and its capture included, nothing per
     // iteration between host and device. Not for one iteration (a profile's

@@ -161,6 +161,7 @@ class CudaBackend final : public Backend {
   }
 
   const std::string& device_loop_path() const { return loop_path_; }
+  const std::string& spectral_path() const { return mrstft_->spectral_path(); }
 
   BackendTrace trace(const std::vector<float>& logits, const std::vector<float>& audio_in,
                      const std::vector<float>& v_audio_in) {
@@ -246,6 +247,12 @@ std::string device_loop_path(Backend& cuda_backend) {
   auto* b = dynamic_cast<CudaBackend*>(&cuda_backend);
   if (!b) throw Error("device_loop_path: not a CUDA backend");
   return b->device_loop_path();
+}
+
+std::string spectral_path(Backend& cuda_backend) {
+  auto* b = dynamic_cast<CudaBackend*>(&cuda_backend);
+  if (!b) throw Error("spectral_path: not a CUDA backend");
+  return b->spectral_path();
 }
 
 BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>& logits,

@@ -55,6 +55,9 @@ std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<f
 // How the backend's last device loop ran its iterations: "CUDA graph", or
 // "launches (why not a graph)", or "not run".
 std::string device_loop_path(Backend& cuda_backend);
+// Which spectral path the backend's loss runs (GpuMrstft::spectral_path): the
+// cuFFT chain, or the fused kernels with each resolution's run length.
+std::string spectral_path(Backend& cuda_backend);
 
 // What a CUDA backend needs besides its instances and loss: the parameter
 // table's ranges and maps, when the loss A-weights each instance's FIR taps

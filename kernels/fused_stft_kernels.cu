@@ -37,7 +37,6 @@ struct FusedFft {
                        cufftdx::Direction<cufftdx::fft_direction::inverse>() + cufftdx::ElementsPerThread<kEpt>() +
                        cufftdx::FFTsPerBlock<kFfts>());
   using Complex = typename Fwd::value_type;
-  static constexpr int kBins = N / 2 + 1;
   static constexpr unsigned kStorage = Fwd::storage_size > Inv::storage_size ? Fwd::storage_size : Inv::storage_size;
   static constexpr unsigned kFftBytes =
       Fwd::shared_memory_size > Inv::shared_memory_size ? Fwd::shared_memory_size : Inv::shared_memory_size;
@@ -49,18 +48,11 @@ struct FusedFft {
   static_assert(!Fwd::requires_workspace && !Inv::requires_workspace, "power-of-two sizes need no workspace");
 };
 
-// Shared memory of one block: the FFTs' own, then the owned positions' two
-// gradient parts, each FFT's magnitudes, each FFT's band cells (floats).
-struct SharedLayout {
-  size_t fft_bytes, ola_floats, mag_floats, cell_floats;
-  DS_HD size_t bytes() const { return fft_bytes + 4 * (ola_floats + mag_floats + cell_floats); }
-};
-
 template <int N>
-DS_HD SharedLayout shared_layout(const FusedStftArgs& a) {
+DS_HD FusedSharedLayout shared_layout(const FusedStftArgs& a) {
   using F = FusedFft<N>;
-  return {(size_t(F::kFftBytes) + 15) / 16 * 16, 2 * size_t(a.frames_per_run) * size_t(a.res.hop),
-          size_t(F::kFfts) * F::kBins, a.bands.band_count ? size_t(F::kFfts) * size_t(a.bands.max_bands) : 0};
+  return fused_shared_layout(F::kFftBytes, int(F::kFfts), N, a.bands.band_count ? a.bands.max_bands : 0,
+                             a.frames_per_run, a.res.hop);
 }
 
 // The FFTs' data layout for the per-thread phases (fused_stft_block.hpp).
@@ -90,12 +82,12 @@ __launch_bounds__(FusedFft<N>::Fwd::max_threads_per_block) __global__
   if (!R.exists) return;  // the whole block
 
   extern __shared__ __align__(16) unsigned char shared[];
-  const SharedLayout L = shared_layout<N>(a);
+  const FusedSharedLayout L = shared_layout<N>(a);
   Complex* fft_shared = reinterpret_cast<Complex*>(shared);
-  float* ola_rest = reinterpret_cast<float*>(shared + L.fft_bytes);
-  float* ola_sc = ola_rest + L.ola_floats / 2;
-  float* mags = ola_rest + L.ola_floats;
+  float* mags = reinterpret_cast<float*>(shared);  // the same memory between the transforms
   float* cells = mags + L.mag_floats;
+  float* ola_rest = reinterpret_cast<float*>(shared + L.union_bytes);
+  float* ola_sc = ola_rest + L.ola_floats / 2;
   const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * blockDim.x + tx, n_threads = blockDim.x * blockDim.y;
   for (int i = tid; i < int(L.ola_floats); i += n_threads) ola_rest[i] = 0.0f;
   float d2 = 0.0f, dlog = 0.0f, band = 0.0f;
@@ -107,14 +99,16 @@ __launch_bounds__(FusedFft<N>::Fwd::max_threads_per_block) __global__
     Complex data[F::kStorage];
     fused_load_frame<Shape>(a, R, tx, f, active, reinterpret_cast<float*>(data));
     Fwd().execute(data, fft_shared);
+    __syncthreads();  // the FFT's shared memory is the magnitudes' from here
     fused_bins<Shape>(a, R, tx, f, owned, data, mags + ty * R.n_bins, d2, dlog);
     __syncthreads();
     for (int c = tid; c < Shape::ffts * R.n_bands; c += n_threads) fused_cell(R, group, c, mags, cells, band);
-    __syncthreads();
+    __syncthreads();  // (and the next group's R2C may take it back)
     if (!gradient) continue;
 
     Complex sc_part[F::kStorage];
     fused_gradient<Shape>(a, R, tx, f, active, mags + ty * R.n_bins, cells + ty * R.max_bands, data, sc_part);
+    __syncthreads();  // the magnitudes read: the FFT's again
     Inv().execute(data, fft_shared);
     __syncthreads();
     Inv().execute(sc_part, fft_shared);
@@ -158,8 +152,8 @@ __global__ void fused_stft_fold_kernel(FusedStftArgs a, float* __restrict__ v_pr
 
 template <int N>
 void launch_runs(const FusedStftArgs& a, const float* d_x, bool gradient) {
+  // (fused_stft_blocks_per_sm, which planned the run, allowed the kernel this much shared memory)
   const size_t bytes = shared_layout<N>(a).bytes();
-  CUDA_CHECK(cudaFuncSetAttribute(fused_stft_run_kernel<N>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes)));
   fused_stft_run_kernel<N><<<dim3(unsigned(a.max_runs), unsigned(a.n_instances)), FusedFft<N>::Fwd::block_dim, bytes>>>(
       a, d_x, gradient);
   CUDA_CHECK_LAUNCH(fused_stft_run_kernel);
@@ -193,6 +187,32 @@ size_t fused_stft_shared_bytes(const FusedStftArgs& a) {
   size_t bytes = 0;
   with_fft_size(a.res.fft_size, [&](auto n) { bytes = shared_layout<decltype(n)::value>(a).bytes(); });
   return bytes;
+}
+
+int fused_stft_ffts_per_block(int fft_size) {
+  int ffts = 0;
+  with_fft_size(fft_size, [&](auto n) { ffts = int(FusedFft<decltype(n)::value>::kFfts); });
+  return ffts;
+}
+
+int fused_stft_blocks_per_sm(const FusedStftArgs& a) {
+  int blocks = 0;
+  with_fft_size(a.res.fft_size, [&](auto n) {
+    constexpr int N = decltype(n)::value;
+    const size_t bytes = shared_layout<N>(a).bytes();
+    int device = 0, optin = 0;
+    CUDA_CHECK(cudaGetDevice(&device));
+    CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    cudaFuncAttributes attributes{};
+    CUDA_CHECK(cudaFuncGetAttributes(&attributes, fused_stft_run_kernel<N>));
+    if (bytes + attributes.sharedSizeBytes > size_t(optin)) return;  // 0: the block does not fit
+    CUDA_CHECK(cudaFuncSetAttribute(fused_stft_run_kernel<N>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                    optin - int(attributes.sharedSizeBytes)));
+    const dim3 block = FusedFft<N>::Fwd::block_dim;
+    CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, fused_stft_run_kernel<N>,
+                                                             int(block.x * block.y * block.z), bytes));
+  });
+  return blocks;
 }
 
 void fused_stft_resolution(const FusedStftArgs& a, const float* d_x, float* d_loss, float* d_v_pre) {

@@ -26,6 +26,11 @@ bool fused_stft_supports(int fft_size);
 
 // Shared memory one block needs (0 when not supported).
 size_t fused_stft_shared_bytes(const FusedStftArgs& a);
+// Frames one block transforms at a time (cuFFTDx's FFTs per block; 0 when not supported).
+int fused_stft_ffts_per_block(int fft_size);
+// Blocks of the run kernel an SM of this device holds at once with a.frames_per_run
+// (its shared memory), 0 when one block does not fit.
+int fused_stft_blocks_per_sm(const FusedStftArgs& a);
 
 // One resolution of the loss: adds its terms / R to d_loss[b] and, when d_v_pre
 // is given, its gradient to d_v_pre (the pre-filtered estimate's). d_x: the

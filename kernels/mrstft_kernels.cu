@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <cub/block/block_reduce.cuh>
 #include <cuda/functional>
@@ -16,6 +17,7 @@
 #include "drumsynth/stft_adjoint.hpp"
 #include "mrstft_kernels.cuh"
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
+#include "drumsynth/fused_stft_plan.hpp"
 #include "fused_stft_kernels.cuh"
 #endif
 
@@ -333,6 +335,7 @@ struct GpuMrstft::Impl {
     StftResolution res;
     int total_frames = 0;
     DeviceBuffer<int> frame_offset, frame_instance, padded_len, padded_offset;
+    std::vector<int> padded_len_host, n_frames_host;  // each instance's, for the fused plan
     DeviceBuffer<float> window, mag_y, norms;
     DeviceBuffer<double> norm_y2, sums;
     // The band-energy term (settings.w_band_log != 0): tables per distinct
@@ -368,6 +371,7 @@ struct GpuMrstft::Impl {
   // The fused path (fused_stft_kernels.cuh): its two overlap-add parts over
   // the padded positions, the runs' partial sums, the SC part's scales.
   bool fused = false;
+  std::string plan = "cuFFT chain";  // what spectral_path says
   DeviceBuffer<float> v_rest, v_sc, run_partials, sc_scale;
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
   std::vector<FusedStftArgs> fused_per_resolution;  // made once, by use_fused
@@ -412,6 +416,8 @@ struct GpuMrstft::Impl {
     r->padded_total = size_t(padded_offset.back());
     r->frame_offset.upload(frame_offset), r->frame_instance.upload(frame_instance);
     r->padded_len.upload(padded_len), r->padded_offset.upload(padded_offset);
+    r->padded_len_host = padded_len;
+    for (int b = 0; b < n_instances; ++b) r->n_frames_host.push_back(frame_offset[size_t(b) + 1] - frame_offset[size_t(b)]);
     const std::vector<double> w = stft_window(rs);
     r->window.upload(std::vector<float>(w.begin(), w.end()));
     r->mag_y.resize(r->n_bins_total());
@@ -498,16 +504,15 @@ struct GpuMrstft::Impl {
   }
 
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
-  // The fused kernel's arguments for one resolution (runs of
-  // fused_frames_per_run frames; max_runs over the batch).
-  FusedStftArgs fused_args(const Resolution& r) {
+  // The fused kernel's arguments for one resolution, with runs of
+  // frames_per_run frames (max_runs over the batch).
+  FusedStftArgs fused_args(const Resolution& r, int frames_per_run) const {
     FusedStftArgs a;
     a.res = r.res;
     a.n_instances = B;
-    a.frames_per_run = fused_frames_per_run(r.res);
+    a.frames_per_run = frames_per_run;
     for (int b = 0; b < B; ++b)
-      a.max_runs = std::max(a.max_runs, stft_run_count(stft_padded_length(offsets[size_t(b) + 1] - offsets[size_t(b)],
-                                                                          r.res), r.res, a.frames_per_run));
+      a.max_runs = std::max(a.max_runs, stft_run_count(r.padded_len_host[size_t(b)], r.res, frames_per_run));
     a.offset = d_offset.get(), a.frame_offset = r.frame_offset.get(), a.padded_len = r.padded_len.get();
     a.padded_offset = r.padded_offset.get(), a.window = r.window.get(), a.mag_y = r.mag_y.get();
     a.norm_y2 = r.norm_y2.get(), a.eps = float(settings.eps);
@@ -520,19 +525,33 @@ struct GpuMrstft::Impl {
     return a;
   }
 
+  // A resolution's run length: fused_planned_frames for this device and
+  // batch, or with DRUMSYNTH_FUSED_PLAN=fixed the fixed plan's (to measure
+  // what the plan gains).
+  int planned_frames(const Resolution& r) const {
+    const char* plan = std::getenv("DRUMSYNTH_FUSED_PLAN");
+    if (plan && std::string(plan) == "fixed") return fused_frames_per_run(r.res);
+    int device = 0, sms = 0;
+    CUDA_CHECK(cudaGetDevice(&device));
+    CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    const auto blocks_per_sm = [&](int frames) { return fused_stft_blocks_per_sm(fused_args(r, frames)); };
+    const long long one_wave = (long long)sms * blocks_per_sm(fused_frames_per_run(r.res));
+    return fused_planned_frames(r.res, fused_stft_ffts_per_block(r.res.fft_size), r.padded_len_host,
+                                r.n_frames_host, one_wave, blocks_per_sm);
+  }
+
   // Switches to the fused kernels when every resolution's FFT size is built
   // and fits the device's shared memory, and frees the cuFFT chain's
   // per-frame scratch, which only the target pass needed. Else says why not.
   std::string use_fused(const float* d_targets) {
-    int device = 0, shared_optin = 0;
-    CUDA_CHECK(cudaGetDevice(&device));
-    CUDA_CHECK(cudaDeviceGetAttribute(&shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
     size_t max_runs = 1, max_padded_total = 1;
+    std::vector<int> frames;
     for (const auto& r : res) {
       const std::string n = std::to_string(r->res.fft_size);
       if (!fused_stft_supports(r->res.fft_size)) return "no fused kernel for a " + n + "-point FFT";
-      const FusedStftArgs a = fused_args(*r);
-      if (fused_stft_shared_bytes(a) + 1024 > size_t(shared_optin))  // 1 KB: the block reduction's
+      frames.push_back(planned_frames(*r));
+      const FusedStftArgs a = fused_args(*r, frames.back());
+      if (fused_stft_blocks_per_sm(a) < 1)
         return "a " + n + "-point FFT's runs need more shared memory than the device has";
       max_runs = std::max(max_runs, size_t(a.max_runs));
       max_padded_total = std::max(max_padded_total, r->padded_total);
@@ -550,7 +569,11 @@ struct GpuMrstft::Impl {
     }
     ordered_sum_squares_kernel<<<B, kThreads>>>(d_targets, d_offset.get(), 1, ss_y.get());
     CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
-    for (const auto& r : res) fused_per_resolution.push_back(fused_args(*r));  // with the buffers just made
+    plan = "fused (cuFFTDx), frames per run";
+    for (size_t i = 0; i < res.size(); ++i) {
+      fused_per_resolution.push_back(fused_args(*res[i], frames[i]));  // with the buffers just made
+      plan += (i ? ", " : " ") + std::to_string(frames[i]) + " at " + std::to_string(res[i]->res.fft_size);
+    }
     fused = true;
     return "";
   }
@@ -720,6 +743,6 @@ size_t GpuMrstft::device_bytes() const {
 
 bool GpuMrstft::fused() const { return impl_->fused; }
 
-const char* GpuMrstft::spectral_path() const { return impl_->fused ? "fused (cuFFTDx)" : "cuFFT chain"; }
+const std::string& GpuMrstft::spectral_path() const { return impl_->plan; }
 
 }  // namespace drumsynth::cuda

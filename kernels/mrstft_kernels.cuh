@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "drumsynth/loss_settings.hpp"
@@ -32,8 +33,9 @@ class GpuMrstft {
   // [total] dL/dx (written), or null for the loss alone.
   void evaluate(const float* d_x, float* d_loss, float* d_v_x);
   size_t device_bytes() const;
-  // "fused (cuFFTDx)" or "cuFFT chain": which spectral path evaluate runs.
-  const char* spectral_path() const;
+  // Which spectral path evaluate runs: "cuFFT chain", or "fused (cuFFTDx),
+  // frames per run ..." with each resolution's run length.
+  const std::string& spectral_path() const;
   bool fused() const;
 
  private:

@@ -365,13 +365,17 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
   }
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
-  for (const char* kernels : {"v1", "v2"})
+  // v2 twice: the fused kernels' run plan (fused_stft_plan.hpp) and the fixed plan's runs.
+  for (const std::string variant : {"v1", "v2", "v2 fixed plan"})
     for (const std::string& preset : loss_preset_names()) {
+      const char* kernels = variant.substr(0, 2) == "v1" ? "v1" : "v2";
       LossSettings sc_alone = loss_preset(preset);
       sc_alone.w_log_mag = 0, sc_alone.w_band_log = 0;
       for (int B : parity_batch_sizes()) {
         ParityBatch pb = parity_batch(B);
+        if (variant == "v2 fixed plan") setenv("DRUMSYNTH_FUSED_PLAN", "fixed", 1);
         auto gpu = make_backend(Device::cuda, pb.instances, sc_alone, 1, kernels);
+        unsetenv("DRUMSYNTH_FUSED_PLAN");
         std::vector<float> loss(static_cast<size_t>(B)), grad(pb.logits.size());
         gpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
         double worst = 0;
@@ -379,11 +383,11 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
           const DoubleReference ref =
               double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone);
           const double e = rel_to_ref(grad.data() + b * kNumParams, ref.v_logits.data(), kNumParams);
-          EXPECT_LT(e, 1e-3) << kernels << " " << preset << " B = " << B << " instance " << b;
+          EXPECT_LT(e, 1e-3) << variant << " " << preset << " B = " << B << " instance " << b;
           worst = std::max(worst, e);
         }
         std::printf("  kernels %s, spectral convergence alone, %s B = %d: GPU worst instance %.1e of 1e-3\n",
-                    kernels, preset.c_str(), B, worst);
+                    variant.c_str(), preset.c_str(), B, worst);
       }
     }
 #endif

@@ -12,9 +12,12 @@
 
 #include <complex>
 #include <random>
+#include <stdexcept>
+#include <tuple>
 
 #include "drumsynth/erb_bands.hpp"
 #include "drumsynth/fused_stft_block.hpp"
+#include "drumsynth/fused_stft_plan.hpp"
 #include "mrstft_loss.hpp"
 #include "real_fft.hpp"
 
@@ -315,6 +318,114 @@ TEST(FusedStft, BlockPhasesInCuFftDxLayoutMatchTheReference) {
     expect_block_phases_match<TestShape<32, 2, 32>>({1024, 120, 600}, frames_per_run);
   }
   expect_block_phases_match<TestShape<16, 8, 16>>({256, 64, 256}, 0, false);
+  // The planned run lengths of the largest FFTs (PlannedRuns... below): three frames a run.
+  expect_block_phases_match<TestShape<512, 1, 32>>({16384, 4096, 16384}, 3);
+  expect_block_phases_match<TestShape<256, 1, 32>>({8192, 2048, 8192}, 3);
+}
+
+// ---- The run plan (fused_planned_frames) against an SM modelled as the
+// occupancy calculator sees an H100's or H200's ----
+
+// cuFFTDx's picks for sm_90 (nvidia-mathdx 25.6.0, the build's): threads an
+// FFT (stride), FFTs a block, and the FFTs' shared memory (the larger of the
+// R2C's and the C2R's shared_memory_size), printed from its traits.
+struct FftPick {
+  int n, stride, ffts;
+  size_t fft_bytes;
+};
+constexpr FftPick kPicks[] = {{32, 1, 32, 0},        {64, 8, 32, 16384},    {128, 16, 12, 12288}, {256, 16, 8, 8192},
+                              {512, 64, 3, 12288},   {1024, 32, 2, 16384},  {2048, 128, 1, 8192}, {4096, 256, 1, 16384},
+                              {8192, 256, 1, 65536}, {16384, 512, 1, 131072}};
+
+const FftPick& pick(int n) {
+  for (const FftPick& p : kPicks)
+    if (p.n == n) return p;
+  throw std::runtime_error("no pick for " + std::to_string(n));
+}
+
+// 228 KB of shared memory an SM, 1 KB of it reserved a block, 227 KB at most
+// a block; 32 blocks and 2048 threads at most (registers not modelled).
+int modelled_blocks_per_sm(const FftPick& p, size_t bytes) {
+  if (bytes > 232448) return 0;
+  return std::min({32, int(233472 / (bytes + 1024)), 2048 / (p.stride * p.ffts)});
+}
+
+struct PlannedRun {
+  int fixed, planned;
+  int fixed_blocks_per_sm, planned_blocks_per_sm;
+  FusedRunCost fixed_cost, planned_cost;
+};
+
+PlannedRun plan_for(const StftResolution& r, int max_bands, const std::vector<int>& lengths, int sms) {
+  const FftPick& p = pick(r.fft_size);
+  std::vector<int> padded, frames;
+  for (int n : lengths) padded.push_back(stft_padded_length(n, r)), frames.push_back(stft_frame_count(n, r));
+  const auto blocks_per_sm = [&](int run_frames) {
+    return modelled_blocks_per_sm(
+        p, fused_shared_layout(p.fft_bytes, p.ffts, r.fft_size, max_bands, run_frames, r.hop).bytes());
+  };
+  PlannedRun out;
+  out.fixed = fused_frames_per_run(r);
+  out.fixed_blocks_per_sm = blocks_per_sm(out.fixed);
+  out.planned = fused_planned_frames(r, p.ffts, padded, frames, (long long)sms * out.fixed_blocks_per_sm, blocks_per_sm);
+  out.planned_blocks_per_sm = blocks_per_sm(out.planned);
+  out.fixed_cost = fused_run_cost(r, p.ffts, out.fixed, padded, frames);
+  out.planned_cost = fused_run_cost(r, p.ffts, out.planned, padded, frames);
+  return out;
+}
+
+TEST(FusedStft, RunCostCountsEveryComputedFrameInWholeGroups) {
+  // A 1 s sound at 16384/4096: runs of one frame compute it and the 3 before
+  // it (fewer at the start), and the runs of the last positions, which no
+  // frame starts at, the last 3, 2 and 1 frames; one run of all its positions
+  // computes each frame once.
+  const StftResolution r{16384, 4096, 16384};
+  const int P = stft_padded_length(48000, r), F = stft_frame_count(48000, r);
+  ASSERT_GT(F, 3);
+  EXPECT_EQ(fused_run_cost(r, 1, 1, {P}, {F}).slots, 1 + 2 + 3 + 4 * (F - 3) + 3 + 2 + 1);
+  const int one_run = (stft_padded_positions(P, r) + r.hop - 1) / r.hop;  // its positions reach past its frames
+  EXPECT_EQ(stft_run_count(P, r, one_run), 1);
+  EXPECT_EQ(fused_run_cost(r, 1, one_run, {P}, {F}).slots, F);
+  EXPECT_EQ(fused_run_cost(r, 1, F, {P}, {F}).slots, F + 3);  // a second run for the last positions, all halo
+  // Groups of 32 frames at 32/8: 29 own frames and 3 halo frames are one
+  // group, and so is the first run (29 frames) and the last (what is left).
+  const StftResolution s{32, 8, 32};
+  const int Ps = stft_padded_length(4000, s), Fs = stft_frame_count(4000, s);
+  EXPECT_EQ(fused_run_cost(s, 32, 29, {Ps}, {Fs}).slots, 32LL * ((Fs + 28) / 29));
+  EXPECT_EQ(fused_run_cost(s, 32, 29, {Ps, Ps}, {Fs, Fs}).blocks, 2LL * stft_run_count(Ps, s, 29));
+}
+
+TEST(FusedStft, PlannedRunsComputeFewerFramesAtTheFixedPlansOccupancy) {
+  const std::vector<int> batch(1024, 48000), one{48000}, mixed{300, 48000, 480000};
+  for (const std::string preset : {"seed", "auraloss"})
+    for (const StftResolution& r : loss_preset(preset).resolutions)
+      for (int max_bands : {0, 40})
+        for (const auto* lengths : {&batch, &one, &mixed}) {
+          SCOPED_TRACE(preset + ": fft " + std::to_string(r.fft_size) + ", " + std::to_string(lengths->size()) +
+                       " sounds, bands " + std::to_string(max_bands));
+          const PlannedRun p = plan_for(r, max_bands, *lengths, 132);
+          EXPECT_GT(p.planned_blocks_per_sm, 0);
+          EXPECT_GE(p.planned_blocks_per_sm, p.fixed_blocks_per_sm);
+          EXPECT_LE(p.planned_cost.slots, p.fixed_cost.slots);
+          EXPECT_GE(p.planned_cost.blocks, std::min(p.fixed_cost.blocks, 132LL * p.fixed_blocks_per_sm));
+        }
+  // Where the halo is most of the work, `seed`'s two largest FFTs at B = 1024
+  // of 1 s: runs of 3 frames instead of 1 and 2, at 1 and 2 blocks an SM as
+  // before: 2 frames transformed for each own frame instead of 3.7 and 2.4.
+  for (const auto& [n, fixed, planned, blocks] : {std::tuple{16384, 1, 3, 1}, std::tuple{8192, 2, 3, 2}}) {
+    const PlannedRun p = plan_for({n, n / 4, n}, 0, batch, 132);
+    EXPECT_EQ(p.fixed, fixed) << n;
+    EXPECT_EQ(p.planned, planned) << n;
+    EXPECT_EQ(p.planned_blocks_per_sm, blocks) << n;
+    std::printf("fft %d: %.2f slots a sound's frame with the fixed plan, %.2f planned\n", n,
+                double(p.fixed_cost.slots) / (1024.0 * stft_frame_count(48000, {n, n / 4, n})),
+                double(p.planned_cost.slots) / (1024.0 * stft_frame_count(48000, {n, n / 4, n})));
+    EXPECT_LE(double(p.planned_cost.slots), 0.8 * double(p.fixed_cost.slots)) << n;
+  }
+  // A sound shorter than the fixed plan's 512 frames: runs no longer than it needs.
+  const StftResolution small{32, 8, 32};
+  const PlannedRun short_sound = plan_for(small, 0, {400}, 132);
+  EXPECT_LE(short_sound.planned, (stft_padded_positions(stft_padded_length(400, small), small) + 7) / 8);
 }
 
 }  // namespace

@@ -29,14 +29,38 @@
 
 namespace drumsynth {
 
-// Padded positions a run owns, at most (the kernel keeps both gradient parts
-// of them in shared memory, float: 32 KB), so runs hold kFusedOwnedPositions / hop
-// frames: 1 at the `seed` preset's 16384-point FFT, 512 at its 32-point one.
+// The fixed plan: runs own at most kFusedOwnedPositions padded positions (the
+// kernel keeps both gradient parts of them in shared memory, float: 32 KB), so
+// they hold kFusedOwnedPositions / hop frames: 1 at the `seed` preset's
+// 16384-point FFT, 512 at its 32-point one. fused_planned_frames
+// (fused_stft_plan.hpp) does better where the shared memory allows; this one
+// is its fallback and the plan to compare against (DRUMSYNTH_FUSED_PLAN=fixed).
 constexpr int kFusedOwnedPositions = 4096;
 
 DS_HD int fused_frames_per_run(const StftResolution& r) {
   return r.hop >= kFusedOwnedPositions ? 1 : kFusedOwnedPositions / r.hop;
 }
+
+// Shared memory of one block of the fused kernel: a region that is the FFTs'
+// own during a transform (fft_bytes, cuFFTDx's shared_memory_size) and each
+// FFT's magnitudes and band cells (floats) between the transforms (made from
+// the R2C's output, read before the C2Rs), then the owned positions' two
+// gradient parts, kept across the run (2 frames_per_run hop floats).
+struct FusedSharedLayout {
+  size_t union_bytes, ola_floats, mag_floats, cell_floats;
+  DS_HD size_t bytes() const { return union_bytes + 4 * ola_floats; }
+};
+
+DS_HD FusedSharedLayout fused_shared_layout(size_t fft_bytes, int ffts, int fft_size, int max_bands,
+                                                   int frames_per_run, int hop) {
+  const size_t mag_floats = size_t(ffts) * size_t(fft_size / 2 + 1), cell_floats = size_t(ffts) * size_t(max_bands);
+  const size_t fft = (fft_bytes + 15) / 16 * 16, between = (4 * (mag_floats + cell_floats) + 15) / 16 * 16;
+  return {fft > between ? fft : between, 2 * size_t(frames_per_run) * size_t(hop), mag_floats, cell_floats};
+}
+
+// Frames before a run's own that it computes again (their overlap-add reaches
+// its first position): ceil(n / hop) - 1.
+DS_HD int fused_halo_frames(const StftResolution& r) { return (r.fft_size - 1) / r.hop; }
 
 // Frames of one run, and the padded positions whose overlap-add it owns.
 struct StftRun {
@@ -64,7 +88,7 @@ DS_HD int stft_run_count(int padded_len, const StftResolution& r, int frames_per
 // position from frame (j+1) R - 1 at most.
 DS_HD StftRun stft_run(int j, int frames_per_run, const StftResolution& r, int n_frames, int padded_len) {
   StftRun run;
-  const int halo = (r.fft_size - 1) / r.hop;  // ceil(n / hop) - 1
+  const int halo = fused_halo_frames(r);
   const int first_owned = j * frames_per_run, end_owned = first_owned + frames_per_run;
   run.owned_frame = first_owned < n_frames ? first_owned : n_frames;
   run.end_frame = end_owned < n_frames ? end_owned : n_frames;

@@ -30,6 +30,7 @@ struct ThroughputResult {
   // (the mean over `iterations`), and how it ran ("CUDA graph" or "launches (why)").
   double fit_loop_ms_per_iteration = 0;
   std::string fit_loop;
+  std::string spectral;  // GPU only: the loss's spectral path and plan (cuda::spectral_path)
 };
 
 ThroughputResult measure_throughput(const ThroughputOptions& o);
