@@ -276,17 +276,26 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   return failed ? 3 : 0;
 }
 
+// The DRUMSYNTH_* switches set for this run (kernels' variants), "NAME=value ...",
+// so a benchmark's rows say what each measured.
+std::string drumsynth_switches() {
+  std::string out;
+  for (char** e = environ; *e; ++e)
+    if (std::string(*e).rfind("DRUMSYNTH_", 0) == 0) out += (out.empty() ? "" : " ") + std::string(*e);
+  return out;
+}
+
 int run_bench(const ThroughputOptions& o, bool json) {
   const ThroughputResult r = measure_throughput(o);
   if (json)
     std::printf("{\"device\": \"%s\", \"kernels\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
                 "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
                 "\"iterations\": %d, \"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f, "
-                "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s, \"spectral\": %s}\n",
+                "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s, \"spectral\": %s, \"switches\": %s}\n",
                 r.device.c_str(), o.kernels.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
                 r.ms_per_iteration, r.ms_min, r.ms_max, r.iterations, r.sound_iterations_per_s,
                 r.memory_per_sound_mb, r.fit_loop_ms_per_iteration, nlohmann::json(r.fit_loop).dump().c_str(),
-                nlohmann::json(r.spectral).dump().c_str());
+                nlohmann::json(r.spectral).dump().c_str(), nlohmann::json(drumsynth_switches()).dump().c_str());
   else
     std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration (median of %d, %.3f-%.3f), "
                 "%.1f sound-iterations/s%s\n",

@@ -4,6 +4,7 @@
 #include <cub/block/block_scan.cuh>
 #include <cub/warp/warp_reduce.cuh>
 #include <cub/warp/warp_scan.cuh>
+#include <cstdlib>
 
 #include "cuda_common.cuh"
 #include "drumsynth/noise_band_scan.hpp"
@@ -96,7 +97,11 @@ __global__ void noise_band_scan_vjp_kernel(BatchView batch, SynthTape tape, Synt
 
 // ---- the resonator ----
 
-__global__ void resonator_scan_kernel(BatchView batch, SynthTape tape) {
+// Blocks of resonator_blocking(D, lane_samples) samples in order, each lane a
+// run of per_lane of them: the lane composes its run's steps (its taps read
+// earlier blocks only), the warp scans the compositions (exclusive: each
+// lane's entry), and the lane walks its run again from there.
+__global__ void resonator_scan_kernel(BatchView batch, SynthTape tape, int lane_samples) {
   using WarpScan = cub::WarpScan<AffineStep<float>>;
   __shared__ typename WarpScan::TempStorage temp[kScanWarps];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -104,30 +109,43 @@ __global__ void resonator_scan_kernel(BatchView batch, SynthTape tape) {
   if (b >= batch.n_instances) return;  // the whole warp
   const InstanceView v = instance(batch, b);
   const auto c = resonator_coefficients(v.p, v.sr);
-  const int block = min(c.delay_int, kResonatorScanWidth);
+  const ResonatorBlocking k = resonator_blocking(c.delay_int, lane_samples);
   const float* x = tape.res_in + v.o;
   float *y = tape.res_y + v.o, *h = tape.res_h + v.o;
   float carry = 0.0f;  // h before the block
-  for (int i0 = 0; i0 < v.n; i0 += block) {
-    const int m = min(block, v.n - i0), i = i0 + lane;
-    const bool active = lane < m;
-    // Every tap of the block reads y of earlier blocks (block <= delay).
-    const AffineStep<float> step = active ? one_pole_affine_step(c.a, resonator_tap(y, i, c)) : affine_identity<float>();
-    AffineStep<float> prefix;
-    WarpScan(temp[warp]).InclusiveScan(step, prefix, AffineThen());
-    const float hk = affine_apply(prefix, carry);
-    if (active) h[i] = hk, y[i] = x[i] + c.fb * hk;
-    carry = __shfl_sync(kFullWarp, hk, m - 1);
+  for (int i0 = 0; i0 < v.n; i0 += k.block) {
+    const int m = min(k.block, v.n - i0), count = resonator_lane_count(k, m, lane), first = i0 + lane * k.per_lane;
+    float d[kResonatorLaneSamples];  // the run's taps
+    AffineStep<float> run = affine_identity<float>();
+#pragma unroll
+    for (int s = 0; s < kResonatorLaneSamples; ++s) {
+      d[s] = s < count ? resonator_tap(y, first + s, c) : 0.0f;
+      if (s < count) run = affine_then(run, one_pole_affine_step(c.a, d[s]));
+    }
+    AffineStep<float> entry;  // the lanes before this one, composed
+    WarpScan(temp[warp]).ExclusiveScan(run, entry, affine_identity<float>(), AffineThen());
+    float hk = affine_apply(entry, carry);
+#pragma unroll
+    for (int s = 0; s < kResonatorLaneSamples; ++s)
+      if (s < count) {
+        hk = affine_apply(one_pole_affine_step(c.a, d[s]), hk);
+        h[first + s] = hk, y[first + s] = x[first + s] + c.fb * hk;
+      }
+    carry = __shfl_sync(kFullWarp, hk, (m - 1) / k.per_lane);  // after the block's last sample
     __syncwarp();  // this block's y before the next block's taps read it
   }
 }
 
-// Backwards in blocks; lane k takes sample i1 - k. The taps' scatter into
-// v_y is gathered so no two lanes write one place: lane k owns v_y[i - D],
-// its own (1 - frac) share and the frac share of sample i + 1 (lane k - 1);
-// the block's lowest sample sends its frac share to the next block's lane 0.
+// Backwards in blocks; lane k's run is the samples i1 - r for its offsets r
+// (from the top down). The taps' scatter into v_y lands D or more back, in
+// earlier blocks; within a lane, sample i writes v_y[j] and v_y[j - 1]
+// (j = i - D) and sample i - 1 then v_y[j - 1]: one thread, in order. Only
+// the lane's top sample's v_y[j] is also the lane above's bottom sample's
+// v_y[j - 1]: both shares are held and the lane adds them once, after its run;
+// the block's bottom sample's frac share lands where the next block's lane 0
+// takes nothing from above.
 __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, SynthAdjointScratch s,
-                                          float* __restrict__ v_params) {  // [B, P]
+                                          float* __restrict__ v_params, int lane_samples) {  // [B, P]
   using WarpScan = cub::WarpScan<AffineStep<float>>;
   using WarpReduce = cub::WarpReduce<float>;
   __shared__ typename WarpScan::TempStorage scan_temp[kScanWarps];
@@ -138,31 +156,46 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
   const InstanceView v = instance(batch, b);
   const auto c = resonator_coefficients(v.p, v.sr);
   const float gain = v.p[P::resonator_gain];
-  const int block = min(c.delay_int, kResonatorScanWidth);
+  const ResonatorBlocking k = resonator_blocking(c.delay_int, lane_samples);
   const float *y = tape.res_y + v.o, *h = tape.res_h + v.o, *v_out = s.v_mix + v.o;
   float* v_y = s.v_res_y + v.o;  // when done, the input's gradient (resonator_vjp)
   for (int i = lane; i < v.n; i += 32) v_y[i] = 0.0f;
   __syncwarp();
-  float carry = 0.0f;
+  float carry = 0.0f;  // lambda after the block
   ResonatorGrads<float> g{0.0f, 0.0f, 0.0f, 0.0f};
-  for (int i0 = ((v.n - 1) / block) * block; i0 >= 0; i0 -= block) {
-    const int m = min(block, v.n - i0), i = i0 + m - 1 - lane, j = i - c.delay_int;
-    const bool active = lane < m;
-    const float vy = active ? v_y[i] : 0.0f;  // complete: its scatters come from later blocks
-    const AffineStep<float> step = active ? AffineStep<float>{c.a, gain * v_out[i] + c.fb * vy}
-                                          : affine_identity<float>();
-    AffineStep<float> prefix;
-    WarpScan(scan_temp[warp]).InclusiveScan(step, prefix, AffineThen());
-    const float lambda = affine_apply(prefix, carry);
-    float v_d = 0.0f;
-    if (active) {
-      const float y0 = j >= 0 ? y[j] : 0.0f, y1 = j >= 1 ? y[j - 1] : 0.0f;
-      v_d = resonator_sample_vjp(c, lambda, vy, v_out[i], h[i], i > 0 ? h[i - 1] : 0.0f, y0, y1, g);
+  for (int i0 = ((v.n - 1) / k.block) * k.block; i0 >= 0; i0 -= k.block) {
+    const int m = min(k.block, v.n - i0), count = resonator_lane_count(k, m, lane);
+    const int top = i0 + m - 1 - lane * k.per_lane;  // the run's samples top, top - 1, ...
+    float vy[kResonatorLaneSamples], vo[kResonatorLaneSamples];  // complete: their scatters come from later blocks
+    AffineStep<float> run = affine_identity<float>();
+#pragma unroll
+    for (int q = 0; q < kResonatorLaneSamples; ++q) {
+      vy[q] = q < count ? v_y[top - q] : 0.0f, vo[q] = q < count ? v_out[top - q] : 0.0f;
+      if (q < count) run = affine_then(run, AffineStep<float>{c.a, gain * vo[q] + c.fb * vy[q]});
     }
-    const float v_d_above = __shfl_up_sync(kFullWarp, v_d, 1);  // sample i + 1's, from lane k - 1
-    if (active && j >= 0) v_y[j] += v_d * (1.0f - c.frac) + (lane >= 1 ? v_d_above * c.frac : 0.0f);
-    if (lane == m - 1 && j >= 1) v_y[j - 1] += v_d * c.frac;
-    carry = __shfl_sync(kFullWarp, lambda, m - 1);  // lambda at the block's lowest sample
+    AffineStep<float> entry;
+    WarpScan(scan_temp[warp]).ExclusiveScan(run, entry, affine_identity<float>(), AffineThen());
+    float lambda = affine_apply(entry, carry);
+    float top_share = 0.0f, bottom_frac = 0.0f;  // the run's two shares that meet another lane's
+#pragma unroll
+    for (int q = 0; q < kResonatorLaneSamples; ++q)
+      if (q < count) {
+        const int i = top - q, j = i - c.delay_int;
+        lambda = affine_apply(AffineStep<float>{c.a, gain * vo[q] + c.fb * vy[q]}, lambda);
+        const float y0 = j >= 0 ? y[j] : 0.0f, y1 = j >= 1 ? y[j - 1] : 0.0f;
+        const float v_d = resonator_sample_vjp(c, lambda, vy[q], vo[q], h[i], i > 0 ? h[i - 1] : 0.0f, y0, y1, g);
+        if (q == 0) top_share = v_d * (1.0f - c.frac);
+        else if (j >= 0) v_y[j] += v_d * (1.0f - c.frac);
+        if (q == count - 1) bottom_frac = v_d * c.frac;
+        else if (j >= 1) v_y[j - 1] += v_d * c.frac;
+      }
+    const float from_above = __shfl_up_sync(kFullWarp, bottom_frac, 1);  // the lane above's bottom sample's
+    if (count > 0) {
+      const int j_top = top - c.delay_int, j_bottom = top - (count - 1) - c.delay_int;
+      if (j_top >= 0) v_y[j_top] += top_share + (lane >= 1 ? from_above : 0.0f);
+      if (top - (count - 1) == i0 && j_bottom >= 1) v_y[j_bottom - 1] += bottom_frac;  // the block's bottom sample
+    }
+    carry = __shfl_sync(kFullWarp, lambda, (m - 1) / k.per_lane);  // lambda at the block's bottom sample
     __syncwarp();
   }
   const float sf = WarpReduce(reduce_temp[warp]).Sum(g.v_frac);
@@ -175,6 +208,18 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
   if (lane == 0) resonator_coefficients_vjp(v.p, v.sr, c, sf, sb, sa, sg, v_params + size_t(b) * kNumParams);
 }
 
+// Samples a lane walks in a resonator block: kResonatorLaneSamples, or
+// DRUMSYNTH_RESONATOR_LANE_SAMPLES (1 to 8; 1: blocks of at most a warp's 32,
+// one sample a lane, as the scans were first written), read once.
+int resonator_lane_samples() {
+  static const int lane_samples = [] {
+    const char* env = std::getenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES");
+    const int k = env ? std::atoi(env) : kResonatorLaneSamples;
+    return k >= 1 && k <= kResonatorLaneSamples ? k : kResonatorLaneSamples;
+  }();
+  return lane_samples;
+}
+
 int warp_blocks(int n_instances) { return (n_instances + kScanWarps - 1) / kScanWarps; }
 
 }  // namespace
@@ -182,7 +227,7 @@ int warp_blocks(int n_instances) { return (n_instances + kScanWarps - 1) / kScan
 void recurrences_scan_forward(const BatchView& batch, const SynthTape& tape) {
   noise_band_scan_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape);
   CUDA_CHECK_LAUNCH(noise_band_scan_kernel);
-  resonator_scan_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape);
+  resonator_scan_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, resonator_lane_samples());
   CUDA_CHECK_LAUNCH(resonator_scan_kernel);
 }
 
@@ -190,7 +235,8 @@ void recurrences_scan_adjoint(const BatchView& batch, const SynthTape& tape, con
                               float* v_params) {
   noise_band_scan_vjp_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape, s, v_params);
   CUDA_CHECK_LAUNCH(noise_band_scan_vjp_kernel);
-  resonator_scan_vjp_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, s, v_params);
+  resonator_scan_vjp_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, s, v_params,
+                                                                                resonator_lane_samples());
   CUDA_CHECK_LAUNCH(resonator_scan_vjp_kernel);
 }
 
