@@ -23,17 +23,21 @@ namespace {
 // The block FFTs of size N: cuFFTDx's suggested elements per thread and FFTs
 // per block for the forward transform, the inverse made to match, so one
 // block shape serves both and each thread holds the same bins in both.
-template <int N>
+// Folded: real_mode::folded, the transforms as complex FFTs of N/2 points on
+// pairs of reals (half the work and shared memory of real_mode::normal's
+// N-point complex FFT of the reals); its layout in fused_stft_block.hpp.
+template <int N, bool Folded>
 struct FusedFft {
-  using Base = decltype(cufftdx::Block() + cufftdx::Size<N>() + cufftdx::Precision<float>() +
-                        cufftdx::RealFFTOptions<cufftdx::complex_layout::natural, cufftdx::real_mode::normal>() +
-                        cufftdx::SM<900>());
-  using Suggested = decltype(Base() + cufftdx::Type<cufftdx::fft_type::r2c>() +
+  static constexpr auto kMode = Folded ? cufftdx::real_mode::folded : cufftdx::real_mode::normal;
+  // (the real options only beside a real type: folded is refused on a complex one)
+  using Common = decltype(cufftdx::Block() + cufftdx::Size<N>() + cufftdx::Precision<float>() + cufftdx::SM<900>());
+  using Options = cufftdx::RealFFTOptions<cufftdx::complex_layout::natural, kMode>;
+  using Suggested = decltype(Common() + cufftdx::Type<cufftdx::fft_type::r2c>() + Options() +
                              cufftdx::Direction<cufftdx::fft_direction::forward>());
   static constexpr unsigned kEpt = Suggested::elements_per_thread;
   static constexpr unsigned kFfts = Suggested::suggested_ffts_per_block;
   using Fwd = decltype(Suggested() + cufftdx::ElementsPerThread<kEpt>() + cufftdx::FFTsPerBlock<kFfts>());
-  using Inv = decltype(Base() + cufftdx::Type<cufftdx::fft_type::c2r>() +
+  using Inv = decltype(Common() + cufftdx::Type<cufftdx::fft_type::c2r>() + Options() +
                        cufftdx::Direction<cufftdx::fft_direction::inverse>() + cufftdx::ElementsPerThread<kEpt>() +
                        cufftdx::FFTsPerBlock<kFfts>());
   using Complex = typename Fwd::value_type;
@@ -48,19 +52,22 @@ struct FusedFft {
   static_assert(!Fwd::requires_workspace && !Inv::requires_workspace, "power-of-two sizes need no workspace");
 };
 
-template <int N>
+template <int N, bool Folded>
 DS_HD FusedSharedLayout shared_layout(const FusedStftArgs& a) {
-  using F = FusedFft<N>;
+  using F = FusedFft<N, Folded>;
   return fused_shared_layout(F::kFftBytes, int(F::kFfts), N, a.bands.band_count ? a.bands.max_bands : 0,
                              a.frames_per_run, a.res.hop);
 }
 
 // The FFTs' data layout for the per-thread phases (fused_stft_block.hpp).
-template <int N>
+// (ept: the R2C's input elements a thread holds, reals in normal mode, pairs
+// of reals folded.)
+template <int N, bool Folded>
 struct FusedShape {
-  using F = FusedFft<N>;
+  using F = FusedFft<N, Folded>;
   static constexpr int stride = int(F::Fwd::stride), ffts = int(F::kFfts);
   static constexpr int ept = int(F::Fwd::input_ept), bin_ept = int(F::Fwd::output_ept);
+  static constexpr bool folded = Folded;
   static_assert(int(F::Inv::output_ept) == ept && int(F::Inv::input_ept) == bin_ept, "one layout for both FFTs");
 };
 
@@ -69,11 +76,11 @@ struct FusedShape {
 // order, one FFT's threads at a time, so every sum has a fixed order. Between
 // the transforms each thread runs fused_stft_block.hpp's phases, which the
 // CPU test runs over the same layout.
-template <int N>
-__launch_bounds__(FusedFft<N>::Fwd::max_threads_per_block) __global__
+template <int N, bool Folded>
+__launch_bounds__(FusedFft<N, Folded>::Fwd::max_threads_per_block) __global__
     void fused_stft_run_kernel(FusedStftArgs a, const float* __restrict__ x_all, bool gradient) {
-  using F = FusedFft<N>;
-  using Shape = FusedShape<N>;
+  using F = FusedFft<N, Folded>;
+  using Shape = FusedShape<N, Folded>;
   using Complex = typename F::Complex;
   using Fwd = typename F::Fwd;
   using Inv = typename F::Inv;
@@ -82,7 +89,7 @@ __launch_bounds__(FusedFft<N>::Fwd::max_threads_per_block) __global__
   if (!R.exists) return;  // the whole block
 
   extern __shared__ __align__(16) unsigned char shared[];
-  const FusedSharedLayout L = shared_layout<N>(a);
+  const FusedSharedLayout L = shared_layout<N, Folded>(a);
   Complex* fft_shared = reinterpret_cast<Complex*>(shared);
   float* mags = reinterpret_cast<float*>(shared);  // the same memory between the transforms
   float* cells = mags + L.mag_floats;
@@ -150,29 +157,37 @@ __global__ void fused_stft_fold_kernel(FusedStftArgs a, float* __restrict__ v_pr
     v_pre[o + s] += fold_two_parts(s, a.res, a.padded_len[b], a.v_rest + q0, a.v_sc + q0, a.sc_scale[b]);
 }
 
-template <int N>
+template <int N, bool Folded>
 void launch_runs(const FusedStftArgs& a, const float* d_x, bool gradient) {
   // (fused_stft_blocks_per_sm, which planned the run, allowed the kernel this much shared memory)
-  const size_t bytes = shared_layout<N>(a).bytes();
-  fused_stft_run_kernel<N><<<dim3(unsigned(a.max_runs), unsigned(a.n_instances)), FusedFft<N>::Fwd::block_dim, bytes>>>(
-      a, d_x, gradient);
+  const size_t bytes = shared_layout<N, Folded>(a).bytes();
+  fused_stft_run_kernel<N, Folded><<<dim3(unsigned(a.max_runs), unsigned(a.n_instances)),
+                                     FusedFft<N, Folded>::Fwd::block_dim, bytes>>>(a, d_x, gradient);
   CUDA_CHECK_LAUNCH(fused_stft_run_kernel);
 }
 
-// The sizes the kernel is built for, each call with its N as a constant.
+// The sizes and modes the kernel is built for, each call with its N and
+// Folded as constants.
 template <typename Call>
-bool with_fft_size(int n, Call&& call) {
+bool with_fft(int n, bool folded, Call&& call) {
+  const auto as = [&](auto size) {
+    if (folded)
+      call(size, std::true_type{});
+    else
+      call(size, std::false_type{});
+    return true;
+  };
   switch (n) {
-    case 32: call(std::integral_constant<int, 32>{}); return true;
-    case 64: call(std::integral_constant<int, 64>{}); return true;
-    case 128: call(std::integral_constant<int, 128>{}); return true;
-    case 256: call(std::integral_constant<int, 256>{}); return true;
-    case 512: call(std::integral_constant<int, 512>{}); return true;
-    case 1024: call(std::integral_constant<int, 1024>{}); return true;
-    case 2048: call(std::integral_constant<int, 2048>{}); return true;
-    case 4096: call(std::integral_constant<int, 4096>{}); return true;
-    case 8192: call(std::integral_constant<int, 8192>{}); return true;
-    case 16384: call(std::integral_constant<int, 16384>{}); return true;
+    case 32: return as(std::integral_constant<int, 32>{});
+    case 64: return as(std::integral_constant<int, 64>{});
+    case 128: return as(std::integral_constant<int, 128>{});
+    case 256: return as(std::integral_constant<int, 256>{});
+    case 512: return as(std::integral_constant<int, 512>{});
+    case 1024: return as(std::integral_constant<int, 1024>{});
+    case 2048: return as(std::integral_constant<int, 2048>{});
+    case 4096: return as(std::integral_constant<int, 4096>{});
+    case 8192: return as(std::integral_constant<int, 8192>{});
+    case 16384: return as(std::integral_constant<int, 16384>{});
     default: return false;
   }
 }
@@ -180,36 +195,39 @@ bool with_fft_size(int n, Call&& call) {
 }  // namespace
 
 bool fused_stft_supports(int fft_size) {
-  return with_fft_size(fft_size, [](auto) {});
+  return with_fft(fft_size, false, [](auto, auto) {});
 }
 
 size_t fused_stft_shared_bytes(const FusedStftArgs& a) {
   size_t bytes = 0;
-  with_fft_size(a.res.fft_size, [&](auto n) { bytes = shared_layout<decltype(n)::value>(a).bytes(); });
+  with_fft(a.res.fft_size, a.folded, [&](auto n, auto folded) {
+    bytes = shared_layout<decltype(n)::value, decltype(folded)::value>(a).bytes();
+  });
   return bytes;
 }
 
-int fused_stft_ffts_per_block(int fft_size) {
+int fused_stft_ffts_per_block(int fft_size, bool folded) {
   int ffts = 0;
-  with_fft_size(fft_size, [&](auto n) { ffts = int(FusedFft<decltype(n)::value>::kFfts); });
+  with_fft(fft_size, folded, [&](auto n, auto f) { ffts = int(FusedFft<decltype(n)::value, decltype(f)::value>::kFfts); });
   return ffts;
 }
 
 int fused_stft_blocks_per_sm(const FusedStftArgs& a) {
   int blocks = 0;
-  with_fft_size(a.res.fft_size, [&](auto n) {
+  with_fft(a.res.fft_size, a.folded, [&](auto n, auto f) {
     constexpr int N = decltype(n)::value;
-    const size_t bytes = shared_layout<N>(a).bytes();
+    constexpr bool Folded = decltype(f)::value;
+    const size_t bytes = shared_layout<N, Folded>(a).bytes();
     int device = 0, optin = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
     cudaFuncAttributes attributes{};
-    CUDA_CHECK(cudaFuncGetAttributes(&attributes, fused_stft_run_kernel<N>));
+    CUDA_CHECK(cudaFuncGetAttributes(&attributes, fused_stft_run_kernel<N, Folded>));
     if (bytes + attributes.sharedSizeBytes > size_t(optin)) return;  // 0: the block does not fit
-    CUDA_CHECK(cudaFuncSetAttribute(fused_stft_run_kernel<N>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+    CUDA_CHECK(cudaFuncSetAttribute(fused_stft_run_kernel<N, Folded>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     optin - int(attributes.sharedSizeBytes)));
-    const dim3 block = FusedFft<N>::Fwd::block_dim;
-    CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, fused_stft_run_kernel<N>,
+    const dim3 block = FusedFft<N, Folded>::Fwd::block_dim;
+    CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, fused_stft_run_kernel<N, Folded>,
                                                              int(block.x * block.y * block.z), bytes));
   });
   return blocks;
@@ -217,7 +235,8 @@ int fused_stft_blocks_per_sm(const FusedStftArgs& a) {
 
 void fused_stft_resolution(const FusedStftArgs& a, const float* d_x, float* d_loss, float* d_v_pre) {
   const bool gradient = d_v_pre != nullptr;
-  DS_CHECK(with_fft_size(a.res.fft_size, [&](auto n) { launch_runs<decltype(n)::value>(a, d_x, gradient); }));
+  DS_CHECK(with_fft(a.res.fft_size, a.folded,
+                    [&](auto n, auto f) { launch_runs<decltype(n)::value, decltype(f)::value>(a, d_x, gradient); }));
   fused_stft_sums_kernel<<<(a.n_instances + 127) / 128, 128>>>(a, d_loss);
   CUDA_CHECK_LAUNCH(fused_stft_sums_kernel);
   if (!gradient) return;

@@ -21,13 +21,15 @@ using FusedStftArgs = drumsynth::FusedStftArgs<float>;
 using FusedBands = drumsynth::FusedBands<float>;
 
 // Whether this build's fused kernel takes FFTs of this size (powers of two
-// from 32 to 16384, when built with cuFFTDx; never otherwise).
+// from 32 to 16384, when built with cuFFTDx; never otherwise), in both modes
+// (FusedStftArgs::folded).
 bool fused_stft_supports(int fft_size);
 
 // Shared memory one block needs (0 when not supported).
 size_t fused_stft_shared_bytes(const FusedStftArgs& a);
-// Frames one block transforms at a time (cuFFTDx's FFTs per block; 0 when not supported).
-int fused_stft_ffts_per_block(int fft_size);
+// Frames one block transforms at a time (cuFFTDx's FFTs per block; 0 when not
+// supported), in real_mode::normal or, folded, real_mode::folded.
+int fused_stft_ffts_per_block(int fft_size, bool folded);
 // Blocks of the run kernel an SM of this device holds at once with a.frames_per_run
 // (its shared memory), 0 when one block does not fit.
 int fused_stft_blocks_per_sm(const FusedStftArgs& a);

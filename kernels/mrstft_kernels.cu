@@ -371,6 +371,7 @@ struct GpuMrstft::Impl {
   // The fused path (fused_stft_kernels.cuh): its two overlap-add parts over
   // the padded positions, the runs' partial sums, the SC part's scales.
   bool fused = false;
+  bool folded_fft = false;  // the fused kernels' FFTs in real_mode::folded (use_fused)
   std::string plan = "cuFFT chain";  // what spectral_path says
   DeviceBuffer<float> v_rest, v_sc, run_partials, sc_scale;
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
@@ -511,6 +512,7 @@ struct GpuMrstft::Impl {
     a.res = r.res;
     a.n_instances = B;
     a.frames_per_run = frames_per_run;
+    a.folded = folded_fft;
     for (int b = 0; b < B; ++b)
       a.max_runs = std::max(a.max_runs, stft_run_count(r.padded_len_host[size_t(b)], r.res, frames_per_run));
     a.offset = d_offset.get(), a.frame_offset = r.frame_offset.get(), a.padded_len = r.padded_len.get();
@@ -536,7 +538,7 @@ struct GpuMrstft::Impl {
     CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
     const auto blocks_per_sm = [&](int frames) { return fused_stft_blocks_per_sm(fused_args(r, frames)); };
     const long long one_wave = (long long)sms * blocks_per_sm(fused_frames_per_run(r.res));
-    return fused_planned_frames(r.res, fused_stft_ffts_per_block(r.res.fft_size), r.padded_len_host,
+    return fused_planned_frames(r.res, fused_stft_ffts_per_block(r.res.fft_size, folded_fft), r.padded_len_host,
                                 r.n_frames_host, one_wave, blocks_per_sm);
   }
 
@@ -544,6 +546,10 @@ struct GpuMrstft::Impl {
   // and fits the device's shared memory, and frees the cuFFT chain's
   // per-frame scratch, which only the target pass needed. Else says why not.
   std::string use_fused(const float* d_targets) {
+    // DRUMSYNTH_FUSED_FFT=folded: the transforms in real_mode::folded (half the
+    // FFT work; not yet run on a GPU), else real_mode::normal.
+    const char* mode = std::getenv("DRUMSYNTH_FUSED_FFT");
+    folded_fft = mode && std::string(mode) == "folded";
     size_t max_runs = 1, max_padded_total = 1;
     std::vector<int> frames;
     for (const auto& r : res) {
@@ -569,7 +575,7 @@ struct GpuMrstft::Impl {
     }
     ordered_sum_squares_kernel<<<B, kThreads>>>(d_targets, d_offset.get(), 1, ss_y.get());
     CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
-    plan = "fused (cuFFTDx), frames per run";
+    plan = std::string("fused (cuFFTDx, real_mode::") + (folded_fft ? "folded" : "normal") + "), frames per run";
     for (size_t i = 0; i < res.size(); ++i) {
       fused_per_resolution.push_back(fused_args(*res[i], frames[i]));  // with the buffers just made
       plan += (i ? ", " : " ") + std::to_string(frames[i]) + " at " + std::to_string(res[i]->res.fft_size);

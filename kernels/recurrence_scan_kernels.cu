@@ -210,14 +210,12 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
 
 // Samples a lane walks in a resonator block: kResonatorLaneSamples, or
 // DRUMSYNTH_RESONATOR_LANE_SAMPLES (1 to 8; 1: blocks of at most a warp's 32,
-// one sample a lane, as the scans were first written), read once.
+// one sample a lane, as the scans were first written), read at each launch
+// (a captured graph keeps the value it was captured with).
 int resonator_lane_samples() {
-  static const int lane_samples = [] {
-    const char* env = std::getenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES");
-    const int k = env ? std::atoi(env) : kResonatorLaneSamples;
-    return k >= 1 && k <= kResonatorLaneSamples ? k : kResonatorLaneSamples;
-  }();
-  return lane_samples;
+  const char* env = std::getenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES");
+  const int k = env ? std::atoi(env) : kResonatorLaneSamples;
+  return k >= 1 && k <= kResonatorLaneSamples ? k : kResonatorLaneSamples;
 }
 
 int warp_blocks(int n_instances) { return (n_instances + kScanWarps - 1) / kScanWarps; }

@@ -365,24 +365,35 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
   }
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
-  // v2 twice: the fused kernels' run plan (fused_stft_plan.hpp) and the fixed plan's runs.
-  for (const std::string variant : {"v1", "v2", "v2 fixed plan"})
-    for (const std::string& preset : loss_preset_names()) {
-      const char* kernels = variant.substr(0, 2) == "v1" ? "v1" : "v2";
-      LossSettings sc_alone = loss_preset(preset);
-      sc_alone.w_log_mag = 0, sc_alone.w_band_log = 0;
-      for (int B : parity_batch_sizes()) {
-        ParityBatch pb = parity_batch(B);
-        if (variant == "v2 fixed plan") setenv("DRUMSYNTH_FUSED_PLAN", "fixed", 1);
+  // v1, v2 as it is (the fused kernels' planned runs, real_mode::normal
+  // FFTs, the resonator in lanes of up to 8 samples), and v2 with each of its
+  // switches: the fixed plan's runs, the FFTs folded, lanes of one sample.
+  const std::vector<std::pair<std::string, std::string>> switches = {
+      {"v2 fixed plan", "DRUMSYNTH_FUSED_PLAN=fixed"},
+      {"v2 folded FFT", "DRUMSYNTH_FUSED_FFT=folded"},
+      {"v2 resonator lanes of 1", "DRUMSYNTH_RESONATOR_LANE_SAMPLES=1"}};
+  for (const std::string& preset : loss_preset_names()) {
+    LossSettings sc_alone = loss_preset(preset);
+    sc_alone.w_log_mag = 0, sc_alone.w_band_log = 0;
+    for (int B : parity_batch_sizes()) {
+      ParityBatch pb = parity_batch(B);
+      std::vector<DoubleReference> refs;  // once, for every variant
+      for (int b = 0; b < B; ++b)
+        refs.push_back(double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone));
+      for (const std::string variant : {"v1", "v2", "v2 fixed plan", "v2 folded FFT", "v2 resonator lanes of 1"}) {
+        const char* kernels = variant.substr(0, 2) == "v1" ? "v1" : "v2";
+        std::string set;  // NAME=value of this variant's switch, set while its backend is made and runs
+        for (const auto& [name, env] : switches)
+          if (name == variant) set = env;
+        const std::string env_name = set.substr(0, set.find('='));
+        if (!set.empty()) setenv(env_name.c_str(), set.substr(set.find('=') + 1).c_str(), 1);
         auto gpu = make_backend(Device::cuda, pb.instances, sc_alone, 1, kernels);
-        unsetenv("DRUMSYNTH_FUSED_PLAN");
         std::vector<float> loss(static_cast<size_t>(B)), grad(pb.logits.size());
         gpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
+        if (!set.empty()) unsetenv(env_name.c_str());
         double worst = 0;
         for (int b = 0; b < B; ++b) {
-          const DoubleReference ref =
-              double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone);
-          const double e = rel_to_ref(grad.data() + b * kNumParams, ref.v_logits.data(), kNumParams);
+          const double e = rel_to_ref(grad.data() + b * kNumParams, refs[size_t(b)].v_logits.data(), kNumParams);
           EXPECT_LT(e, 1e-3) << variant << " " << preset << " B = " << B << " instance " << b;
           worst = std::max(worst, e);
         }
@@ -390,6 +401,7 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
                     variant.c_str(), preset.c_str(), B, worst);
       }
     }
+  }
 #endif
 }
 

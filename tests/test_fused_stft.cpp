@@ -98,11 +98,21 @@ TEST(FusedStft, RunsOwnEveryPositionOnceAndSeeEveryFrameThatReachesIt) {
 // ---- The kernel's per-thread phases (fused_stft_block.hpp), run by a serial
 // block over a batch, with the FFTs done on the CPU in cuFFTDx's layout ----
 
-// cuFFTDx's picks (bench/notes.md: 32-point 1x32 threads, 64 8x32, 512 64x3,
-// 1024 32x2, 2048 128x1, 16384 512x1; ept = n / stride).
+// cuFFTDx's picks (nvidia-mathdx 25.6.0 for sm_90: threads an FFT x FFTs a
+// block, ept): real_mode::normal 32-point 1x32, 64 8x32, 512 64x3, 1024 32x2,
+// 2048 128x1, 4096 256x1, 8192 256x1, 16384 512x1 (ept = n / stride);
+// real_mode::folded (ept complex elements, pairs of reals, of the n/2-point
+// FFT; one more bin, the Nyquist, in thread 0) 64 1x32 (ept 32), 512 16x8
+// (16), 1024 64x3 (8), 4096 128x1 (16), 8192 256x1 (16), 16384 256x1 (32).
 template <int Stride, int Ffts, int Ept>
 struct TestShape {
   static constexpr int stride = Stride, ffts = Ffts, ept = Ept, bin_ept = Ept / 2 + 1;
+  static constexpr bool folded = false;
+};
+template <int Stride, int Ffts, int Ept>
+struct FoldedTestShape {
+  static constexpr int stride = Stride, ffts = Ffts, ept = Ept, bin_ept = Ept + 1;
+  static constexpr bool folded = true;
 };
 struct Cx {
   double x, y;
@@ -210,7 +220,9 @@ void run_block(FusedBatch& fb, int b, int j) {
   double* ola_sc = ola.data() + ola.size() / 2;
   std::vector<double> mags(size_t(S::ffts) * size_t(R.n_bins)), cells(size_t(S::ffts) * size_t(std::max(1, R.max_bands)));
   std::vector<double> d2(size_t(T), 0.0), dlog(size_t(T), 0.0), band(size_t(T), 0.0);
-  std::vector<std::vector<Cx>> data(size_t(T), std::vector<Cx>(size_t(S::ept))), sc(data);
+  const size_t storage = size_t(std::max(S::ept, S::bin_ept));  // complex elements a thread holds
+  const std::vector<Cx> zeros(storage, Cx{0, 0});
+  std::vector<std::vector<Cx>> data(size_t(T), zeros), sc(data);
   const auto thread = [](int x, int y) { return size_t(y) * S::stride + size_t(x); };
   for (int group = R.run.first_frame; group < R.run.end_frame; group += S::ffts) {
     for (int y = 0; y < S::ffts; ++y) {
@@ -220,7 +232,7 @@ void run_block(FusedBatch& fb, int b, int j) {
       for (int x = 0; x < S::stride; ++x) {
         auto& d = data[thread(x, y)];
         fused_load_frame<S>(a, R, x, f, active, reinterpret_cast<double*>(d.data()));
-        for (int i = 0; i < S::ept; ++i) frame[size_t(x + i * S::stride)] = reinterpret_cast<double*>(d.data())[i];
+        for (int r = 0; r < fused_reals<S>(); ++r) frame[size_t(fused_real_index<S>(x, r))] = reinterpret_cast<double*>(d.data())[r];
       }
       std::vector<Complex> X(size_t(R.n_bins));
       RealFft<double>(n).forward(frame.data(), X.data());
@@ -251,7 +263,10 @@ void run_block(FusedBatch& fb, int b, int j) {
       for (int x = 0; x < S::stride; ++x) {
         double* r = reinterpret_cast<double*>(data[thread(x, y)].data());
         double* q = reinterpret_cast<double*>(sc[thread(x, y)].data());
-        for (int i = 0; i < S::ept; ++i) r[i] = rest_out[size_t(x + i * S::stride)], q[i] = sc_out[size_t(x + i * S::stride)];
+        for (int i = 0; i < fused_reals<S>(); ++i) {
+          const size_t idx = size_t(fused_real_index<S>(x, i));
+          r[i] = rest_out[idx], q[i] = sc_out[idx];
+        }
       }
     }
     for (int y = 0; y < S::ffts; ++y)  // one FFT slot at a time, in frame order
@@ -321,6 +336,12 @@ TEST(FusedStft, BlockPhasesInCuFftDxLayoutMatchTheReference) {
   // The planned run lengths of the largest FFTs (PlannedRuns... below): three frames a run.
   expect_block_phases_match<TestShape<512, 1, 32>>({16384, 4096, 16384}, 3);
   expect_block_phases_match<TestShape<256, 1, 32>>({8192, 2048, 8192}, 3);
+  // real_mode::folded's layout (pairs of reals, the Nyquist bin in thread 0's last element).
+  expect_block_phases_match<FoldedTestShape<1, 32, 32>>({64, 16, 64});
+  expect_block_phases_match<FoldedTestShape<16, 8, 16>>({512, 128, 512});
+  expect_block_phases_match<FoldedTestShape<64, 3, 8>>({1024, 120, 600});
+  expect_block_phases_match<FoldedTestShape<256, 1, 32>>({16384, 4096, 16384}, 3);
+  expect_block_phases_match<FoldedTestShape<16, 8, 16>>({512, 50, 240}, 0, false);
 }
 
 // ---- The run plan (fused_planned_frames) against an SM modelled as the

@@ -4,13 +4,19 @@
 // "block" on the CPU, with a CPU FFT in the same data layout, and checks a
 // batch's loss and gradient against MrstftLoss<double>).
 //
-// The block FFTs' layout (cuFFTDx's, real_mode::normal, natural complex
-// layout): element i of thread x of FFT y is index x + i * stride of that
-// FFT's data: reals 0..n-1 for the R2C's input and the C2R's output (i < ept),
-// bins 0..n/2 for the R2C's output and the C2R's input (i < bin_ept). A Shape
-// type names them as constants, so that every per-element loop unrolls and a
-// thread's elements stay in registers:
-//   struct Shape { static constexpr int stride, ffts, ept, bin_ept; };
+// The block FFTs' layout (cuFFTDx's, natural complex layout): bins 0..n/2
+// for the R2C's output and the C2R's input, element i of thread x of FFT y
+// being bin x + i * stride (i < bin_ept); reals 0..n-1 for the R2C's input
+// and the C2R's output, as the thread's data seen as floats, slot r < reals:
+// - real_mode::normal (a complex FFT of size n on the reals): slot r is real
+//   x + r * stride (reals = ept);
+// - real_mode::folded (a complex FFT of size n/2 on pairs of reals, half the
+//   work and shared memory): complex element i is the pair 2 c, 2 c + 1 with
+//   c = x + i * stride, so slot r is real 2 (x + (r / 2) stride) + r % 2
+//   (reals = 2 ept).
+// A Shape type names them as constants, so that every per-element loop
+// unrolls and a thread's elements stay in registers:
+//   struct Shape { static constexpr int stride, ffts, ept, bin_ept; static constexpr bool folded; };
 #pragma once
 
 #include "drumsynth/fused_stft.hpp"
@@ -19,6 +25,16 @@ namespace drumsynth {
 
 // The band-energy term's tables (band_count null: no band term), one row per
 // distinct sample rate, and the target's side of it.
+// Real slots a thread holds, and the real index of slot r (see above).
+template <typename Shape>
+DS_HD constexpr int fused_reals() {
+  return Shape::folded ? 2 * Shape::ept : Shape::ept;
+}
+template <typename Shape>
+DS_HD int fused_real_index(int x, int r) {
+  return Shape::folded ? 2 * (x + (r / 2) * Shape::stride) + r % 2 : x + r * Shape::stride;
+}
+
 template <typename Real>
 struct FusedBands {
   int max_bands = 0;                  // row stride of band_lo is max_bands + 1
@@ -36,7 +52,8 @@ template <typename Real>
 struct FusedStftArgs {
   StftResolution res;
   int n_instances = 0;
-  int frames_per_run = 1;  // fused_frames_per_run(res)
+  int frames_per_run = 1;  // fused_planned_frames or fused_frames_per_run(res)
+  bool folded = false;     // the GPU's FFTs in real_mode::folded (else normal); the layout of the Shape
   int max_runs = 0;        // the most runs of any instance
   const int* offset = nullptr;         // [B + 1] samples
   const int* frame_offset = nullptr;   // [B + 1] frames
@@ -108,10 +125,10 @@ template <typename Shape, typename Real>
 DS_HD void fused_load_frame(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f, bool active,
                             Real* real_in) {
   DS_UNROLL
-  for (int i = 0; i < Shape::ept; ++i) {
-    const int idx = x + i * Shape::stride;
+  for (int r = 0; r < fused_reals<Shape>(); ++r) {
+    const int idx = fused_real_index<Shape>(x, r);
     if (idx < a.res.fft_size)
-      real_in[i] = active ? stft_frame_sample(R.x, R.n_samples, R.padded, a.res, f, idx) * a.window[idx] : Real(0);
+      real_in[r] = active ? stft_frame_sample(R.x, R.n_samples, R.padded, a.res, f, idx) * a.window[idx] : Real(0);
   }
 }
 
@@ -186,12 +203,12 @@ template <typename Shape, typename Real>
 DS_HD void fused_overlap_add(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f,
                              const Real* rest_out, const Real* sc_out, Real* ola_rest, Real* ola_sc) {
   DS_UNROLL
-  for (int i = 0; i < Shape::ept; ++i) {
-    const int idx = x + i * Shape::stride, q = f * a.res.hop + idx;
+  for (int r = 0; r < fused_reals<Shape>(); ++r) {
+    const int idx = fused_real_index<Shape>(x, r), q = f * a.res.hop + idx;
     if (idx >= a.res.fft_size || q < R.run.begin_q || q >= R.run.end_q) continue;
     const Real w = a.window[idx];
-    ola_rest[q - R.run.begin_q] += rest_out[i] * w;
-    ola_sc[q - R.run.begin_q] += sc_out[i] * w;
+    ola_rest[q - R.run.begin_q] += rest_out[r] * w;
+    ola_sc[q - R.run.begin_q] += sc_out[r] * w;
   }
 }
 
