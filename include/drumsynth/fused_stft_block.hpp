@@ -124,8 +124,9 @@ DS_HD FusedRun<Real> fused_run(const FusedStftArgs<Real>& a, const Real* x_all, 
 template <typename Shape, typename Real>
 DS_HD void fused_load_frame(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f, bool active,
                             Real* real_in) {
+  constexpr int reals = fused_reals<Shape>();
   DS_UNROLL
-  for (int r = 0; r < fused_reals<Shape>(); ++r) {
+  for (int r = 0; r < reals; ++r) {
     const int idx = fused_real_index<Shape>(x, r);
     if (idx < a.res.fft_size)
       real_in[r] = active ? stft_frame_sample(R.x, R.n_samples, R.padded, a.res, f, idx) * a.window[idx] : Real(0);
@@ -202,8 +203,9 @@ DS_HD void fused_gradient(const FusedStftArgs<Real>& a, const FusedRun<Real>& R,
 template <typename Shape, typename Real>
 DS_HD void fused_overlap_add(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f,
                              const Real* rest_out, const Real* sc_out, Real* ola_rest, Real* ola_sc) {
+  constexpr int reals = fused_reals<Shape>();
   DS_UNROLL
-  for (int r = 0; r < fused_reals<Shape>(); ++r) {
+  for (int r = 0; r < reals; ++r) {
     const int idx = fused_real_index<Shape>(x, r), q = f * a.res.hop + idx;
     if (idx >= a.res.fft_size || q < R.run.begin_q || q >= R.run.end_q) continue;
     const Real w = a.window[idx];
