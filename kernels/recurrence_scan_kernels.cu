@@ -138,12 +138,12 @@ __global__ void resonator_scan_kernel(BatchView batch, SynthTape tape, int lane_
 
 // Backwards in blocks; lane k's run is the samples i1 - r for its offsets r
 // (from the top down). The taps' scatter into v_y lands D or more back, in
-// earlier blocks; within a lane, sample i writes v_y[j] and v_y[j - 1]
-// (j = i - D) and sample i - 1 then v_y[j - 1]: one thread, in order. Only
-// the lane's top sample's v_y[j] is also the lane above's bottom sample's
-// v_y[j - 1]: both shares are held and the lane adds them once, after its run;
-// the block's bottom sample's frac share lands where the next block's lane 0
-// takes nothing from above.
+// earlier blocks: sample i gives v_y[j] and v_y[j - 1] (j = i - D) shares, so
+// within a lane v_y[j - 1] takes sample i's and sample i - 1's, added in one
+// write. Only the lane's top sample's v_y[j] is also the lane above's bottom
+// sample's v_y[j - 1]: both shares are held and the lane adds them once,
+// after its run; the block's bottom sample's frac share lands where the next
+// block's lane 0 takes nothing from above.
 __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, SynthAdjointScratch s,
                                           float* __restrict__ v_params, int lane_samples) {  // [B, P]
   using WarpScan = cub::WarpScan<AffineStep<float>>;
@@ -176,7 +176,10 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
     AffineStep<float> entry;
     WarpScan(scan_temp[warp]).ExclusiveScan(run, entry, affine_identity<float>(), AffineThen());
     float lambda = affine_apply(entry, carry);
-    float top_share = 0.0f, bottom_frac = 0.0f;  // the run's two shares that meet another lane's
+    // v_y[j_q] (j_q = top - q - D) takes sample q's (1 - frac) share and
+    // sample q - 1's frac share, added together: one write a place. The top
+    // one's first share and the bottom one's frac share meet another lane's.
+    float top_share = 0.0f, above_frac = 0.0f;  // above_frac: sample q - 1's frac share
 #pragma unroll
     for (int q = 0; q < kResonatorLaneSamples; ++q)
       if (q < count) {
@@ -185,10 +188,10 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
         const float y0 = j >= 0 ? y[j] : 0.0f, y1 = j >= 1 ? y[j - 1] : 0.0f;
         const float v_d = resonator_sample_vjp(c, lambda, vy[q], vo[q], h[i], i > 0 ? h[i - 1] : 0.0f, y0, y1, g);
         if (q == 0) top_share = v_d * (1.0f - c.frac);
-        else if (j >= 0) v_y[j] += v_d * (1.0f - c.frac);
-        if (q == count - 1) bottom_frac = v_d * c.frac;
-        else if (j >= 1) v_y[j - 1] += v_d * c.frac;
+        else if (j >= 0) v_y[j] += v_d * (1.0f - c.frac) + above_frac;
+        above_frac = v_d * c.frac;
       }
+    const float bottom_frac = above_frac;  // the run's bottom sample's, for v_y[j_bottom - 1]
     const float from_above = __shfl_up_sync(kFullWarp, bottom_frac, 1);  // the lane above's bottom sample's
     if (count > 0) {
       const int j_top = top - c.delay_int, j_bottom = top - (count - 1) - c.delay_int;
