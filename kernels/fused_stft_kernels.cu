@@ -198,14 +198,6 @@ bool fused_stft_supports(int fft_size) {
   return with_fft(fft_size, false, [](auto, auto) {});
 }
 
-size_t fused_stft_shared_bytes(const FusedStftArgs& a) {
-  size_t bytes = 0;
-  with_fft(a.res.fft_size, a.folded, [&](auto n, auto folded) {
-    bytes = shared_layout<decltype(n)::value, decltype(folded)::value>(a).bytes();
-  });
-  return bytes;
-}
-
 int fused_stft_ffts_per_block(int fft_size, bool folded) {
   int ffts = 0;
   with_fft(fft_size, folded, [&](auto n, auto f) { ffts = int(FusedFft<decltype(n)::value, decltype(f)::value>::kFfts); });

@@ -25,8 +25,6 @@ using FusedBands = drumsynth::FusedBands<float>;
 // (FusedStftArgs::folded).
 bool fused_stft_supports(int fft_size);
 
-// Shared memory one block needs (0 when not supported).
-size_t fused_stft_shared_bytes(const FusedStftArgs& a);
 // Frames one block transforms at a time (cuFFTDx's FFTs per block; 0 when not
 // supported), in real_mode::normal or, folded, real_mode::folded.
 int fused_stft_ffts_per_block(int fft_size, bool folded);

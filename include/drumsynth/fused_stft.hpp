@@ -52,7 +52,7 @@ struct FusedSharedLayout {
 };
 
 DS_HD FusedSharedLayout fused_shared_layout(size_t fft_bytes, int ffts, int fft_size, int max_bands,
-                                                   int frames_per_run, int hop) {
+                                            int frames_per_run, int hop) {
   const size_t mag_floats = size_t(ffts) * size_t(fft_size / 2 + 1), cell_floats = size_t(ffts) * size_t(max_bands);
   const size_t fft = (fft_bytes + 15) / 16 * 16, between = (4 * (mag_floats + cell_floats) + 15) / 16 * 16;
   return {fft > between ? fft : between, 2 * size_t(frames_per_run) * size_t(hop), mag_floats, cell_floats};

@@ -23,8 +23,6 @@
 
 namespace drumsynth {
 
-// The band-energy term's tables (band_count null: no band term), one row per
-// distinct sample rate, and the target's side of it.
 // Real slots a thread holds, and the real index of slot r (see above).
 template <typename Shape>
 DS_HD constexpr int fused_reals() {
@@ -35,6 +33,8 @@ DS_HD int fused_real_index(int x, int r) {
   return Shape::folded ? 2 * (x + (r / 2) * Shape::stride) + r % 2 : x + r * Shape::stride;
 }
 
+// The band-energy term's tables (band_count null: no band term), one row per
+// distinct sample rate, and the target's side of it.
 template <typename Real>
 struct FusedBands {
   int max_bands = 0;                  // row stride of band_lo is max_bands + 1

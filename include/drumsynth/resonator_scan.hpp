@@ -41,7 +41,7 @@ DS_HD ResonatorBlocking resonator_blocking(int delay_int, int lane_samples) {
   return {block, (block + kResonatorScanWidth - 1) / kResonatorScanWidth};
 }
 
-// Lane `lane`'s run of a block of m samples: offsets [first, first + count).
+// Samples in lane `lane`'s run of a block of m samples (offsets lane per_lane on).
 DS_HD int resonator_lane_count(const ResonatorBlocking& k, int m, int lane) {
   const int left = m - lane * k.per_lane;
   return left <= 0 ? 0 : (left < k.per_lane ? left : k.per_lane);
