@@ -39,18 +39,32 @@ std::vector<int> parity_batch_sizes() {
   return {1, 7, 64};
 }
 
-// The kernel variants the every-instance test runs: v1, v2 as it is, and v2
-// with each switch not yet verified on a device. DRUMSYNTH_PARITY_VARIANTS
-// (names separated by commas) keeps some: scripts/gpu-check runs the switched
-// ones each in its own process, so that one whose kernel faults (a CUDA
-// context does not outlive an illegal address) costs no other test its result.
-std::vector<std::string> parity_variants() {
-  const std::vector<std::string> all = {"v1", "v2", "v2 fixed plan", "v2 folded FFT", "v2 resonator lanes of 1"};
+// The kernel variants the every-instance test runs: v1, v2 as it is (the
+// fused kernels' planned runs, real_mode::normal FFTs, the resonator in lanes
+// of up to 8 samples), and v2 with each switch not yet verified on a device,
+// set while its backend is made and runs. DRUMSYNTH_PARITY_VARIANTS (names
+// separated by commas) keeps some: scripts/gpu-check runs the switched ones
+// each in its own process, so that one whose kernel faults (a CUDA context
+// does not outlive an illegal address) costs no other test its result.
+struct ParityVariant {
+  std::string name;
+  const char* kernels;
+  const char* switch_name;  // nullptr: no switch
+  const char* switch_value;
+};
+
+std::vector<ParityVariant> parity_variants() {
+  const std::vector<ParityVariant> all = {
+      {"v1", "v1", nullptr, nullptr},
+      {"v2", "v2", nullptr, nullptr},
+      {"v2 fixed plan", "v2", "DRUMSYNTH_FUSED_PLAN", "fixed"},
+      {"v2 folded FFT", "v2", "DRUMSYNTH_FUSED_FFT", "folded"},
+      {"v2 resonator lanes of 1", "v2", "DRUMSYNTH_RESONATOR_LANE_SAMPLES", "1"}};
   const char* chosen = std::getenv("DRUMSYNTH_PARITY_VARIANTS");
   if (!chosen || !*chosen) return all;
-  std::vector<std::string> kept;
-  for (const std::string& name : all)
-    if (("," + std::string(chosen) + ",").find("," + name + ",") != std::string::npos) kept.push_back(name);
+  std::vector<ParityVariant> kept;
+  for (const ParityVariant& v : all)
+    if (("," + std::string(chosen) + ",").find("," + v.name + ",") != std::string::npos) kept.push_back(v);
   return kept;
 }
 
@@ -380,14 +394,8 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
   }
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
-  if (parity_variants().empty()) GTEST_FAIL() << "DRUMSYNTH_PARITY_VARIANTS names no variant";
-  // v1, v2 as it is (the fused kernels' planned runs, real_mode::normal
-  // FFTs, the resonator in lanes of up to 8 samples), and v2 with each of its
-  // switches: the fixed plan's runs, the FFTs folded, lanes of one sample.
-  const std::vector<std::pair<std::string, std::string>> switches = {
-      {"v2 fixed plan", "DRUMSYNTH_FUSED_PLAN=fixed"},
-      {"v2 folded FFT", "DRUMSYNTH_FUSED_FFT=folded"},
-      {"v2 resonator lanes of 1", "DRUMSYNTH_RESONATOR_LANE_SAMPLES=1"}};
+  const std::vector<ParityVariant> variants = parity_variants();
+  if (variants.empty()) GTEST_FAIL() << "DRUMSYNTH_PARITY_VARIANTS names no variant";
   for (const std::string& preset : loss_preset_names()) {
     LossSettings sc_alone = loss_preset(preset);
     sc_alone.w_log_mag = 0, sc_alone.w_band_log = 0;
@@ -396,25 +404,20 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
       std::vector<DoubleReference> refs;  // once, for every variant
       for (int b = 0; b < B; ++b)
         refs.push_back(double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone));
-      for (const std::string& variant : parity_variants()) {
-        const char* kernels = variant.substr(0, 2) == "v1" ? "v1" : "v2";
-        std::string set;  // NAME=value of this variant's switch, set while its backend is made and runs
-        for (const auto& [name, env] : switches)
-          if (name == variant) set = env;
-        const std::string env_name = set.substr(0, set.find('='));
-        if (!set.empty()) setenv(env_name.c_str(), set.substr(set.find('=') + 1).c_str(), 1);
-        auto gpu = make_backend(Device::cuda, pb.instances, sc_alone, 1, kernels);
+      for (const ParityVariant& variant : variants) {
+        if (variant.switch_name) setenv(variant.switch_name, variant.switch_value, 1);
+        auto gpu = make_backend(Device::cuda, pb.instances, sc_alone, 1, variant.kernels);
         std::vector<float> loss(static_cast<size_t>(B)), grad(pb.logits.size());
         gpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
-        if (!set.empty()) unsetenv(env_name.c_str());
+        if (variant.switch_name) unsetenv(variant.switch_name);
         double worst = 0;
         for (int b = 0; b < B; ++b) {
           const double e = rel_to_ref(grad.data() + b * kNumParams, refs[size_t(b)].v_logits.data(), kNumParams);
-          EXPECT_LT(e, 1e-3) << variant << " " << preset << " B = " << B << " instance " << b;
+          EXPECT_LT(e, 1e-3) << variant.name << " " << preset << " B = " << B << " instance " << b;
           worst = std::max(worst, e);
         }
         std::printf("  kernels %s, spectral convergence alone, %s B = %d: GPU worst instance %.1e of 1e-3\n",
-                    variant.c_str(), preset.c_str(), B, worst);
+                    variant.name.c_str(), preset.c_str(), B, worst);
       }
     }
   }
