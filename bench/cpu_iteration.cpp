@@ -21,11 +21,11 @@
 #include "drumsynth/backend.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
-#include "drumsynth/stft_framing.hpp"
-#include "mrstft_loss.hpp"
-#include "quantile.hpp"
-#include "stft_frames.hpp"
-#include "voice_tape.hpp"
+#include "drumsynth/spectral/stft_framing.hpp"
+#include "loss/mrstft_loss.hpp"
+#include "report/quantile.hpp"
+#include "loss/stft_frames.hpp"
+#include "synth/voice_tape.hpp"
 
 using namespace drumsynth;
 using Clock = std::chrono::steady_clock;

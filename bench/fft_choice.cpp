@@ -18,8 +18,8 @@
 
 #include <kissfft/kissfft.hh>
 
-#include "real_fft.hpp"
-#include "stft_frames.hpp"
+#include "loss/real_fft.hpp"
+#include "loss/stft_frames.hpp"
 
 using namespace drumsynth;
 using Clock = std::chrono::steady_clock;

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "dechirp.hpp"
+#include "analysis/dechirp.hpp"
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/batch.hpp"

@@ -28,7 +28,7 @@
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/batch.hpp"
 #include "drumsynth/loss_settings.hpp"
-#include "real_fft.hpp"
+#include "loss/real_fft.hpp"
 
 using namespace drumsynth;
 namespace fs = std::filesystem;

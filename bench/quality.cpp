@@ -20,9 +20,9 @@
 
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/batch.hpp"
-#include "mrstft_loss.hpp"
-#include "envelope_errors.hpp"
-#include "quantile.hpp"
+#include "loss/mrstft_loss.hpp"
+#include "report/envelope_errors.hpp"
+#include "report/quantile.hpp"
 #include <map>
 #include <sstream>
 

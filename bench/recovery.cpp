@@ -20,10 +20,10 @@
 #include <thread>
 
 #include "drumsynth/param_table.hpp"
-#include "voice_tape.hpp"
+#include "synth/voice_tape.hpp"
 #include "drumsynth/fit.hpp"
-#include "mrstft_loss.hpp"
-#include "tone_cents.hpp"
+#include "loss/mrstft_loss.hpp"
+#include "report/tone_cents.hpp"
 
 using namespace drumsynth;
 

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "drumsynth/audio_io.hpp"
-#include "spectrogram_image.hpp"
+#include "report/spectrogram_image.hpp"
 
 using namespace drumsynth;
 

@@ -14,10 +14,10 @@
 
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
-#include "cuda_graph.cuh"
+#include "v2/cuda_graph.cuh"
 #include "drumsynth/backend.hpp"
 #include "mrstft_kernels.cuh"
-#include "optimizer_kernels.cuh"
+#include "v2/optimizer_kernels.cuh"
 #include "synth_kernels.cuh"
 
 namespace drumsynth::cuda {

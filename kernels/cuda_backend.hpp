@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "drumsynth/backend.hpp"
-#include "drumsynth/params.hpp"
+#include "drumsynth/synth/params.hpp"
 
 namespace drumsynth::cuda {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "drumsynth/common.hpp"
+#include "drumsynth/math/common.hpp"
 #include "drumsynth/error.hpp"
 
 #define CUDA_CHECK(expr)                                                               \

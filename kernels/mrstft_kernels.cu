@@ -1,6 +1,6 @@
 // MRSTFT loss and its gradient on the GPU (see mrstft_kernels.cuh). Every
 // kernel's forward and adjoint are next to each other; the per-bin math is the
-// CPU's (include/drumsynth/spectral_loss_math.hpp).
+// CPU's (include/drumsynth/spectral/spectral_loss_math.hpp).
 #include <algorithm>
 #include <cfloat>
 #include <cstdio>
@@ -12,13 +12,13 @@
 
 #include "cuda_common.cuh"
 #include "drumsynth/erb_bands.hpp"
-#include "drumsynth/fir_tile.hpp"
-#include "drumsynth/spectral_loss_math.hpp"
-#include "drumsynth/stft_adjoint.hpp"
+#include "drumsynth/spectral/fir_tile.hpp"
+#include "drumsynth/spectral/spectral_loss_math.hpp"
+#include "drumsynth/spectral/stft_adjoint.hpp"
 #include "mrstft_kernels.cuh"
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
-#include "drumsynth/fused_stft_plan.hpp"
-#include "fused_stft_kernels.cuh"
+#include "v2/fused_stft_plan.hpp"
+#include "v2/fused_stft_kernels.cuh"
 #endif
 
 namespace drumsynth::cuda {
@@ -240,7 +240,7 @@ __global__ void finalize_kernel(int n_instances, const int* __restrict__ frame_o
 
 // dL/dX per bin, scaled for cuFFT's C2R, which computes sum_k Z_k e^{+} over the
 // Hermitian extension: the FFT's adjoint wants Z_0 = G_0, Z_{n/2} = G_{n/2} and
-// Z_k = G_k / 2 between (see host/real_fft.cpp). Written over the spectrum.
+// Z_k = G_k / 2 between (see host/loss/real_fft.cpp). Written over the spectrum.
 // With the band term (band_x not null): plus 2 |X_k| c of the bin's cell,
 // c = band_cell_grad (band_x: the estimate's cell energies, log_band_y the
 // target's ln(E_y + f)).

@@ -4,8 +4,8 @@
 
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
-#include "drumsynth/voice.hpp"
-#include "recurrence_scan_kernels.cuh"
+#include "drumsynth/synth/mix.hpp"
+#include "v2/recurrence_scan_kernels.cuh"
 #include "synth_kernels.cuh"
 
 namespace drumsynth::cuda {

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "drumsynth/params.hpp"
+#include "drumsynth/synth/params.hpp"
 
 namespace drumsynth::cuda {
 

@@ -4,7 +4,7 @@
 
 #include "bindings.hpp"
 #include "drumsynth/loss_settings.hpp"
-#include "mrstft_loss.hpp"
+#include "loss/mrstft_loss.hpp"
 
 namespace drumsynth::python {
 

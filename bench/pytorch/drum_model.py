@@ -1,7 +1,7 @@
 """drumsynth's voice and MRSTFT loss in batched PyTorch (autograd for the
 gradients), for benchmarking the C++/CUDA implementation against the same model.
 
-Same math as include/drumsynth/*.hpp and host/mrstft_loss.cpp: the parameter
+Same math as include/drumsynth/*.hpp and host/loss/mrstft_loss.cpp: the parameter
 table and its logit maps, the deterministic counter-based noise, the pitch
 sweep in closed form with the phases in float64, smooth envelopes, the noise
 band's two one-pole filters, the noise bank (fixed bands with their own gains
@@ -20,7 +20,7 @@ import math
 import numpy as np
 import torch
 
-# ---- the parameter table (host/params.cpp; tests/python/compare_pytorch.py
+# ---- the parameter table (host/synth/param_table.cpp; tests/python/compare_pytorch.py
 # checks it against a preset written by drumsynth) ----
 N_PARTIALS = 12
 # The precision the model computes in: float32, as the C++ backends (the
@@ -28,7 +28,7 @@ N_PARTIALS = 12
 # gradients against the C++ model in double.
 REAL = torch.float32
 N_NOISE_BANDS = 6
-NOISE_BANK_CROSSOVERS_HZ = (150.0, 400.0, 1000.0, 2500.0, 6000.0)  # include/drumsynth/noise_bank.hpp
+NOISE_BANK_CROSSOVERS_HZ = (150.0, 400.0, 1000.0, 2500.0, 6000.0)  # include/drumsynth/synth/noise_bank.hpp
 
 
 def _table():
@@ -67,7 +67,7 @@ def params_from_logits(z):
     return torch.where(is_log, log_v, lin_v).to(REAL)
 
 
-# ---- noise: SplitMix64 of (seed, index), as include/drumsynth/noise_rng.hpp ----
+# ---- noise: SplitMix64 of (seed, index), as include/drumsynth/synth/noise_rng.hpp ----
 def white_noise(seed, n, dtype=np.float32):
     with np.errstate(over="ignore"):
         i = np.arange(1, n + 1, dtype=np.uint64)
@@ -103,7 +103,7 @@ def _one_pole(x, a, cutoff_hz, sample_rate):
 
 
 def _resonator(x, p, sample_rate):
-    """The feedback comb of include/drumsynth/resonator.hpp over [B, N]."""
+    """The feedback comb of include/drumsynth/synth/resonator.hpp over [B, N]."""
     B, n = x.shape
     f, decay = p[:, IDX["resonator_freq_hz"]], p[:, IDX["resonator_decay_s"]]
     delay = sample_rate / f
@@ -222,7 +222,7 @@ def synthesize(p, n, sample_rate, white, source_and_noise_fn=source_and_noise, r
     return torch.tanh(source + noise + res)
 
 
-# ---- the loss (host/loss_settings.cpp, host/mrstft_loss.cpp) ----
+# ---- the loss (host/loss/loss_settings.cpp, host/loss/mrstft_loss.cpp) ----
 def loss_preset(name):
     if name == "seed":
         return dict(resolutions=[(n, n // 4, n) for n in (16384, 8192, 4096, 2048, 1024, 512, 128, 32)],

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "drumsynth/audio_io.hpp"
-#include "drumsynth/params.hpp"
+#include "drumsynth/synth/params.hpp"
 
 namespace drumsynth {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "drumsynth/stft_framing.hpp"
+#include "drumsynth/spectral/stft_framing.hpp"
 
 namespace drumsynth {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "drumsynth/error.hpp"
-#include "drumsynth/optimizer_step.hpp"
+#include "drumsynth/fit/optimizer_step.hpp"
 
 namespace drumsynth {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "drumsynth/params.hpp"
+#include "drumsynth/synth/params.hpp"
 
 namespace drumsynth {
 

@@ -1,0 +1,76 @@
+// The one place that decides where the compute runs (--device auto|cpu|cuda)
+// and builds that backend, handing the CUDA library the host's tables.
+#include "drumsynth/backend.hpp"
+
+#include "loss/a_weighting.hpp"
+#include "drumsynth/param_table.hpp"
+#if DRUMSYNTH_HAVE_CUDA
+#include "cuda_backend.hpp"
+#endif
+
+namespace drumsynth {
+
+bool cuda_usable(std::string* why) {
+#if DRUMSYNTH_HAVE_CUDA
+  return cuda::device_available(why);
+#else
+  if (why) *why = "this drumsynth was built without CUDA";
+  return false;
+#endif
+}
+
+Device resolve_device(const std::string& choice) {
+  if (choice != "cpu" && choice != "cuda" && choice != "auto")
+    throw Error("unknown device '" + choice + "' (auto, cpu or cuda)");
+  if (choice == "cpu") return Device::cpu;
+  std::string why;
+  if (cuda_usable(&why)) return Device::cuda;
+  if (choice == "cuda") throw Error("--device cuda: " + why);
+  return Device::cpu;
+}
+
+std::string cuda_device_name() {
+#if DRUMSYNTH_HAVE_CUDA
+  if (cuda_usable(nullptr)) return cuda::device_name();
+#endif
+  return "";
+}
+
+size_t cuda_bytes_in_use() {
+#if DRUMSYNTH_HAVE_CUDA
+  if (cuda_usable(nullptr)) return cuda::device_bytes_in_use();
+#endif
+  return 0;
+}
+
+size_t cuda_bytes_free() {
+#if DRUMSYNTH_HAVE_CUDA
+  if (cuda_usable(nullptr)) return cuda::device_bytes_free();
+#endif
+  return 0;
+}
+
+void use_cuda_device(int index) {
+#if DRUMSYNTH_HAVE_CUDA
+  if (cuda_usable(nullptr)) cuda::set_device(index);
+#else
+  (void)index;
+#endif
+}
+
+std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
+                                      const LossSettings& loss, int n_threads, const std::string& kernels) {
+#if DRUMSYNTH_HAVE_CUDA
+  if (device == Device::cuda) {
+    cuda::CudaBackendTables tables{param_ranges(), {}, kernels};
+    if (loss.a_weighting)
+      for (const auto& in : instances) tables.a_weighting_taps.push_back(a_weighting_fir(in.sample_rate));
+    return cuda::make_cuda_backend(instances, loss, tables);
+  }
+#endif
+  (void)kernels;  // the GPU's only
+  if (device == Device::cuda) throw Error("--device cuda: this drumsynth was built without CUDA");
+  return make_cpu_backend(instances, loss, n_threads);
+}
+
+}  // namespace drumsynth

@@ -1,0 +1,95 @@
+// One synth voice: the blocks mixed and saturated,
+//   source = transient + tones                  (both pitch-swept, from the onset on)
+//   out    = tanh(source + noise + resonator(0.5 * source) + noise_bank)
+// The per-sample math of the source and of the mix, with their adjoints, shared
+// by the CPU (host/synth/voice.cpp) and the CUDA kernels (kernels/synth_kernels.cu);
+// the recurrences (noise filters, resonator) run over whole buffers there.
+#pragma once
+
+#include "drumsynth/synth/noise_band.hpp"
+#include "drumsynth/synth/noise_bank.hpp"
+#include "drumsynth/synth/pitch_sweep.hpp"
+#include "drumsynth/synth/resonator.hpp"
+#include "drumsynth/synth/tone_partials.hpp"
+#include "drumsynth/synth/transient.hpp"
+
+namespace drumsynth {
+
+// Time since the onset of sample n, in seconds, in the wide type: the
+// oscillators' phases are built on it (common.hpp says why).
+template <typename Real>
+DS_HD wide_t<Real> phase_time(const Real* p, int n, Real sample_rate) {
+  using W = wide_t<Real>;
+  return W(n) / W(sample_rate) - W(p[P::onset_s]);
+}
+
+// The same in Real, for envelopes (same sign as phase_time).
+template <typename Real>
+DS_HD Real time_since_onset(const Real* p, int n, Real sample_rate) {
+  return Real(phase_time(p, n, sample_rate));
+}
+
+// t: phase_time of the sample.
+template <typename Real>
+DS_HD Real voice_source_sample(const Real* p, wide_t<Real> t) {
+  const wide_t<Real> S = swept_time(t, p[P::sweep_ratio], p[P::sweep_s]);
+  return transient_sample(p, Real(t), S) + tone_partials_sample(p, Real(t), S);
+}
+
+// Adjoint of the source at one sample; t = n / sr - onset, so v_onset = -v_t.
+template <typename Real>
+DS_HD void voice_source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_src, Real* v_p) {
+  const Real t = Real(t_wide);
+  if (t <= Real(0)) return;
+  const wide_t<Real> S = swept_time(t_wide, p[P::sweep_ratio], p[P::sweep_s]);
+  Real v_t = Real(0), v_S = Real(0);
+  transient_sample_vjp(p, t, S, v_src, v_p[P::transient_freq_hz], v_p[P::transient_attack_s],
+                       v_p[P::transient_decay_s], v_p[P::transient_drive],
+                       v_p[P::transient_gain], v_t, v_S);
+  tone_partials_sample_vjp(p, t, S, v_src, v_p, v_t, v_S);
+  swept_time_vjp(t, p[P::sweep_ratio], p[P::sweep_s], v_S, v_p[P::sweep_ratio], v_p[P::sweep_s],
+                 v_t);
+  v_p[P::onset_s] -= v_t;
+}
+
+// The resonator is excited by half the source, as in the original.
+constexpr double kResonatorSend = 0.5;
+
+template <typename Real>
+DS_HD Real resonator_send(Real source) {
+  return Real(kResonatorSend) * source;
+}
+
+// The mix at one sample, t = time_since_onset:
+//   out = tanh(source + noise_band_sample(t, band) + resonator_out + bank)
+// bank: the noise bank's value at this sample (noise_bank_sample; 0 for a
+// version-1 preset, whose bank gains are 0, so it renders as before).
+template <typename Real>
+DS_HD Real voice_out_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out,
+                            Real bank) {
+  const Real noise = noise_band_sample(p, t, noise_band);
+  return dm::tanh(source + noise + res_out + bank);
+}
+
+// Adjoint of the mix at one sample: v_mix = v_out (1 - out^2) (tanh') reaches
+// the source, the noise, the resonator's output and the bank alike; the noise sample's
+// adjoint gives v_band and adds into the noise envelope's gradients and v_t.
+// Returns v_mix.
+template <typename Real>
+DS_HD Real voice_out_sample_vjp(const Real* p, Real t, Real noise_band, Real out,  // forward
+                                Real v_out,                                        // output grad
+                                Real& v_band, Real& v_attack_s, Real& v_decay_s, Real& v_gain,
+                                Real& v_t) {
+  const Real v_mix = v_out * (Real(1) - out * out);
+  v_band = noise_band_sample_vjp(p, t, noise_band, v_mix, v_attack_s, v_decay_s, v_gain, v_t);
+  return v_mix;
+}
+
+// The source's total gradient: straight into the mix, and through the
+// resonator's send (v_res_in is the gradient of the resonator's input).
+template <typename Real>
+DS_HD Real source_gradient(Real v_mix, Real v_res_in) {
+  return v_mix + Real(kResonatorSend) * v_res_in;
+}
+
+}  // namespace drumsynth
