@@ -16,7 +16,7 @@
 #include "cuda_common.cuh"
 #include "v2/cuda_graph.cuh"
 #include "drumsynth/backend.hpp"
-#include "mrstft_kernels.cuh"
+#include "mrstft_loss.cuh"
 #include "v2/optimizer_kernels.cuh"
 #include "synth_kernels.cuh"
 

@@ -13,6 +13,7 @@
 #include <cuda_runtime.h>
 #include <cufft.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -111,5 +112,14 @@ __device__ inline float block_sum(float v) {
 }
 
 constexpr int kThreads = 256;
+
+// A grid of per-instance kernels (grid.y = instance): blocks of kThreads
+// over the longest instance's max_len elements, at most 64 a row.
+inline dim3 per_instance_grid(int max_len, int n_instances) {
+  const int blocks = std::max(1, std::min(64, (max_len + kThreads - 1) / kThreads));
+  return dim3(unsigned(blocks), unsigned(n_instances));
+}
+// Blocks of kThreads for a grid-stride loop over count elements.
+inline int flat_blocks(size_t count) { return int(std::min<size_t>(65535, (count + kThreads - 1) / kThreads)); }
 
 }  // namespace drumsynth::cuda

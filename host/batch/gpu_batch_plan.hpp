@@ -23,7 +23,7 @@ struct GpuBatchLimits {
 
 // Device memory of one instance of n samples in a CUDA backend batch: the
 // backend's per-sample buffers (kernels/cuda_backend.cu), the loss's filtered
-// copies, spectra and scratch (kernels/mrstft_kernels.cu, sized as if this
+// copies, spectra and scratch (kernels/mrstft_loss.cu, sized as if this
 // instance's resolution were the batch's largest: an upper bound), the
 // optimiser's state and a loss history of `iterations`.
 size_t gpu_instance_bytes(int n_samples, const LossSettings& loss, int iterations);

@@ -1,7 +1,7 @@
 // Bands of FFT bins on the ERB-rate scale (Glasberg and Moore: the ear's
 // critical bands), shared by the time-frequency envelope error
 // (host/report/envelope_errors.hpp) and the band-energy term of the fitting loss
-// (CPU: host/loss/mrstft_loss.cpp; GPU: kernels/mrstft_kernels.cu), so that what the
+// (CPU: host/loss/mrstft_loss.cpp; GPU: kernels/spectral_loss_kernels.cu), so that what the
 // loss fits and what the metric checks are grouped the same way. Host code.
 #pragma once
 

@@ -8,7 +8,7 @@
 // the padding back. Nothing per frame or per bin goes to memory but the
 // target's magnitudes, read once. Built only with cuFFTDx (the
 // DRUMSYNTH_MATHDX_ROOT CMake path, scripts/gpu-deps); selected with the v2
-// kernels (mrstft_kernels.cu).
+// kernels (kernels/mrstft_loss.cu).
 #pragma once
 
 #include "drumsynth/spectral/fused_stft_block.hpp"

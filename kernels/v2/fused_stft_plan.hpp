@@ -1,7 +1,7 @@
 // How long the fused spectral kernel's runs are (fused_stft.hpp), per
 // resolution and batch: host code, checked on the CPU against an SM modelled
 // as the occupancy calculator sees it (tests/spectral/test_fused_stft.cpp), run by the
-// CUDA loss with the device's own occupancy (mrstft_kernels.cu).
+// CUDA loss with the device's own occupancy (kernels/mrstft_loss.cu).
 //
 // A run computes its own R frames and the halo frames before them again (their
 // overlap-add reaches its positions), in groups of the block's `ffts` frames.

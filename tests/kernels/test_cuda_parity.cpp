@@ -15,7 +15,7 @@
 #include "loss/mrstft_loss.hpp"
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
-#include "mrstft_kernels.cuh"
+#include "mrstft_loss.cuh"
 #endif
 
 namespace drumsynth {

@@ -118,7 +118,7 @@ struct Cx {
   double x, y;
 };
 
-// A batch's tables as GpuMrstft builds them (mrstft_kernels.cu: frame and
+// A batch's tables as GpuMrstft builds them (kernels/mrstft_loss.cu: frame and
 // padded offsets, the target's magnitudes and norms, the band tables per
 // distinct rate, the target's cells and floor), in double.
 struct FusedBatch {

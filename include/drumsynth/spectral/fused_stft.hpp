@@ -2,7 +2,7 @@
 // by the fused GPU kernel (kernels/v2/fused_stft_kernels.cu) and its CPU test
 // (tests/spectral/test_fused_stft.cpp, against MrstftLoss<double>).
 //
-// The cuFFT chain (mrstft_kernels.cu) writes every frame, spectrum and
+// The cuFFT chain (kernels/mrstft_loss.cu) writes every frame, spectrum and
 // gradient spectrum of a resolution to memory between kernels, ~10 MB per
 // sound and resolution. The fused kernel gives one block a run of frames of
 // one sound and keeps everything between the samples and the overlap-added
@@ -141,7 +141,7 @@ DS_HD void c2r_packed_gradient(int k, int n_bins, Real re, Real im, Real eps, Re
 
 // A resolution's loss terms from its sums over all runs (d2 = sum (|Y|-|X|)^2,
 // dlog = sum |log|Y| - log|X||, band = sum over cells of the band term), as
-// finalize_kernel in mrstft_kernels.cu: w_sc SC + w_lm LM + w_band BE, before
+// resolution_loss_kernel in kernels/spectral_loss_kernels.cu: w_sc SC + w_lm LM + w_band BE, before
 // the 1/n_resolutions. count: frames x bins; cells: frames x bands (1 if none).
 template <typename Real>
 DS_HD Real resolution_terms(Real d2, Real dlog, Real band, Real norm_y, Real count, Real cells, Real w_sc,

@@ -1,329 +1,28 @@
-// MRSTFT loss and its gradient on the GPU (see mrstft_kernels.cuh). Every
-// kernel's forward and adjoint are next to each other; the per-bin math is the
-// CPU's (include/drumsynth/spectral/spectral_loss_math.hpp).
-#include <algorithm>
-#include <cfloat>
-#include <cstdio>
-#include <cstdlib>
-#include <string>
-#include <cub/block/block_reduce.cuh>
-#include <cuda/functional>
-#include <map>
+// The MRSTFT loss of a batch on the GPU (mrstft_loss.cuh): the stages'
+// kernels (a_weighting_kernels, stft_frame_kernels, spectral_loss_kernels,
+// rms_term_kernels; or, fused, v2/fused_stft_kernels) run one resolution
+// after another, with the target's spectra made once.
+#include "mrstft_loss.cuh"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "a_weighting_kernels.cuh"
 #include "cuda_common.cuh"
 #include "drumsynth/erb_bands.hpp"
 #include "drumsynth/spectral/fir_tile.hpp"
-#include "drumsynth/spectral/spectral_loss_math.hpp"
-#include "drumsynth/spectral/stft_adjoint.hpp"
-#include "mrstft_kernels.cuh"
+#include "rms_term_kernels.cuh"
+#include "spectral_loss_kernels.cuh"
+#include "stft_frame_kernels.cuh"
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
-#include "v2/fused_stft_plan.hpp"
 #include "v2/fused_stft_kernels.cuh"
+#include "v2/fused_stft_plan.hpp"
 #endif
 
 namespace drumsynth::cuda {
-
-namespace {
-
-// ---- A-weighting FIR ("same" convolution per instance) and its transpose ----
-
-// One block per tile of kFirTileOutputs outputs of one instance (blockIdx.y):
-// the tile's inputs and the coefficients staged in shared memory, each
-// thread's kFirOutputsPerThread outputs from a window of registers
-// (fir_tile.hpp). transpose: fir_same_vjp's v_x from v_y (the taps reversed).
-template <int kTaps>
-__global__ void __launch_bounds__(kFirTileThreads)
-    fir_tile_kernel(const float* __restrict__ in, const int* __restrict__ offset,  // [B + 1]
-                    const float* __restrict__ taps, bool transpose,                // [B, kTaps]
-                    float* __restrict__ out) {
-  __shared__ float cs[kTaps], xs[fir_tile_inputs(kTaps)];
-  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o, t = threadIdx.x;
-  for (int j = t; j < kTaps; j += kFirTileThreads) cs[j] = fir_coefficient(taps + size_t(b) * kTaps, kTaps, transpose, j);
-  for (int first = blockIdx.x * kFirTileOutputs; first < n; first += gridDim.x * kFirTileOutputs) {
-    __syncthreads();  // the previous tile's reads are done (and cs is written)
-    for (int s = t; s < fir_tile_inputs(kTaps); s += kFirTileThreads)
-      xs[s] = fir_tile_input(in + o, n, first, kTaps / 2, s);
-    __syncthreads();
-    float y[kFirOutputsPerThread];
-    fir_thread_outputs(xs, cs, kTaps, t * kFirOutputsPerThread, y);
-    for (int r = 0; r < kFirOutputsPerThread; ++r) {
-      const int i = first + t * kFirOutputsPerThread + r;
-      if (i < n) out[o + i] = y[r];
-    }
-  }
-}
-
-// The A-weighting FIR of every instance (taps [B, kAWeightingTaps]), or its
-// transpose: in and out [total samples], instances at offset [B + 1].
-void a_weighting_filter(const float* in, const int* offset, const float* taps, int max_n, int n_instances,
-                        bool transpose, float* out) {
-  const dim3 grid(unsigned(std::max(1, std::min(65535, (max_n + kFirTileOutputs - 1) / kFirTileOutputs))),
-                  unsigned(n_instances));
-  fir_tile_kernel<kAWeightingTaps><<<grid, kFirTileThreads>>>(in, offset, taps, transpose, out);
-  CUDA_CHECK_LAUNCH(fir_tile_kernel);
-}
-
-// ---- framing: reflect-pad by n/2, zero-extend to max(N, n), window ----
-
-struct FrameLayout {
-  int n, hop, n_bins;
-  const int* offset;          // [B + 1] samples
-  const int* frame_offset;    // [B + 1] frames
-  const int* frame_instance;  // [frames] -> b
-  const int* padded_len;      // [B] max(N_b, n)
-  const float* window;        // [n]
-};
-
-// 32-bit index math (a 64-bit division per element cost more than the copy):
-// the batch plan keeps every flat array, frames x n included, below 2^31
-// elements (gpu_batch_plan.hpp).
-__global__ void frame_kernel(FrameLayout L, const float* __restrict__ x, int total_frames,
-                             float* __restrict__ frames) {  // [frames, n]
-  const unsigned count = unsigned(total_frames) * unsigned(L.n), n = unsigned(L.n);
-  for (unsigned j = blockIdx.x * blockDim.x + threadIdx.x; j < count; j += gridDim.x * blockDim.x) {
-    const int f = int(j / n), i = int(j % n), b = L.frame_instance[f];
-    const int q = (f - L.frame_offset[b]) * L.hop + i;
-    const int s = reflect_index(q - L.n / 2, L.padded_len[b]);
-    const int N = L.offset[b + 1] - L.offset[b];
-    frames[j] = (s < N ? x[L.offset[b] + s] : 0.0f) * L.window[i];
-  }
-}
-
-// Overlap-add (the framing's adjoint, before the fold), gathered per padded
-// position; then the fold of the reflect padding, per sample, added into v_x
-// (stft_adjoint.hpp: both tested on the CPU against the loss's scatter).
-__global__ void overlap_add_kernel(FrameLayout L, const float* __restrict__ v_frames,  // [frames, n]
-                                   const int* __restrict__ padded_offset,             // [B + 1]
-                                   float* __restrict__ v_padded) {
-  const int b = blockIdx.y;
-  const int len = padded_offset[b + 1] - padded_offset[b];  // padded_len + n
-  const int n_frames = L.frame_offset[b + 1] - L.frame_offset[b];
-  const StftResolution r{L.n, L.hop, L.n};  // the window's length is in the window itself
-  const float* v_b = v_frames + size_t(L.frame_offset[b]) * L.n;
-  for (int q = blockIdx.x * blockDim.x + threadIdx.x; q < len; q += gridDim.x * blockDim.x)
-    v_padded[padded_offset[b] + q] = overlap_add_at<float>(
-        q, r, n_frames, [&](int f, int i) { return v_b[size_t(f) * L.n + i]; },
-        [&](int i) { return L.window[i]; });
-}
-
-__global__ void fold_kernel(FrameLayout L, const float* __restrict__ v_padded,
-                            const int* __restrict__ padded_offset, float* __restrict__ v_x) {
-  const int b = blockIdx.y, N = L.offset[b + 1] - L.offset[b];
-  const StftResolution r{L.n, L.hop, L.n};
-  for (int s = blockIdx.x * blockDim.x + threadIdx.x; s < N; s += gridDim.x * blockDim.x)
-    v_x[L.offset[b] + s] += fold_reflect_padding(s, r, L.padded_len[b], v_padded + padded_offset[b]);
-}
-
-// ---- per-bin loss terms and their gradient ----
-// The sums run one row of blocks per instance (grid.y), striding over all of
-// its frames' bins as one flat range, so every thread has a bin whatever the
-// FFT size (one block per frame left most of a 256-thread block idle at 17 or
-// 65 bins), and each block adds its partial sums to its instance once.
-
-__device__ __forceinline__ size_t instance_bins_begin(const FrameLayout& L, int b) {
-  return size_t(L.frame_offset[b]) * L.n_bins;
-}
-
-__global__ void target_bins_kernel(FrameLayout L, const cufftComplex* __restrict__ spec,
-                                   float eps, float* __restrict__ mag_y,
-                                   double* __restrict__ norm_y2) {  // [B]
-  const int b = blockIdx.y;
-  const size_t end = instance_bins_begin(L, b + 1);
-  float acc = 0;
-  for (size_t j = instance_bins_begin(L, b) + blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < end;
-       j += size_t(gridDim.x) * blockDim.x) {
-    const float m = clamped_magnitude(spec[j].x, spec[j].y, eps);
-    mag_y[j] = m;
-    acc += m * m;
-  }
-  acc = block_sum(acc);
-  if (threadIdx.x == 0) atomicAdd(&norm_y2[b], double(acc));
-}
-
-// log|Y| is recomputed rather than stored: one logf per bin is cheaper than
-// keeping a second target array per resolution in GPU memory.
-__global__ void bin_loss_kernel(FrameLayout L, const cufftComplex* __restrict__ spec, float eps,
-                                const float* __restrict__ mag_y,
-                                float* __restrict__ mag_x, float* __restrict__ log_mag_x,
-                                double* __restrict__ sums) {  // [B, 3]: sum d^2, sum |dlog|, (bands)
-  const int b = blockIdx.y;
-  const size_t end = instance_bins_begin(L, b + 1);
-  float d2 = 0, dl = 0;
-  for (size_t j = instance_bins_begin(L, b) + blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < end;
-       j += size_t(gridDim.x) * blockDim.x) {
-    const float m = clamped_magnitude(spec[j].x, spec[j].y, eps), lm = logf(m);
-    mag_x[j] = m, log_mag_x[j] = lm;
-    d2 += (mag_y[j] - m) * (mag_y[j] - m);
-    dl += fabsf(logf(mag_y[j]) - lm);
-  }
-  d2 = block_sum(d2);
-  dl = block_sum(dl);
-  if (threadIdx.x == 0) atomicAdd(&sums[3 * b], double(d2)), atomicAdd(&sums[3 * b + 1], double(dl));
-}
-
-// ---- the band-energy term (spectral_loss_math.hpp band_cell_grad) ----
-// Cells are (frame, band) of one instance, frame-major, at cell_offset[b].
-// Bands depend on the instance's sample rate: one table row per distinct rate.
-
-struct BandLayout {
-  int max_bands;           // row stride of band_lo is max_bands + 1
-  const int* rate_row;     // [B] -> row of the tables
-  const int* band_count;   // [rows]
-  const int* band_lo;      // [rows][max_bands + 1]: each band's first bin, then the last band's end
-  const int* band_of_bin;  // [rows][n_bins], -1 outside every band
-  const int* cell_offset;  // [B + 1]
-};
-
-// E of every cell of instance b (grid.y): the sum of |X_k|^2 over its band's
-// bins, one thread a cell (a fixed order of additions: deterministic). Also
-// adds sum |ln(E_y + f) - ln(E + f)| into sums[3 b + 2] when log_band_y is given.
-__global__ void band_energy_kernel(FrameLayout L, BandLayout K, const float* __restrict__ mag,
-                                   float* __restrict__ e, const float* __restrict__ log_band_y,
-                                   const float* __restrict__ floor, double* __restrict__ sums) {
-  const int b = blockIdx.y, row = K.rate_row[b], nb = K.band_count[row];
-  const int c0 = K.cell_offset[b], n = K.cell_offset[b + 1] - c0;
-  const int* lo = K.band_lo + size_t(row) * size_t(K.max_bands + 1);
-  float dl = 0;
-  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < n; c += gridDim.x * blockDim.x) {
-    const int f = c / nb, band = c % nb;
-    const float* m = mag + (size_t(L.frame_offset[b]) + size_t(f)) * size_t(L.n_bins);
-    float acc = 0;
-    for (int k = lo[band]; k < lo[band + 1]; ++k) acc += m[k] * m[k];
-    e[c0 + c] = acc;
-    if (log_band_y) dl += fabsf(log_band_y[c0 + c] - logf(acc + floor[b]));
-  }
-  if (!log_band_y) return;
-  dl = block_sum(dl);
-  if (threadIdx.x == 0) atomicAdd(&sums[3 * b + 2], double(dl));
-}
-
-// The floor f of each instance: its target's loudest cell, range_db down
-// (at least FLT_MIN); one block an instance.
-__global__ void band_floor_kernel(BandLayout K, const float* __restrict__ e_y, float range_factor,
-                                  float* __restrict__ floor) {
-  using Reduce = cub::BlockReduce<float, kThreads>;
-  __shared__ typename Reduce::TempStorage temp;
-  const int b = blockIdx.x, c0 = K.cell_offset[b], n = K.cell_offset[b + 1] - c0;
-  float most = 0;
-  for (int c = threadIdx.x; c < n; c += blockDim.x) most = fmaxf(most, e_y[c0 + c]);
-  most = Reduce(temp).Reduce(most, ::cuda::maximum<>{});
-  if (threadIdx.x == 0) floor[b] = fmaxf(most * range_factor, FLT_MIN);
-}
-
-__global__ void band_log_kernel(BandLayout K, int n_instances, float* __restrict__ e_y,
-                                const float* __restrict__ floor) {  // e_y becomes ln(E_y + f)
-  const int b = blockIdx.y;
-  if (b >= n_instances) return;
-  const int c0 = K.cell_offset[b], n = K.cell_offset[b + 1] - c0;
-  for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < n; c += gridDim.x * blockDim.x)
-    e_y[c0 + c] = logf(e_y[c0 + c] + floor[b]);
-}
-
-// Per instance: SC = ||Y - X|| / ||Y||, LM = sum |dlog| / count, BE = the
-// band sum / cells (cell_offset null: no band term); adds
-// (w_sc SC + w_lm LM + w_band BE) / R to the loss and keeps the norms for the gradient.
-__global__ void finalize_kernel(int n_instances, const int* __restrict__ frame_offset, int n_bins,
-                                const int* __restrict__ cell_offset,
-                                const double* __restrict__ sums, const double* __restrict__ norm_y2,
-                                float w_sc, float w_lm, float w_band, float inv_r, float* __restrict__ loss,
-                                float* __restrict__ norms) {  // [B, 4]: norm_y, norm_diff, 1/count, 1/cells
-  const int b = blockIdx.x * blockDim.x + threadIdx.x;
-  if (b >= n_instances) return;
-  const double count = double(frame_offset[b + 1] - frame_offset[b]) * n_bins;
-  const double cells = cell_offset ? double(max(1, cell_offset[b + 1] - cell_offset[b])) : 1.0;
-  const double norm_y = sqrt(norm_y2[b]), norm_d = sqrt(sums[3 * b]);
-  const double band = cell_offset ? w_band * sums[3 * b + 2] / cells : 0.0;
-  loss[b] += inv_r * float(w_sc * norm_d / norm_y + w_lm * sums[3 * b + 1] / count + band);
-  norms[4 * b] = float(norm_y), norms[4 * b + 1] = float(norm_d), norms[4 * b + 2] = float(1.0 / count);
-  norms[4 * b + 3] = float(1.0 / cells);
-}
-
-// dL/dX per bin, scaled for cuFFT's C2R, which computes sum_k Z_k e^{+} over the
-// Hermitian extension: the FFT's adjoint wants Z_0 = G_0, Z_{n/2} = G_{n/2} and
-// Z_k = G_k / 2 between (see host/loss/real_fft.cpp). Written over the spectrum.
-// With the band term (band_x not null): plus 2 |X_k| c of the bin's cell,
-// c = band_cell_grad (band_x: the estimate's cell energies, log_band_y the
-// target's ln(E_y + f)).
-struct BandGrad {
-  BandLayout K;
-  const float* band_x;
-  const float* log_band_y;
-  const float* floor;
-  float w;  // w_band / R
-};
-
-__global__ void bin_grad_kernel(FrameLayout L, cufftComplex* __restrict__ spec, float eps,
-                                const float* __restrict__ mag_x, const float* __restrict__ log_mag_x,
-                                const float* __restrict__ mag_y,
-                                const float* __restrict__ norms, float w_sc, float w_lm, BandGrad G,
-                                size_t total_bins) {
-  for (size_t j = blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < total_bins;
-       j += size_t(gridDim.x) * blockDim.x) {
-    const int f = int(j / L.n_bins), k = int(j % L.n_bins), b = L.frame_instance[f];
-    const float norm_y = norms[4 * b], norm_d = norms[4 * b + 1], inv_count = norms[4 * b + 2];
-    float v_mag = spectral_bin_grad(mag_x[j], log_mag_x[j], mag_y[j], logf(mag_y[j]), norm_y,
-                                    norm_d, inv_count, w_sc, w_lm);
-    if (G.band_x) {
-      const int row = G.K.rate_row[b], band = G.K.band_of_bin[size_t(row) * size_t(L.n_bins) + size_t(k)];
-      if (band >= 0) {
-        const int cell = G.K.cell_offset[b] + (f - L.frame_offset[b]) * G.K.band_count[row] + band;
-        const float e = G.band_x[cell], fl = G.floor[b];
-        v_mag += 2.0f * mag_x[j] * band_cell_grad(e, logf(e + fl), G.log_band_y[cell], fl, norms[4 * b + 3], G.w);
-      }
-    }
-    float v_re, v_im;
-    clamped_magnitude_vjp(spec[j].x, spec[j].y, eps, mag_x[j], v_mag, v_re, v_im);
-    const float scale = c2r_gradient_scale<float>(k, L.n_bins);
-    spec[j].x = scale * v_re, spec[j].y = scale * v_im;
-  }
-}
-
-// ---- RMS term: w (rms(x) - rms(y))^2 ----
-
-__global__ void sum_squares_kernel(const float* __restrict__ x, const int* __restrict__ offset,
-                                   double* __restrict__ out) {  // [B]
-  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o;
-  float acc = 0;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) acc += x[o + i] * x[o + i];
-  acc = block_sum(acc);
-  if (threadIdx.x == 0) atomicAdd(&out[b], double(acc));
-}
-
-// The same sums in a fixed order, for the fused path (whose fits repeat bit
-// for bit): one block per instance over elements [offset[b] scale,
-// offset[b + 1] scale) (scale: bins per frame for a spectrum, 1 for a signal).
-__global__ void ordered_sum_squares_kernel(const float* __restrict__ x, const int* __restrict__ offset, int scale,
-                                           double* __restrict__ out) {  // [B]
-  using Reduce = cub::BlockReduce<double, kThreads>;
-  __shared__ typename Reduce::TempStorage temp;
-  const int b = blockIdx.x;
-  const size_t end = size_t(offset[b + 1]) * size_t(scale);
-  double acc = 0;
-  for (size_t i = size_t(offset[b]) * size_t(scale) + threadIdx.x; i < end; i += blockDim.x)
-    acc += double(x[i]) * double(x[i]);
-  acc = Reduce(temp).Sum(acc);
-  if (threadIdx.x == 0) out[b] = acc;
-}
-
-// loss += rms_term; and its gradient c x_n into v_x (spectral_loss_math.hpp).
-__global__ void rms_term_kernel(const float* __restrict__ x, const int* __restrict__ offset,
-                                const double* __restrict__ ss_x, const double* __restrict__ ss_y,
-                                float w, float* __restrict__ loss, float* __restrict__ v_x) {
-  const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o;
-  const float rx = float(sqrt(ss_x[b] / n)), ry = float(sqrt(ss_y[b] / n));
-  if (blockIdx.x == 0 && threadIdx.x == 0) loss[b] += rms_term(rx, ry, w);
-  if (!v_x || rx <= 0) return;
-  const float c = rms_term_grad_scale(rx, ry, w, n);
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) v_x[o + i] += c * x[o + i];
-}
-
-dim3 per_instance_grid(int max_len, int n_instances) {
-  const int blocks = std::max(1, std::min(64, (max_len + kThreads - 1) / kThreads));
-  return dim3(unsigned(blocks), unsigned(n_instances));
-}
-int flat_blocks(size_t count) { return int(std::min<size_t>(65535, (count + kThreads - 1) / kThreads)); }
-
-}  // namespace
 
 // Per resolution: the framing layout, the target's magnitudes, the per-sound
 // sums and the cuFFT plans. The scratch of one evaluation (frames, spectrum,
@@ -692,21 +391,21 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
           L, r.bands(), m.mag_x.get(), m.band_x.get(), r.log_band_y.get(), r.band_floor.get(), r.sums.get());
       CUDA_CHECK_LAUNCH(band_energy_kernel);
     }
-    finalize_kernel<<<(m.B + 127) / 128, 128>>>(m.B, r.frame_offset.get(), L.n_bins,
+    resolution_loss_kernel<<<(m.B + 127) / 128, 128>>>(m.B, r.frame_offset.get(), L.n_bins,
                                                  bands ? r.cell_offset.get() : nullptr, r.sums.get(),
                                                  r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag),
                                                  float(s.w_band_log), inv_r, d_loss, r.norms.get());
-    CUDA_CHECK_LAUNCH(finalize_kernel);
+    CUDA_CHECK_LAUNCH(resolution_loss_kernel);
     if (!d_v_x) continue;
     const size_t total_bins = r.n_bins_total();
-    bin_grad_kernel<<<flat_blocks(total_bins), kThreads>>>(L, m.spec.get(), float(s.eps), m.mag_x.get(),
+    spectral_loss_vjp_kernel<<<flat_blocks(total_bins), kThreads>>>(L, m.spec.get(), float(s.eps), m.mag_x.get(),
                                                           m.log_mag_x.get(), r.mag_y.get(), r.norms.get(),
                                                           float(s.w_sc) * inv_r, float(s.w_log_mag) * inv_r,
                                                           BandGrad{r.bands(), bands ? m.band_x.get() : nullptr,
                                                                    r.log_band_y.get(), r.band_floor.get(),
                                                                    float(s.w_band_log) * inv_r},
                                                           total_bins);
-    CUDA_CHECK_LAUNCH(bin_grad_kernel);
+    CUDA_CHECK_LAUNCH(spectral_loss_vjp_kernel);
     CUFFT_CHECK(cufftExecC2R(r.c2r, m.spec.get(), m.frames.get()));
     overlap_add_kernel<<<per_instance_grid(r.max_padded, m.B), kThreads>>>(L, m.frames.get(), r.padded_offset.get(),
                                                                           m.v_padded.get());
