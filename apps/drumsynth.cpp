@@ -24,6 +24,7 @@
 #include "drumsynth/fit_outputs.hpp"
 #include "drumsynth/preset.hpp"
 #include "drumsynth/render.hpp"
+#include "drumsynth/switches.hpp"
 #include "drumsynth/throughput.hpp"
 #include "ranks.hpp"
 
@@ -31,14 +32,17 @@ using namespace drumsynth;
 
 namespace {
 
-// CLI11's check: empty when loss_preset knows the name, else its message.
-std::string check_loss_preset(const std::string& name) {
-  try {
-    loss_preset(name);
-    return {};
-  } catch (const Error& e) {
-    return e.what();
-  }
+// An option that takes one of an enum's names (names.hpp) but those in
+// `except`: the names are strings here only, CLI11 maps them to the value.
+template <typename E>
+CLI::Option* add_choice(CLI::App* c, const std::string& flag, E& value, const std::string& help,
+                        std::initializer_list<E> except = {}) {
+  std::vector<std::string> names;
+  for (const auto& [name, v] : Names<E>::table)
+    if (std::find(except.begin(), except.end(), v) == except.end()) names.push_back(name);
+  return c->add_option_function<std::string>(flag, [&value](const std::string& s) { value = parse_name<E>(s); }, help)
+      ->check(CLI::IsMember(names))
+      ->default_str(name_of(value));
 }
 
 // One progress line: rewritten in place on a terminal, a line every 10% otherwise.
@@ -68,7 +72,7 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
     spdlog::info("{}: {:.3f} s, {} Hz, {} channel(s); {} iterations x {} restart(s) from {}, loss preset {}",
                  input, target.seconds(), target.sample_rate, target.n_channels, options.iterations,
                  options.restarts, options.init == FitInit::random ? "random logits" : "analysis",
-                 options.loss.preset);
+                 name_of(options.loss.preset));
     options.progress = ProgressLine{};
   }
   const FitResult r = fit(target, options);
@@ -101,8 +105,7 @@ int run_render(const std::string& preset_path, const std::string& out, double ra
 }
 
 // Loss of A (estimate) against B (target); A is cut or zero-padded to B's length.
-int run_loss(const std::string& a_path, const std::string& b_path, const std::string& preset,
-             double max_seconds) {
+int run_loss(const std::string& a_path, const std::string& b_path, LossPreset preset, double max_seconds) {
   const Sound a = load_sound(a_path, {max_seconds});
   const Sound b = load_sound(b_path, {max_seconds});
   if (a.sample_rate != b.sample_rate)
@@ -207,7 +210,7 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   log->set_level(spdlog::level::info);  // --quiet quiets the terminal, not the record
   log->flush_on(spdlog::level::info);
   log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s){}", in_dir, out_dir,
-            o.fit.iterations, o.fit.restarts, o.fit.loss.preset, o.fit.n_threads,
+            o.fit.iterations, o.fit.restarts, name_of(o.fit.loss.preset), o.fit.n_threads,
             ranks->size > 1 ? fmt::format(" in each of {} ranks", ranks->size) : std::string());
   const std::vector<std::string> files = find_audio_files(in_dir);  // the whole job's, for its count and summary
   JobProgress job(log, quiet, int(files.size()));
@@ -276,15 +279,6 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   return failed ? 3 : 0;
 }
 
-// The DRUMSYNTH_* switches set for this run (kernels' variants), "NAME=value ...",
-// so a benchmark's rows say what each measured.
-std::string drumsynth_switches() {
-  std::string out;
-  for (char** e = environ; *e; ++e)
-    if (std::string(*e).rfind("DRUMSYNTH_", 0) == 0) out += (out.empty() ? "" : " ") + std::string(*e);
-  return out;
-}
-
 int run_bench(const ThroughputOptions& o, bool json) {
   const ThroughputResult r = measure_throughput(o);
   if (json)
@@ -292,14 +286,15 @@ int run_bench(const ThroughputOptions& o, bool json) {
                 "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
                 "\"iterations\": %d, \"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f, "
                 "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s, \"spectral\": %s, \"switches\": %s}\n",
-                r.device.c_str(), o.kernels.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
+                r.device.c_str(), name_of(o.kernels).c_str(), o.batch, o.seconds, o.sample_rate,
+                name_of(o.loss_preset).c_str(),
                 r.ms_per_iteration, r.ms_min, r.ms_max, r.iterations, r.sound_iterations_per_s,
                 r.memory_per_sound_mb, r.fit_loop_ms_per_iteration, nlohmann::json(r.fit_loop).dump().c_str(),
-                nlohmann::json(r.spectral).dump().c_str(), nlohmann::json(drumsynth_switches()).dump().c_str());
+                nlohmann::json(r.spectral).dump().c_str(), nlohmann::json(describe_switches(read_switches())).dump().c_str());
   else
     std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration (median of %d, %.3f-%.3f), "
                 "%.1f sound-iterations/s%s\n",
-                r.device.c_str(), o.batch, o.seconds, o.sample_rate, o.loss_preset.c_str(),
+                r.device.c_str(), o.batch, o.seconds, o.sample_rate, name_of(o.loss_preset).c_str(),
                 r.ms_per_iteration, r.iterations, r.ms_min, r.ms_max, r.sound_iterations_per_s,
                 r.memory_per_sound_mb > 0
                     ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str()
@@ -327,33 +322,28 @@ void add_common(CLI::App* c, CommonArgs& a) {
       ->check(CLI::PositiveNumber);
 }
 
-CLI::Option* add_loss_preset(CLI::App* c, std::string& loss) {
-  return c->add_option("--loss-preset", loss,
-                       "Loss: bands (seed plus band energies), seed (the original's) or auraloss")
-      ->capture_default_str()
-      ->check(check_loss_preset);
+CLI::Option* add_loss_preset(CLI::App* c, LossPreset& loss) {
+  return add_choice(c, "--loss-preset", loss, "Loss: bands (seed plus band energies), seed (the original's) or auraloss",
+                    {LossPreset::custom});
 }
 
-CLI::Option* add_device(CLI::App* c, std::string& device) {
-  return c->add_option("--device", device, "cpu, cuda or auto (the GPU when one is usable)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+CLI::Option* add_device(CLI::App* c, DeviceChoice& device) {
+  return add_choice(c, "--device", device, "cpu, cuda or auto (the GPU when one is usable)");
 }
 
-CLI::Option* add_kernels(CLI::App* c, std::string& kernels) {
-  return c->add_option("--kernels", kernels,
-                       "GPU kernels: v1 (verified: one thread per sound, the cuFFT chain) or v2 (experimental: scans "
-                       "over samples, and the fused spectral kernels in builds with cuFFTDx)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"v1", "v2"}));
+CLI::Option* add_kernels(CLI::App* c, Kernels& kernels) {
+  return add_choice(c, "--kernels", kernels,
+                    "GPU kernels: v1 (one thread per sound, the cuFFT chain) or v2 (scans over samples, and the "
+                    "fused spectral kernels in builds with cuFFTDx)");
 }
 
 // The options of a fit, shared by fit and batch; finish() applies the named ones.
 struct FitArgs {
   FitOptions options;
-  std::string loss = kDefaultFitLoss, init = "analysis";
+  LossPreset loss = kDefaultFitLoss;
+  std::string init = "analysis";
   FitArgs() {
-    options.device = "auto";
+    options.device = DeviceChoice::automatic;
     options.n_threads = kCores;
   }
   FitOptions finish() {
@@ -444,7 +434,8 @@ struct RenderCommand {
 
 struct LossCommand {
   CommonArgs common;
-  std::string a, b, preset = "seed";
+  std::string a, b;
+  LossPreset preset = LossPreset::seed;
   CLI::App* add(CLI::App& app) {
     auto* c = app.add_subcommand("loss", "Print the MRSTFT loss of A (estimate) against B (target)");
     c->add_option("a", a, "Estimate")->required();

@@ -109,8 +109,10 @@ int main(int argc, char** argv) {
               "| loss + gradient | FFTs | FFT share | x original (650 / 370 ms) |%s\n",
               pytorch.empty() ? "" : " PyTorch ms | x PyTorch |");
   std::printf("|---|---|---|---|---|---|---|---|---|---|%s\n", pytorch.empty() ? "" : "---|---|");
-  for (const char* preset : {"seed", "auraloss"}) {
-    const LossSettings settings = loss_preset(preset);
+  for (const LossPreset named : {LossPreset::seed, LossPreset::auraloss}) {
+    const std::string name = name_of(named);
+    const char* preset = name.c_str();
+    const LossSettings settings = loss_preset(named);
     const double t_fft = fft_ms(settings, n, reps);
     // The parts, on one thread each (the synth always runs on one).
     VoiceTape<float> tape;

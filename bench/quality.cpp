@@ -32,7 +32,7 @@ namespace fs = std::filesystem;
 namespace {
 
 double aura(const std::vector<double>& x, const std::vector<double>& y, double sr) {
-  MrstftLoss<double> l(loss_preset("auraloss"), sr, y);
+  MrstftLoss<double> l(loss_preset(LossPreset::auraloss), sr, y);
   return l.loss(x);
 }
 

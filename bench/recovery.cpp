@@ -36,7 +36,7 @@ struct Outcome {
 };
 
 double metric(const std::vector<float>& x, const std::vector<float>& y, double sr) {
-  MrstftLoss<double> l(loss_preset("auraloss"), sr, std::vector<double>(y.begin(), y.end()));
+  MrstftLoss<double> l(loss_preset(LossPreset::auraloss), sr, std::vector<double>(y.begin(), y.end()));
   return l.loss(std::vector<double>(x.begin(), x.end()));
 }
 
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
         fo.iterations = iterations;
         fo.init = arm == 0 ? FitInit::analysis : FitInit::random;
         fo.seed = 1;
-        fo.loss = loss_preset(fit_loss);
+        fo.loss = loss_preset(parse_name<LossPreset>(fit_loss));
         if (const char* v = std::getenv("RECOVERY_W_CUMULATIVE")) fo.loss.w_cumulative = std::atof(v);
         if (const char* v = std::getenv("RECOVERY_PITCH_LR_SCALE")) fo.pitch_lr_scale = std::atof(v);
         if (const char* v = std::getenv("RECOVERY_SEARCH_GENERATIONS")) fo.search_generations = std::atoi(v);

@@ -16,6 +16,7 @@
 #include "cuda_common.cuh"
 #include "v2/cuda_graph.cuh"
 #include "drumsynth/backend.hpp"
+#include "drumsynth/switches.hpp"
 #include "mrstft_loss.cuh"
 #include "v2/optimizer_kernels.cuh"
 #include "synth_kernels.cuh"
@@ -35,9 +36,10 @@ class CudaBackend final : public Backend {
   CudaBackend(const std::vector<Instance>& instances, const LossSettings& loss,
               const CudaBackendTables& tables) {
     upload_param_ranges(tables.param_ranges.data());
-    if (tables.kernels != "v1" && tables.kernels != "v2")
-      throw Error("unknown kernels '" + tables.kernels + "' (v1 or v2)");
-    recurrences_ = tables.kernels == "v2" ? Recurrences::v2_scan : Recurrences::v1_loop;
+    if (tables.kernels == Kernels::v2) {
+      recurrences_.kind = Recurrences::v2_scan;
+      if (switches_.resonator_lane_samples) recurrences_.resonator_lane_samples = switches_.resonator_lane_samples;
+    }
     B_ = int(instances.size());
     std::vector<int> offset{0};
     std::vector<float> rates, target;
@@ -54,17 +56,15 @@ class CudaBackend final : public Backend {
     for (auto* b : {&low_, &band_, &source_, &res_y_, &res_h_, &out_, &v_out_, &v_mix_, &v_res_y_})
       b->resize(total);
     noise_bank_.resize(total * kNoiseBands);
-    if (recurrences_ == Recurrences::v2_scan) block_grads_.resize(size_t(B_) * kSampleBlocks * kNumParams);
+    if (recurrences_.kind == Recurrences::v2_scan) block_grads_.resize(size_t(B_) * kSampleBlocks * kNumParams);
     const size_t np = size_t(B_) * kNumParams;
     logits_.resize(np), params_.resize(np), v_params_.resize(np), v_logits_.resize(np);
     loss_.resize(size_t(B_));
     std::vector<double> sample_rates;
     for (const auto& in : instances) sample_rates.push_back(in.sample_rate);
-    // DRUMSYNTH_FUSED=0 keeps v2's loss on the cuFFT chain: to tell, on a
-    // device, a fault of the fused kernels from one of the scans.
-    const char* fused_env = std::getenv("DRUMSYNTH_FUSED");
-    const bool fused = tables.kernels == "v2" && !(fused_env && std::string(fused_env) == "0");
-    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps, target_.get(), fused);
+    const bool fused = tables.kernels == Kernels::v2 && switches_.fused_spectral;
+    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps, target_.get(), fused,
+                                          switches_);
     make_noise_bank(view(), noise_bank_.get());
     target_.resize(0);  // the loss keeps what it needs of the target (its spectra and norms)
   }
@@ -78,8 +78,7 @@ class CudaBackend final : public Backend {
   void loss_only(const float* logits, float* loss) override { run(logits, loss, nullptr); }
   std::vector<InstanceFit> optimize(std::vector<float> logits, const OptimizerConfig& config,
                                     const FitControl& control) override {
-    const char* device_loop = std::getenv("DRUMSYNTH_DEVICE_OPTIMIZER");
-    if (device_loop && std::string(device_loop) == "1")
+    if (switches_.device_optimizer)
       return optimize_on_device(std::move(logits), config, control);
     return optimize_on_host(*this, std::move(logits), config, control);
   }
@@ -137,9 +136,8 @@ class CudaBackend final : public Backend {
   // synchronises after every kernel, the loss runs the cuFFT chain (its plans
   // are on the legacy stream, which no capture takes), or the capture fails.
   std::unique_ptr<CapturedLaunches> device_loop_graph(const std::function<void()>& one_iteration) {
-    const char* env = std::getenv("DRUMSYNTH_CUDA_GRAPH");
     std::unique_ptr<CapturedLaunches> graph;
-    if (env && std::string(env) == "0") {
+    if (!switches_.cuda_graph) {
       loop_path_ = "launches (DRUMSYNTH_CUDA_GRAPH=0)";
     } else if (kSyncChecks) {
       loop_path_ = "launches (this build synchronises after every kernel)";
@@ -222,7 +220,8 @@ class CudaBackend final : public Backend {
   }
 
   int B_ = 0, max_n_ = 0;
-  Recurrences recurrences_ = Recurrences::v1_loop;
+  const Switches switches_ = read_switches();  // first: the constructor reads it
+  RecurrenceKernels recurrences_;
   DeviceBuffer<int> offset_;
   DeviceBuffer<float> rate_, target_;
   DeviceBuffer<uint64_t> seed_;

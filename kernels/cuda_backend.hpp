@@ -62,13 +62,11 @@ std::string spectral_path(Backend& cuda_backend);
 // What a CUDA backend needs besides its instances and loss: the parameter
 // table's ranges and maps, when the loss A-weights each instance's FIR taps
 // (a_weighting_fir at its rate), [B][kAWeightingTaps], and which kernels to
-// run ("v1", one thread per sound for the recurrences and the cuFFT chain for
-// the loss; "v2", scans over samples, and the fused spectral kernels when the
-// build has cuFFTDx).
+// run.
 struct CudaBackendTables {
   std::array<ParamRange, kNumParams> param_ranges;
   std::vector<std::vector<double>> a_weighting_taps;
-  std::string kernels = "v1";
+  Kernels kernels = Kernels::v1;
 };
 
 // The CUDA backend over a batch of instances. Throws drumsynth::Error when no

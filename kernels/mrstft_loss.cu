@@ -70,6 +70,7 @@ struct GpuMrstft::Impl {
   // The fused path (fused_stft_kernels.cuh): its two overlap-add parts over
   // the padded positions, the runs' partial sums, the SC part's scales.
   bool fused = false;
+  Switches switches;        // the fused kernels' plan and FFT mode
   bool folded_fft = false;  // the fused kernels' FFTs in real_mode::folded (use_fused)
   std::string plan = "cuFFT chain";  // what spectral_path says
   DeviceBuffer<float> v_rest, v_sc, run_partials, sc_scale;
@@ -227,11 +228,9 @@ struct GpuMrstft::Impl {
   }
 
   // A resolution's run length: fused_planned_frames for this device and
-  // batch, or with DRUMSYNTH_FUSED_PLAN=fixed the fixed plan's (to measure
-  // what the plan gains).
+  // batch, or the fixed plan's (Switches::fused_plan_fixed).
   int planned_frames(const Resolution& r) const {
-    const char* plan = std::getenv("DRUMSYNTH_FUSED_PLAN");
-    if (plan && std::string(plan) == "fixed") return fused_frames_per_run(r.res);
+    if (switches.fused_plan_fixed) return fused_frames_per_run(r.res);
     int device = 0, sms = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
@@ -245,10 +244,7 @@ struct GpuMrstft::Impl {
   // and fits the device's shared memory, and frees the cuFFT chain's
   // per-frame scratch, which only the target pass needed. Else says why not.
   std::string use_fused(const float* d_targets) {
-    // DRUMSYNTH_FUSED_FFT=folded: the transforms in real_mode::folded (half the
-    // FFT work; not yet run on a GPU), else real_mode::normal.
-    const char* mode = std::getenv("DRUMSYNTH_FUSED_FFT");
-    folded_fft = mode && std::string(mode) == "folded";
+    folded_fft = switches.fused_fft_folded;
     size_t max_runs = 1, max_padded_total = 1;
     std::vector<int> frames;
     for (const auto& r : res) {
@@ -309,10 +305,11 @@ struct GpuMrstft::Impl {
 GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
                      const std::vector<double>& sample_rates,
                      const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets,
-                     bool fused_spectral)
+                     bool fused_spectral, const Switches& switches)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.settings = settings;
+  m.switches = switches;
   m.rates = sample_rates;
   m.offsets = offsets;
   m.B = int(offsets.size()) - 1;

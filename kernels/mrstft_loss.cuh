@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "drumsynth/loss_settings.hpp"
+#include "drumsynth/switches.hpp"
 
 namespace drumsynth::cuda {
 
@@ -24,10 +25,11 @@ class GpuMrstft {
   // term's bands depend on them); a_weighting_taps:
   // [B][kAWeightingTaps] when settings.a_weighting (else unused); d_targets:
   // device [total]; fused_spectral: use the fused kernels where this build
-  // has them for every resolution's FFT size (else the cuFFT chain).
+  // has them for every resolution's FFT size (else the cuFFT chain), with
+  // the plan and FFT mode the switches give.
   GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets, const std::vector<double>& sample_rates,
             const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets,
-            bool fused_spectral = false);
+            bool fused_spectral = false, const Switches& switches = {});
   ~GpuMrstft();
   // d_x: device [total] estimate; d_loss: device [B] (written); d_v_x: device
   // [total] dL/dx (written), or null for the loss alone.

@@ -243,13 +243,13 @@ dim3 sample_grid(int max_samples, int n_instances) {
 }
 }  // namespace
 
-void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, Recurrences r) {
+void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, const RecurrenceKernels& r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   source_kernel<<<grid, kThreads>>>(batch, tape.source, tape.res_in);
   CUDA_CHECK_LAUNCH(source_kernel);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
-  if (r == Recurrences::v2_scan) {
-    recurrences_scan_forward(batch, tape);
+  if (r.kind == Recurrences::v2_scan) {
+    recurrences_scan_forward(batch, tape, r.resonator_lane_samples);
   } else {
     recurrences_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape);
     CUDA_CHECK_LAUNCH(recurrences_kernel);
@@ -259,7 +259,8 @@ void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tap
 }
 
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
-                   const float* v_out, const SynthAdjointScratch& s, float* v_params, Recurrences r) {
+                   const float* v_out, const SynthAdjointScratch& s, float* v_params,
+                   const RecurrenceKernels& r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   if (s.block_grads)
     CUDA_CHECK(cudaMemsetAsync(s.block_grads, 0,
@@ -268,8 +269,8 @@ void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tap
   mix_vjp_kernel<<<grid, kThreads>>>(batch, tape, v_out, s, v_params);
   CUDA_CHECK_LAUNCH(mix_vjp_kernel);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
-  if (r == Recurrences::v2_scan) {
-    recurrences_scan_adjoint(batch, tape, s, v_params);
+  if (r.kind == Recurrences::v2_scan) {
+    recurrences_scan_adjoint(batch, tape, s, v_params, r.resonator_lane_samples);
   } else {
     recurrences_vjp_kernel<<<2 * chain_blocks, kRecurrenceThreads>>>(batch, tape, s, v_params);
     CUDA_CHECK_LAUNCH(recurrences_vjp_kernel);

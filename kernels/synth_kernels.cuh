@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "drumsynth/synth/params.hpp"
+#include "drumsynth/synth/resonator_scan.hpp"
 
 namespace drumsynth::cuda {
 
@@ -55,14 +56,20 @@ void params_from_logits_vjp(const float* logits, const float* params, const floa
 // they depend on the seeds and rates only, so a backend makes them once.
 void make_noise_bank(const BatchView& batch, float* bank);
 
-// How the recurrences run: v1, one thread walks each sound's chain (verified
-// on an H100); v2, parallel over samples by scans (recurrence_scan_kernels.cuh).
+// How the recurrences run: v1, one thread walks each sound's chain; v2,
+// parallel over samples by scans (v2/recurrence_scan_kernels.cuh), with
+// resonator blocks of lanes of resonator_lane_samples samples (1 to
+// kResonatorLaneSamples, resonator_scan.hpp).
 enum class Recurrences { v1_loop, v2_scan };
+struct RecurrenceKernels {
+  Recurrences kind = Recurrences::v1_loop;
+  int resonator_lane_samples = kResonatorLaneSamples;
+};
 
-void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, Recurrences r);
+void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, const RecurrenceKernels& r);
 // Adds dL/dparams into v_params [B, kNumParams] (zeroed by the caller) given
 // v_out (overwritten by v_band when s.v_band is v_out).
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
-                   const float* v_out, const SynthAdjointScratch& s, float* v_params, Recurrences r);
+                   const float* v_out, const SynthAdjointScratch& s, float* v_params, const RecurrenceKernels& r);
 
 }  // namespace drumsynth::cuda

@@ -32,15 +32,13 @@ Sound sound_from_array(const py::handle& audio, double sample_rate, const std::s
   return sound_from_samples(name, interleaved.data(), frames, int(channels), sample_rate, options);
 }
 
-namespace {
-
 LossSettings named_loss(const std::string& preset) {
-  try {
-    return loss_preset(preset);
-  } catch (const Error& e) {
-    throw py::value_error(e.what());
-  }
+  const LossPreset p = parse_choice<LossPreset>(preset);
+  if (p == LossPreset::custom) throw py::value_error("the custom loss preset names no settings");
+  return loss_preset(p);
 }
+
+namespace {
 
 // The estimate (may be silent) and the target (may not), at one rate; the
 // estimate cut or zero-padded to the target's length, as `drumsynth loss` does.

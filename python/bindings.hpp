@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "drumsynth/audio_io.hpp"
+#include "drumsynth/loss_settings.hpp"
+#include "drumsynth/names.hpp"
 
 namespace drumsynth::python {
 
@@ -30,6 +32,20 @@ py::array_t<T> to_numpy(const std::vector<T>& v) {
   std::copy(v.begin(), v.end(), a.mutable_data());
   return a;
 }
+
+// One of an enum's names (names.hpp) as its value: the Python API takes the
+// command line's strings; an unknown one is a ValueError naming the known ones.
+template <typename E>
+E parse_choice(const std::string& name) {
+  try {
+    return parse_name<E>(name);
+  } catch (const Error& e) {
+    throw py::value_error(e.what());
+  }
+}
+
+// The settings of a named loss preset; ValueError for another name.
+LossSettings named_loss(const std::string& preset);
 
 // drumsynth.PresetError (a ValueError), created by module.cpp.
 py::object& preset_error_type();

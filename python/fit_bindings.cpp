@@ -43,15 +43,10 @@ FitOptions fit_options(int iterations, const std::string& loss_preset_name, cons
   if (iterations < 1) throw py::value_error("iterations must be at least 1");
   if (restarts < 1) throw py::value_error("restarts must be at least 1");
   if (init != "analysis" && init != "random") throw py::value_error("init must be 'analysis' or 'random'");
-  if (device != "auto" && device != "cpu" && device != "cuda")
-    throw py::value_error("device must be 'auto', 'cpu' or 'cuda'");
   FitOptions o;
-  try {
-    o.loss = loss_preset(loss_preset_name);
-  } catch (const Error& e) {
-    throw py::value_error(e.what());
-  }
-  o.iterations = iterations, o.restarts = restarts, o.seed = seed, o.device = device;
+  o.device = parse_choice<DeviceChoice>(device);
+  o.loss = named_loss(loss_preset_name);
+  o.iterations = iterations, o.restarts = restarts, o.seed = seed;
   o.init = init == "random" ? FitInit::random : FitInit::analysis;
   o.n_threads = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
   return o;
@@ -246,11 +241,11 @@ void register_fit(py::module_& m) {
         return std::move(*results[0]);
       },
       py::arg("audio"), py::arg("sample_rate"), py::kw_only(), py::arg("iterations") = 1000,
-      py::arg("loss_preset") = kDefaultFitLoss, py::arg("init") = "analysis", py::arg("restarts") = 1, py::arg("seed") = 0,
+      py::arg("loss_preset") = name_of(kDefaultFitLoss), py::arg("init") = "analysis", py::arg("restarts") = 1, py::arg("seed") = 0,
       py::arg("device") = "auto", py::arg("progress") = py::none(), py::arg("threads") = 0,
       py::arg("max_seconds") = 10.0, py::arg("name") = "<array>", kFitDoc);
   m.def("fit_many", &fit_many, py::arg("audios"), py::arg("sample_rates"), py::kw_only(),
-        py::arg("iterations") = 1000, py::arg("loss_preset") = kDefaultFitLoss, py::arg("init") = "analysis",
+        py::arg("iterations") = 1000, py::arg("loss_preset") = name_of(kDefaultFitLoss), py::arg("init") = "analysis",
         py::arg("restarts") = 1, py::arg("seed") = 0, py::arg("device") = "auto", py::arg("progress") = py::none(),
         py::arg("threads") = 0, py::arg("max_seconds") = 10.0, py::arg("names") = py::none(), kFitManyDoc);
 }

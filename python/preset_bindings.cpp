@@ -108,7 +108,7 @@ void register_preset(py::module_& m) {
       .def_readonly("initial_loss", &Preset::initial_loss)
       .def_readonly("iterations", &Preset::iterations)
       .def_readonly("source", &Preset::source, "The fitted file (or the name given to fit)")
-      .def_property_readonly("loss_preset", [](const Preset& p) { return p.loss.preset; })
+      .def_property_readonly("loss_preset", [](const Preset& p) { return name_of(p.loss.preset); })
       .def("__repr__", [](const Preset& p) {
         return "<drumsynth.Preset of '" + p.source + "': " + std::to_string(p.n_samples) + " samples at " +
                std::to_string(int(p.sample_rate)) + " Hz, loss " + std::to_string(p.final_loss) + ">";

@@ -16,6 +16,7 @@
 #include "drumsynth/synth/noise_bank.hpp"
 #include "drumsynth/synth/noise_rng.hpp"
 #include "drumsynth/param_table.hpp"
+#include "drumsynth/switches.hpp"
 #include "loss/real_fft.hpp"
 
 namespace drumsynth {
@@ -238,8 +239,7 @@ void measure_partials(const std::vector<float>& x, int start, double sr, Analysi
   const auto read = dechirp(x, a.onset_s * sr, sr, sweep, int((rest_s + (sweep.ratio - 1) * sweep.sweep_s) * sr), 1.0 / sr);
   const std::vector<float> steady(read.begin(), read.end());
   const int n = int(steady.size());
-  static const bool pencil = std::getenv("DRUMSYNTH_PARTIALS") && std::string(std::getenv("DRUMSYNTH_PARTIALS")) == "pencil";
-  if (pencil) return pencil_partials(steady, sr, a);
+  if (read_switches().partials_by_pencil) return pencil_partials(steady, sr, a);
   const double bin_hz = sr / kFft;
   const auto whole = spectrum(steady, 0, std::min(n, std::max(int(0.4 * sr), 64)));
   const auto peaks = spectral_peaks(whole, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr), 1.0 / 24);

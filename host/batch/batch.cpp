@@ -265,7 +265,7 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
     if (skip_if_done(summary.items[i], o)) tracker.finished(summary.items[i]);
     else todo.push_back(i);
   FitOptions fo = o.fit;
-  fo.device = resolve_device(o.fit.device) == Device::cuda ? "cuda" : "cpu";
+  fo.device = resolve_device(o.fit.device) == Device::cuda ? DeviceChoice::cuda : DeviceChoice::cpu;
   fo.progress = nullptr;
   fo.stop = o.stop;
   const size_t chunk = chunk_size(fo);

@@ -19,13 +19,11 @@ bool cuda_usable(std::string* why) {
 #endif
 }
 
-Device resolve_device(const std::string& choice) {
-  if (choice != "cpu" && choice != "cuda" && choice != "auto")
-    throw Error("unknown device '" + choice + "' (auto, cpu or cuda)");
-  if (choice == "cpu") return Device::cpu;
+Device resolve_device(DeviceChoice choice) {
+  if (choice == DeviceChoice::cpu) return Device::cpu;
   std::string why;
   if (cuda_usable(&why)) return Device::cuda;
-  if (choice == "cuda") throw Error("--device cuda: " + why);
+  if (choice == DeviceChoice::cuda) throw Error("--device cuda: " + why);
   return Device::cpu;
 }
 
@@ -59,7 +57,7 @@ void use_cuda_device(int index) {
 }
 
 std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
-                                      const LossSettings& loss, int n_threads, const std::string& kernels) {
+                                      const LossSettings& loss, int n_threads, Kernels kernels) {
 #if DRUMSYNTH_HAVE_CUDA
   if (device == Device::cuda) {
     cuda::CudaBackendTables tables{param_ranges(), {}, kernels};

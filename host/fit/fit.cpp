@@ -12,6 +12,7 @@
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/synth/noise_rng.hpp"
 #include "drumsynth/param_table.hpp"
+#include "drumsynth/switches.hpp"
 #include "batch/gpu_batch_plan.hpp"
 #include "cpu/parallel_for.hpp"
 #include "fit/population_search.hpp"
@@ -166,12 +167,9 @@ size_t gpu_memory_budget(const FitOptions& o, Device backend) {
   return free_bytes * 9 / 10 > reserve ? free_bytes * 9 / 10 - reserve : 1;
 }
 
-// DRUMSYNTH_BATCHES_ON_CPU=1: the GPU path's batching (groups, the analysis
-// ahead, a group's failure) with the CPU backend, so tests without a GPU run it.
-bool batches_on_cpu() {
-  const char* v = std::getenv("DRUMSYNTH_BATCHES_ON_CPU");
-  return v && std::string(v) == "1";
-}
+// The GPU path's batching (groups, the analysis ahead, a group's failure)
+// with the CPU backend, so tests without a GPU run it (Switches).
+bool batches_on_cpu() { return read_switches().batches_on_cpu; }
 
 std::vector<const Sound*> sounds_of(const std::vector<const Sound*>& sounds, const GpuGroup& g) {
   return {sounds.begin() + long(g.first), sounds.begin() + long(g.last)};

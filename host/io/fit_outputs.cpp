@@ -81,7 +81,7 @@ void write_fit_outputs(const Sound& target, const FitResult& result, const FitOp
   write_text_atomic(paths.loss_svg,
                     loss_curve_svg(result.loss_history,
                                    fs::path(target.path).filename().string() + ": loss (" +
-                                       options.loss.preset + "), log scale"));
+                                       name_of(options.loss.preset) + "), log scale"));
   const Preset preset = make_preset(target, result, options);
   std::vector<double> params = preset.params;
   const auto audio = render(params, preset_voice_spec(preset));

@@ -39,7 +39,7 @@ json loss_to_json(const LossSettings& s) {
   json res = json::array();
   for (const auto& r : s.resolutions)
     res.push_back({{"fft_size", r.fft_size}, {"hop", r.hop}, {"win_length", r.win_length}});
-  json j = {{"preset", s.preset},       {"resolutions", res},
+  json j = {{"preset", name_of(s.preset)}, {"resolutions", res},
             {"w_sc", s.w_sc},           {"w_log_mag", s.w_log_mag},
             {"a_weighting", s.a_weighting}, {"rms_weight", s.rms_weight},
             {"eps", s.eps}};
@@ -51,7 +51,12 @@ json loss_to_json(const LossSettings& s) {
 
 LossSettings loss_from_json(const json& j) {
   LossSettings s;
-  s.preset = j.at("preset").get<std::string>();
+  // The settings below are the loss; the name only labels them, and one this
+  // drumsynth does not know (an edited file's) labels them custom.
+  const std::string name = j.at("preset").get<std::string>();
+  s.preset = LossPreset::custom;
+  for (const auto& [known, preset] : Names<LossPreset>::table)
+    if (name == known) s.preset = preset;
   for (const auto& r : j.at("resolutions"))
     s.resolutions.push_back({json_int(r.at("fft_size")), json_int(r.at("hop")), json_int(r.at("win_length"))});
   s.w_sc = j.at("w_sc").get<double>();

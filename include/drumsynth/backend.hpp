@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "drumsynth/loss_settings.hpp"
+#include "drumsynth/names.hpp"
 #include "drumsynth/optimizer.hpp"
 
 namespace drumsynth {
@@ -40,12 +41,28 @@ class Backend {
                                             const FitControl& control) = 0;
 };
 
-// Where the compute runs. resolve_device turns the user's choice, "auto"
-// (the GPU when one is usable), "cpu" or "cuda", into one, and is the only
-// place that decides: it throws drumsynth::Error for an unknown name or for
-// "cuda" without a usable GPU.
+// Where the compute runs, as a user asks (automatic: the GPU when one is
+// usable) and as resolve_device decides, the only place that does: it throws
+// drumsynth::Error for cuda without a usable GPU.
+enum class DeviceChoice { automatic, cpu, cuda };
 enum class Device { cpu, cuda };
-Device resolve_device(const std::string& choice);
+Device resolve_device(DeviceChoice choice);
+template <>
+struct Names<DeviceChoice> {
+  static constexpr const char* what = "device";
+  static constexpr std::array<std::pair<const char*, DeviceChoice>, 3> table{
+      {{"auto", DeviceChoice::automatic}, {"cpu", DeviceChoice::cpu}, {"cuda", DeviceChoice::cuda}}};
+};
+
+// The GPU's kernels: v1, one thread per sound for the recurrences and the
+// cuFFT chain for the loss; v2, the recurrences as scans over samples and,
+// in builds with cuFFTDx, the fused spectral kernels.
+enum class Kernels { v1, v2 };
+template <>
+struct Names<Kernels> {
+  static constexpr const char* what = "kernels";
+  static constexpr std::array<std::pair<const char*, Kernels>, 2> table{{{"v1", Kernels::v1}, {"v2", Kernels::v2}}};
+};
 
 // Whether the CUDA backend can run here; otherwise false with the reason.
 bool cuda_usable(std::string* why);
@@ -65,12 +82,9 @@ void use_cuda_device(int index);
 std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,
                                           const LossSettings& loss, int n_threads = 1);
 
-// The backend of a resolved device (n_threads: the CPU's; kernels: the GPU's,
-// "v1" (verified on an H100) or "v2" (recurrences as scans over samples, and
-// the fused spectral kernels in builds with cuFFTDx; not yet run on a GPU)).
+// The backend of a resolved device (n_threads: the CPU's; kernels: the GPU's).
 std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
-                                      const LossSettings& loss, int n_threads = 1,
-                                      const std::string& kernels = "v1");
+                                      const LossSettings& loss, int n_threads = 1, Kernels kernels = Kernels::v1);
 
 namespace detail {
 

@@ -66,11 +66,11 @@ struct FitOptions {
   int search_population = 0;
   int search_after_iterations = -1;  // gradient steps before the search; -1: the pitch hold's
   LossSettings loss = loss_preset(kDefaultFitLoss);
-  std::string device = "cpu";   // auto, cpu or cuda (resolve_device)
+  DeviceChoice device = DeviceChoice::cpu;
   int n_threads = 1;            // CPU: threads (sounds fitted at once, or one sound's work)
   int gpu_batch = 256;          // GPU: sounds per backend batch (each with its restarts)
   size_t gpu_memory_bytes = 0;  // GPU: memory a batch may take; 0: 90% of what is free
-  std::string kernels = "v1";   // GPU: recurrence kernels, v1 or v2 (make_backend)
+  Kernels kernels = Kernels::v1;  // GPU: its kernels (make_backend)
   // Per-iteration progress of a backend batch; called only when one batch is
   // in flight at a time (one sound, or the GPU), not from a pool of CPU workers.
   std::function<void(const FitProgress&)> progress;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "drumsynth/names.hpp"
 #include "drumsynth/spectral/stft_framing.hpp"
 
 namespace drumsynth {
@@ -16,14 +17,25 @@ constexpr int kAWeightingTaps = 101;
 // The band-energy term's weight in the "bands" preset.
 constexpr double kBandsWeight = 6.0;
 
+// The named loss settings (loss_preset says what each is); custom: settings
+// of one's own, as a preset file may carry.
+enum class LossPreset { seed, auraloss, bands, custom };
+template <>
+struct Names<LossPreset> {
+  static constexpr const char* what = "loss preset";
+  static constexpr std::array<std::pair<const char*, LossPreset>, 4> table{{{"seed", LossPreset::seed},
+                                                                             {"auraloss", LossPreset::auraloss},
+                                                                             {"bands", LossPreset::bands},
+                                                                             {"custom", LossPreset::custom}}};
+};
+
 // The fitting loss used unless told otherwise, chosen by measurement on the
 // tuning part of the development set and checked on the held-back part
-// (bench/results/quality-experiments.md). `seed` stays for fidelity to the
-// original.
-inline constexpr const char* kDefaultFitLoss = "bands";
+// (docs/quality.md). `seed` stays for fidelity to the original.
+inline constexpr LossPreset kDefaultFitLoss = LossPreset::bands;
 
 struct LossSettings {
-  std::string preset;  // "seed", "auraloss", "bands" or "custom"
+  LossPreset preset = LossPreset::custom;
   std::vector<StftResolution> resolutions;
   double w_sc = 1.0;          // spectral convergence weight
   double w_log_mag = 1.0;     // log-magnitude L1 weight
@@ -56,9 +68,10 @@ inline std::vector<double> stft_window(const StftResolution& r) {
 // defaults (FFT 1024/2048/512, hop 120/240/50, window 600/1200/240).
 // "bands": "seed" without its A-weighting, plus the band-energy term at
 // weight kBandsWeight, the default for fitting (kDefaultFitLoss).
-// Throws drumsynth::Error for an unknown name.
-LossSettings loss_preset(const std::string& name);
-const std::vector<std::string>& loss_preset_names();
+// Throws drumsynth::Error for custom, which names no settings.
+LossSettings loss_preset(LossPreset preset);
+// The presets loss_preset makes (all but custom).
+const std::vector<LossPreset>& loss_presets();
 
 // The loss of `estimate` against `target` (same length), computed in double.
 double mrstft_loss(const std::vector<double>& estimate, const std::vector<double>& target,

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "drumsynth/backend.hpp"
 #include "drumsynth/loss_settings.hpp"
 
 namespace drumsynth {
@@ -13,9 +14,9 @@ struct ThroughputOptions {
   double seconds = 1.0;
   double sample_rate = 48000;
   int iterations = 20;
-  std::string loss_preset = "seed";
-  std::string device = "auto";
-  std::string kernels = "v1";  // GPU kernels (make_backend)
+  LossPreset loss_preset = LossPreset::seed;
+  DeviceChoice device = DeviceChoice::automatic;
+  Kernels kernels = Kernels::v1;  // GPU kernels (make_backend)
   int n_threads = 1;
 };
 

@@ -211,33 +211,23 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
   if (lane == 0) resonator_coefficients_vjp(v.p, v.sr, c, sf, sb, sa, sg, v_params + size_t(b) * kNumParams);
 }
 
-// Samples a lane walks in a resonator block: kResonatorLaneSamples, or
-// DRUMSYNTH_RESONATOR_LANE_SAMPLES (1 to 8; 1: blocks of at most a warp's 32,
-// one sample a lane, as the scans were first written), read at each launch
-// (a captured graph keeps the value it was captured with).
-int resonator_lane_samples() {
-  const char* env = std::getenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES");
-  const int k = env ? std::atoi(env) : kResonatorLaneSamples;
-  return k >= 1 && k <= kResonatorLaneSamples ? k : kResonatorLaneSamples;
-}
-
 int warp_blocks(int n_instances) { return (n_instances + kScanWarps - 1) / kScanWarps; }
 
 }  // namespace
 
-void recurrences_scan_forward(const BatchView& batch, const SynthTape& tape) {
+void recurrences_scan_forward(const BatchView& batch, const SynthTape& tape, int lane_samples) {
   noise_band_scan_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape);
   CUDA_CHECK_LAUNCH(noise_band_scan_kernel);
-  resonator_scan_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, resonator_lane_samples());
+  resonator_scan_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, lane_samples);
   CUDA_CHECK_LAUNCH(resonator_scan_kernel);
 }
 
 void recurrences_scan_adjoint(const BatchView& batch, const SynthTape& tape, const SynthAdjointScratch& s,
-                              float* v_params) {
+                              float* v_params, int lane_samples) {
   noise_band_scan_vjp_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape, s, v_params);
   CUDA_CHECK_LAUNCH(noise_band_scan_vjp_kernel);
   resonator_scan_vjp_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, s, v_params,
-                                                                                resonator_lane_samples());
+                                                                                lane_samples);
   CUDA_CHECK_LAUNCH(resonator_scan_vjp_kernel);
 }
 

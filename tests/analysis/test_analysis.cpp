@@ -90,7 +90,7 @@ TEST(Analysis, OnsetAloneIsTheAnalysisOnset) {
 TEST(Analysis, StartsCloserThanRandomLogitsAndRestartsDiffer) {
   const Sound s = two_partials(16000);
   FitOptions o;
-  o.loss = loss_preset("auraloss");
+  o.loss = loss_preset(LossPreset::auraloss);
   o.restarts = 3;
   const auto z = starting_logits(s, o);
   ASSERT_EQ(z.size(), size_t(3 * kNumParams));

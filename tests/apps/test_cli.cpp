@@ -160,6 +160,9 @@ TEST(Cli, UsageErrorsExitWithTwoAndHelpWithZero) {
   EXPECT_EQ(run_drumsynth("fit").exit_code, 2);
   EXPECT_EQ(run_drumsynth("fit a.wav --iterations nope").exit_code, 2);
   EXPECT_EQ(run_drumsynth("fit a.wav --loss-preset fancy").exit_code, 2);
+  EXPECT_EQ(run_drumsynth("fit a.wav --loss-preset custom").exit_code, 2);  // a preset file's label, no settings
+  EXPECT_EQ(run_drumsynth("fit a.wav --device tpu").exit_code, 2);
+  EXPECT_EQ(run_drumsynth("bench --kernels v3").exit_code, 2);
   EXPECT_EQ(run_drumsynth("render p.json").exit_code, 2);  // -o is required
   EXPECT_EQ(run_drumsynth("frobnicate").exit_code, 2);
   for (const char* c : {"--help", "fit --help", "render --help", "loss --help"}) {

@@ -123,7 +123,7 @@ TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
                     q(out / "seed") + " --iterations 1 --quiet --loss-preset seed");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(read_json(out / "seed/summary.json")["ok"], 4);
-  EXPECT_EQ(load_preset(out / "seed/hi_snare.preset.json").loss.preset, "seed");
+  EXPECT_EQ(load_preset(out / "seed/hi_snare.preset.json").loss.preset, LossPreset::seed);
   r = run_drumsynth("batch " + q((test::shared_data() / "seed-inputs").string()) + " -o " +
                     q(out / "seed") + " --iterations 1 --quiet --loss-preset seed");
   ASSERT_EQ(r.exit_code, 0) << r.output;

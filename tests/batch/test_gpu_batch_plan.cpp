@@ -46,7 +46,7 @@ void expect_valid_plan(const std::vector<GpuGroup>& groups, const std::vector<in
 }
 
 TEST(GpuBatchPlan, CapsEachBatchAtTheRequestedNumberOfSounds) {
-  const auto loss = loss_preset("auraloss");
+  const auto loss = loss_preset(LossPreset::auraloss);
   const std::vector<int> lengths(10, 48000);
   const auto groups = plan_gpu_batches(lengths, 1, 4, loss, 100, {});
   ASSERT_EQ(groups.size(), 3u);
@@ -59,7 +59,7 @@ TEST(GpuBatchPlan, CapsEachBatchAtTheRequestedNumberOfSounds) {
 // More instances than one grid holds: 70,000 short sounds, and with 3
 // restarts each, no batch passes gridDim.y's 65,535.
 TEST(GpuBatchPlan, NoBatchPassesTheGridsInstanceLimit) {
-  const auto loss = loss_preset("auraloss");
+  const auto loss = loss_preset(LossPreset::auraloss);
   const std::vector<int> lengths(70000, 2000);
   for (int restarts : {1, 3}) {
     const auto groups = plan_gpu_batches(lengths, restarts, 1 << 30, loss, 10, {});
@@ -73,7 +73,7 @@ TEST(GpuBatchPlan, NoBatchPassesTheGridsInstanceLimit) {
 // four values per sample, 1.9 million per sound, so about 1,100 sounds fill
 // the 32-bit offsets of the frame array.
 TEST(GpuBatchPlan, NoBatchPassesThirtyTwoBitOffsets) {
-  const auto loss = loss_preset("seed");
+  const auto loss = loss_preset(LossPreset::seed);
   const std::vector<int> lengths(3000, 480000);
   const size_t per_sound = gpu_instance_flat_elements(480000, loss);
   EXPECT_GE(per_sound, size_t(480000 / 8 * 32));
@@ -85,7 +85,7 @@ TEST(GpuBatchPlan, NoBatchPassesThirtyTwoBitOffsets) {
 // A memory budget: batches stay under it; a sound that alone needs more is
 // set apart (fits = false) and the sounds after it are still planned.
 TEST(GpuBatchPlan, BatchesFitTheMemoryBudgetAndAnOversizedSoundIsSetApart) {
-  const auto loss = loss_preset("seed");
+  const auto loss = loss_preset(LossPreset::seed);
   std::vector<int> lengths(40, 48000);
   lengths[17] = 48000 * 60;  // a minute-long sound
   GpuBatchLimits limits;
@@ -104,7 +104,7 @@ TEST(GpuBatchPlan, BatchesFitTheMemoryBudgetAndAnOversizedSoundIsSetApart) {
 }
 
 TEST(GpuBatchPlan, MemoryEstimateGrowsWithLengthIterationsAndRestarts) {
-  const auto loss = loss_preset("seed");
+  const auto loss = loss_preset(LossPreset::seed);
   EXPECT_LT(gpu_instance_bytes(48000, loss, 100), gpu_instance_bytes(96000, loss, 100));
   EXPECT_LT(gpu_instance_bytes(48000, loss, 100), gpu_instance_bytes(48000, loss, 10000));
   // At least every per-sample float buffer, 4 bytes each.
@@ -125,7 +125,7 @@ class GpuBatchPlanOnDevice : public ::testing::Test {
 };
 
 TEST_F(GpuBatchPlanOnDevice, EstimateBoundsTheBackendsAllocation) {
-  const auto loss = loss_preset("seed");
+  const auto loss = loss_preset(LossPreset::seed);
   const std::vector<float> target = test::decaying_tone(48000, 48000.0);
   std::vector<Instance> instances(64, Instance{&target, 48000.0, 1});
   const size_t before = cuda_bytes_in_use();
@@ -143,7 +143,7 @@ TEST_F(GpuBatchPlanOnDevice, FitsMoreSoundsThanOneBatchHolds) {
   std::vector<const Sound*> ptrs;
   for (const auto& s : sounds) ptrs.push_back(&s);
   FitOptions o;
-  o.device = "cuda";
+  o.device = DeviceChoice::cuda;
   o.iterations = 20;
   o.gpu_memory_bytes = 3 * gpu_instance_bytes(8000, o.loss, o.iterations);  // three sounds a batch
   const auto fits = fit_sounds(ptrs, o);

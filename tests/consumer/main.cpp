@@ -17,7 +17,7 @@ int main() {
   Sound target{"synthetic", spec.sample_rate, 1, std::vector<float>(audio.begin(), audio.end())};
   FitOptions options;
   options.iterations = 5;
-  options.loss = loss_preset("auraloss");
+  options.loss = loss_preset(LossPreset::auraloss);
   const FitResult r = fit(target, options);
   const double self = mrstft_loss(audio, audio, spec.sample_rate, options.loss);
   std::printf("consumer: %zu parameters, loss %.4f -> %.4f in %zu iterations, self-loss %g\n",

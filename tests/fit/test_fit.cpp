@@ -8,6 +8,7 @@
 #include "drumsynth/param_table.hpp"
 #include "synth/voice_tape.hpp"
 #include "drumsynth/fit.hpp"
+#include "drumsynth/switches.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {
@@ -18,7 +19,7 @@ TEST(Fit, LowersTheLossOnARealDrumAndKeepsTheBest) {
   const Sound s = load_sound((test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Kick_Lite_2.flac").string());
   FitOptions o;
   o.iterations = 60;
-  o.loss = loss_preset("auraloss");
+  o.loss = loss_preset(LossPreset::auraloss);
   const FitResult r = fit(s, o);
   ASSERT_EQ(r.loss_history.size(), 60u);
   EXPECT_LT(r.best_loss, 0.8 * r.initial_loss) << "initial " << r.initial_loss;
@@ -39,7 +40,7 @@ TEST(Fit, IsDeterministicForASeed) {
   const Sound s{"tone", 16000.0, 1, target};
   FitOptions o;
   o.iterations = 15;
-  o.loss = loss_preset("auraloss");
+  o.loss = loss_preset(LossPreset::auraloss);
   o.seed = 5;
   const FitResult a = fit(s, o), b = fit(s, o);
   EXPECT_EQ(a.loss_history, b.loss_history);
@@ -110,7 +111,7 @@ TEST(FitSounds, ManySoundsAsEachAloneAndPastAFailure) {
   FitOptions o;
   o.iterations = 8;
   o.restarts = 2;
-  o.loss = loss_preset("auraloss");
+  o.loss = loss_preset(LossPreset::auraloss);
   o.n_threads = 2;
   std::vector<int> reported;
   const auto fits = fit_sounds({&a, &empty, &b}, o, [&](int s, const SoundFit&) { reported.push_back(s); });
@@ -135,7 +136,7 @@ TEST(FitSounds, OneSoundFitsTheSameOnOneOrTwoThreads) {
   const Sound a{"a", 16000.0, 1, test::decaying_tone(4000, 16000.0, 220.0)};
   FitOptions o;
   o.iterations = 6;
-  o.loss = loss_preset("seed");
+  o.loss = loss_preset(LossPreset::seed);
   std::vector<FitResult> r;
   for (int threads : {1, 2}) {
     o.n_threads = threads;
@@ -179,7 +180,7 @@ TEST(FitSounds, GpuBatchesWithTheirAnalysisAheadFitAsEachAlone) {
   for (const Sound& s : sounds) refs.push_back(&s);
   FitOptions o;
   o.iterations = 4;
-  o.loss = loss_preset("auraloss");
+  o.loss = loss_preset(LossPreset::auraloss);
   o.n_threads = 2;
   o.gpu_batch = 2;
   setenv("DRUMSYNTH_BATCHES_ON_CPU", "1", 1);
@@ -207,7 +208,7 @@ TEST(FitSounds, FinishEndsEarlyWithTheBestSoFar) {
   std::atomic<bool> finish{false};
   FitOptions o;
   o.iterations = 100;
-  o.loss = loss_preset("auraloss");
+  o.loss = loss_preset(LossPreset::auraloss);
   o.finish = &finish;
   o.progress_every = 10;
   o.progress = [&](const FitProgress& p) {
@@ -235,21 +236,41 @@ TEST(FitSounds, FinishEndsEarlyWithTheBestSoFar) {
   }
 }
 
+// The developer switches come from the environment through read_switches
+// alone; an unset or out-of-range one keeps its default, and
+// describe_switches names only those that differ.
+TEST(Switches, ReadFromTheEnvironmentInOnePlace) {
+  EXPECT_EQ(describe_switches(read_switches()), "");
+  setenv("DRUMSYNTH_FUSED_FFT", "folded", 1);
+  setenv("DRUMSYNTH_CUDA_GRAPH", "0", 1);
+  setenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES", "9", 1);
+  Switches s = read_switches();
+  EXPECT_TRUE(s.fused_fft_folded);
+  EXPECT_FALSE(s.cuda_graph);
+  EXPECT_EQ(s.resonator_lane_samples, 0);
+  EXPECT_EQ(describe_switches(s), "DRUMSYNTH_FUSED_FFT=folded DRUMSYNTH_CUDA_GRAPH=0");
+  setenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES", "1", 1);
+  EXPECT_EQ(read_switches().resonator_lane_samples, 1);
+  for (const char* name : {"DRUMSYNTH_FUSED_FFT", "DRUMSYNTH_CUDA_GRAPH", "DRUMSYNTH_RESONATOR_LANE_SAMPLES"})
+    unsetenv(name);
+  EXPECT_EQ(describe_switches(read_switches()), "");
+}
+
 // The one device decision: names, and a clear error for a GPU that is not there.
 TEST(FitSounds, DeviceIsResolvedInOnePlace) {
-  EXPECT_EQ(resolve_device("cpu"), Device::cpu);
-  EXPECT_THROW(resolve_device("tpu"), Error);
+  EXPECT_EQ(resolve_device(DeviceChoice::cpu), Device::cpu);
+  EXPECT_THROW(parse_name<DeviceChoice>("tpu"), Error);
   std::string why;
   if (!cuda_usable(&why)) {
-    EXPECT_EQ(resolve_device("auto"), Device::cpu);
+    EXPECT_EQ(resolve_device(DeviceChoice::automatic), Device::cpu);
     try {
-      resolve_device("cuda");
+      resolve_device(DeviceChoice::cuda);
       FAIL() << "--device cuda without a GPU must fail";
     } catch (const Error& e) {
       EXPECT_EQ(std::string(e.what()), "--device cuda: " + why);
     }
   } else {
-    EXPECT_EQ(resolve_device("auto"), Device::cuda);
+    EXPECT_EQ(resolve_device(DeviceChoice::automatic), Device::cuda);
   }
 }
 

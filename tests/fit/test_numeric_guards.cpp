@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "named_choices.hpp"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
@@ -106,12 +107,12 @@ class NumericGuards : public ::testing::TestWithParam<Device> {
     if (GetParam() == Device::cuda && !cuda_usable(&why)) GTEST_SKIP() << "no usable GPU: " << why;
   }
   std::unique_ptr<Backend> backend_for(const Target& t, const std::string& loss) {
-    return make_backend(GetParam(), {{&t.samples, t.rate, 1}}, loss_preset(loss));
+    return make_backend(GetParam(), {{&t.samples, t.rate, 1}}, test::named_loss(loss));
   }
 };
 
 TEST_P(NumericGuards, LossAndGradientAreFiniteAtEveryParameterEndForOddTargets) {
-  for (const std::string loss : loss_preset_names())
+  for (const std::string loss : test::loss_preset_names())
     for (const Target& t : odd_targets()) {
       auto backend = backend_for(t, loss);
       expect_finite_at_every_end(*backend, t.name + " (" + loss + " loss)");
@@ -119,7 +120,7 @@ TEST_P(NumericGuards, LossAndGradientAreFiniteAtEveryParameterEndForOddTargets) 
 }
 
 TEST_P(NumericGuards, FitsOfOddTargetsKeepFiniteLogits) {
-  for (const std::string loss : loss_preset_names())
+  for (const std::string loss : test::loss_preset_names())
     for (const Target& t : odd_targets()) {
       auto backend = backend_for(t, loss);
       expect_fit_stays_finite(*backend, t.name + " (" + loss + " loss)");

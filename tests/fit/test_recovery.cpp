@@ -32,7 +32,7 @@ TEST(Recovery, AnalysisStartsClearlyCloserThanRandomLogits) {
     const Sound s{"preset", sr, 1, std::vector<float>(y.begin(), y.end())};
     FitOptions o;
     o.iterations = 30;
-    o.loss = loss_preset("auraloss");
+    o.loss = loss_preset(LossPreset::auraloss);
     o.seed = 5;
     o.init = FitInit::analysis;
     const FitResult a = fit(s, o);

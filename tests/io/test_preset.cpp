@@ -23,7 +23,7 @@ Preset example() {
   p.sample_rate = 44100;
   p.n_samples = 22050;
   p.noise_seed = 42;
-  p.loss = loss_preset("auraloss");
+  p.loss = loss_preset(LossPreset::auraloss);
   p.final_loss = 0.5;
   p.initial_loss = 2.5;
   p.iterations = 100;
@@ -54,15 +54,30 @@ TEST(Preset, RoundTripsThroughJson) {
 // existed) reads back with the term off.
 TEST(Preset, LossBandTermRoundTripsAndDefaultsToOff) {
   Preset a = example();
-  a.loss = loss_preset("bands");
+  a.loss = loss_preset(LossPreset::bands);
   const Preset b = preset_from_json(preset_to_json(a), "x.preset.json");
-  EXPECT_EQ(b.loss.preset, "bands");
+  EXPECT_EQ(b.loss.preset, LossPreset::bands);
   EXPECT_EQ(b.loss.w_band_log, kBandsWeight);
   EXPECT_EQ(b.loss.band_range_db, a.loss.band_range_db);
   EXPECT_FALSE(b.loss.a_weighting);
   const std::string plain = preset_to_json(example());
   EXPECT_EQ(plain.find("w_band_log"), std::string::npos);
   EXPECT_EQ(preset_from_json(plain, "x.preset.json").loss.w_band_log, 0.0);
+}
+
+// The loss's name only labels its settings: one this drumsynth does not know
+// (an edited file's) reads as custom, with the settings as written.
+TEST(Preset, UnknownLossNameReadsAsCustom) {
+  Preset a = example();
+  a.loss = loss_preset(LossPreset::auraloss);
+  std::string text = preset_to_json(a);
+  const std::string named = "\"preset\": \"auraloss\"";
+  ASSERT_NE(text.find(named), std::string::npos) << text;
+  text.replace(text.find(named), named.size(), "\"preset\": \"mine\"");
+  const Preset b = preset_from_json(text, "x.preset.json");
+  EXPECT_EQ(b.loss.preset, LossPreset::custom);
+  EXPECT_EQ(b.loss.resolutions.size(), a.loss.resolutions.size());
+  EXPECT_NE(preset_to_json(b).find("\"preset\": \"custom\""), std::string::npos);
 }
 
 void expect_bad(const std::string& text, const std::string& problem) {

@@ -16,10 +16,15 @@
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
 #include "mrstft_loss.cuh"
+#include "named_choices.hpp"
 #endif
 
 namespace drumsynth {
 namespace {
+
+using test::loss_preset_names;
+using test::named_kernels;
+using test::named_loss;
 
 #if DRUMSYNTH_HAVE_CUDA
 #define REQUIRE_GPU()                                                 \
@@ -166,7 +171,7 @@ DoubleReference double_reference(const std::vector<float>& z, const std::vector<
 DoubleReference double_reference(const std::vector<float>& z, const std::vector<float>& target,
                                  const Instance& in, const char* preset,
                                  const std::vector<float>* v_audio_given = nullptr) {
-  return double_reference(z, target, in, loss_preset(preset), v_audio_given);
+  return double_reference(z, target, in, named_loss(preset), v_audio_given);
 }
 
 // Largest |a - ref| relative to the largest |ref| (NaN or inf anywhere: inf).
@@ -196,7 +201,7 @@ std::vector<float> cpu_float_gradient(const std::vector<float>& z, const std::ve
     std::mt19937 rng(perturb_seed);
     for (float& v : tape.out) v = std::nextafter(v, (rng() & 1) ? INFINITY : -INFINITY);
   }
-  MrstftLoss<float> loss(loss_preset(preset), in.sample_rate, target);
+  MrstftLoss<float> loss(named_loss(preset), in.sample_rate, target);
   std::vector<float> v_audio, v_p(kNumParams, 0.0f);
   loss.loss_and_gradient(tape.out, v_audio);
   render_voice_vjp(p.data(), spec, tape, v_audio.data(), v_p.data());
@@ -237,7 +242,7 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
     const char* preset = preset_name.c_str();
     for (int B : parity_batch_sizes()) {
       ParityBatch pb = parity_batch(B);
-      auto cpu = make_cpu_backend(pb.instances, loss_preset(preset), 2);
+      auto cpu = make_cpu_backend(pb.instances, named_loss(preset), 2);
       std::vector<float> lc(static_cast<size_t>(B)), gc(pb.logits.size());
       cpu->loss_and_gradient(pb.logits.data(), lc.data(), gc.data());
       std::vector<DoubleReference> refs;
@@ -249,7 +254,7 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
                                       refs.back().v_logits));
       }
       for (const char* kernels : {"v1", "v2"}) {
-        auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset), 1, kernels);
+        auto gpu = make_backend(Device::cuda, pb.instances, named_loss(preset), 1, named_kernels(kernels));
         std::vector<float> lg(lc.size()), gg(gc.size());
         gpu->loss_and_gradient(pb.logits.data(), lg.data(), gg.data());
         double worst_loss = 0, worst_share = 0, worst_gpu = 0, worst_spread = 0;
@@ -313,7 +318,7 @@ TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
       cpu_instances.push_back(instances[size_t(b)]);
       cpu_logits.insert(cpu_logits.end(), logits.begin() + b * kNumParams, logits.begin() + (b + 1) * kNumParams);
     }
-    auto cpu = make_cpu_backend(cpu_instances, loss_preset(preset), 2);
+    auto cpu = make_cpu_backend(cpu_instances, named_loss(preset), 2);
     std::vector<float> lc(sampled.size()), gc(cpu_logits.size());
     cpu->loss_and_gradient(cpu_logits.data(), lc.data(), gc.data());
     std::vector<DoubleReference> refs;
@@ -324,7 +329,7 @@ TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
       spread.push_back(float_spread(z, *cpu_instances[i].target, cpu_instances[i], preset, refs.back().v_logits));
     }
     for (const char* kernels : {"v1", "v2"}) {
-      auto gpu = make_backend(Device::cuda, instances, loss_preset(preset), 1, kernels);
+      auto gpu = make_backend(Device::cuda, instances, named_loss(preset), 1, named_kernels(kernels));
       std::vector<float> lg(size_t(sc.B)), gg(logits.size());
       gpu->loss_and_gradient(logits.data(), lg.data(), gg.data());
       double worst_loss = 0, worst_share = 0;
@@ -352,7 +357,7 @@ TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
 TEST(CudaParity, FloatSpreadStartsFromTheCpuBackendsGradient) {
   for (const std::string& preset : loss_preset_names()) {
     ParityBatch pb = parity_batch(7);
-    auto cpu = make_cpu_backend(pb.instances, loss_preset(preset), 2);
+    auto cpu = make_cpu_backend(pb.instances, named_loss(preset), 2);
     std::vector<float> loss(7), grad(pb.logits.size());
     cpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
     for (int b = 0; b < 7; ++b) {
@@ -377,7 +382,7 @@ TEST(CudaParity, FloatSpreadStartsFromTheCpuBackendsGradient) {
 // then the GPU's with either kernels, B = 1, 7, 64.
 TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
   for (const std::string& preset : loss_preset_names()) {
-    LossSettings sc_alone = loss_preset(preset);
+    LossSettings sc_alone = named_loss(preset);
     sc_alone.w_log_mag = 0, sc_alone.w_band_log = 0;
     ParityBatch pb = parity_batch(7);
     auto cpu = make_cpu_backend(pb.instances, sc_alone, 2);
@@ -397,7 +402,7 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
   const std::vector<ParityVariant> variants = parity_variants();
   if (variants.empty()) GTEST_FAIL() << "DRUMSYNTH_PARITY_VARIANTS names no variant";
   for (const std::string& preset : loss_preset_names()) {
-    LossSettings sc_alone = loss_preset(preset);
+    LossSettings sc_alone = named_loss(preset);
     sc_alone.w_log_mag = 0, sc_alone.w_band_log = 0;
     for (int B : parity_batch_sizes()) {
       ParityBatch pb = parity_batch(B);
@@ -406,7 +411,7 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
         refs.push_back(double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone));
       for (const ParityVariant& variant : variants) {
         if (variant.switch_name) setenv(variant.switch_name, variant.switch_value, 1);
-        auto gpu = make_backend(Device::cuda, pb.instances, sc_alone, 1, variant.kernels);
+        auto gpu = make_backend(Device::cuda, pb.instances, sc_alone, 1, named_kernels(variant.kernels));
         std::vector<float> loss(static_cast<size_t>(B)), grad(pb.logits.size());
         gpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
         if (variant.switch_name) unsetenv(variant.switch_name);
@@ -444,7 +449,7 @@ TEST(CudaParity, EachStageMatchesCpu) {
       const VoiceSpec spec{int(pb.targets[b].size()), pb.instances[b].sample_rate, pb.instances[b].noise_seed};
       VoiceTape<float> tape;
       render_voice(p.data(), spec, tape);
-      MrstftLoss<float> L(loss_preset(preset), spec.sample_rate, pb.targets[b]);
+      MrstftLoss<float> L(named_loss(preset), spec.sample_rate, pb.targets[b]);
       std::vector<float> va;
       loss[b] = L.loss_and_gradient(tape.out, va);
       std::vector<float> vp(kNumParams, 0.0f);
@@ -454,7 +459,7 @@ TEST(CudaParity, EachStageMatchesCpu) {
       v_audio.insert(v_audio.end(), va.begin(), va.end());
       v_params.insert(v_params.end(), vp.begin(), vp.end());
     }
-    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset), 1, kernels);
+    auto gpu = make_backend(Device::cuda, pb.instances, named_loss(preset), 1, named_kernels(kernels));
     const cuda::BackendTrace t = cuda::trace_cuda_backend(*gpu, pb.logits, audio, v_audio);
     size_t o = 0;
     double worst_v_audio[2] = {0, 0}, worst_v_params[2] = {0, 0};  // GPU, CPU
@@ -509,8 +514,8 @@ TEST(CudaParity, DeviceOptimizerMatchesTheHostLoop) {
   FitOptions o;
   o.iterations = 10;
   const OptimizerConfig config = optimizer_config(o);
-  auto host_side = make_backend(Device::cuda, pb.instances, loss_preset("auraloss"));
-  auto device_side = make_backend(Device::cuda, pb.instances, loss_preset("auraloss"));
+  auto host_side = make_backend(Device::cuda, pb.instances, loss_preset(LossPreset::auraloss));
+  auto device_side = make_backend(Device::cuda, pb.instances, loss_preset(LossPreset::auraloss));
   const auto on_host = optimize_on_host(*host_side, pb.logits, config, {});
   const auto on_device = cuda::optimize_on_device(*device_side, pb.logits, config, {});
   double worst = 0;
@@ -540,7 +545,7 @@ TEST(CudaParity, V2KernelsRepeatBitForBit) {
   for (const std::string& preset : loss_preset_names()) {
     std::vector<float> loss[2], grad[2];
     for (int run = 0; run < 2; ++run) {
-      auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(preset), 1, "v2");
+      auto gpu = make_backend(Device::cuda, pb.instances, named_loss(preset), 1, Kernels::v2);
       loss[run].resize(size_t(B)), grad[run].resize(pb.logits.size());
       gpu->loss_and_gradient(pb.logits.data(), loss[run].data(), grad[run].data());
     }
@@ -552,7 +557,7 @@ TEST(CudaParity, V2KernelsRepeatBitForBit) {
   const OptimizerConfig config = optimizer_config(o);
   std::vector<InstanceFit> fits[2];
   for (int run = 0; run < 2; ++run) {
-    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, "v2");
+    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, Kernels::v2);
     fits[run] = cuda::optimize_on_device(*gpu, pb.logits, config, {});
   }
   for (int b = 0; b < B; ++b) {
@@ -579,7 +584,7 @@ TEST(CudaParity, DeviceLoopGraphRepeatsTheLaunchesBitForBit) {
   std::string path[2];
   for (int graph = 0; graph < 2; ++graph) {
     if (graph == 0) setenv("DRUMSYNTH_CUDA_GRAPH", "0", 1);
-    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, "v2");
+    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, Kernels::v2);
     fits[graph] = cuda::optimize_on_device(*gpu, pb.logits, config, {});
     path[graph] = cuda::device_loop_path(*gpu);
     unsetenv("DRUMSYNTH_CUDA_GRAPH");

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "loss/a_weighting.hpp"
+#include "named_choices.hpp"
 #include "drumsynth/math/common.hpp"
 #include "gradient_check.hpp"
 #include "loss/mrstft_loss.hpp"
@@ -47,7 +48,7 @@ TEST(AWeighting, FirAdjointIsTheTranspose) {
 LossSettings small_settings(bool a_weighting, double w_band_log = 0.0) {
   LossSettings s;
   s.w_band_log = w_band_log;
-  s.preset = "custom";
+  s.preset = LossPreset::custom;
   // One FFT longer than the 600-sample test signal, to cover the zero-padding rule,
   // one with a window shorter than the FFT.
   s.resolutions = {{64, 16, 64}, {128, 32, 100}, {32, 8, 32}, {1024, 256, 1024}};
@@ -100,7 +101,7 @@ TEST(MrstftLoss, CumulativeTermPullsAFarPartialTowardsTheTarget) {
     return x;
   };
   LossSettings s;
-  s.preset = "custom";
+  s.preset = LossPreset::custom;
   s.resolutions = {{512, 128, 512}};
   s.w_sc = s.w_log_mag = 0.0;
   s.w_cumulative = 1.0;
@@ -135,7 +136,7 @@ TEST(MrstftLoss, BandTermSeesEnvelopesNotFineStructure) {
   for (double& v : louder) v *= 2.0;
   const auto ratio = [&](double w_log_mag, double w_band_log, double expected_level) {
     LossSettings s;
-    s.preset = "custom";
+    s.preset = LossPreset::custom;
     s.resolutions = {{2048, 512, 2048}};
     s.w_sc = 0.0;
     s.w_log_mag = w_log_mag;
@@ -152,8 +153,8 @@ TEST(MrstftLoss, BandTermSeesEnvelopesNotFineStructure) {
 
 TEST(MrstftLoss, IsZeroForTheTargetItselfAndPositiveOtherwise) {
   const auto y = noise(5000, 3, 1000.0);
-  for (const auto& name : loss_preset_names()) {
-    MrstftLoss<double> loss(loss_preset(name), 44100.0, y);
+  for (const auto& name : test::loss_preset_names()) {
+    MrstftLoss<double> loss(test::named_loss(name), 44100.0, y);
     EXPECT_NEAR(loss.loss(y), 0.0, 1e-12) << name;
     EXPECT_GT(loss.loss(noise(5000, 4, 1000.0)), 0.1) << name;
   }
@@ -164,7 +165,7 @@ TEST(MrstftLoss, IsZeroForTheTargetItselfAndPositiveOtherwise) {
 // finite, zero at the target, and its gradient finite.
 TEST(MrstftLoss, SoundsShorterThanTheFftsWork) {
   const auto y = noise(882, 8, 100.0);
-  MrstftLoss<float> loss(loss_preset("seed"), 44100.0, std::vector<float>(y.begin(), y.end()));
+  MrstftLoss<float> loss(loss_preset(LossPreset::seed), 44100.0, std::vector<float>(y.begin(), y.end()));
   const auto x = noise(882, 9, 100.0);
   std::vector<float> xf(x.begin(), x.end()), v;
   const float l = loss.loss_and_gradient(xf, v);
@@ -173,15 +174,15 @@ TEST(MrstftLoss, SoundsShorterThanTheFftsWork) {
   for (float g : v) ASSERT_TRUE(std::isfinite(g));
   EXPECT_NEAR(loss.loss(std::vector<float>(y.begin(), y.end())), 0.0f, 1e-5f);
   // A single sample works too.
-  MrstftLoss<float> one(loss_preset("seed"), 44100.0, {0.5f});
+  MrstftLoss<float> one(loss_preset(LossPreset::seed), 44100.0, {0.5f});
   EXPECT_TRUE(std::isfinite(one.loss({0.25f})));
 }
 
 TEST(MrstftLoss, FloatAgreesWithDouble) {
   const auto y = noise(20000, 10, 5000.0), x = noise(20000, 11, 3000.0);
-  for (const auto& name : loss_preset_names()) {
-    MrstftLoss<double> ld(loss_preset(name), 48000.0, y);
-    MrstftLoss<float> lf(loss_preset(name), 48000.0, std::vector<float>(y.begin(), y.end()));
+  for (const auto& name : test::loss_preset_names()) {
+    MrstftLoss<double> ld(test::named_loss(name), 48000.0, y);
+    MrstftLoss<float> lf(test::named_loss(name), 48000.0, std::vector<float>(y.begin(), y.end()));
     const double a = ld.loss(x), b = lf.loss(std::vector<float>(x.begin(), x.end()));
     EXPECT_NEAR(a, b, 1e-4 * a) << name;  // seen: ~1e-6 relative
   }
@@ -191,7 +192,7 @@ TEST(MrstftLoss, FloatAgreesWithDouble) {
 TEST(MrstftLoss, GradientIsBitIdenticalForAnyThreadCount) {
   const auto y = noise(30000, 12, 8000.0), x = noise(30000, 13, 6000.0);
   std::vector<float> yf(y.begin(), y.end()), xf(x.begin(), x.end()), v1, v2;
-  MrstftLoss<float> one(loss_preset("seed"), 48000.0, yf, 1), two(loss_preset("seed"), 48000.0, yf, 2);
+  MrstftLoss<float> one(loss_preset(LossPreset::seed), 48000.0, yf, 1), two(loss_preset(LossPreset::seed), 48000.0, yf, 2);
   EXPECT_EQ(one.loss_and_gradient(xf, v1), two.loss_and_gradient(xf, v2));
   EXPECT_EQ(v1, v2);
 }
@@ -202,7 +203,8 @@ TEST(MrstftLoss, RejectsBadResolutions) {
   EXPECT_THROW(MrstftLoss<double>(s, 16000.0, noise(100, 1)), Error);
   s.resolutions = {{64, 16, 128}};
   EXPECT_THROW(MrstftLoss<double>(s, 16000.0, noise(100, 1)), Error);
-  EXPECT_THROW(loss_preset("nope"), Error);
+  EXPECT_THROW(parse_name<LossPreset>("nope"), Error);
+  EXPECT_THROW(loss_preset(LossPreset::custom), Error);
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     const VoiceSpec spec{int(target.samples.size()), target.sample_rate, preset.noise_seed};
     VoiceTape<double> tape;
     render_voice(preset.params.data(), spec, tape);
-    MrstftLoss<double> loss(loss_preset(argv[3]), target.sample_rate,
+    MrstftLoss<double> loss(loss_preset(parse_name<LossPreset>(argv[3])), target.sample_rate,
                             std::vector<double>(target.samples.begin(), target.samples.end()));
     std::vector<double> v_audio, v_params(kNumParams, 0.0);
     const double l = loss.loss_and_gradient(tape.out, v_audio);

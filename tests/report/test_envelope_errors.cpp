@@ -60,7 +60,7 @@ TEST(TfEnvelope, TwoNoisesWithOneEnvelopePassWhereTheLossCannotTell) {
   const double same = tf_envelope_error_db(x, y, kRate), quieter = tf_envelope_error_db(x_quieter, y, kRate);
   EXPECT_LT(same, 2.5);
   EXPECT_GT(quieter, 2.5 * same) << same << " dB vs " << quieter << " dB";
-  MrstftLoss<double> loss(loss_preset("auraloss"), kRate, y);
+  MrstftLoss<double> loss(loss_preset(LossPreset::auraloss), kRate, y);
   const double loss_same = loss.loss(x), loss_quieter = loss.loss(x_quieter);
   EXPECT_LT(loss_quieter, 1.3 * loss_same) << loss_same << " vs " << loss_quieter;
 }

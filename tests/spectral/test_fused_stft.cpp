@@ -52,7 +52,7 @@ std::vector<double> hit(int n, double f1, double f2, unsigned seed) {
 // The loss's resolutions of one preset with the band term on and the parts
 // the fused kernel leaves to other kernels (A-weighting FIR, RMS term) off.
 LossSettings fused_part(const std::string& preset) {
-  LossSettings s = loss_preset(preset);
+  LossSettings s = loss_preset(parse_name<LossPreset>(preset));
   s.a_weighting = false;
   s.rms_weight = 0;
   s.w_band_log = 3.0;
@@ -419,7 +419,7 @@ TEST(FusedStft, RunCostCountsEveryComputedFrameInWholeGroups) {
 TEST(FusedStft, PlannedRunsComputeFewerFramesAtTheFixedPlansOccupancy) {
   const std::vector<int> batch(1024, 48000), one{48000}, mixed{300, 48000, 480000};
   for (const std::string preset : {"seed", "auraloss"})
-    for (const StftResolution& r : loss_preset(preset).resolutions)
+    for (const StftResolution& r : loss_preset(parse_name<LossPreset>(preset)).resolutions)
       for (int max_bands : {0, 40})
         for (const auto* lengths : {&batch, &one, &mixed}) {
           SCOPED_TRACE(preset + ": fft " + std::to_string(r.fft_size) + ", " + std::to_string(lengths->size()) +
