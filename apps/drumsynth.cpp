@@ -19,6 +19,7 @@
 
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/batch.hpp"
+#include "drumsynth/batch_job.hpp"
 #include "drumsynth/report.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
@@ -125,19 +126,16 @@ extern "C" void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
-// The job's progress as rank 0 sees it: its own sounds and those the other
-// ranks report, each logged as it finishes (the log is the job's record) and
-// counted on the progress line (unless --quiet).
+// The job's progress: each finished sound (rank 0: the other ranks' too)
+// logged as it finishes (the log is the job's record) and counted on the
+// progress line (unless --quiet). run_batch_job serialises the calls.
 struct JobProgress {
-  JobProgress(std::shared_ptr<spdlog::logger> l, bool q, int n) : log(std::move(l)), quiet(q), counts(n) {}
   std::shared_ptr<spdlog::logger> log;
-  bool quiet, tty = ::isatty(2);
-  std::mutex mutex;
+  bool quiet;
   BatchCounts counts;
-  std::vector<BatchItem> from_others;
+  bool tty = ::isatty(2);
 
   void finished(const BatchItem& it) {
-    std::lock_guard<std::mutex> lock(mutex);
     counts.add(it);
     if (it.status == "failed")
       log->warn("{}: failed: {}", it.relative, it.error);
@@ -156,39 +154,35 @@ struct JobProgress {
   }
 };
 
-// Rank 0's summary of the whole job: its own items, the other ranks', and
-// for every file nobody reported (a rank that died) an "interrupted" item
-// saying so. In the order the files were found.
-BatchSummary merge_job(const std::string& in_dir, const std::string& out_dir, const std::vector<std::string>& files,
-                       BatchSummary own, std::vector<BatchItem> others, std::vector<std::string>* missing) {
-  for (auto& it : others) own.items.push_back(std::move(it));
-  std::map<std::string, const BatchItem*> by_input;
-  for (const auto& it : own.items) by_input[it.input] = &it;
-  BatchSummary job;
-  job.input_folder = in_dir;
-  job.stale_temporaries_removed = own.stale_temporaries_removed;
-  for (const auto& f : files) {
-    if (const auto found = by_input.find(f); found != by_input.end()) {
-      job.items.push_back(*found->second);
-      continue;
-    }
-    BatchItem it;
-    it.input = f, it.relative = relative_to_folder(f, in_dir), it.status = "interrupted";
-    it.error = "not reported: the rank fitting it stopped (run the same command again)";
-    it.preset = batch_output_paths(f, in_dir, out_dir).preset;
-    missing->push_back(it.relative);
-    job.items.push_back(it);
+// The batch's end on rank 0: the log's last lines, the terminal's, and the
+// exit status (0 all fitted, 3 some failed, 1 none, 130 interrupted).
+int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::string& out_dir, spdlog::logger& log,
+                     bool quiet) {
+  const BatchSummary& s = job.summary;
+  const int total = int(s.items.size()), failed = s.count("failed");
+  const int ok = s.count("ok"), skipped = s.count("skipped");
+  log.info("{} sounds: {} fitted, {} already done, {} failed, {} interrupted", total, ok, skipped, failed,
+           s.count("interrupted"));
+  if (!quiet)
+    std::printf("%d sounds: %d fitted, %d already done, %d failed; summary in %s/summary.csv\n", total, ok, skipped,
+                failed, out_dir.c_str());
+  for (const auto& it : s.items)
+    if (it.status == "failed") std::fprintf(stderr, "failed: %s\n", it.error.c_str());
+  if (!job.unreported.empty()) {
+    std::string names;
+    for (const auto& m : job.unreported) names += (names.empty() ? "" : ", ") + m;
+    log.warn("not reported by the rank that had them: {}", names);
+    std::fprintf(stderr, "not fitted (their rank stopped): %s\n", names.c_str());
   }
-  job.interrupted = job.count("interrupted") > 0;
-  return job;
-}
-
-// A rank other than 0: fit its share, report each sound to rank 0, say done.
-int run_batch_share(const std::string& in_dir, const std::string& out_dir, BatchOptions o, Ranks& ranks) {
-  o.progress = [&](const BatchProgress& p) { ranks.send_item(*p.last); };
-  const BatchSummary s = fit_folder(in_dir, out_dir, o);
-  ranks.send_done();
-  return s.interrupted ? 130 : 0;
+  if (s.interrupted) {
+    log.warn("interrupted: {} of {} sounds done", ok + skipped, total);
+    std::fprintf(stderr, "interrupted: %d of %d sounds done; run the same command again to resume\n", ok + skipped,
+                 total);
+    return 130;
+  }
+  if (total == 0) throw InputError(in_dir, "no audio files found");
+  if (failed == total) return 1;
+  return failed ? 3 : 0;
 }
 
 int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o, bool quiet, bool report) {
@@ -199,11 +193,11 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   std::signal(SIGTERM, on_sigint);
   o.stop = &g_stop;
   const auto ranks = start_ranks();
-  o.shard_index = ranks->rank, o.shard_count = ranks->size;
   if (ranks->local_size > 1) o.fit.n_threads = std::max(1, o.fit.n_threads / ranks->local_size);  // a share of the cores
   if (ranks->size > 1 && resolve_device(o.fit.device) == Device::cuda) use_cuda_device(ranks->local_rank);
   std::filesystem::create_directories(out_dir);
-  if (ranks->rank != 0) return run_batch_share(in_dir, out_dir, o, *ranks);
+  const std::vector<std::string> files = find_audio_files(in_dir);  // the whole job's
+  if (ranks->rank != 0) return run_batch_job(in_dir, out_dir, files, o, *ranks, {}).summary.interrupted ? 130 : 0;
 
   auto log = spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
@@ -212,71 +206,22 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s){}", in_dir, out_dir,
             o.fit.iterations, o.fit.restarts, name_of(o.fit.loss.preset), o.fit.n_threads,
             ranks->size > 1 ? fmt::format(" in each of {} ranks", ranks->size) : std::string());
-  const std::vector<std::string> files = find_audio_files(in_dir);  // the whole job's, for its count and summary
-  JobProgress job(log, quiet, int(files.size()));
-  o.progress = [&](const BatchProgress& p) { job.finished(*p.last); };
-  // The other ranks' sounds, received while this rank fits its own.
-  std::atomic<bool> give_up{false};
-  std::vector<int> silent;
-  std::thread receiver([&] {
-    silent = ranks->receive([&](const BatchItem& it) {
-      job.finished(it);
-      std::lock_guard<std::mutex> lock(job.mutex);
-      job.from_others.push_back(it);
-    }, give_up);
-  });
-  BatchSummary own;
-  try {
-    own = fit_folder(in_dir, out_dir, o);
-  } catch (...) {
-    give_up = true;
-    receiver.join();
-    throw;
-  }
-  if (g_stop) give_up = true;  // stopping: the others stop too, or are gone
-  receiver.join();
-  for (int r : silent) log->warn("rank {} did not finish", r);
-  std::vector<std::string> missing;
-  const BatchSummary s = merge_job(in_dir, out_dir, files, std::move(own), std::move(job.from_others), &missing);
-  if (s.stale_temporaries_removed > 0)
-    log->warn("removed {} half-written file(s) of an earlier run that was killed", s.stale_temporaries_removed);
-  if (!quiet && job.tty) std::fprintf(stderr, "\n");
-  write_batch_summary(out_dir, s);
-  if (report && !s.items.empty()) {
-    std::vector<ReportEntry> entries;
-    for (const auto& it : s.items)
-      entries.push_back({it.input, it.relative, it.status, it.error, batch_output_paths(it.input, in_dir, out_dir)});
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  JobProgress progress{log, quiet, BatchCounts(int(files.size()))};
+  const BatchJob job =
+      run_batch_job(in_dir, out_dir, files, o, *ranks, [&](const BatchItem& it) { progress.finished(it); });
+  for (int r : job.silent_ranks) log->warn("rank {} did not finish", r);
+  if (job.summary.stale_temporaries_removed > 0)
+    log->warn("removed {} half-written file(s) of an earlier run that was killed",
+              job.summary.stale_temporaries_removed);
+  if (!quiet && progress.tty) std::fprintf(stderr, "\n");
+  write_batch_summary(out_dir, job.summary);
+  if (report && !job.summary.items.empty()) {
     std::string device = device_description(o.fit);
     if (ranks->size > 1) device += fmt::format(" x {} ranks", ranks->size);
-    const std::string page = write_report(out_dir, entries, {in_dir, device, wall});
-    log->info("report: {}", page);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    log->info("report: {}", write_batch_report(in_dir, out_dir, job.summary, device, wall));
   }
-  const int total = int(s.items.size()), failed = s.count("failed");
-  const int ok = s.count("ok"), skipped = s.count("skipped");
-  log->info("{} sounds: {} fitted, {} already done, {} failed, {} interrupted", total, ok, skipped,
-            failed, s.count("interrupted"));
-  if (!quiet) {
-    std::printf("%d sounds: %d fitted, %d already done, %d failed; summary in %s/summary.csv\n",
-                total, ok, skipped, failed, out_dir.c_str());
-  }
-  for (const auto& it : s.items)
-    if (it.status == "failed") std::fprintf(stderr, "failed: %s\n", it.error.c_str());
-  if (!missing.empty()) {
-    std::string names;
-    for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
-    log->warn("not reported by the rank that had them: {}", names);
-    std::fprintf(stderr, "not fitted (their rank stopped): %s\n", names.c_str());
-  }
-  if (s.interrupted) {
-    log->warn("interrupted: {} of {} sounds done", ok + skipped, total);
-    std::fprintf(stderr, "interrupted: %d of %d sounds done; run the same command again to resume\n",
-                 ok + skipped, total);
-    return 130;
-  }
-  if (total == 0) throw InputError(in_dir, "no audio files found");
-  if (failed == total) return 1;
-  return failed ? 3 : 0;
+  return report_batch_end(job, in_dir, out_dir, *log, quiet);
 }
 
 int run_bench(const ThroughputOptions& o, bool json) {
