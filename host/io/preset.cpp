@@ -39,13 +39,9 @@ json loss_to_json(const LossSettings& s) {
   json res = json::array();
   for (const auto& r : s.resolutions)
     res.push_back({{"fft_size", r.fft_size}, {"hop", r.hop}, {"win_length", r.win_length}});
-  json j = {{"preset", name_of(s.preset)}, {"resolutions", res},
-            {"w_sc", s.w_sc},           {"w_log_mag", s.w_log_mag},
-            {"a_weighting", s.a_weighting}, {"rms_weight", s.rms_weight},
-            {"eps", s.eps}};
-  // Written only when on, so presets fitted without it read as before.
-  if (s.w_band_log != 0) j["w_band_log"] = s.w_band_log, j["band_range_db"] = s.band_range_db;
-  if (s.w_cumulative != 0) j["w_cumulative"] = s.w_cumulative;
+  json j = {{"preset", name_of(s.preset)}, {"resolutions", res}, {"a_weighting", s.a_weighting}};
+  for (const LossNumber& n : kLossNumbers)
+    if (!n.written_with || s.*n.written_with != 0) j[n.name] = s.*n.value;
   return j;
 }
 
@@ -59,14 +55,9 @@ LossSettings loss_from_json(const json& j) {
     if (name == known) s.preset = preset;
   for (const auto& r : j.at("resolutions"))
     s.resolutions.push_back({json_int(r.at("fft_size")), json_int(r.at("hop")), json_int(r.at("win_length"))});
-  s.w_sc = j.at("w_sc").get<double>();
-  s.w_log_mag = j.at("w_log_mag").get<double>();
   s.a_weighting = j.at("a_weighting").get<bool>();
-  s.rms_weight = j.at("rms_weight").get<double>();
-  s.eps = j.at("eps").get<double>();
-  s.w_band_log = j.value("w_band_log", 0.0);
-  s.band_range_db = j.value("band_range_db", s.band_range_db);
-  s.w_cumulative = j.value("w_cumulative", 0.0);
+  for (const LossNumber& n : kLossNumbers)
+    s.*n.value = n.written_with ? j.value(n.name, s.*n.value) : j.at(n.name).get<double>();
   return s;
 }
 }  // namespace

@@ -56,6 +56,25 @@ struct LossSettings {
   double w_cumulative = 0.0;
 };
 
+// The settings' numbers as a table, which the preset files write and read
+// (preset.cpp): a new term's weight is a row here, not code there. A row
+// with `written_with` is written only while that weight is on (not 0), so
+// presets fitted without the term read as before (the default back).
+struct LossNumber {
+  const char* name;
+  double LossSettings::*value;
+  double LossSettings::*written_with;  // null: always written
+};
+inline constexpr std::array<LossNumber, 7> kLossNumbers{{
+    {"w_sc", &LossSettings::w_sc, nullptr},
+    {"w_log_mag", &LossSettings::w_log_mag, nullptr},
+    {"rms_weight", &LossSettings::rms_weight, nullptr},
+    {"eps", &LossSettings::eps, nullptr},
+    {"w_band_log", &LossSettings::w_band_log, &LossSettings::w_band_log},
+    {"band_range_db", &LossSettings::band_range_db, &LossSettings::w_band_log},
+    {"w_cumulative", &LossSettings::w_cumulative, &LossSettings::w_cumulative},
+}};
+
 // The analysis window of a resolution, [fft_size] (stft_window_value).
 inline std::vector<double> stft_window(const StftResolution& r) {
   std::vector<double> w(static_cast<size_t>(r.fft_size));
