@@ -1,4 +1,5 @@
-// The parameter table's data and the vector-wide logit maps.
+// The parameter table's data (param_table.hpp: one row per index of
+// synth/params.hpp) and the vector-wide logit maps.
 #include "drumsynth/param_table.hpp"
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 // The synth's parameter table (host side): every parameter's name, unit, range
-// and map, in index order, and the whole-vector logit maps built on the
-// per-parameter maps of params.hpp. Every preset carries this table.
+// and map, in index order (defined in host/synth/param_table.cpp; the indices
+// and the per-parameter maps are synth/params.hpp), and the whole-vector
+// logit maps. Every preset carries this table.
 #pragma once
 
 #include <array>

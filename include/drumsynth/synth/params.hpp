@@ -1,11 +1,12 @@
-// The synth's parameter table: every parameter's name, unit, range and map from
-// a logit, in one place. Optimisation runs on unbounded logits z; the model sees
+// The synth's parameters as device code sees them: their indices (P::) and the
+// maps from a logit. The table of their names, units and ranges is host data:
+// declared in param_table.hpp, defined in host/synth/param_table.cpp, handed
+// to device code as ParamRange numbers. Optimisation runs on unbounded
+// logits z; the model sees
 //   s = sigmoid(z),  value = min + (max - min) s          (linear map)
 //                    value = min * (max / min)^s          (log map)
 // Frequencies and times use the log map, so equal logit steps are equal ratios
 // (octaves, not hertz) and low frequencies are as easy to reach as high ones.
-// Device-safe: the indices and the maps; the table's names, units and ranges
-// are host data (param_table.hpp), handed to device code as ParamRange numbers.
 #pragma once
 
 #include "drumsynth/math/common.hpp"
