@@ -4,7 +4,7 @@
 //   - the `auraloss`-preset MRSTFT loss of render against target,
 //   - the mean absolute difference of their 10 ms RMS envelopes in dB (floor -80 dB),
 //   - both again over the first 30 ms after the target's onset (the attack),
-//   - the time-frequency envelope error (host/tf_envelope.hpp: ERB bands x 10 ms
+//   - the time-frequency envelope error (host/report/envelope_errors.hpp: ERB bands x 10 ms
 //     frames, dB over the audible cells), which two noises with one envelope pass.
 // Usage: bench_quality ARM_NAME OUT_ROOT [--split CSV --part PART] IN_DIR [IN_DIR ...]
 //   (renders of IN_DIR/x/y.wav are read from OUT_ROOT/basename(IN_DIR)/x/y.wav;
