@@ -28,7 +28,7 @@ void set_device(int index);
 void synchronize();
 
 // Renders the source (transient + tones) of B instances on the GPU with the
-// same per-sample math as the CPU (voice_source_sample), for parity tests.
+// same per-sample math as the CPU (source_sample), for parity tests.
 // params: [B * kNumParams]; n_samples, sample_rate: [B]; returns [B][n_samples[b]].
 std::vector<std::vector<float>> render_source(const std::vector<float>& params,
                                               const std::vector<int>& n_samples,

@@ -91,7 +91,7 @@ __global__ void source_kernel(BatchView batch, float* __restrict__ source,  // [
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
-    const float s = voice_source_sample(p, phase_time(p, i, sr));
+    const float s = source_sample(p, phase_time(p, i, sr));
     source[batch.offset[b] + i] = s;
     res_in[batch.offset[b] + i] = resonator_send(s);
   }
@@ -115,7 +115,7 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
   for (int k = 0; k < kNumParams; ++k) v_local[k] = 0.0f;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
-    voice_source_sample_vjp(p, phase_time(p, i, sr), source_gradient(v_mix[g], v_res_in[g]), v_local);
+    source_sample_vjp(p, phase_time(p, i, sr), source_gradient(v_mix[g], v_res_in[g]), v_local);
   }
 #pragma unroll
   for (int k = 0; k < P::resonator_freq_hz; ++k) {  // the source's parameters come first
@@ -191,11 +191,11 @@ __global__ void mix_kernel(BatchView batch, SynthTape tape) {
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
     const float bank = noise_bank_sample(p, t, tape.noise_bank + g, stride);
-    tape.out[g] = voice_out_sample(p, t, tape.source[g], tape.noise_band[g], resonator_out(p, tape.res_h[g]), bank);
+    tape.out[g] = mix_sample(p, t, tape.source[g], tape.noise_band[g], resonator_out(p, tape.res_h[g]), bank);
   }
 }
 
-// Adjoint (voice_out_sample_vjp, noise_bank_sample_vjp): v_mix, v_band, and
+// Adjoint (mix_sample_vjp, noise_bank_sample_vjp): v_mix, v_band, and
 // the noise envelope's and the bank's parameter gradients (block sums, then
 // one add per block).
 // v_out is not __restrict__: s.v_band may be the same buffer (each sample's
@@ -213,7 +213,7 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* v_o
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
     float v_band;
-    const float v_mix = voice_out_sample_vjp(p, t, tape.noise_band[g], tape.out[g], v_out[g], v_band,
+    const float v_mix = mix_sample_vjp(p, t, tape.noise_band[g], tape.out[g], v_out[g], v_band,
                                              va, vd, vg, vt);
     s.v_mix[g] = v_mix;
     s.v_band[g] = v_band;

@@ -162,7 +162,7 @@ DS_CPU_CLONES void mix_forward(const Real* p, int n, Real sr, VoiceTape<Real>& t
              *bank = tape.noise_bank_out.data();
   Real* out = tape.out.data();
   for (int i = 0; i < n; ++i)
-    out[i] = voice_out_sample(p, time_since_onset(p, i, sr), src[i], band[i], resonator_out(p, res_h[i]), bank[i]);
+    out[i] = mix_sample(p, time_since_onset(p, i, sr), src[i], band[i], resonator_out(p, res_h[i]), bank[i]);
 }
 
 // The mix's adjoint: v_mix, v_band, and the noise envelope's gradients into v_p.
@@ -173,7 +173,7 @@ DS_CPU_CLONES void mix_backward(const Real* p, int n, Real sr, VoiceTape<Real>& 
   Real *v_mix = tape.v_mix.data(), *v_band = tape.v_band.data();
   Real va = 0, vd = 0, vg = 0, vt = 0;
   for (int i = 0; i < n; ++i)
-    v_mix[i] = voice_out_sample_vjp(p, time_since_onset(p, i, sr), band[i], out[i], v_out[i], v_band[i],
+    v_mix[i] = mix_sample_vjp(p, time_since_onset(p, i, sr), band[i], out[i], v_out[i], v_band[i],
                                     va, vd, vg, vt);
   v_p[P::noise_attack_s] += va, v_p[P::noise_decay_s] += vd, v_p[P::noise_gain] += vg;
   v_p[P::onset_s] -= vt;
@@ -258,7 +258,7 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape, i
   mix_forward(p, n, sr, tape);
 }
 
-// Adjoint: the mix's (voice_out_sample_vjp); then the noise filters' and the
+// Adjoint: the mix's (mix_sample_vjp); then the noise filters' and the
 // noise bank's beside the resonator's; then the source's, whose gradient
 // gathers the mix's and the resonator input's (source_gradient), its partials
 // split as in the forward pass. Per-sample gradients of t, S and the tones' rise

@@ -95,7 +95,7 @@ TEST(CudaParity, SourceSynthesisMatchesCpu) {
     for (int b = 0; b < B; ++b) {
       const float* p = params.data() + size_t(b) * kNumParams;
       for (int i = 0; i < lengths[b]; ++i) {
-        const float cpu = voice_source_sample(p, phase_time(p, i, sr[b]));
+        const float cpu = source_sample(p, phase_time(p, i, sr[b]));
         worst = std::max(worst, double(std::abs(cpu - gpu[b][i])));
       }
     }

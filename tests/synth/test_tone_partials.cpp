@@ -1,5 +1,5 @@
 // The tone partials and the pitch sweep: the per-sample form the CUDA kernels
-// use (voice_source_sample and its _vjp) against the CPU's sample loops and
+// use (source_sample and its _vjp) against the CPU's sample loops and
 // against finite differences, and the sweep against the frequencies it should give.
 #include <gtest/gtest.h>
 
@@ -28,7 +28,7 @@ TEST(TonePartials, PerSampleFormMatchesTheCpuLoops) {
   VoiceTape<double> tape;
   render_voice(p.data(), spec, tape);
   for (int i = 0; i < spec.n_samples; ++i)
-    ASSERT_NEAR(voice_source_sample(p.data(), phase_time(p.data(), i, 22050.0)),
+    ASSERT_NEAR(source_sample(p.data(), phase_time(p.data(), i, 22050.0)),
                 tape.source[i], 1e-12) << i;
 }
 
@@ -41,11 +41,11 @@ TEST(TonePartials, PerSampleAdjointMatchesFiniteDifferences) {
     std::vector<double> w(n);
     for (int i = 0; i < n; ++i) w[i] = std::sin(0.013 * i * i);
     std::vector<double> v(kNumParams, 0.0);
-    for (int i = 0; i < n; ++i) voice_source_sample_vjp(p.data(), phase_time(p.data(), i, sr), w[i], v.data());
+    for (int i = 0; i < n; ++i) source_sample_vjp(p.data(), phase_time(p.data(), i, sr), w[i], v.data());
     auto loss = [&](const std::vector<long double>& q) {
       long double l = 0;
       for (int i = 0; i < n; ++i)
-        l += w[i] * voice_source_sample(q.data(), phase_time(q.data(), i, (long double)sr));
+        l += w[i] * source_sample(q.data(), phase_time(q.data(), i, (long double)sr));
       return l;
     };
     const auto h = test::synth_steps(p, n / sr, 1e-6);
@@ -76,9 +76,9 @@ TEST(TonePartials, PitchSweepFallsFromRatioTimesFToF) {
   const double sr = 48000;
   auto crossings = [&](double t0, double t1) {
     int c = 0;
-    double prev = voice_source_sample(p.data(), t0);
+    double prev = source_sample(p.data(), t0);
     for (int i = int(t0 * sr) + 1; i < int(t1 * sr); ++i) {
-      const double v = voice_source_sample(p.data(), i / sr);
+      const double v = source_sample(p.data(), i / sr);
       c += (prev < 0) != (v < 0);
       prev = v;
     }

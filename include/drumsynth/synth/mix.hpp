@@ -1,9 +1,11 @@
-// One synth voice: the blocks mixed and saturated,
+// The mix: how the blocks make one sample of the sound,
 //   source = transient + tones                  (both pitch-swept, from the onset on)
 //   out    = tanh(source + noise + resonator(0.5 * source) + noise_bank)
-// The per-sample math of the source and of the mix, with their adjoints, shared
-// by the CPU (host/synth/voice.cpp) and the CUDA kernels (kernels/synth_kernels.cu);
-// the recurrences (noise filters, resonator) run over whole buffers there.
+// The per-sample math of the source (source_sample) and of the mix
+// (mix_sample), with their adjoints, shared by the CPU's voice (the whole
+// sound rendered with its tape, host/synth/voice.cpp) and the CUDA kernels
+// (kernels/synth_kernels.cu); the recurrences (noise filters, resonator) run
+// over whole buffers there.
 #pragma once
 
 #include "drumsynth/synth/noise_band.hpp"
@@ -31,14 +33,14 @@ DS_HD Real time_since_onset(const Real* p, int n, Real sample_rate) {
 
 // t: phase_time of the sample.
 template <typename Real>
-DS_HD Real voice_source_sample(const Real* p, wide_t<Real> t) {
+DS_HD Real source_sample(const Real* p, wide_t<Real> t) {
   const wide_t<Real> S = swept_time(t, p[P::sweep_ratio], p[P::sweep_s]);
   return transient_sample(p, Real(t), S) + tone_partials_sample(p, Real(t), S);
 }
 
 // Adjoint of the source at one sample; t = n / sr - onset, so v_onset = -v_t.
 template <typename Real>
-DS_HD void voice_source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_src, Real* v_p) {
+DS_HD void source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_src, Real* v_p) {
   const Real t = Real(t_wide);
   if (t <= Real(0)) return;
   const wide_t<Real> S = swept_time(t_wide, p[P::sweep_ratio], p[P::sweep_s]);
@@ -65,7 +67,7 @@ DS_HD Real resonator_send(Real source) {
 // bank: the noise bank's value at this sample (noise_bank_sample; 0 for a
 // version-1 preset, whose bank gains are 0, so it renders as before).
 template <typename Real>
-DS_HD Real voice_out_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out,
+DS_HD Real mix_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out,
                             Real bank) {
   const Real noise = noise_band_sample(p, t, noise_band);
   return dm::tanh(source + noise + res_out + bank);
@@ -76,7 +78,7 @@ DS_HD Real voice_out_sample(const Real* p, Real t, Real source, Real noise_band,
 // adjoint gives v_band and adds into the noise envelope's gradients and v_t.
 // Returns v_mix.
 template <typename Real>
-DS_HD Real voice_out_sample_vjp(const Real* p, Real t, Real noise_band, Real out,  // forward
+DS_HD Real mix_sample_vjp(const Real* p, Real t, Real noise_band, Real out,  // forward
                                 Real v_out,                                        // output grad
                                 Real& v_band, Real& v_attack_s, Real& v_decay_s, Real& v_gain,
                                 Real& v_t) {
