@@ -31,13 +31,8 @@ int best_restart(const std::vector<InstanceFit>& fits, size_t first, int restart
 
 FitResult sound_result(const InstanceFit& run, uint64_t noise_seed, double seconds) {
   FitResult r;
-  r.best_logits.assign(run.best_logits.begin(), run.best_logits.end());
-  r.params = params_from_logits(r.best_logits);
-  r.best_loss = run.best_loss;
-  r.initial_loss = run.initial_loss;
-  r.best_iteration = run.best_iteration;
-  r.loss_history = run.loss_history;
-  r.skipped_steps = run.skipped_steps;
+  static_cast<InstanceFit&>(r) = run;
+  r.params = params_from_logits(std::vector<double>(run.best_logits.begin(), run.best_logits.end()));
   r.seconds = seconds;
   r.noise_seed = noise_seed;
   return r;

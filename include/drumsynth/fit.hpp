@@ -34,10 +34,8 @@ inline constexpr double kAnalysisPitchLrScale = 0.01;
 // analysis put them for the first 100 iterations, while the gains, decays and
 // noise fit: until those are close, the spectral loss pulls a partial that is
 // in the right place towards energy the other blocks have not matched yet.
-// Synthetic recovery (100 random presets, 300 iterations): 80% -> 88%
-// refitted, partials a median 14.2 -> 7.1 cents off; a third of 1000
-// iterations on the tuning part was worse than 100 (bench/results/
-// quality-experiments.md).
+// 100 was chosen by measurement (synthetic recovery and the tuning part:
+// docs/quality.md).
 inline constexpr int kAnalysisPitchHoldIterations = 100;
 
 struct FitOptions {
@@ -82,16 +80,12 @@ struct FitOptions {
   const std::atomic<bool>* finish = nullptr;
 };
 
-struct FitResult {
-  std::vector<double> best_logits;  // [kNumParams]
-  std::vector<double> params;       // physical units of best_logits
-  double best_loss = 0;
-  double initial_loss = 0;
-  int best_iteration = 0;
-  std::vector<double> loss_history;  // loss at each iteration's logits
-  int skipped_steps = 0;             // iterations not taken: loss or gradient not finite
-  double seconds = 0;       // wall time of the sound's backend batch, shared among its sounds
-  uint64_t noise_seed = 0;  // of the restart this result comes from
+// A sound's fit: its best restart's run (logits, losses, history), and
+// what the sound adds to it.
+struct FitResult : InstanceFit {
+  std::vector<double> params;  // physical units of best_logits
+  double seconds = 0;          // wall time of the sound's backend batch, shared among its sounds
+  uint64_t noise_seed = 0;     // of the restart this result comes from
 };
 
 // One sound's outcome: its best restart, or the error that stopped it.
