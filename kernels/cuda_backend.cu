@@ -4,8 +4,7 @@
 // and gradients come down. optimize runs the whole fit, with the optimiser on
 // the host (every gradient comes down) or, with DRUMSYNTH_DEVICE_OPTIMIZER=1,
 // on the device (nothing comes down but the loss for the progress line; after
-// the first iteration each one is a replayed CUDA graph): the device loop
-// stays opt-in until its parity test has passed on a GPU.
+// the first iteration each one is a replayed CUDA graph).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

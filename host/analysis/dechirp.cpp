@@ -244,17 +244,12 @@ std::vector<double> dechirp(const std::vector<float>& x, double onset_samples, d
 // it). The score is multimodal in (ratio, sweep_s): a coarse grid, 48 ratios x
 // 36 time constants (log spaced, the parameter table's ranges) on 1024 points,
 // then the best four refined on up to 6144 points by six rounds of a 3 x 3
-// pattern whose steps halve each round; about 30 ms a hit at any rate.
-// Measured on 40 random presets (16 kHz, 0.5 s; bench/results/
-// quality-experiments.md): the analysis' end frequencies a median 1.2 cents
-// off (65% within 10 cents; with the true glide 0.2 cents and 85%), against
-// 145 cents without dechirping. Before the 5 ms skip below: 1.6 cents, and a
-// coarse grid of 2048 points 1.3 cents at twice the time; in a prototype, a
-// grid of 24 x 18 or one candidate refined instead of four: 5.5 and 4.5 cents.
+// pattern whose steps halve each round (these sizes, and how close the end
+// frequencies come, were measured against smaller and larger ones:
+// bench/results/quality-experiments.md).
 // The first 5 ms are left out: a strong glide stretches a click there into a
 // low, concentrated bump, and on real kicks the search chose ratio 8 for
-// glides the fits then undid (kicks' envelope error 3.41 -> 5.29 dB on the
-// tuning part; with the skip 2.58 dB).
+// glides the fits then undid (bench/results/quality-experiments.md).
 constexpr double kSkipS = 0.005;
 
 // A glide is taken only if it concentrates the spectrum at least 1.5 times as

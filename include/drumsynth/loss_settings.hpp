@@ -52,7 +52,7 @@ struct LossSettings {
   // Wasserstein distance; mrstft_loss.cpp): a partial D bins from the
   // target's adds about its share of the frame times D / bins, however far,
   // so a frequency has a gradient where the per-bin terms have none. On the
-  // CPU only (an experiment, issue 15).
+  // CPU only (an experiment that did not help: docs/quality.md).
   double w_cumulative = 0.0;
 };
 

@@ -3,8 +3,7 @@
 // a block-wide scan of the chunks' steps (noise_band_scan.hpp); the resonator
 // one warp per instance, blocks of at most one delay scanned by the warp
 // (resonator_scan.hpp). Their math is the CPU-tested functions of those
-// headers; the scans are CUB's. Selected with --kernels v2 until they have
-// passed parity on a GPU.
+// headers; the scans are CUB's. Selected with --kernels v2.
 #pragma once
 
 #include "synth_kernels.cuh"
