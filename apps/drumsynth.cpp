@@ -20,11 +20,11 @@
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/batch.hpp"
 #include "drumsynth/batch_job.hpp"
-#include "drumsynth/report.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
 #include "drumsynth/preset.hpp"
 #include "drumsynth/render.hpp"
+#include "drumsynth/report.hpp"
 #include "drumsynth/switches.hpp"
 #include "drumsynth/throughput.hpp"
 #include "ranks.hpp"
@@ -41,7 +41,9 @@ CLI::Option* add_choice(CLI::App* c, const std::string& flag, E& value, const st
   std::vector<std::string> names;
   for (const auto& [name, v] : Names<E>::table)
     if (std::find(except.begin(), except.end(), v) == except.end()) names.push_back(name);
-  return c->add_option_function<std::string>(flag, [&value](const std::string& s) { value = parse_name<E>(s); }, help)
+  return c
+      ->add_option_function<std::string>(
+          flag, [&value](const std::string& s) { value = parse_name<E>(s); }, help)
       ->check(CLI::IsMember(names))
       ->default_str(name_of(value));
 }
@@ -61,8 +63,9 @@ struct ProgressLine {
 
 // Where fits run, for the report: the GPU's name, or the CPU threads.
 std::string device_description(const FitOptions& o) {
-  return resolve_device(o.device) == Device::cuda ? cuda_device_name()
-                                                   : "CPU (" + std::to_string(o.n_threads) + " threads)";
+  return resolve_device(o.device) == Device::cuda
+             ? cuda_device_name()
+             : "CPU (" + std::to_string(o.n_threads) + " threads)";
 }
 
 int run_fit(const std::string& input, const std::string& out_dir, FitOptions options,
@@ -70,10 +73,11 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
   const Sound target = load_sound(input, {max_seconds});
   const FitOutputPaths paths = fit_output_paths(input, out_dir);
   if (!quiet) {
-    spdlog::info("{}: {:.3f} s, {} Hz, {} channel(s); {} iterations x {} restart(s) from {}, loss preset {}",
-                 input, target.seconds(), target.sample_rate, target.n_channels, options.iterations,
-                 options.restarts, options.init == FitInit::random ? "random logits" : "analysis",
-                 name_of(options.loss.preset));
+    spdlog::info(
+        "{}: {:.3f} s, {} Hz, {} channel(s); {} iterations x {} restart(s) from {}, loss preset {}",
+        input, target.seconds(), target.sample_rate, target.n_channels, options.iterations,
+        options.restarts, options.init == FitInit::random ? "random logits" : "analysis",
+        name_of(options.loss.preset));
     options.progress = ProgressLine{};
   }
   const FitResult r = fit(target, options);
@@ -82,19 +86,19 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
                  r.skipped_steps, options.iterations);
   write_fit_outputs(target, r, options, paths);
   if (!quiet)
-    spdlog::info("loss {:.4f} -> {:.4f} in {:.1f} s; wrote {}, {}, {}", r.initial_loss,
-                 r.best_loss, r.seconds, paths.preset, paths.wav, paths.loss_csv);
+    spdlog::info("loss {:.4f} -> {:.4f} in {:.1f} s; wrote {}, {}, {}", r.initial_loss, r.best_loss,
+                 r.seconds, paths.preset, paths.wav, paths.loss_csv);
   if (report) {
     const std::string name = std::filesystem::path(input).filename().string();
-    const std::string page =
-        write_report(out_dir, {{input, name, "ok", "", paths}}, {input, device_description(options), r.seconds});
+    const std::string page = write_report(out_dir, {{input, name, "ok", "", paths}},
+                                          {input, device_description(options), r.seconds});
     if (!quiet) spdlog::info("report: {}", page);
   }
   return 0;
 }
 
-int run_render(const std::string& preset_path, const std::string& out, double rate,
-               double seconds, bool quiet) {
+int run_render(const std::string& preset_path, const std::string& out, double rate, double seconds,
+               bool quiet) {
   const Preset p = load_preset(preset_path);
   const VoiceSpec spec = preset_voice_spec(p, rate, seconds);
   const auto audio = render(p.params, spec);
@@ -106,7 +110,8 @@ int run_render(const std::string& preset_path, const std::string& out, double ra
 }
 
 // Loss of A (estimate) against B (target); A is cut or zero-padded to B's length.
-int run_loss(const std::string& a_path, const std::string& b_path, LossPreset preset, double max_seconds) {
+int run_loss(const std::string& a_path, const std::string& b_path, LossPreset preset,
+             double max_seconds) {
   const Sound a = load_sound(a_path, {max_seconds});
   const Sound b = load_sound(b_path, {max_seconds});
   if (a.sample_rate != b.sample_rate)
@@ -140,32 +145,35 @@ struct JobProgress {
     if (it.status == "failed")
       log->warn("{}: failed: {}", it.relative, it.error);
     else
-      log->info("{}: {} loss {:.4f} -> {:.4f}", it.relative, it.status, it.initial_loss, it.final_loss);
+      log->info("{}: {} loss {:.4f} -> {:.4f}", it.relative, it.status, it.initial_loss,
+                it.final_loss);
     if (it.skipped_steps > 0)
-      log->warn("{}: {} iterations skipped: the loss or its gradient was not finite", it.relative, it.skipped_steps);
+      log->warn("{}: {} iterations skipped: the loss or its gradient was not finite", it.relative,
+                it.skipped_steps);
     if (quiet) return;
     const BatchProgress p = counts.progress(&it);
     // Off a terminal: a line per 5% of the sounds, not one per sound.
     const int step = std::max(1, p.total / 20);
     if (!tty && p.done % step != 0 && p.done != p.total) return;
-    std::fprintf(stderr, "%ssounds %d/%d done (%d failed)  median best loss %.4f  %.0f s, %.0f s left%s",
-                 tty ? "\r" : "", p.done, p.total, p.failed, p.median_best_loss, p.elapsed_s, p.remaining_s,
-                 tty ? "   " : "\n");
+    std::fprintf(stderr,
+                 "%ssounds %d/%d done (%d failed)  median best loss %.4f  %.0f s, %.0f s left%s",
+                 tty ? "\r" : "", p.done, p.total, p.failed, p.median_best_loss, p.elapsed_s,
+                 p.remaining_s, tty ? "   " : "\n");
   }
 };
 
 // The batch's end on rank 0: the log's last lines, the terminal's, and the
 // exit status (0 all fitted, 3 some failed, 1 none, 130 interrupted).
-int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::string& out_dir, spdlog::logger& log,
-                     bool quiet) {
+int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::string& out_dir,
+                     spdlog::logger& log, bool quiet) {
   const BatchSummary& s = job.summary;
   const int total = int(s.items.size()), failed = s.count("failed");
   const int ok = s.count("ok"), skipped = s.count("skipped");
-  log.info("{} sounds: {} fitted, {} already done, {} failed, {} interrupted", total, ok, skipped, failed,
-           s.count("interrupted"));
+  log.info("{} sounds: {} fitted, {} already done, {} failed, {} interrupted", total, ok, skipped,
+           failed, s.count("interrupted"));
   if (!quiet)
-    std::printf("%d sounds: %d fitted, %d already done, %d failed; summary in %s/summary.csv\n", total, ok, skipped,
-                failed, out_dir.c_str());
+    std::printf("%d sounds: %d fitted, %d already done, %d failed; summary in %s/summary.csv\n",
+                total, ok, skipped, failed, out_dir.c_str());
   for (const auto& it : s.items)
     if (it.status == "failed") std::fprintf(stderr, "failed: %s\n", it.error.c_str());
   if (!job.unreported.empty()) {
@@ -176,8 +184,9 @@ int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::
   }
   if (s.interrupted) {
     log.warn("interrupted: {} of {} sounds done", ok + skipped, total);
-    std::fprintf(stderr, "interrupted: %d of %d sounds done; run the same command again to resume\n", ok + skipped,
-                 total);
+    std::fprintf(stderr,
+                 "interrupted: %d of %d sounds done; run the same command again to resume\n",
+                 ok + skipped, total);
     return 130;
   }
   if (total == 0) throw InputError(in_dir, "no audio files found");
@@ -185,7 +194,8 @@ int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::
   return failed ? 3 : 0;
 }
 
-int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o, bool quiet, bool report) {
+int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o, bool quiet,
+              bool report) {
   const auto start = std::chrono::steady_clock::now();
   // Ctrl-C (and mpirun's SIGTERM to a job being stopped) from here on stops
   // cleanly (the log file appearing below means it is armed).
@@ -193,22 +203,26 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   std::signal(SIGTERM, on_sigint);
   o.stop = &g_stop;
   const auto ranks = start_ranks();
-  if (ranks->local_size > 1) o.fit.n_threads = std::max(1, o.fit.n_threads / ranks->local_size);  // a share of the cores
-  if (ranks->size > 1 && resolve_device(o.fit.device) == Device::cuda) use_cuda_device(ranks->local_rank);
+  if (ranks->local_size > 1)
+    o.fit.n_threads = std::max(1, o.fit.n_threads / ranks->local_size);  // a share of the cores
+  if (ranks->size > 1 && resolve_device(o.fit.device) == Device::cuda)
+    use_cuda_device(ranks->local_rank);
   std::filesystem::create_directories(out_dir);
   const std::vector<std::string> files = find_audio_files(in_dir);  // the whole job's
-  if (ranks->rank != 0) return run_batch_job(in_dir, out_dir, files, o, *ranks, {}).summary.interrupted ? 130 : 0;
+  if (ranks->rank != 0)
+    return run_batch_job(in_dir, out_dir, files, o, *ranks, {}).summary.interrupted ? 130 : 0;
 
-  auto log = spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
+  auto log = spdlog::basic_logger_mt(
+      "batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
   log->set_level(spdlog::level::info);  // --quiet quiets the terminal, not the record
   log->flush_on(spdlog::level::info);
-  log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s){}", in_dir, out_dir,
-            o.fit.iterations, o.fit.restarts, name_of(o.fit.loss.preset), o.fit.n_threads,
+  log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s){}", in_dir,
+            out_dir, o.fit.iterations, o.fit.restarts, name_of(o.fit.loss.preset), o.fit.n_threads,
             ranks->size > 1 ? fmt::format(" in each of {} ranks", ranks->size) : std::string());
   JobProgress progress{log, quiet, BatchCounts(int(files.size()))};
-  const BatchJob job =
-      run_batch_job(in_dir, out_dir, files, o, *ranks, [&](const BatchItem& it) { progress.finished(it); });
+  const BatchJob job = run_batch_job(in_dir, out_dir, files, o, *ranks,
+                                     [&](const BatchItem& it) { progress.finished(it); });
   for (int r : job.silent_ranks) log->warn("rank {} did not finish", r);
   if (job.summary.stale_temporaries_removed > 0)
     log->warn("removed {} half-written file(s) of an earlier run that was killed",
@@ -218,7 +232,8 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   if (report && !job.summary.items.empty()) {
     std::string device = device_description(o.fit);
     if (ranks->size > 1) device += fmt::format(" x {} ranks", ranks->size);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     log->info("report: {}", write_batch_report(in_dir, out_dir, job.summary, device, wall));
   }
   return report_batch_end(job, in_dir, out_dir, *log, quiet);
@@ -227,27 +242,33 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
 int run_bench(const ThroughputOptions& o, bool json) {
   const ThroughputResult r = measure_throughput(o);
   if (json)
-    std::printf("{\"device\": \"%s\", \"kernels\": \"%s\", \"batch\": %d, \"seconds\": %g, \"sample_rate\": %g, "
-                "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
-                "\"iterations\": %d, \"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f, "
-                "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s, \"spectral\": %s, \"switches\": %s}\n",
-                r.device.c_str(), name_of(o.kernels).c_str(), o.batch, o.seconds, o.sample_rate,
-                name_of(o.loss_preset).c_str(),
-                r.ms_per_iteration, r.ms_min, r.ms_max, r.iterations, r.sound_iterations_per_s,
-                r.memory_per_sound_mb, r.fit_loop_ms_per_iteration, nlohmann::json(r.fit_loop).dump().c_str(),
-                nlohmann::json(r.spectral).dump().c_str(), nlohmann::json(describe_switches(read_switches())).dump().c_str());
+    std::printf(
+        "{\"device\": \"%s\", \"kernels\": \"%s\", \"batch\": %d, \"seconds\": %g, "
+        "\"sample_rate\": %g, "
+        "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
+        "\"iterations\": %d, \"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f, "
+        "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s, \"spectral\": %s, \"switches\": "
+        "%s}\n",
+        r.device.c_str(), name_of(o.kernels).c_str(), o.batch, o.seconds, o.sample_rate,
+        name_of(o.loss_preset).c_str(), r.ms_per_iteration, r.ms_min, r.ms_max, r.iterations,
+        r.sound_iterations_per_s, r.memory_per_sound_mb, r.fit_loop_ms_per_iteration,
+        nlohmann::json(r.fit_loop).dump().c_str(), nlohmann::json(r.spectral).dump().c_str(),
+        nlohmann::json(describe_switches(read_switches())).dump().c_str());
   else
-    std::printf("%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration (median of %d, %.3f-%.3f), "
-                "%.1f sound-iterations/s%s\n",
-                r.device.c_str(), o.batch, o.seconds, o.sample_rate, name_of(o.loss_preset).c_str(),
-                r.ms_per_iteration, r.iterations, r.ms_min, r.ms_max, r.sound_iterations_per_s,
-                r.memory_per_sound_mb > 0
-                    ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str()
-                    : "");
+    std::printf(
+        "%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration (median of %d, "
+        "%.3f-%.3f), "
+        "%.1f sound-iterations/s%s\n",
+        r.device.c_str(), o.batch, o.seconds, o.sample_rate, name_of(o.loss_preset).c_str(),
+        r.ms_per_iteration, r.iterations, r.ms_min, r.ms_max, r.sound_iterations_per_s,
+        r.memory_per_sound_mb > 0
+            ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str()
+            : "");
   if (!json && !r.spectral.empty()) std::printf("  loss: %s\n", r.spectral.c_str());
   if (!json && !r.fit_loop.empty())
-    std::printf("  fit loop on the device (%s): %.3f ms per iteration, %.1f sound-iterations/s\n", r.fit_loop.c_str(),
-                r.fit_loop_ms_per_iteration, o.batch / (r.fit_loop_ms_per_iteration / 1e3));
+    std::printf("  fit loop on the device (%s): %.3f ms per iteration, %.1f sound-iterations/s\n",
+                r.fit_loop.c_str(), r.fit_loop_ms_per_iteration,
+                o.batch / (r.fit_loop_ms_per_iteration / 1e3));
   return 0;
 }
 
@@ -268,7 +289,8 @@ void add_common(CLI::App* c, CommonArgs& a) {
 }
 
 CLI::Option* add_loss_preset(CLI::App* c, LossPreset& loss) {
-  return add_choice(c, "--loss-preset", loss, "Loss: bands (seed plus band energies), seed (the original's) or auraloss",
+  return add_choice(c, "--loss-preset", loss,
+                    "Loss: bands (seed plus band energies), seed (the original's) or auraloss",
                     {LossPreset::custom});
 }
 
@@ -277,9 +299,10 @@ CLI::Option* add_device(CLI::App* c, DeviceChoice& device) {
 }
 
 CLI::Option* add_kernels(CLI::App* c, Kernels& kernels) {
-  return add_choice(c, "--kernels", kernels,
-                    "GPU kernels: v1 (one thread per sound, the cuFFT chain) or v2 (scans over samples, and the "
-                    "fused spectral kernels in builds with cuFFTDx)");
+  return add_choice(
+      c, "--kernels", kernels,
+      "GPU kernels: v1 (one thread per sound, the cuFFT chain) or v2 (scans over samples, and the "
+      "fused spectral kernels in builds with cuFFTDx)");
 }
 
 // The options of a fit, shared by fit and batch; finish() applies the named ones.
@@ -304,7 +327,8 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   add_loss_preset(c, a.loss);
-  c->add_option("--init", a.init, "Starting point: analysis (of the target) or random (the original's)")
+  c->add_option("--init", a.init,
+                "Starting point: analysis (of the target) or random (the original's)")
       ->capture_default_str()
       ->check(CLI::IsMember({"analysis", "random"}));
   c->add_option("--restarts", o.restarts, "Starting points fitted side by side, the best kept")
@@ -315,17 +339,20 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
   c->add_option("--learning-rate", o.learning_rate, "Adam's learning rate on the logits")
       ->capture_default_str()
       ->check(CLI::Range(1e-6, 10.0));
-  c->add_option("--pitch-lr-scale", o.pitch_lr_scale,
-                fmt::format("Learning rate of the frequencies (tones, transient, resonator) and the pitch glide, "
-                            "relative to the others; 0: {} from the analysis start, 1 from random logits",
-                            kAnalysisPitchLrScale))
+  c->add_option(
+       "--pitch-lr-scale", o.pitch_lr_scale,
+       fmt::format(
+           "Learning rate of the frequencies (tones, transient, resonator) and the pitch glide, "
+           "relative to the others; 0: {} from the analysis start, 1 from random logits",
+           kAnalysisPitchLrScale))
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10.0));
   c->add_option_function<int>(
        "--pitch-hold", [&o](int n) { o.pitch_hold_iterations = n; },
-       fmt::format("First iterations in which the frequencies and the glide stay where the start put them "
-                   "(default: {} from the analysis start, 0 from random logits)",
-                   kAnalysisPitchHoldIterations))
+       fmt::format(
+           "First iterations in which the frequencies and the glide stay where the start put them "
+           "(default: {} from the analysis start, 0 from random logits)",
+           kAnalysisPitchHoldIterations))
       ->check(CLI::NonNegativeNumber);
   c->add_option("--search-generations", o.search_generations,
                 "Generations of a CMA-ES search over the audible partials' frequencies and decays "
@@ -345,7 +372,8 @@ struct FitCommand {
   CommonArgs common;
   std::string input, out = ".";
   CLI::App* add(CLI::App& app) {
-    auto* c = app.add_subcommand("fit", "Fit one sound; writes NAME.preset.json, NAME.wav, NAME.loss.csv/.svg");
+    auto* c = app.add_subcommand(
+        "fit", "Fit one sound; writes NAME.preset.json, NAME.wav, NAME.loss.csv/.svg");
     c->add_option("file", input, "Audio file (WAV, FLAC, AIFF, OGG, ...)")->required();
     c->add_option("-o,--output", out, "Output folder")->capture_default_str();
     add_fit_options(c, fit);
@@ -357,7 +385,9 @@ struct FitCommand {
     return c;
   }
   bool no_report = false;
-  int run() { return run_fit(input, out, fit.finish(), common.max_seconds, common.quiet, !no_report); }
+  int run() {
+    return run_fit(input, out, fit.finish(), common.max_seconds, common.quiet, !no_report);
+  }
 };
 
 struct RenderCommand {
@@ -370,7 +400,8 @@ struct RenderCommand {
     c->add_option("-o,--output", out, "Output WAV file")->required();
     c->add_option("--sample-rate", rate, "Sample rate (default: the preset's)")
         ->check(CLI::Range(8000.0, 192000.0));
-    c->add_option("--seconds", seconds, "Length (default: the preset's)")->check(CLI::Range(1e-4, 600.0));
+    c->add_option("--seconds", seconds, "Length (default: the preset's)")
+        ->check(CLI::Range(1e-4, 600.0));
     add_common(c, common);
     return c;
   }
@@ -382,7 +413,8 @@ struct LossCommand {
   std::string a, b;
   LossPreset preset = LossPreset::seed;
   CLI::App* add(CLI::App& app) {
-    auto* c = app.add_subcommand("loss", "Print the MRSTFT loss of A (estimate) against B (target)");
+    auto* c =
+        app.add_subcommand("loss", "Print the MRSTFT loss of A (estimate) against B (target)");
     c->add_option("a", a, "Estimate")->required();
     c->add_option("b", b, "Target")->required();
     add_loss_preset(c, preset);
@@ -398,7 +430,8 @@ struct BatchCommand {
   BatchOptions options;
   std::string in, out;
   CLI::App* add(CLI::App& app) {
-    auto* c = app.add_subcommand("batch", "Fit every audio file under a folder; the output mirrors its tree");
+    auto* c = app.add_subcommand(
+        "batch", "Fit every audio file under a folder; the output mirrors its tree");
     c->add_option("folder", in, "Folder of drum samples (searched recursively)")->required();
     c->add_option("-o,--output", out, "Output folder")->required();
     add_fit_options(c, fit);
@@ -425,7 +458,8 @@ struct ReportCommand {
   CommonArgs common;
   std::string out;
   CLI::App* add(CLI::App& app) {
-    auto* c = app.add_subcommand("report", "Rewrite a batch folder's report.html from its summary.json");
+    auto* c =
+        app.add_subcommand("report", "Rewrite a batch folder's report.html from its summary.json");
     c->add_option("folder", out, "A batch's output folder")->required();
     add_common(c, common);
     return c;
@@ -443,13 +477,21 @@ struct BenchCommand {
   CLI::App* add(CLI::App& app) {
     options.n_threads = kCores;
     auto* c = app.add_subcommand("bench", "Fit iterations per second on synthetic sounds");
-    c->add_option("--batch", options.batch, "Sounds fitted at once")->capture_default_str()->check(CLI::Range(1, 100000));
-    c->add_option("--seconds", options.seconds, "Length of each sound")->capture_default_str()->check(CLI::Range(0.01, 10.0));
-    c->add_option("--iterations", options.iterations, "Timed iterations")->capture_default_str()->check(CLI::Range(1, 100000));
+    c->add_option("--batch", options.batch, "Sounds fitted at once")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    c->add_option("--seconds", options.seconds, "Length of each sound")
+        ->capture_default_str()
+        ->check(CLI::Range(0.01, 10.0));
+    c->add_option("--iterations", options.iterations, "Timed iterations")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
     add_loss_preset(c, options.loss_preset);
     add_device(c, options.device);
     add_kernels(c, options.kernels);
-    c->add_option("--threads", options.n_threads, "CPU threads")->capture_default_str()->check(CLI::Range(1, 256));
+    c->add_option("--threads", options.n_threads, "CPU threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
     c->add_flag("--json", json, "One JSON object instead of text");
     return c;
   }
@@ -469,14 +511,16 @@ int main(int argc, char** argv) {
   BatchCommand batch;
   BenchCommand bench;
   ReportCommand report;
-  CLI::App* commands[] = {fit.add(app), render.add(app), loss.add(app), batch.add(app), bench.add(app), report.add(app)};
+  CLI::App* commands[] = {fit.add(app),   render.add(app), loss.add(app),
+                          batch.add(app), bench.add(app),  report.add(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (fit.common.quiet || render.common.quiet || loss.common.quiet || batch.common.quiet || report.common.quiet)
+  if (fit.common.quiet || render.common.quiet || loss.common.quiet || batch.common.quiet ||
+      report.common.quiet)
     spdlog::set_level(spdlog::level::warn);
   try {
     if (*commands[0]) return fit.run();

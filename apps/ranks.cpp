@@ -31,17 +31,25 @@ int env_int(const char* name, int fallback) {
 constexpr int kItem = 1, kDone = 2;
 
 nlohmann::json to_json(const BatchItem& i) {
-  return {{"input", i.input},         {"relative", i.relative}, {"status", i.status},
-          {"initial_loss", i.initial_loss}, {"final_loss", i.final_loss}, {"iterations", i.iterations},
-          {"skipped_steps", i.skipped_steps}, {"seconds", i.seconds}, {"error", i.error},
+  return {{"input", i.input},
+          {"relative", i.relative},
+          {"status", i.status},
+          {"initial_loss", i.initial_loss},
+          {"final_loss", i.final_loss},
+          {"iterations", i.iterations},
+          {"skipped_steps", i.skipped_steps},
+          {"seconds", i.seconds},
+          {"error", i.error},
           {"preset", i.preset}};
 }
 
 BatchItem from_json(const nlohmann::json& j) {
   BatchItem i;
   i.input = j["input"], i.relative = j["relative"], i.status = j["status"];
-  i.initial_loss = j["initial_loss"], i.final_loss = j["final_loss"], i.iterations = j["iterations"];
-  i.skipped_steps = j["skipped_steps"], i.seconds = j["seconds"], i.error = j["error"], i.preset = j["preset"];
+  i.initial_loss = j["initial_loss"], i.final_loss = j["final_loss"],
+  i.iterations = j["iterations"];
+  i.skipped_steps = j["skipped_steps"], i.seconds = j["seconds"], i.error = j["error"],
+  i.preset = j["preset"];
   return i;
 }
 
@@ -80,7 +88,8 @@ class MpiRanks final : public Ranks {
       int n = 0;
       MPI_Get_count(&st, MPI_CHAR, &n);
       std::string text(size_t(n), '\0');
-      MPI_Recv(text.data(), n, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      MPI_Recv(text.data(), n, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD,
+               MPI_STATUS_IGNORE);
       if (st.MPI_TAG == kDone) {
         done[size_t(st.MPI_SOURCE)] = true, --open;
       } else {
@@ -96,7 +105,8 @@ class MpiRanks final : public Ranks {
 
 // Launched by mpirun (Open MPI, MPICH/PMI) or srun (PMIx/Slurm)?
 bool launched_by_mpi() {
-  return env_int("OMPI_COMM_WORLD_SIZE", 0) > 0 || env_int("PMI_SIZE", 0) > 0 || std::getenv("PMIX_RANK");
+  return env_int("OMPI_COMM_WORLD_SIZE", 0) > 0 || env_int("PMI_SIZE", 0) > 0 ||
+         std::getenv("PMIX_RANK");
 }
 #endif
 

@@ -13,10 +13,9 @@
 #include <chrono>
 #include <complex>
 #include <cstdio>
+#include <kissfft/kissfft.hh>
 #include <random>
 #include <vector>
-
-#include <kissfft/kissfft.hh>
 
 #include "loss/real_fft.hpp"
 #include "loss/stft_frames.hpp"
@@ -39,14 +38,16 @@ int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::atoi(argv[1]) : 15;
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> uniform(-1, 1);
-  std::printf("| n | frames | kissfft ms | pocketfft ms | batched ms | lanes ms | lanes adjoint ms |\n");
+  std::printf(
+      "| n | frames | kissfft ms | pocketfft ms | batched ms | lanes ms | lanes adjoint ms |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   double total[5] = {0, 0, 0, 0, 0};
   for (int n : {16384, 8192, 4096, 2048, 1024, 512, 128, 32}) {
     const int frames = 1 + 48000 / (n / 4), bins = n / 2 + 1;
     std::vector<float> x(static_cast<size_t>(frames) * n);
     for (float& v : x) v = uniform(rng);
-    std::vector<std::complex<float>> X(static_cast<size_t>(frames) * bins), half(static_cast<size_t>(n / 2));
+    std::vector<std::complex<float>> X(static_cast<size_t>(frames) * bins),
+        half(static_cast<size_t>(n / 2));
     const kissfft<float> kiss(static_cast<size_t>(n / 2), false);
     const RealFft<float> fft(n);
     // The loss's frames overlap (hop n/4) in a padded signal; kissfft and the
@@ -56,15 +57,25 @@ int main(int argc, char** argv) {
     for (float& v : padded) v = uniform(rng);
     StftFrames<float> stft(n, hop, std::vector<float>(static_cast<size_t>(n), 0.5f));
     const double t[5] = {
-        best_ms([&] { for (int f = 0; f < frames; ++f) kiss.transform_real(&x[size_t(f) * n], half.data()); }, reps),
-        best_ms([&] { for (int f = 0; f < frames; ++f) fft.forward(&x[size_t(f) * n], &X[size_t(f) * bins]); }, reps),
+        best_ms(
+            [&] {
+              for (int f = 0; f < frames; ++f) kiss.transform_real(&x[size_t(f) * n], half.data());
+            },
+            reps),
+        best_ms(
+            [&] {
+              for (int f = 0; f < frames; ++f) fft.forward(&x[size_t(f) * n], &X[size_t(f) * bins]);
+            },
+            reps),
         best_ms([&] { fft.forward_frames(x.data(), frames, X.data()); }, reps),
         best_ms([&] { stft.forward(padded.data(), frames, X.data()); }, reps),
         best_ms([&] { stft.adjoint_add(X.data(), frames, v_padded.data()); }, reps)};
     for (int i = 0; i < 5; ++i) total[i] += t[i];
-    std::printf("| %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f |\n", n, frames, t[0], t[1], t[2], t[3], t[4]);
+    std::printf("| %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f |\n", n, frames, t[0], t[1], t[2],
+                t[3], t[4]);
   }
-  std::printf("| all | | %.2f | %.2f | %.2f | %.2f | %.2f |\n", total[0], total[1], total[2], total[3], total[4]);
+  std::printf("| all | | %.2f | %.2f | %.2f | %.2f | %.2f |\n", total[0], total[1], total[2],
+              total[3], total[4]);
   std::printf("\nfloat; best of %d runs each.\n", reps);
   return 0;
 }

@@ -28,14 +28,20 @@ int main(int argc, char** argv) {
     const double onset = onset_s(sound);
     PitchSweep sweep;
     const auto start = std::chrono::steady_clock::now();
-    for (int r = 0; r < repeats; ++r) sweep = estimate_pitch_sweep(sound.samples, onset, sound.sample_rate);
+    for (int r = 0; r < repeats; ++r)
+      sweep = estimate_pitch_sweep(sound.samples, onset, sound.sample_rate);
     const auto searched = std::chrono::steady_clock::now();
     total_s += std::chrono::duration<double>(searched - start).count() / repeats;
     for (int r = 0; r < repeats; ++r) (void)analyse(sound);
-    analysis_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - searched).count() / repeats;
+    analysis_s +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - searched).count() /
+        repeats;
     ++count;
     std::printf("%.17g %.17g %s\n", sweep.ratio, sweep.sweep_s, path.c_str());
   }
-  std::printf("# %d sounds, glide search %.3f s (%.1f ms a sound), whole analysis %.3f s (%.1f ms a sound)\n", count,
-              total_s, count ? 1e3 * total_s / count : 0.0, analysis_s, count ? 1e3 * analysis_s / count : 0.0);
+  std::printf(
+      "# %d sounds, glide search %.3f s (%.1f ms a sound), whole analysis %.3f s (%.1f ms a "
+      "sound)\n",
+      count, total_s, count ? 1e3 * total_s / count : 0.0, analysis_s,
+      count ? 1e3 * analysis_s / count : 0.0);
 }

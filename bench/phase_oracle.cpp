@@ -52,8 +52,8 @@ std::vector<float> phase_random_resynthesis(const std::vector<float>& y, int n, 
   for (size_t start = 0; start + n <= padded.size(); start += hop) {
     for (int i = 0; i < n; ++i) frame[i] = padded[start + i] * window[i];
     fft.forward(frame.data(), spectrum.data());
-    // Inverse real DFT through the forward's adjoint: x_m = (1/n) sum_k c_k Re(X_k e^{+2 pi i k m/n}),
-    // c_k = 2 for the bins that stand for a conjugate pair, 1 for DC and Nyquist.
+    // Inverse real DFT through the forward's adjoint: x_m = (1/n) sum_k c_k Re(X_k e^{+2 pi i k
+    // m/n}), c_k = 2 for the bins that stand for a conjugate pair, 1 for DC and Nyquist.
     for (int k = 0; k < bins; ++k) {
       const double c = (k == 0 || k == bins - 1) ? 1.0 : 2.0;
       spectrum[k] = std::polar(c * std::abs(spectrum[k]) / n, 2.0 * M_PI * turn(rng));
@@ -65,7 +65,8 @@ std::vector<float> phase_random_resynthesis(const std::vector<float>& y, int n, 
     }
   }
   std::vector<float> x(y.size());
-  for (size_t i = 0; i < y.size(); ++i) x[i] = float(out[i + n] / std::sqrt(std::max(norm[i + n] * mean_w2, 1e-12)));
+  for (size_t i = 0; i < y.size(); ++i)
+    x[i] = float(out[i + n] / std::sqrt(std::max(norm[i + n] * mean_w2, 1e-12)));
   return x;
 }
 
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
     const fs::path in_dir = argv[a];
     for (const auto& f : find_audio_files(in_dir.string())) {
       // Where bench_quality looks for an arm's render of f.
-      const fs::path dst = batch_output_paths(f, in_dir.string(), (out_root / in_dir.filename()).string()).wav;
+      const fs::path dst =
+          batch_output_paths(f, in_dir.string(), (out_root / in_dir.filename()).string()).wav;
       const Sound t = load_sound(f);
       fs::create_directories(dst.parent_path());
       save_wav(dst.string(), phase_random_resynthesis(t.samples, n, seed + written), t.sample_rate);

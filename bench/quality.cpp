@@ -17,14 +17,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/batch.hpp"
 #include "loss/mrstft_loss.hpp"
 #include "report/envelope_errors.hpp"
 #include "report/quantile.hpp"
-#include <map>
-#include <sstream>
 
 using namespace drumsynth;
 namespace fs = std::filesystem;
@@ -69,7 +69,9 @@ int main(int argc, char** argv) {
       ++i;
     }
   if (args.size() < 3 || split_path.empty() != part.empty()) {
-    std::fprintf(stderr, "usage: bench_quality ARM OUT_ROOT [--split CSV --part PART] IN_DIR [IN_DIR ...]\n");
+    std::fprintf(
+        stderr,
+        "usage: bench_quality ARM OUT_ROOT [--split CSV --part PART] IN_DIR [IN_DIR ...]\n");
     return 2;
   }
   const std::string arm = args[0];
@@ -98,17 +100,22 @@ int main(int argc, char** argv) {
       }
       const Sound t = load_sound(f), r = load_sound(render.string());
       const double sr = t.sample_rate;
-      std::vector<double> y(t.samples.begin(), t.samples.end()), x(r.samples.begin(), r.samples.end());
+      std::vector<double> y(t.samples.begin(), t.samples.end()),
+          x(r.samples.begin(), r.samples.end());
       x.resize(y.size(), 0.0);
-      const double l = aura(x, y, sr), e = rms_envelope_error_db(x, y, sr), tf = tf_envelope_error_db(x, y, sr);
+      const double l = aura(x, y, sr), e = rms_envelope_error_db(x, y, sr),
+                   tf = tf_envelope_error_db(x, y, sr);
       // The attack: 30 ms from the target's onset.
-      const int on = int(analyse(t).onset_s * sr), len = std::min(int(y.size()) - on, int(0.03 * sr));
-      std::vector<double> y30(y.begin() + on, y.begin() + on + len), x30(x.begin() + on, x.begin() + on + len);
+      const int on = int(analyse(t).onset_s * sr),
+                len = std::min(int(y.size()) - on, int(0.03 * sr));
+      std::vector<double> y30(y.begin() + on, y.begin() + on + len),
+          x30(x.begin() + on, x.begin() + on + len);
       const double l30 = aura(x30, y30, sr), e30 = rms_envelope_error_db(x30, y30, sr, 0.005);
       for (Scores* sc : {&all, &by_category[category]})
-        sc->loss.push_back(l), sc->env.push_back(e), sc->loss30.push_back(l30), sc->env30.push_back(e30),
-            sc->tf.push_back(tf);
-      csv << rel << "," << category << "," << l << "," << e << "," << l30 << "," << e30 << "," << tf << "\n";
+        sc->loss.push_back(l), sc->env.push_back(e), sc->loss30.push_back(l30),
+            sc->env30.push_back(e30), sc->tf.push_back(tf);
+      csv << rel << "," << category << "," << l << "," << e << "," << l30 << "," << e30 << "," << tf
+          << "\n";
     }
   }
   if (all.loss.empty()) {
@@ -120,10 +127,12 @@ int main(int argc, char** argv) {
   for (const auto& [category, sc] : by_category)
     cats << arm << "," << category << "," << sc.loss.size() << "," << quantile(sc.loss, 0.5) << ","
          << quantile(sc.env, 0.5) << "," << quantile(sc.tf, 0.5) << "\n";
-  std::printf("| %s | %zu | %.3f | %.3f | %.2f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f | %.2f |%s\n", arm.c_str(),
-              all.loss.size(), quantile(all.loss, 0.5), quantile(all.loss, 0.9), quantile(all.env, 0.5),
-              quantile(all.env, 0.9), quantile(all.loss30, 0.5), quantile(all.loss30, 0.9), quantile(all.env30, 0.5),
-              quantile(all.env30, 0.9), quantile(all.tf, 0.5), quantile(all.tf, 0.9),
-              missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
+  std::printf(
+      "| %s | %zu | %.3f | %.3f | %.2f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f | %.2f |%s\n",
+      arm.c_str(), all.loss.size(), quantile(all.loss, 0.5), quantile(all.loss, 0.9),
+      quantile(all.env, 0.5), quantile(all.env, 0.9), quantile(all.loss30, 0.5),
+      quantile(all.loss30, 0.9), quantile(all.env30, 0.5), quantile(all.env30, 0.9),
+      quantile(all.tf, 0.5), quantile(all.tf, 0.9),
+      missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
   return 0;
 }

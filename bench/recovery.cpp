@@ -19,11 +19,11 @@
 #include <cstdlib>
 #include <thread>
 
-#include "drumsynth/param_table.hpp"
-#include "synth/voice_tape.hpp"
 #include "drumsynth/fit.hpp"
+#include "drumsynth/param_table.hpp"
 #include "loss/mrstft_loss.hpp"
 #include "report/tone_cents.hpp"
+#include "synth/voice_tape.hpp"
 
 using namespace drumsynth;
 
@@ -36,7 +36,8 @@ struct Outcome {
 };
 
 double metric(const std::vector<float>& x, const std::vector<float>& y, double sr) {
-  MrstftLoss<double> l(loss_preset(LossPreset::auraloss), sr, std::vector<double>(y.begin(), y.end()));
+  MrstftLoss<double> l(loss_preset(LossPreset::auraloss), sr,
+                       std::vector<double>(y.begin(), y.end()));
   return l.loss(std::vector<double>(x.begin(), x.end()));
 }
 
@@ -50,7 +51,8 @@ double quantile(std::vector<double> v, double q) {
 
 int main(int argc, char** argv) {
   if (argc != 7) {
-    std::fprintf(stderr, "usage: bench_recovery N ITERATIONS SECONDS SAMPLE_RATE THREADS LOSS_PRESET\n");
+    std::fprintf(stderr,
+                 "usage: bench_recovery N ITERATIONS SECONDS SAMPLE_RATE THREADS LOSS_PRESET\n");
     return 2;
   }
   const int N = std::atoi(argv[1]), iterations = std::atoi(argv[2]), T = std::atoi(argv[5]);
@@ -66,7 +68,9 @@ int main(int argc, char** argv) {
       const auto y = render(p, VoiceSpec{n, sr, 77});
       Outcome& o = out[k];
       o.floor = metric(render(p, VoiceSpec{n, sr, 78}), y, sr);
-      o.unrelated = metric(render(params_from_logits(random_logits(9000 + uint64_t(k))), VoiceSpec{n, sr, 77}), y, sr);
+      o.unrelated = metric(
+          render(params_from_logits(random_logits(9000 + uint64_t(k))), VoiceSpec{n, sr, 77}), y,
+          sr);
       const Sound s{"preset", sr, 1, y};
       for (int arm = 0; arm < arms; ++arm) {
         FitOptions fo;
@@ -74,11 +78,16 @@ int main(int argc, char** argv) {
         fo.init = arm == 0 ? FitInit::analysis : FitInit::random;
         fo.seed = 1;
         fo.loss = loss_preset(parse_name<LossPreset>(fit_loss));
-        if (const char* v = std::getenv("RECOVERY_W_CUMULATIVE")) fo.loss.w_cumulative = std::atof(v);
-        if (const char* v = std::getenv("RECOVERY_PITCH_LR_SCALE")) fo.pitch_lr_scale = std::atof(v);
-        if (const char* v = std::getenv("RECOVERY_SEARCH_GENERATIONS")) fo.search_generations = std::atoi(v);
-        if (const char* v = std::getenv("RECOVERY_SEARCH_POPULATION")) fo.search_population = std::atoi(v);
-        if (const char* v = std::getenv("RECOVERY_SEARCH_AFTER")) fo.search_after_iterations = std::atoi(v);
+        if (const char* v = std::getenv("RECOVERY_W_CUMULATIVE"))
+          fo.loss.w_cumulative = std::atof(v);
+        if (const char* v = std::getenv("RECOVERY_PITCH_LR_SCALE"))
+          fo.pitch_lr_scale = std::atof(v);
+        if (const char* v = std::getenv("RECOVERY_SEARCH_GENERATIONS"))
+          fo.search_generations = std::atoi(v);
+        if (const char* v = std::getenv("RECOVERY_SEARCH_POPULATION"))
+          fo.search_population = std::atoi(v);
+        if (const char* v = std::getenv("RECOVERY_SEARCH_AFTER"))
+          fo.search_after_iterations = std::atoi(v);
         const FitResult r = fit(s, fo);
         const std::vector<float> pr(r.params.begin(), r.params.end());
         o.loss[arm] = metric(render(pr, VoiceSpec{n, sr, r.noise_seed}), y, sr);
@@ -97,15 +106,21 @@ int main(int argc, char** argv) {
   for (const auto& o : out) floors.push_back(o.floor), unrelated.push_back(o.unrelated);
   const double f50 = quantile(floors, 0.5), u50 = quantile(unrelated, 0.5);
   const double threshold = f50 + 0.25 * (u50 - f50);
-  std::printf("%d random presets (logits ~ N(0, 1)), %.2f s at %.0f Hz; each fitted back for %d iterations "
-              "(%s loss, Adam 0.1, plateau schedule), one start per arm.\n\n", N, seconds, sr, iterations,
-              fit_loss.c_str());
-  std::printf("Reference losses (auraloss preset): the preset's own render with another noise seed, median %.3f; "
-              "an unrelated random preset's render, median %.3f. Threshold: a quarter of the way, %.3f.\n\n",
-              f50, u50, threshold);
-  std::printf("| start | recovered (loss < %.3f) | median loss | 90th pct loss | partials matched | "
-              "median cents error | within 50 cents | within 10 cents |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
-              threshold);
+  std::printf(
+      "%d random presets (logits ~ N(0, 1)), %.2f s at %.0f Hz; each fitted back for %d iterations "
+      "(%s loss, Adam 0.1, plateau schedule), one start per arm.\n\n",
+      N, seconds, sr, iterations, fit_loss.c_str());
+  std::printf(
+      "Reference losses (auraloss preset): the preset's own render with another noise seed, median "
+      "%.3f; "
+      "an unrelated random preset's render, median %.3f. Threshold: a quarter of the way, "
+      "%.3f.\n\n",
+      f50, u50, threshold);
+  std::printf(
+      "| start | recovered (loss < %.3f) | median loss | 90th pct loss | partials matched | "
+      "median cents error | within 50 cents | within 10 cents "
+      "|\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+      threshold);
   for (int arm = 0; arm < arms; ++arm) {
     std::vector<double> l, c;
     int ok = 0;
@@ -115,7 +130,11 @@ int main(int argc, char** argv) {
       c.insert(c.end(), o.cents[arm].begin(), o.cents[arm].end());
     }
     const auto frac = [&](double lim) {
-      return c.empty() ? 0.0 : 100.0 * double(std::count_if(c.begin(), c.end(), [&](double v) { return v <= lim; })) / double(c.size());
+      return c.empty() ? 0.0
+                       : 100.0 *
+                             double(std::count_if(c.begin(), c.end(),
+                                                  [&](double v) { return v <= lim; })) /
+                             double(c.size());
     };
     std::printf("| %s | %.1f%% (%d of %d) | %.3f | %.3f | %zu | %.1f | %.0f%% | %.0f%% |\n",
                 arm == 0 ? "analysis" : "random logits", 100.0 * ok / N, ok, N, quantile(l, 0.5),

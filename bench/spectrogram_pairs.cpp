@@ -36,7 +36,8 @@ void paste(RgbImage& canvas, const RgbImage& panel, int x0, int y0) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: bench_spectrogram_pairs OUT.png < rows.csv (target,render[,render...])\n");
+    std::fprintf(stderr,
+                 "usage: bench_spectrogram_pairs OUT.png < rows.csv (target,render[,render...])\n");
     return 2;
   }
   std::vector<std::vector<std::string>> rows;
@@ -63,8 +64,11 @@ int main(int argc, char** argv) {
     const auto db_y = log_spectrogram_db(y, target.sample_rate, kWidth, kHeight);
     const double top = spectrogram_peak_db(db_y);
     for (size_t c = 0; c < rows[i].size(); ++c) {
-      const auto db = c == 0 ? db_y : log_spectrogram_db(samples_of(rows[i][c], y.size()), target.sample_rate, kWidth, kHeight);
-      paste(canvas, colour_spectrogram(db, top), int(c) * (kWidth + kGap), int(i) * (kHeight + kGap));
+      const auto db = c == 0 ? db_y
+                             : log_spectrogram_db(samples_of(rows[i][c], y.size()),
+                                                  target.sample_rate, kWidth, kHeight);
+      paste(canvas, colour_spectrogram(db, top), int(c) * (kWidth + kGap),
+            int(i) * (kHeight + kGap));
     }
   }
   write_png(argv[1], canvas);

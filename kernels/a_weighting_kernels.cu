@@ -1,8 +1,7 @@
 // The A-weighting FIR and its transpose (a_weighting_kernels.cuh).
-#include "a_weighting_kernels.cuh"
-
 #include <algorithm>
 
+#include "a_weighting_kernels.cuh"
 #include "cuda_common.cuh"
 #include "drumsynth/loss_settings.hpp"
 #include "drumsynth/spectral/fir_tile.hpp"
@@ -22,7 +21,8 @@ __global__ void __launch_bounds__(kFirTileThreads)
                     float* __restrict__ out) {
   __shared__ float cs[kTaps], xs[fir_tile_inputs(kTaps)];
   const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o, t = threadIdx.x;
-  for (int j = t; j < kTaps; j += kFirTileThreads) cs[j] = fir_coefficient(taps + size_t(b) * kTaps, kTaps, transpose, j);
+  for (int j = t; j < kTaps; j += kFirTileThreads)
+    cs[j] = fir_coefficient(taps + size_t(b) * kTaps, kTaps, transpose, j);
   for (int first = blockIdx.x * kFirTileOutputs; first < n; first += gridDim.x * kFirTileOutputs) {
     __syncthreads();  // the previous tile's reads are done (and cs is written)
     for (int s = t; s < fir_tile_inputs(kTaps); s += kFirTileThreads)
@@ -41,10 +41,11 @@ __global__ void __launch_bounds__(kFirTileThreads)
 
 // The A-weighting FIR of every instance (taps [B, kAWeightingTaps]), or its
 // transpose: in and out [total samples], instances at offset [B + 1].
-void a_weighting_filter(const float* in, const int* offset, const float* taps, int max_n, int n_instances,
-                        bool transpose, float* out) {
-  const dim3 grid(unsigned(std::max(1, std::min(65535, (max_n + kFirTileOutputs - 1) / kFirTileOutputs))),
-                  unsigned(n_instances));
+void a_weighting_filter(const float* in, const int* offset, const float* taps, int max_n,
+                        int n_instances, bool transpose, float* out) {
+  const dim3 grid(
+      unsigned(std::max(1, std::min(65535, (max_n + kFirTileOutputs - 1) / kFirTileOutputs))),
+      unsigned(n_instances));
   fir_tile_kernel<kAWeightingTaps><<<grid, kFirTileThreads>>>(in, offset, taps, transpose, out);
   CUDA_CHECK_LAUNCH(fir_tile_kernel);
 }

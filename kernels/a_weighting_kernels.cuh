@@ -7,7 +7,7 @@ namespace drumsynth::cuda {
 
 // The A-weighting FIR of every instance (taps [B, kAWeightingTaps]), or its
 // transpose: in and out [total samples], instances at offset [B + 1].
-void a_weighting_filter(const float* in, const int* offset, const float* taps, int max_n, int n_instances,
-                        bool transpose, float* out);
+void a_weighting_filter(const float* in, const int* offset, const float* taps, int max_n,
+                        int n_instances, bool transpose, float* out);
 
 }  // namespace drumsynth::cuda

@@ -13,12 +13,12 @@
 
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
-#include "v2/cuda_graph.cuh"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/switches.hpp"
 #include "mrstft_loss.cuh"
-#include "v2/optimizer_kernels.cuh"
 #include "synth_kernels.cuh"
+#include "v2/cuda_graph.cuh"
+#include "v2/optimizer_kernels.cuh"
 
 namespace drumsynth::cuda {
 
@@ -37,7 +37,8 @@ class CudaBackend final : public Backend {
     upload_param_ranges(tables.param_ranges.data());
     if (tables.kernels == Kernels::v2) {
       recurrences_.kind = Recurrences::v2_scan;
-      if (switches_.resonator_lane_samples) recurrences_.resonator_lane_samples = switches_.resonator_lane_samples;
+      if (switches_.resonator_lane_samples)
+        recurrences_.resonator_lane_samples = switches_.resonator_lane_samples;
     }
     B_ = int(instances.size());
     std::vector<int> offset{0};
@@ -55,15 +56,16 @@ class CudaBackend final : public Backend {
     for (auto* b : {&low_, &band_, &source_, &res_y_, &res_h_, &out_, &v_out_, &v_mix_, &v_res_y_})
       b->resize(total);
     noise_bank_.resize(total * kNoiseBands);
-    if (recurrences_.kind == Recurrences::v2_scan) block_grads_.resize(size_t(B_) * kSampleBlocks * kNumParams);
+    if (recurrences_.kind == Recurrences::v2_scan)
+      block_grads_.resize(size_t(B_) * kSampleBlocks * kNumParams);
     const size_t np = size_t(B_) * kNumParams;
     logits_.resize(np), params_.resize(np), v_params_.resize(np), v_logits_.resize(np);
     loss_.resize(size_t(B_));
     std::vector<double> sample_rates;
     for (const auto& in : instances) sample_rates.push_back(in.sample_rate);
     const bool fused = tables.kernels == Kernels::v2 && switches_.fused_spectral;
-    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps, target_.get(), fused,
-                                          switches_);
+    mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps,
+                                          target_.get(), fused, switches_);
     make_noise_bank(view(), noise_bank_.get());
     target_.resize(0);  // the loss keeps what it needs of the target (its spectra and norms)
   }
@@ -77,8 +79,7 @@ class CudaBackend final : public Backend {
   void loss_only(const float* logits, float* loss) override { run(logits, loss, nullptr); }
   std::vector<InstanceFit> optimize(std::vector<float> logits, const OptimizerConfig& config,
                                     const FitControl& control) override {
-    if (switches_.device_optimizer)
-      return optimize_on_device(std::move(logits), config, control);
+    if (switches_.device_optimizer) return optimize_on_device(std::move(logits), config, control);
     return optimize_on_host(*this, std::move(logits), config, control);
   }
 
@@ -87,7 +88,8 @@ class CudaBackend final : public Backend {
   // device history, downloaded every progress_every iterations for the
   // progress line and once at the end. The first iteration runs as launches;
   // the rest replay it as a CUDA graph (device_loop_graph) when it captures.
-  std::vector<InstanceFit> optimize_on_device(std::vector<float> logits, const OptimizerConfig& config,
+  std::vector<InstanceFit> optimize_on_device(std::vector<float> logits,
+                                              const OptimizerConfig& config,
                                               const FitControl& control) {
     DS_CHECK(logits.size() == size_t(B_) * kNumParams);
     const auto start = std::chrono::steady_clock::now();
@@ -100,8 +102,8 @@ class CudaBackend final : public Backend {
     cuda::optimizer_init(config, states.get(), B_);
     const auto one_iteration = [&] {
       gradient_on_device();
-      cuda::optimizer_step(config, states.get(), iteration.get(), loss_.get(), v_logits_.get(), logits_.get(),
-                           history.get(), B_);
+      cuda::optimizer_step(config, states.get(), iteration.get(), loss_.get(), v_logits_.get(),
+                           logits_.get(), history.get(), B_);
     };
     std::unique_ptr<CapturedLaunches> graph;  // after the buffers it points into: destroyed first
     int done = 0;
@@ -116,7 +118,8 @@ class CudaBackend final : public Backend {
         if (it == 0 && config.iterations > 1) graph = device_loop_graph(one_iteration);
       }
       if (detail::progress_due(control, it + 1, config.iterations))
-        detail::report_progress(control, it + 1, config.iterations, loss_.download(), states.download(), start);
+        detail::report_progress(control, it + 1, config.iterations, loss_.download(),
+                                states.download(), start);
     }
     const std::vector<OptimizerState> s = states.download();
     const std::vector<float> h = history.download(), last = logits_.download();
@@ -151,7 +154,9 @@ class CudaBackend final : public Backend {
       loop_path_ = "launches (the capture failed: " + graph->why_not() + ")";
       graph.reset();
       static bool said = false;  // once per process: a batch runs a loop per GPU batch
-      if (!said) std::fprintf(stderr, "drumsynth: the device loop runs without a CUDA graph: %s\n", loop_path_.c_str());
+      if (!said)
+        std::fprintf(stderr, "drumsynth: the device loop runs without a CUDA graph: %s\n",
+                     loop_path_.c_str());
       said = true;
     }
     return graph;
@@ -177,7 +182,8 @@ class CudaBackend final : public Backend {
     t.v_audio = v_out_.download();
     v_out_.upload(v_audio_in);
     v_params_.zero();
-    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get(), recurrences_);
+    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get(),
+                  recurrences_);
     t.v_params = v_params_.download();
     return t;
   }
@@ -186,8 +192,8 @@ class CudaBackend final : public Backend {
   BatchView view() const { return {B_, offset_.get(), rate_.get(), seed_.get(), params_.get()}; }
   SynthTape tape() const {
     // res_in in v_res_y's buffer (SynthTape says why)
-    return {low_.get(), band_.get(), noise_bank_.get(), source_.get(), v_res_y_.get(), res_y_.get(), res_h_.get(),
-            out_.get()};
+    return {low_.get(),     band_.get(),  noise_bank_.get(), source_.get(),
+            v_res_y_.get(), res_y_.get(), res_h_.get(),      out_.get()};
   }
   SynthAdjointScratch adjoint_scratch() const {
     // v_band in v_out's buffer, which the adjoint reads only there (SynthAdjointScratch)
@@ -200,7 +206,8 @@ class CudaBackend final : public Backend {
     synth_forward(view(), max_n_, tape(), recurrences_);
     mrstft_->evaluate(out_.get(), loss_.get(), v_out_.get());
     v_params_.zero();
-    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get(), recurrences_);
+    synth_adjoint(view(), max_n_, tape(), v_out_.get(), adjoint_scratch(), v_params_.get(),
+                  recurrences_);
     params_from_logits_vjp(logits_.get(), params_.get(), v_params_.get(), v_logits_.get(), B_);
   }
 
@@ -235,7 +242,8 @@ class CudaBackend final : public Backend {
 }  // namespace
 
 std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<float> logits,
-                                            const OptimizerConfig& config, const FitControl& control) {
+                                            const OptimizerConfig& config,
+                                            const FitControl& control) {
   auto* b = dynamic_cast<CudaBackend*>(&cuda_backend);
   if (!b) throw Error("optimize_on_device: not a CUDA backend");
   return b->optimize_on_device(std::move(logits), config, control);
@@ -269,8 +277,9 @@ std::unique_ptr<Backend> make_cuda_backend(const std::vector<Instance>& instance
   if (loss.w_cumulative != 0)
     throw Error("--device cuda: the cumulative-spectrum term (w_cumulative) runs on the CPU only");
   if (loss.a_weighting && tables.a_weighting_taps.size() != instances.size())
-    throw Error("CUDA backend: A-weighting taps for " + std::to_string(tables.a_weighting_taps.size()) +
-                " of " + std::to_string(instances.size()) + " instances");
+    throw Error("CUDA backend: A-weighting taps for " +
+                std::to_string(tables.a_weighting_taps.size()) + " of " +
+                std::to_string(instances.size()) + " instances");
   return std::make_unique<CudaBackend>(instances, loss, tables);
 }
 

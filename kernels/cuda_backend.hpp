@@ -51,7 +51,8 @@ BackendTrace trace_cuda_backend(Backend& cuda_backend, const std::vector<float>&
 // The CUDA backend's fit with the optimiser on the device (what optimize runs
 // with DRUMSYNTH_DEVICE_OPTIMIZER=1), for the parity test against the host loop.
 std::vector<InstanceFit> optimize_on_device(Backend& cuda_backend, std::vector<float> logits,
-                                            const OptimizerConfig& config, const FitControl& control);
+                                            const OptimizerConfig& config,
+                                            const FitControl& control);
 // How the backend's last device loop ran its iterations: "CUDA graph", or
 // "launches (why not a graph)", or "not run".
 std::string device_loop_path(Backend& cuda_backend);

@@ -17,26 +17,27 @@
 #include <string>
 #include <vector>
 
-#include "drumsynth/math/common.hpp"
 #include "drumsynth/error.hpp"
+#include "drumsynth/math/common.hpp"
 
-#define CUDA_CHECK(expr)                                                               \
-  do {                                                                                 \
-    const cudaError_t err_ = (expr);                                                   \
-    if (err_ != cudaSuccess)                                                           \
-      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": ") + \
-                               #expr + ": " + cudaGetErrorString(err_));               \
+#define CUDA_CHECK(expr)                                                                       \
+  do {                                                                                         \
+    const cudaError_t err_ = (expr);                                                           \
+    if (err_ != cudaSuccess)                                                                   \
+      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": ") + #expr + \
+                               ": " + cudaGetErrorString(err_));                               \
   } while (0)
 
-#define CUFFT_CHECK(expr)                                                              \
-  do {                                                                                 \
-    const cufftResult err_ = (expr);                                                   \
-    if (err_ != CUFFT_SUCCESS)                                                         \
-      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": ") + \
-                               #expr + ": cuFFT error " + std::to_string(int(err_)));  \
+#define CUFFT_CHECK(expr)                                                                      \
+  do {                                                                                         \
+    const cufftResult err_ = (expr);                                                           \
+    if (err_ != CUFFT_SUCCESS)                                                                 \
+      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": ") + #expr + \
+                               ": cuFFT error " + std::to_string(int(err_)));                  \
   } while (0)
 
-#define CUDA_CHECK_LAUNCH(kernel) ::drumsynth::cuda::check_launch(#kernel, __FILE__ ":" DS_STRINGIFY(__LINE__))
+#define CUDA_CHECK_LAUNCH(kernel) \
+  ::drumsynth::cuda::check_launch(#kernel, __FILE__ ":" DS_STRINGIFY(__LINE__))
 
 namespace drumsynth::cuda {
 
@@ -52,7 +53,8 @@ inline void check_launch(const char* kernel, const char* where) {
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
 #endif
   if (err != cudaSuccess)
-    throw ::drumsynth::Error(std::string(where) + ": kernel " + kernel + ": " + cudaGetErrorString(err));
+    throw ::drumsynth::Error(std::string(where) + ": kernel " + kernel + ": " +
+                             cudaGetErrorString(err));
 }
 
 // Device memory of n elements of T, freed on destruction.
@@ -120,6 +122,8 @@ inline dim3 per_instance_grid(int max_len, int n_instances) {
   return dim3(unsigned(blocks), unsigned(n_instances));
 }
 // Blocks of kThreads for a grid-stride loop over count elements.
-inline int flat_blocks(size_t count) { return int(std::min<size_t>(65535, (count + kThreads - 1) / kThreads)); }
+inline int flat_blocks(size_t count) {
+  return int(std::min<size_t>(65535, (count + kThreads - 1) / kThreads));
+}
 
 }  // namespace drumsynth::cuda

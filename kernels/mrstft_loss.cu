@@ -2,8 +2,6 @@
 // kernels (a_weighting_kernels, stft_frame_kernels, spectral_loss_kernels,
 // rms_term_kernels; or, fused, v2/fused_stft_kernels) run one resolution
 // after another, with the target's spectra made once.
-#include "mrstft_loss.cuh"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +12,7 @@
 #include "cuda_common.cuh"
 #include "drumsynth/erb_bands.hpp"
 #include "drumsynth/spectral/fir_tile.hpp"
+#include "mrstft_loss.cuh"
 #include "rms_term_kernels.cuh"
 #include "spectral_loss_kernels.cuh"
 #include "stft_frame_kernels.cuh"
@@ -43,17 +42,19 @@ struct GpuMrstft::Impl {
     DeviceBuffer<int> rate_row, band_count, band_lo, band_of_bin, cell_offset;
     DeviceBuffer<float> log_band_y, band_floor;
     BandLayout bands() const {
-      return {max_bands, rate_row.get(), band_count.get(), band_lo.get(), band_of_bin.get(), cell_offset.get()};
+      return {max_bands,     rate_row.get(),    band_count.get(),
+              band_lo.get(), band_of_bin.get(), cell_offset.get()};
     }
     cufftHandle r2c = 0, c2r = 0;
     int max_padded = 0;
-    int max_bins = 0;  // frames x bins of the instance with most
+    int max_bins = 0;         // frames x bins of the instance with most
     size_t padded_total = 0;  // padded samples of the whole batch
     size_t work_bytes = 0;    // cuFFT work area its plans need
     size_t n_bins_total() const { return size_t(total_frames) * (res.fft_size / 2 + 1); }
     FrameLayout layout(const int* offset) const {
-      return {res.fft_size, res.hop, res.fft_size / 2 + 1, offset, frame_offset.get(),
-              frame_instance.get(), padded_len.get(), window.get()};
+      return {
+          res.fft_size,         res.hop,          res.fft_size / 2 + 1, offset, frame_offset.get(),
+          frame_instance.get(), padded_len.get(), window.get()};
     }
   };
   LossSettings settings;
@@ -70,20 +71,22 @@ struct GpuMrstft::Impl {
   // The fused path (fused_stft_kernels.cuh): its two overlap-add parts over
   // the padded positions, the runs' partial sums, the SC part's scales.
   bool fused = false;
-  Switches switches;        // the fused kernels' plan and FFT mode
-  bool folded_fft = false;  // the fused kernels' FFTs in real_mode::folded (use_fused)
+  Switches switches;                 // the fused kernels' plan and FFT mode
+  bool folded_fft = false;           // the fused kernels' FFTs in real_mode::folded (use_fused)
   std::string plan = "cuFFT chain";  // what spectral_path says
   DeviceBuffer<float> v_rest, v_sc, run_partials, sc_scale;
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
   std::vector<FusedStftArgs> fused_per_resolution;  // made once, by use_fused
 #endif
-  
+
   // The target through the A-weighting FIR (taps [B][kAWeightingTaps]), or as it is.
-  void prefilter_target(const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets) {
+  void prefilter_target(const std::vector<std::vector<double>>& a_weighting_taps,
+                        const float* d_targets) {
     const size_t total = size_t(offsets.back());
     pre_y.resize(total);
     if (!settings.a_weighting) {
-      CUDA_CHECK(cudaMemcpy(pre_y.get(), d_targets, total * sizeof(float), cudaMemcpyDeviceToDevice));
+      CUDA_CHECK(
+          cudaMemcpy(pre_y.get(), d_targets, total * sizeof(float), cudaMemcpyDeviceToDevice));
       return;
     }
     std::vector<float> flat;
@@ -118,7 +121,8 @@ struct GpuMrstft::Impl {
     r->frame_offset.upload(frame_offset), r->frame_instance.upload(frame_instance);
     r->padded_len.upload(padded_len), r->padded_offset.upload(padded_offset);
     r->padded_len_host = padded_len;
-    for (int b = 0; b < n_instances; ++b) r->n_frames_host.push_back(frame_offset[size_t(b) + 1] - frame_offset[size_t(b)]);
+    for (int b = 0; b < n_instances; ++b)
+      r->n_frames_host.push_back(frame_offset[size_t(b) + 1] - frame_offset[size_t(b)]);
     const std::vector<double> w = stft_window(rs);
     r->window.upload(std::vector<float>(w.begin(), w.end()));
     r->mag_y.resize(r->n_bins_total());
@@ -146,7 +150,8 @@ struct GpuMrstft::Impl {
       r.max_cells = std::max(r.max_cells, cells);
     }
     for (const auto& row : rows) r.max_bands = std::max(r.max_bands, int(row.size()));
-    std::vector<int> count, lo(rows.size() * size_t(r.max_bands + 1), 0), of_bin(rows.size() * size_t(bins), -1);
+    std::vector<int> count, lo(rows.size() * size_t(r.max_bands + 1), 0),
+        of_bin(rows.size() * size_t(bins), -1);
     for (size_t i = 0; i < rows.size(); ++i) {
       count.push_back(int(rows[i].size()));
       for (size_t band = 0; band < rows[i].size(); ++band) {
@@ -194,13 +199,15 @@ struct GpuMrstft::Impl {
     if (settings.w_band_log == 0) return;
     // The target's cells: E_y, the floor from the loudest, then ln(E_y + f).
     const BandLayout K = r.bands();
-    band_energy_kernel<<<per_instance_grid(r.max_cells, B), kThreads>>>(r.layout(d_offset.get()), K, r.mag_y.get(),
-                                                                         r.log_band_y.get(), nullptr, nullptr, nullptr);
+    band_energy_kernel<<<per_instance_grid(r.max_cells, B), kThreads>>>(
+        r.layout(d_offset.get()), K, r.mag_y.get(), r.log_band_y.get(), nullptr, nullptr, nullptr);
     CUDA_CHECK_LAUNCH(band_energy_kernel);
-    band_floor_kernel<<<B, kThreads>>>(K, r.log_band_y.get(), float(std::pow(10.0, -settings.band_range_db / 10.0)),
+    band_floor_kernel<<<B, kThreads>>>(K, r.log_band_y.get(),
+                                       float(std::pow(10.0, -settings.band_range_db / 10.0)),
                                        r.band_floor.get());
     CUDA_CHECK_LAUNCH(band_floor_kernel);
-    band_log_kernel<<<per_instance_grid(r.max_cells, B), kThreads>>>(K, B, r.log_band_y.get(), r.band_floor.get());
+    band_log_kernel<<<per_instance_grid(r.max_cells, B), kThreads>>>(K, B, r.log_band_y.get(),
+                                                                     r.band_floor.get());
     CUDA_CHECK_LAUNCH(band_log_kernel);
   }
 
@@ -214,16 +221,20 @@ struct GpuMrstft::Impl {
     a.frames_per_run = frames_per_run;
     a.folded = folded_fft;
     for (int b = 0; b < B; ++b)
-      a.max_runs = std::max(a.max_runs, stft_run_count(r.padded_len_host[size_t(b)], r.res, frames_per_run));
-    a.offset = d_offset.get(), a.frame_offset = r.frame_offset.get(), a.padded_len = r.padded_len.get();
+      a.max_runs =
+          std::max(a.max_runs, stft_run_count(r.padded_len_host[size_t(b)], r.res, frames_per_run));
+    a.offset = d_offset.get(), a.frame_offset = r.frame_offset.get(),
+    a.padded_len = r.padded_len.get();
     a.padded_offset = r.padded_offset.get(), a.window = r.window.get(), a.mag_y = r.mag_y.get();
     a.norm_y2 = r.norm_y2.get(), a.eps = float(settings.eps);
-    a.w_sc = float(settings.w_sc), a.w_lm = float(settings.w_log_mag), a.w_band = float(settings.w_band_log);
+    a.w_sc = float(settings.w_sc), a.w_lm = float(settings.w_log_mag),
+    a.w_band = float(settings.w_band_log);
     a.inv_resolutions = 1.0f / float(res.size());
     if (settings.w_band_log != 0)
-      a.bands = {r.max_bands, r.rate_row.get(), r.band_count.get(), r.band_lo.get(), r.band_of_bin.get(),
-                 r.cell_offset.get(), r.log_band_y.get(), r.band_floor.get()};
-    a.v_rest = v_rest.get(), a.v_sc = v_sc.get(), a.partials = run_partials.get(), a.sc_scale = sc_scale.get();
+      a.bands = {r.max_bands,         r.rate_row.get(),    r.band_count.get(), r.band_lo.get(),
+                 r.band_of_bin.get(), r.cell_offset.get(), r.log_band_y.get(), r.band_floor.get()};
+    a.v_rest = v_rest.get(), a.v_sc = v_sc.get(), a.partials = run_partials.get(),
+    a.sc_scale = sc_scale.get();
     return a;
   }
 
@@ -234,10 +245,12 @@ struct GpuMrstft::Impl {
     int device = 0, sms = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    const auto blocks_per_sm = [&](int frames) { return fused_stft_blocks_per_sm(fused_args(r, frames)); };
+    const auto blocks_per_sm = [&](int frames) {
+      return fused_stft_blocks_per_sm(fused_args(r, frames));
+    };
     const long long one_wave = (long long)sms * blocks_per_sm(fused_frames_per_run(r.res));
-    return fused_planned_frames(r.res, fused_stft_ffts_per_block(r.res.fft_size, folded_fft), r.padded_len_host,
-                                r.n_frames_host, one_wave, blocks_per_sm);
+    return fused_planned_frames(r.res, fused_stft_ffts_per_block(r.res.fft_size, folded_fft),
+                                r.padded_len_host, r.n_frames_host, one_wave, blocks_per_sm);
   }
 
   // Switches to the fused kernels when every resolution's FFT size is built
@@ -258,22 +271,25 @@ struct GpuMrstft::Impl {
       max_padded_total = std::max(max_padded_total, r->padded_total);
     }
     // The chain's scratch first, so the two never take memory together.
-    frames.resize(0), spec.resize(0), mag_x.resize(0), log_mag_x.resize(0), v_padded.resize(0), band_x.resize(0);
+    frames.resize(0), spec.resize(0), mag_x.resize(0), log_mag_x.resize(0), v_padded.resize(0),
+        band_x.resize(0);
     fft_work.resize(0);  // the plans are not run again
     v_rest.resize(max_padded_total), v_sc.resize(max_padded_total);
     run_partials.resize(size_t(B) * max_runs * 3), sc_scale.resize(size_t(B));
     // The target's norms again, in a fixed order (the chain's add with atomics).
     for (auto& r : res) {
-      ordered_sum_squares_kernel<<<B, kThreads>>>(r->mag_y.get(), r->frame_offset.get(), r->res.fft_size / 2 + 1,
-                                                  r->norm_y2.get());
+      ordered_sum_squares_kernel<<<B, kThreads>>>(r->mag_y.get(), r->frame_offset.get(),
+                                                  r->res.fft_size / 2 + 1, r->norm_y2.get());
       CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
     }
     ordered_sum_squares_kernel<<<B, kThreads>>>(d_targets, d_offset.get(), 1, ss_y.get());
     CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
-    plan = std::string("fused (cuFFTDx, real_mode::") + (folded_fft ? "folded" : "normal") + "), frames per run";
+    plan = std::string("fused (cuFFTDx, real_mode::") + (folded_fft ? "folded" : "normal") +
+           "), frames per run";
     for (size_t i = 0; i < res.size(); ++i) {
       fused_per_resolution.push_back(fused_args(*res[i], frames[i]));  // with the buffers just made
-      plan += (i ? ", " : " ") + std::to_string(frames[i]) + " at " + std::to_string(res[i]->res.fft_size);
+      plan += (i ? ", " : " ") + std::to_string(frames[i]) + " at " +
+              std::to_string(res[i]->res.fft_size);
     }
     fused = true;
     return "";
@@ -295,17 +311,19 @@ struct GpuMrstft::Impl {
     CUFFT_CHECK(cufftCreate(plan));
     CUFFT_CHECK(cufftSetAutoAllocation(*plan, 0));
     if (type == CUFFT_R2C)
-      CUFFT_CHECK(cufftMakePlanMany(*plan, 1, dims, nullptr, 1, n, nullptr, 1, bins, type, batch, &work));
+      CUFFT_CHECK(
+          cufftMakePlanMany(*plan, 1, dims, nullptr, 1, n, nullptr, 1, bins, type, batch, &work));
     else
-      CUFFT_CHECK(cufftMakePlanMany(*plan, 1, dims, nullptr, 1, bins, nullptr, 1, n, type, batch, &work));
+      CUFFT_CHECK(
+          cufftMakePlanMany(*plan, 1, dims, nullptr, 1, bins, nullptr, 1, n, type, batch, &work));
     return work;
   }
 };
 
 GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
                      const std::vector<double>& sample_rates,
-                     const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets,
-                     bool fused_spectral, const Switches& switches)
+                     const std::vector<std::vector<double>>& a_weighting_taps,
+                     const float* d_targets, bool fused_spectral, const Switches& switches)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.settings = settings;
@@ -320,7 +338,8 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   m.prefilter_target(a_weighting_taps, d_targets);
   m.ss_y.resize(size_t(m.B)), m.ss_x.resize(size_t(m.B));
   m.ss_y.zero();
-  sum_squares_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(), m.ss_y.get());
+  sum_squares_kernel<<<per_instance_grid(m.max_n, m.B), kThreads>>>(d_targets, m.d_offset.get(),
+                                                                    m.ss_y.get());
   CUDA_CHECK_LAUNCH(sum_squares_kernel);
   DS_CHECK(int(sample_rates.size()) == m.B);
   for (const auto& rs : settings.resolutions) {
@@ -339,7 +358,8 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   // Once per process: a batch makes a loss per GPU batch.
   static bool said = false;
   if (!why_not.empty() && !said) {
-    std::fprintf(stderr, "drumsynth: the v2 kernels' loss runs the cuFFT chain: %s\n", why_not.c_str());
+    std::fprintf(stderr, "drumsynth: the v2 kernels' loss runs the cuFFT chain: %s\n",
+                 why_not.c_str());
     said = true;
   }
 }
@@ -372,40 +392,42 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
     Impl::Resolution& r = *m.res[i];
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
     if (m.fused) {
-      fused_stft_resolution(m.fused_per_resolution[i], pre, d_loss, d_v_x ? m.v_pre.get() : nullptr);
+      fused_stft_resolution(m.fused_per_resolution[i], pre, d_loss,
+                            d_v_x ? m.v_pre.get() : nullptr);
       continue;
     }
 #endif
     const FrameLayout L = r.layout(m.d_offset.get());
     m.spectra(r, pre);
     r.sums.zero();
-    bin_loss_kernel<<<per_instance_grid(r.max_bins, m.B), kThreads>>>(L, m.spec.get(), float(s.eps), r.mag_y.get(),
-                                                                    m.mag_x.get(), m.log_mag_x.get(), r.sums.get());
+    bin_loss_kernel<<<per_instance_grid(r.max_bins, m.B), kThreads>>>(
+        L, m.spec.get(), float(s.eps), r.mag_y.get(), m.mag_x.get(), m.log_mag_x.get(),
+        r.sums.get());
     CUDA_CHECK_LAUNCH(bin_loss_kernel);
     const bool bands = s.w_band_log != 0;
     if (bands) {
       band_energy_kernel<<<per_instance_grid(r.max_cells, m.B), kThreads>>>(
-          L, r.bands(), m.mag_x.get(), m.band_x.get(), r.log_band_y.get(), r.band_floor.get(), r.sums.get());
+          L, r.bands(), m.mag_x.get(), m.band_x.get(), r.log_band_y.get(), r.band_floor.get(),
+          r.sums.get());
       CUDA_CHECK_LAUNCH(band_energy_kernel);
     }
-    resolution_loss_kernel<<<(m.B + 127) / 128, 128>>>(m.B, r.frame_offset.get(), L.n_bins,
-                                                 bands ? r.cell_offset.get() : nullptr, r.sums.get(),
-                                                 r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag),
-                                                 float(s.w_band_log), inv_r, d_loss, r.norms.get());
+    resolution_loss_kernel<<<(m.B + 127) / 128, 128>>>(
+        m.B, r.frame_offset.get(), L.n_bins, bands ? r.cell_offset.get() : nullptr, r.sums.get(),
+        r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag), float(s.w_band_log), inv_r, d_loss,
+        r.norms.get());
     CUDA_CHECK_LAUNCH(resolution_loss_kernel);
     if (!d_v_x) continue;
     const size_t total_bins = r.n_bins_total();
-    spectral_loss_vjp_kernel<<<flat_blocks(total_bins), kThreads>>>(L, m.spec.get(), float(s.eps), m.mag_x.get(),
-                                                          m.log_mag_x.get(), r.mag_y.get(), r.norms.get(),
-                                                          float(s.w_sc) * inv_r, float(s.w_log_mag) * inv_r,
-                                                          BandGrad{r.bands(), bands ? m.band_x.get() : nullptr,
-                                                                   r.log_band_y.get(), r.band_floor.get(),
-                                                                   float(s.w_band_log) * inv_r},
-                                                          total_bins);
+    spectral_loss_vjp_kernel<<<flat_blocks(total_bins), kThreads>>>(
+        L, m.spec.get(), float(s.eps), m.mag_x.get(), m.log_mag_x.get(), r.mag_y.get(),
+        r.norms.get(), float(s.w_sc) * inv_r, float(s.w_log_mag) * inv_r,
+        BandGrad{r.bands(), bands ? m.band_x.get() : nullptr, r.log_band_y.get(),
+                 r.band_floor.get(), float(s.w_band_log) * inv_r},
+        total_bins);
     CUDA_CHECK_LAUNCH(spectral_loss_vjp_kernel);
     CUFFT_CHECK(cufftExecC2R(r.c2r, m.spec.get(), m.frames.get()));
-    overlap_add_kernel<<<per_instance_grid(r.max_padded, m.B), kThreads>>>(L, m.frames.get(), r.padded_offset.get(),
-                                                                          m.v_padded.get());
+    overlap_add_kernel<<<per_instance_grid(r.max_padded, m.B), kThreads>>>(
+        L, m.frames.get(), r.padded_offset.get(), m.v_padded.get());
     CUDA_CHECK_LAUNCH(overlap_add_kernel);
     fold_kernel<<<grid, kThreads>>>(L, m.v_padded.get(), r.padded_offset.get(), m.v_pre.get());
     CUDA_CHECK_LAUNCH(fold_kernel);
@@ -414,8 +436,8 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
     if (s.a_weighting) {
       a_weighting_filter(m.v_pre.get(), m.d_offset.get(), m.taps.get(), m.max_n, m.B, true, d_v_x);
     } else {
-      CUDA_CHECK(cudaMemcpyAsync(d_v_x, m.v_pre.get(), m.v_pre.size() * sizeof(float), cudaMemcpyDeviceToDevice,
-                                 cudaStreamPerThread));
+      CUDA_CHECK(cudaMemcpyAsync(d_v_x, m.v_pre.get(), m.v_pre.size() * sizeof(float),
+                                 cudaMemcpyDeviceToDevice, cudaStreamPerThread));
     }
   }
   if (s.rms_weight != 0) {
@@ -435,11 +457,14 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
 
 size_t GpuMrstft::device_bytes() const {
   const Impl& m = *impl_;
-  size_t bytes = (m.pre_x.size() + m.pre_y.size() + m.v_pre.size() + m.frames.size() + m.mag_x.size() +
-                  m.log_mag_x.size() + m.v_padded.size()) * sizeof(float) +
-                 m.spec.size() * sizeof(cufftComplex) + m.fft_work.size() + m.band_x.size() * sizeof(float);
+  size_t bytes = (m.pre_x.size() + m.pre_y.size() + m.v_pre.size() + m.frames.size() +
+                  m.mag_x.size() + m.log_mag_x.size() + m.v_padded.size()) *
+                     sizeof(float) +
+                 m.spec.size() * sizeof(cufftComplex) + m.fft_work.size() +
+                 m.band_x.size() * sizeof(float);
   for (const auto& r : m.res) bytes += (r->mag_y.size() + r->log_band_y.size()) * sizeof(float);
-  bytes += (m.v_rest.size() + m.v_sc.size() + m.run_partials.size() + m.sc_scale.size()) * sizeof(float);
+  bytes +=
+      (m.v_rest.size() + m.v_sc.size() + m.run_partials.size() + m.sc_scale.size()) * sizeof(float);
   return bytes;
 }
 

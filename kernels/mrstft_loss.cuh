@@ -27,7 +27,8 @@ class GpuMrstft {
   // device [total]; fused_spectral: use the fused kernels where this build
   // has them for every resolution's FFT size (else the cuFFT chain), with
   // the plan and FFT mode the switches give.
-  GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets, const std::vector<double>& sample_rates,
+  GpuMrstft(const LossSettings& settings, const std::vector<int>& offsets,
+            const std::vector<double>& sample_rates,
             const std::vector<std::vector<double>>& a_weighting_taps, const float* d_targets,
             bool fused_spectral = false, const Switches& switches = {});
   ~GpuMrstft();

@@ -1,9 +1,8 @@
 // The RMS term and its gradient (rms_term_kernels.cuh).
-#include "rms_term_kernels.cuh"
-
 #include <cub/block/block_reduce.cuh>
 
 #include "drumsynth/spectral/spectral_loss_math.hpp"
+#include "rms_term_kernels.cuh"
 
 namespace drumsynth::cuda {
 
@@ -11,7 +10,8 @@ __global__ void sum_squares_kernel(const float* __restrict__ x, const int* __res
                                    double* __restrict__ out) {  // [B]
   const int b = blockIdx.y, o = offset[b], n = offset[b + 1] - o;
   float acc = 0;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) acc += x[o + i] * x[o + i];
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
+    acc += x[o + i] * x[o + i];
   acc = block_sum(acc);
   if (threadIdx.x == 0) atomicAdd(&out[b], double(acc));
 }
@@ -19,7 +19,8 @@ __global__ void sum_squares_kernel(const float* __restrict__ x, const int* __res
 // The same sums in a fixed order, for the fused path (whose fits repeat bit
 // for bit): one block per instance over elements [offset[b] scale,
 // offset[b + 1] scale) (scale: bins per frame for a spectrum, 1 for a signal).
-__global__ void ordered_sum_squares_kernel(const float* __restrict__ x, const int* __restrict__ offset, int scale,
+__global__ void ordered_sum_squares_kernel(const float* __restrict__ x,
+                                           const int* __restrict__ offset, int scale,
                                            double* __restrict__ out) {  // [B]
   using Reduce = cub::BlockReduce<double, kThreads>;
   __shared__ typename Reduce::TempStorage temp;
@@ -41,7 +42,8 @@ __global__ void rms_term_kernel(const float* __restrict__ x, const int* __restri
   if (blockIdx.x == 0 && threadIdx.x == 0) loss[b] += rms_term(rx, ry, w);
   if (!v_x || rx <= 0) return;
   const float c = rms_term_grad_scale(rx, ry, w, n);
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) v_x[o + i] += c * x[o + i];
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)
+    v_x[o + i] += c * x[o + i];
 }
 
 }  // namespace drumsynth::cuda

@@ -1,13 +1,12 @@
 // The per-bin loss terms, the band-energy term and their adjoint
 // (spectral_loss_kernels.cuh).
-#include "spectral_loss_kernels.cuh"
-
 #include <cfloat>
 #include <cub/block/block_reduce.cuh>
 #include <cuda/functional>
 
 #include "drumsynth/spectral/spectral_loss_math.hpp"
 #include "drumsynth/spectral/stft_adjoint.hpp"
+#include "spectral_loss_kernels.cuh"
 
 namespace drumsynth::cuda {
 
@@ -24,14 +23,14 @@ __device__ __forceinline__ size_t instance_bins_begin(const FrameLayout& L, int 
 
 }  // namespace
 
-__global__ void target_bins_kernel(FrameLayout L, const cufftComplex* __restrict__ spec,
-                                   float eps, float* __restrict__ mag_y,
+__global__ void target_bins_kernel(FrameLayout L, const cufftComplex* __restrict__ spec, float eps,
+                                   float* __restrict__ mag_y,
                                    double* __restrict__ norm_y2) {  // [B]
   const int b = blockIdx.y;
   const size_t end = instance_bins_begin(L, b + 1);
   float acc = 0;
-  for (size_t j = instance_bins_begin(L, b) + blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < end;
-       j += size_t(gridDim.x) * blockDim.x) {
+  for (size_t j = instance_bins_begin(L, b) + blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+       j < end; j += size_t(gridDim.x) * blockDim.x) {
     const float m = clamped_magnitude(spec[j].x, spec[j].y, eps);
     mag_y[j] = m;
     acc += m * m;
@@ -42,15 +41,15 @@ __global__ void target_bins_kernel(FrameLayout L, const cufftComplex* __restrict
 
 // log|Y| is recomputed rather than stored: one logf per bin is cheaper than
 // keeping a second target array per resolution in GPU memory.
-__global__ void bin_loss_kernel(FrameLayout L, const cufftComplex* __restrict__ spec, float eps,
-                                const float* __restrict__ mag_y,
-                                float* __restrict__ mag_x, float* __restrict__ log_mag_x,
-                                double* __restrict__ sums) {  // [B, 3]: sum d^2, sum |dlog|, (bands)
+__global__ void bin_loss_kernel(
+    FrameLayout L, const cufftComplex* __restrict__ spec, float eps,
+    const float* __restrict__ mag_y, float* __restrict__ mag_x, float* __restrict__ log_mag_x,
+    double* __restrict__ sums) {  // [B, 3]: sum d^2, sum |dlog|, (bands)
   const int b = blockIdx.y;
   const size_t end = instance_bins_begin(L, b + 1);
   float d2 = 0, dl = 0;
-  for (size_t j = instance_bins_begin(L, b) + blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < end;
-       j += size_t(gridDim.x) * blockDim.x) {
+  for (size_t j = instance_bins_begin(L, b) + blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+       j < end; j += size_t(gridDim.x) * blockDim.x) {
     const float m = clamped_magnitude(spec[j].x, spec[j].y, eps), lm = logf(m);
     mag_x[j] = m, log_mag_x[j] = lm;
     d2 += (mag_y[j] - m) * (mag_y[j] - m);
@@ -58,11 +57,11 @@ __global__ void bin_loss_kernel(FrameLayout L, const cufftComplex* __restrict__ 
   }
   d2 = block_sum(d2);
   dl = block_sum(dl);
-  if (threadIdx.x == 0) atomicAdd(&sums[3 * b], double(d2)), atomicAdd(&sums[3 * b + 1], double(dl));
+  if (threadIdx.x == 0)
+    atomicAdd(&sums[3 * b], double(d2)), atomicAdd(&sums[3 * b + 1], double(dl));
 }
 
 // The band-energy term (spectral_loss_math.hpp band_cell_grad).
-
 
 // E of every cell of instance b (grid.y): the sum of |X_k|^2 over its band's
 // bins, one thread a cell (a fixed order of additions: deterministic). Also
@@ -112,11 +111,12 @@ __global__ void band_log_kernel(BandLayout K, int n_instances, float* __restrict
 // Per instance: SC = ||Y - X|| / ||Y||, LM = sum |dlog| / count, BE = the
 // band sum / cells (cell_offset null: no band term); adds
 // (w_sc SC + w_lm LM + w_band BE) / R to the loss and keeps the norms for the gradient.
-__global__ void resolution_loss_kernel(int n_instances, const int* __restrict__ frame_offset, int n_bins,
-                                const int* __restrict__ cell_offset,
-                                const double* __restrict__ sums, const double* __restrict__ norm_y2,
-                                float w_sc, float w_lm, float w_band, float inv_r, float* __restrict__ loss,
-                                float* __restrict__ norms) {  // [B, 4]: norm_y, norm_diff, 1/count, 1/cells
+__global__ void resolution_loss_kernel(
+    int n_instances, const int* __restrict__ frame_offset, int n_bins,
+    const int* __restrict__ cell_offset, const double* __restrict__ sums,
+    const double* __restrict__ norm_y2, float w_sc, float w_lm, float w_band, float inv_r,
+    float* __restrict__ loss,
+    float* __restrict__ norms) {  // [B, 4]: norm_y, norm_diff, 1/count, 1/cells
   const int b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= n_instances) return;
   const double count = double(frame_offset[b + 1] - frame_offset[b]) * n_bins;
@@ -124,7 +124,8 @@ __global__ void resolution_loss_kernel(int n_instances, const int* __restrict__ 
   const double norm_y = sqrt(norm_y2[b]), norm_d = sqrt(sums[3 * b]);
   const double band = cell_offset ? w_band * sums[3 * b + 2] / cells : 0.0;
   loss[b] += inv_r * float(w_sc * norm_d / norm_y + w_lm * sums[3 * b + 1] / count + band);
-  norms[4 * b] = float(norm_y), norms[4 * b + 1] = float(norm_d), norms[4 * b + 2] = float(1.0 / count);
+  norms[4 * b] = float(norm_y), norms[4 * b + 1] = float(norm_d),
+            norms[4 * b + 2] = float(1.0 / count);
   norms[4 * b + 3] = float(1.0 / cells);
 }
 
@@ -136,10 +137,11 @@ __global__ void resolution_loss_kernel(int n_instances, const int* __restrict__ 
 // target's ln(E_y + f)).
 
 __global__ void spectral_loss_vjp_kernel(FrameLayout L, cufftComplex* __restrict__ spec, float eps,
-                                const float* __restrict__ mag_x, const float* __restrict__ log_mag_x,
-                                const float* __restrict__ mag_y,
-                                const float* __restrict__ norms, float w_sc, float w_lm, BandGrad G,
-                                size_t total_bins) {
+                                         const float* __restrict__ mag_x,
+                                         const float* __restrict__ log_mag_x,
+                                         const float* __restrict__ mag_y,
+                                         const float* __restrict__ norms, float w_sc, float w_lm,
+                                         BandGrad G, size_t total_bins) {
   for (size_t j = blockIdx.x * size_t(blockDim.x) + threadIdx.x; j < total_bins;
        j += size_t(gridDim.x) * blockDim.x) {
     const int f = int(j / L.n_bins), k = int(j % L.n_bins), b = L.frame_instance[f];
@@ -147,11 +149,13 @@ __global__ void spectral_loss_vjp_kernel(FrameLayout L, cufftComplex* __restrict
     float v_mag = spectral_bin_grad(mag_x[j], log_mag_x[j], mag_y[j], logf(mag_y[j]), norm_y,
                                     norm_d, inv_count, w_sc, w_lm);
     if (G.band_x) {
-      const int row = G.K.rate_row[b], band = G.K.band_of_bin[size_t(row) * size_t(L.n_bins) + size_t(k)];
+      const int row = G.K.rate_row[b],
+                band = G.K.band_of_bin[size_t(row) * size_t(L.n_bins) + size_t(k)];
       if (band >= 0) {
         const int cell = G.K.cell_offset[b] + (f - L.frame_offset[b]) * G.K.band_count[row] + band;
         const float e = G.band_x[cell], fl = G.floor[b];
-        v_mag += 2.0f * mag_x[j] * band_cell_grad(e, logf(e + fl), G.log_band_y[cell], fl, norms[4 * b + 3], G.w);
+        v_mag += 2.0f * mag_x[j] *
+                 band_cell_grad(e, logf(e + fl), G.log_band_y[cell], fl, norms[4 * b + 3], G.w);
       }
     }
     float v_re, v_im;

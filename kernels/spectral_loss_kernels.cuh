@@ -57,17 +57,21 @@ __global__ void band_log_kernel(BandLayout K, int n_instances, float* __restrict
 
 // Each instance's loss of one resolution from its sums, added to loss [B];
 // the norms the gradient needs into norms [B, 4].
-__global__ void resolution_loss_kernel(int n_instances, const int* __restrict__ frame_offset, int n_bins,
-                                       const int* __restrict__ cell_offset, const double* __restrict__ sums,
-                                       const double* __restrict__ norm_y2, float w_sc, float w_lm, float w_band,
-                                       float inv_r, float* __restrict__ loss, float* __restrict__ norms);
+__global__ void resolution_loss_kernel(int n_instances, const int* __restrict__ frame_offset,
+                                       int n_bins, const int* __restrict__ cell_offset,
+                                       const double* __restrict__ sums,
+                                       const double* __restrict__ norm_y2, float w_sc, float w_lm,
+                                       float w_band, float inv_r, float* __restrict__ loss,
+                                       float* __restrict__ norms);
 
 // The adjoint of bin_loss_kernel, band_energy_kernel and
 // resolution_loss_kernel: dL/dX of every bin, written over the spectrum,
 // scaled for cuFFT's C2R.
 __global__ void spectral_loss_vjp_kernel(FrameLayout L, cufftComplex* __restrict__ spec, float eps,
-                                         const float* __restrict__ mag_x, const float* __restrict__ log_mag_x,
-                                         const float* __restrict__ mag_y, const float* __restrict__ norms,
-                                         float w_sc, float w_lm, BandGrad G, size_t total_bins);
+                                         const float* __restrict__ mag_x,
+                                         const float* __restrict__ log_mag_x,
+                                         const float* __restrict__ mag_y,
+                                         const float* __restrict__ norms, float w_sc, float w_lm,
+                                         BandGrad G, size_t total_bins);
 
 }  // namespace drumsynth::cuda

@@ -1,7 +1,6 @@
 // Framing and its adjoint (stft_frame_kernels.cuh).
-#include "stft_frame_kernels.cuh"
-
 #include "drumsynth/spectral/stft_adjoint.hpp"
+#include "stft_frame_kernels.cuh"
 
 namespace drumsynth::cuda {
 
@@ -20,8 +19,9 @@ __global__ void frame_kernel(FrameLayout L, const float* __restrict__ x, int tot
   }
 }
 
-__global__ void overlap_add_kernel(FrameLayout L, const float* __restrict__ v_frames,  // [frames, n]
-                                   const int* __restrict__ padded_offset,             // [B + 1]
+__global__ void overlap_add_kernel(FrameLayout L,
+                                   const float* __restrict__ v_frames,     // [frames, n]
+                                   const int* __restrict__ padded_offset,  // [B + 1]
                                    float* __restrict__ v_padded) {
   const int b = blockIdx.y;
   const int len = padded_offset[b + 1] - padded_offset[b];  // padded_len + n
@@ -39,7 +39,8 @@ __global__ void fold_kernel(FrameLayout L, const float* __restrict__ v_padded,
   const int b = blockIdx.y, N = L.offset[b + 1] - L.offset[b];
   const StftResolution r{L.n, L.hop, L.n};
   for (int s = blockIdx.x * blockDim.x + threadIdx.x; s < N; s += gridDim.x * blockDim.x)
-    v_x[L.offset[b] + s] += fold_reflect_padding(s, r, L.padded_len[b], v_padded + padded_offset[b]);
+    v_x[L.offset[b] + s] +=
+        fold_reflect_padding(s, r, L.padded_len[b], v_padded + padded_offset[b]);
 }
 
 }  // namespace drumsynth::cuda

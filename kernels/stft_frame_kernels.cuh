@@ -25,11 +25,13 @@ __global__ void frame_kernel(FrameLayout L, const float* __restrict__ x, int tot
 // CPU against the loss's scatter): the overlap-add of the frames' gradients,
 // gathered per padded position; then the fold of the reflect padding, per
 // sample, added into v_x.
-__global__ void overlap_add_kernel(FrameLayout L, const float* __restrict__ v_frames,  // [frames, n]
-                                   const int* __restrict__ padded_offset,             // [B + 1]
+__global__ void overlap_add_kernel(FrameLayout L,
+                                   const float* __restrict__ v_frames,     // [frames, n]
+                                   const int* __restrict__ padded_offset,  // [B + 1]
                                    float* __restrict__ v_padded);
 
 __global__ void fold_kernel(FrameLayout L, const float* __restrict__ v_padded,  // [padded total]
-                            const int* __restrict__ padded_offset, float* __restrict__ v_x);  // [total]
+                            const int* __restrict__ padded_offset,
+                            float* __restrict__ v_x);  // [total]
 
 }  // namespace drumsynth::cuda

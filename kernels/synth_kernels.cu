@@ -5,8 +5,8 @@
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
 #include "drumsynth/synth/mix.hpp"
-#include "v2/recurrence_scan_kernels.cuh"
 #include "synth_kernels.cuh"
+#include "v2/recurrence_scan_kernels.cuh"
 
 namespace drumsynth::cuda {
 
@@ -43,7 +43,8 @@ __global__ void params_from_logits_vjp_kernel(const float* __restrict__ z,    //
   const int j = blockIdx.x * blockDim.x + threadIdx.x;
   if (j >= count) return;
   const int i = j % kNumParams;
-  v_z[j] = v_p[j] * param_from_logit_vjp(z[j], p[j], c_param_lo[i], c_param_hi[i], c_param_log[i] != 0);
+  v_z[j] =
+      v_p[j] * param_from_logit_vjp(z[j], p[j], c_param_lo[i], c_param_hi[i], c_param_log[i] != 0);
 }
 
 void params_from_logits(const float* logits, float* params, int n_instances) {
@@ -72,13 +73,14 @@ __device__ inline void add_block_grad(float* v_params, float* block_grads, int b
 
 // v_params[b][k] += the blocks' sums in block order: the same additions in the
 // same order every run, so a fit on the GPU repeats bit for bit.
-__global__ void param_block_sums_kernel(const float* __restrict__ block_grads, int n_blocks, int n_instances,
-                                        float* __restrict__ v_params) {
+__global__ void param_block_sums_kernel(const float* __restrict__ block_grads, int n_blocks,
+                                        int n_instances, float* __restrict__ v_params) {
   const int j = blockIdx.x * blockDim.x + threadIdx.x;
   if (j >= n_instances * kNumParams) return;
   const int b = j / kNumParams, k = j % kNumParams;
   float sum = 0.0f;
-  for (int blk = 0; blk < n_blocks; ++blk) sum += block_grads[(size_t(b) * kSampleBlocks + blk) * kNumParams + k];
+  for (int blk = 0; blk < n_blocks; ++blk)
+    sum += block_grads[(size_t(b) * kSampleBlocks + blk) * kNumParams + k];
   v_params[j] += sum;
 }
 
@@ -100,9 +102,9 @@ __global__ void source_kernel(BatchView batch, float* __restrict__ source,  // [
 // Adjoint: v_src = source_gradient(v_mix, v_res_in) per sample; the parameter
 // gradients are summed over the block, then added once per block.
 __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_mix,  // [total]
-                                  const float* __restrict__ v_res_in,              // [total]
-                                  float* __restrict__ v_params,                    // [B, P]
-                                  float* __restrict__ block_grads) {               // or null
+                                  const float* __restrict__ v_res_in,                // [total]
+                                  float* __restrict__ v_params,                      // [B, P]
+                                  float* __restrict__ block_grads) {                 // or null
   const int b = blockIdx.y;
   const int n = batch.offset[b + 1] - batch.offset[b];
   const float* p = batch.params + size_t(b) * kNumParams;
@@ -159,23 +161,26 @@ __global__ void recurrences_vjp_kernel(BatchView batch, SynthTape tape, SynthAdj
   float* v_p = v_params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
   if (noise)
-    noise_band_filter_vjp(p, sr, batch.seed[b], n, tape.noise_low + o, tape.noise_band + o, s.v_band + o, v_p);
+    noise_band_filter_vjp(p, sr, batch.seed[b], n, tape.noise_low + o, tape.noise_band + o,
+                          s.v_band + o, v_p);
   else
     resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.v_res_y + o);
 }
 
 // ---- the noise bank's bands: they depend on no parameter, made once per batch ----
 
-__global__ void noise_bank_kernel(BatchView batch, float* __restrict__ bank) {  // [kNoiseBands, total]
+__global__ void noise_bank_kernel(BatchView batch,
+                                  float* __restrict__ bank) {  // [kNoiseBands, total]
   const int b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= batch.n_instances) return;
   const int o = batch.offset[b], n = batch.offset[b + 1] - o;
-  noise_bank_filter(batch.sample_rate[b], batch.seed[b], n, bank + o, size_t(batch.offset[batch.n_instances]));
+  noise_bank_filter(batch.sample_rate[b], batch.seed[b], n, bank + o,
+                    size_t(batch.offset[batch.n_instances]));
 }
 
 void make_noise_bank(const BatchView& batch, float* bank) {
-  noise_bank_kernel<<<(batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads, kRecurrenceThreads>>>(
-      batch, bank);
+  noise_bank_kernel<<<(batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads,
+                      kRecurrenceThreads>>>(batch, bank);
   CUDA_CHECK_LAUNCH(noise_bank_kernel);
 }
 
@@ -191,7 +196,8 @@ __global__ void mix_kernel(BatchView batch, SynthTape tape) {
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
     const float bank = noise_bank_sample(p, t, tape.noise_bank + g, stride);
-    tape.out[g] = mix_sample(p, t, tape.source[g], tape.noise_band[g], resonator_out(p, tape.res_h[g]), bank);
+    tape.out[g] =
+        mix_sample(p, t, tape.source[g], tape.noise_band[g], resonator_out(p, tape.res_h[g]), bank);
   }
 }
 
@@ -213,11 +219,12 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* v_o
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
     float v_band;
-    const float v_mix = mix_sample_vjp(p, t, tape.noise_band[g], tape.out[g], v_out[g], v_band,
-                                             va, vd, vg, vt);
+    const float v_mix =
+        mix_sample_vjp(p, t, tape.noise_band[g], tape.out[g], v_out[g], v_band, va, vd, vg, vt);
     s.v_mix[g] = v_mix;
     s.v_band[g] = v_band;
-    noise_bank_sample_vjp(p, t, tape.noise_bank + g, stride, v_mix, v_bank_gain, v_bank_decay, va, vt);
+    noise_bank_sample_vjp(p, t, tape.noise_bank + g, stride, v_mix, v_bank_gain, v_bank_decay, va,
+                          vt);
   }
   const float sa = block_sum(va), sd = block_sum(vd), sg = block_sum(vg), st = block_sum(vt);
   if (threadIdx.x == 0) {
@@ -243,7 +250,8 @@ dim3 sample_grid(int max_samples, int n_instances) {
 }
 }  // namespace
 
-void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, const RecurrenceKernels& r) {
+void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape,
+                   const RecurrenceKernels& r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   source_kernel<<<grid, kThreads>>>(batch, tape.source, tape.res_in);
   CUDA_CHECK_LAUNCH(source_kernel);
@@ -263,9 +271,9 @@ void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tap
                    const RecurrenceKernels& r) {
   const dim3 grid = sample_grid(max_samples, batch.n_instances);
   if (s.block_grads)
-    CUDA_CHECK(cudaMemsetAsync(s.block_grads, 0,
-                               size_t(batch.n_instances) * kSampleBlocks * kNumParams * sizeof(float),
-                               cudaStreamPerThread));
+    CUDA_CHECK(cudaMemsetAsync(
+        s.block_grads, 0, size_t(batch.n_instances) * kSampleBlocks * kNumParams * sizeof(float),
+        cudaStreamPerThread));
   mix_vjp_kernel<<<grid, kThreads>>>(batch, tape, v_out, s, v_params);
   CUDA_CHECK_LAUNCH(mix_vjp_kernel);
   const int chain_blocks = (batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads;
@@ -279,8 +287,8 @@ void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tap
   CUDA_CHECK_LAUNCH(source_vjp_kernel);
   if (s.block_grads) {
     const int count = batch.n_instances * kNumParams;
-    param_block_sums_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(s.block_grads, int(grid.x),
-                                                                           batch.n_instances, v_params);
+    param_block_sums_kernel<<<(count + kThreads - 1) / kThreads, kThreads>>>(
+        s.block_grads, int(grid.x), batch.n_instances, v_params);
     CUDA_CHECK_LAUNCH(param_block_sums_kernel);
   }
 }
@@ -333,12 +341,13 @@ std::vector<std::vector<float>> render_source(const std::vector<float>& params,
   const int B = int(n_samples.size());
   std::vector<int> offset(static_cast<size_t>(B) + 1, 0);
   for (int b = 0; b < B; ++b) offset[b + 1] = offset[b] + n_samples[b];
-  DeviceBuffer<float> d_params, d_rate, d_out(static_cast<size_t>(offset[B])), d_res_in(d_out.size());
+  DeviceBuffer<float> d_params, d_rate, d_out(static_cast<size_t>(offset[B])),
+      d_res_in(d_out.size());
   DeviceBuffer<int> d_offset;
   d_params.upload(params), d_rate.upload(sample_rate), d_offset.upload(offset);
   const BatchView batch{B, d_offset.get(), d_rate.get(), nullptr, d_params.get()};
-  source_kernel<<<sample_grid(*std::max_element(n_samples.begin(), n_samples.end()), B), kThreads>>>(
-      batch, d_out.get(), d_res_in.get());
+  source_kernel<<<sample_grid(*std::max_element(n_samples.begin(), n_samples.end()), B),
+                  kThreads>>>(batch, d_out.get(), d_res_in.get());
   CUDA_CHECK_LAUNCH(source_kernel);
   const std::vector<float> flat = d_out.download();
   std::vector<std::vector<float>> out(static_cast<size_t>(B));

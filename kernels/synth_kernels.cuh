@@ -14,10 +14,10 @@ namespace drumsynth::cuda {
 
 struct BatchView {
   int n_instances;
-  const int* offset;          // [B + 1]
-  const float* sample_rate;   // [B]
-  const uint64_t* seed;       // [B]
-  const float* params;        // [B, kNumParams], physical units
+  const int* offset;         // [B + 1]
+  const float* sample_rate;  // [B]
+  const uint64_t* seed;      // [B]
+  const float* params;       // [B, kNumParams], physical units
 };
 
 // Forward values kept for the adjoint, each [total samples] but noise_bank,
@@ -37,7 +37,8 @@ struct SynthTape {
 // block_grads null, add them with float atomics, whose order varies run to run).
 struct SynthAdjointScratch {
   float* v_mix;
-  float* v_band;   // may be synth_adjoint's v_out: the mix's adjoint reads v_out[i] before writing v_band[i]
+  float* v_band;   // may be synth_adjoint's v_out: the mix's adjoint reads v_out[i] before writing
+                   // v_band[i]
   float* v_res_y;  // the resonator adjoint's v_y; when it is done, the gradient of res_in
   float* block_grads = nullptr;
 };
@@ -48,7 +49,7 @@ constexpr int kSampleBlocks = 64;
 // The parameter table's ranges and maps [kNumParams], into constant memory.
 void upload_param_ranges(const ParamRange* ranges);
 
-void params_from_logits(const float* logits, float* params, int n_instances);   // [B, P] both
+void params_from_logits(const float* logits, float* params, int n_instances);  // [B, P] both
 void params_from_logits_vjp(const float* logits, const float* params, const float* v_params,
                             float* v_logits, int n_instances);
 
@@ -66,10 +67,12 @@ struct RecurrenceKernels {
   int resonator_lane_samples = kResonatorLaneSamples;
 };
 
-void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape, const RecurrenceKernels& r);
+void synth_forward(const BatchView& batch, int max_samples, const SynthTape& tape,
+                   const RecurrenceKernels& r);
 // Adds dL/dparams into v_params [B, kNumParams] (zeroed by the caller) given
 // v_out (overwritten by v_band when s.v_band is v_out).
 void synth_adjoint(const BatchView& batch, int max_samples, const SynthTape& tape,
-                   const float* v_out, const SynthAdjointScratch& s, float* v_params, const RecurrenceKernels& r);
+                   const float* v_out, const SynthAdjointScratch& s, float* v_params,
+                   const RecurrenceKernels& r);
 
 }  // namespace drumsynth::cuda

@@ -22,9 +22,10 @@ Sound sound_from_array(const py::handle& audio, double sample_rate, const std::s
   if (a.ndim() != 1 && a.ndim() != 2)
     throw py::value_error(name + ": audio must be 1-D (mono) or 2-D (frames and channels), not " +
                           std::to_string(a.ndim()) + "-D");
-  if (a.ndim() == 1 || a.shape(0) >= a.shape(1))  // mono, or (frames, channels): interleaved already
-    return sound_from_samples(name, a.data(), size_t(a.shape(0)), a.ndim() == 1 ? 1 : int(a.shape(1)),
-                              sample_rate, options);
+  if (a.ndim() == 1 ||
+      a.shape(0) >= a.shape(1))  // mono, or (frames, channels): interleaved already
+    return sound_from_samples(name, a.data(), size_t(a.shape(0)),
+                              a.ndim() == 1 ? 1 : int(a.shape(1)), sample_rate, options);
   const size_t channels = size_t(a.shape(0)), frames = size_t(a.shape(1));
   std::vector<float> interleaved(channels * frames);
   for (size_t c = 0; c < channels; ++c)
@@ -78,12 +79,14 @@ void register_audio(py::module_& m) {
       },
       py::arg("path"), py::arg("max_seconds") = 10.0,
       "Reads an audio file (any format libsndfile reads) as the command line does: float32 mono "
-      "(channels mixed) and its sample rate. Raises FileNotFoundError, or ValueError for a file that "
+      "(channels mixed) and its sample rate. Raises FileNotFoundError, or ValueError for a file "
+      "that "
       "is unreadable, empty, silent, longer than max_seconds, holds NaN/Inf or has a rate outside "
       "8-192 kHz.");
   m.def(
       "loss",
-      [](const py::handle& estimate, const py::handle& target, double sample_rate, const std::string& preset) {
+      [](const py::handle& estimate, const py::handle& target, double sample_rate,
+         const std::string& preset) {
         const LossSettings settings = named_loss(preset);
         const LossInputs in = loss_inputs(estimate, target, sample_rate);
         py::gil_scoped_release nogil;
@@ -94,7 +97,8 @@ void register_audio(py::module_& m) {
       "computes it: the estimate is cut or zero-padded to the target's length.");
   m.def(
       "loss_and_grad",
-      [](const py::handle& estimate, const py::handle& target, double sample_rate, const std::string& preset) {
+      [](const py::handle& estimate, const py::handle& target, double sample_rate,
+         const std::string& preset) {
         const LossSettings settings = named_loss(preset);
         const LossInputs in = loss_inputs(estimate, target, sample_rate);
         std::vector<double> grad;

@@ -23,7 +23,7 @@ namespace drumsynth::python {
 namespace {
 
 struct PyFitProgress {
-  int sounds_done = 0, sounds = 0;  // sounds finished, of
+  int sounds_done = 0, sounds = 0;    // sounds finished, of
   int iteration = 0, iterations = 0;  // of the batch in flight (0 when not reported)
   double loss = 0, best_loss = 0, elapsed_s = 0, remaining_s = 0;
 };
@@ -38,11 +38,12 @@ struct PyFitResult {
 };
 
 // The fit's keyword arguments as FitOptions; ValueError for a bad one.
-FitOptions fit_options(int iterations, const std::string& loss_preset_name, const std::string& init, int restarts,
-                       uint64_t seed, const std::string& device, int threads) {
+FitOptions fit_options(int iterations, const std::string& loss_preset_name, const std::string& init,
+                       int restarts, uint64_t seed, const std::string& device, int threads) {
   if (iterations < 1) throw py::value_error("iterations must be at least 1");
   if (restarts < 1) throw py::value_error("restarts must be at least 1");
-  if (init != "analysis" && init != "random") throw py::value_error("init must be 'analysis' or 'random'");
+  if (init != "analysis" && init != "random")
+    throw py::value_error("init must be 'analysis' or 'random'");
   FitOptions o;
   o.device = parse_choice<DeviceChoice>(device);
   o.loss = named_loss(loss_preset_name);
@@ -64,8 +65,8 @@ struct FitChannel {
 
 // Runs fit_sounds on a worker thread; see the file comment. Sets *interrupted
 // when Ctrl-C ended it.
-std::vector<SoundFit> run_fits(const std::vector<const Sound*>& sounds, FitOptions o, const py::object& progress,
-                               bool* interrupted) {
+std::vector<SoundFit> run_fits(const std::vector<const Sound*>& sounds, FitOptions o,
+                               const py::object& progress, bool* interrupted) {
   FitChannel ch;
   ch.latest.sounds = int(sounds.size());
   std::atomic<bool> finish{false};
@@ -74,7 +75,8 @@ std::vector<SoundFit> run_fits(const std::vector<const Sound*>& sounds, FitOptio
   o.progress = [&](const FitProgress& p) {
     std::lock_guard<std::mutex> lock(ch.mutex);
     ch.latest.iteration = p.iteration, ch.latest.iterations = p.iterations, ch.latest.loss = p.loss;
-    ch.latest.best_loss = p.best_loss, ch.latest.elapsed_s = p.elapsed_s, ch.latest.remaining_s = p.remaining_s;
+    ch.latest.best_loss = p.best_loss, ch.latest.elapsed_s = p.elapsed_s,
+    ch.latest.remaining_s = p.remaining_s;
     ch.fresh = true;
   };
   std::thread worker([&] {
@@ -124,7 +126,8 @@ std::vector<SoundFit> run_fits(const std::vector<const Sound*>& sounds, FitOptio
   return std::move(ch.fits);
 }
 
-PyFitResult result_of(const Sound& target, const FitResult& r, const FitOptions& o, bool interrupted) {
+PyFitResult result_of(const Sound& target, const FitResult& r, const FitOptions& o,
+                      bool interrupted) {
   PyFitResult p;
   p.preset = make_preset(target, r, o);
   const std::vector<double> audio =
@@ -137,11 +140,11 @@ PyFitResult result_of(const Sound& target, const FitResult& r, const FitOptions&
   return p;
 }
 
-std::vector<std::optional<PyFitResult>> fit_many(const py::sequence& audios, const py::object& sample_rates,
-                                                 int iterations, const std::string& loss, const std::string& init,
-                                                 int restarts, uint64_t seed, const std::string& device,
-                                                 const py::object& progress, int threads, double max_seconds,
-                                                 const std::optional<std::vector<std::string>>& names) {
+std::vector<std::optional<PyFitResult>> fit_many(
+    const py::sequence& audios, const py::object& sample_rates, int iterations,
+    const std::string& loss, const std::string& init, int restarts, uint64_t seed,
+    const std::string& device, const py::object& progress, int threads, double max_seconds,
+    const std::optional<std::vector<std::string>>& names) {
   const size_t n = py::len(audios);
   std::vector<double> rates;
   if (py::isinstance<py::sequence>(sample_rates)) {
@@ -158,8 +161,8 @@ std::vector<std::optional<PyFitResult>> fit_many(const py::sequence& audios, con
   lo.max_seconds = max_seconds;
   std::vector<Sound> sounds;
   for (size_t i = 0; i < n; ++i)
-    sounds.push_back(sound_from_array(audios[i], rates[i], names ? (*names)[i] : "sounds[" + std::to_string(i) + "]",
-                                      lo));
+    sounds.push_back(sound_from_array(
+        audios[i], rates[i], names ? (*names)[i] : "sounds[" + std::to_string(i) + "]", lo));
   std::vector<const Sound*> ptrs;
   for (const Sound& s : sounds) ptrs.push_back(&s);
   bool interrupted = false;
@@ -180,60 +183,74 @@ std::vector<std::optional<PyFitResult>> fit_many(const py::sequence& audios, con
 }
 
 constexpr const char* kFitDoc =
-    "Fits the synth to one drum hit (a 1-D array, or 2-D with channels mixed) and returns a FitResult: the "
-    "best preset, the loss history and the render. The same engine and defaults as `drumsynth fit` (on the "
-    "CPU the same file and seed give the same preset, bit for bit). progress(FitProgress) is called at most "
+    "Fits the synth to one drum hit (a 1-D array, or 2-D with channels mixed) and returns a "
+    "FitResult: the "
+    "best preset, the loss history and the render. The same engine and defaults as `drumsynth fit` "
+    "(on the "
+    "CPU the same file and seed give the same preset, bit for bit). progress(FitProgress) is "
+    "called at most "
     "every 100 ms on the calling thread; Ctrl-C ends the fit early and returns the best so far "
-    "(FitResult.interrupted). The GIL is released while it runs. Raises ValueError for NaN/Inf, empty or "
+    "(FitResult.interrupted). The GIL is released while it runs. Raises ValueError for NaN/Inf, "
+    "empty or "
     "silent audio, a rate outside 8-192 kHz, a sound longer than max_seconds or a bad argument.";
 
 constexpr const char* kFitManyDoc =
-    "Fits many sounds with the batch engine (GPU batches when a GPU is usable, CPU threads otherwise); "
-    "sample_rates is one rate or one per sound. Returns a FitResult per sound, in order; after Ctrl-C, "
-    "sounds not started yet are None. Raises ValueError naming the sound (names[i], or 'sounds[i]') for "
+    "Fits many sounds with the batch engine (GPU batches when a GPU is usable, CPU threads "
+    "otherwise); "
+    "sample_rates is one rate or one per sound. Returns a FitResult per sound, in order; after "
+    "Ctrl-C, "
+    "sounds not started yet are None. Raises ValueError naming the sound (names[i], or "
+    "'sounds[i]') for "
     "bad audio, before any fitting.";
 
 }  // namespace
 
 void register_fit(py::module_& m) {
-  py::class_<PyFitProgress>(m, "FitProgress", "Progress of a fit, as the progress callback receives it.")
+  py::class_<PyFitProgress>(m, "FitProgress",
+                            "Progress of a fit, as the progress callback receives it.")
       .def_readonly("sounds_done", &PyFitProgress::sounds_done)
       .def_readonly("sounds", &PyFitProgress::sounds)
-      .def_readonly("iteration", &PyFitProgress::iteration, "Iterations done by the batch in flight")
+      .def_readonly("iteration", &PyFitProgress::iteration,
+                    "Iterations done by the batch in flight")
       .def_readonly("iterations", &PyFitProgress::iterations)
       .def_readonly("loss", &PyFitProgress::loss, "This iteration's loss (median over the batch)")
       .def_readonly("best_loss", &PyFitProgress::best_loss, "Median of the best losses so far")
       .def_readonly("elapsed_s", &PyFitProgress::elapsed_s)
       .def_readonly("remaining_s", &PyFitProgress::remaining_s)
       .def("__repr__", [](const PyFitProgress& p) {
-        return "<FitProgress " + std::to_string(p.sounds_done) + "/" + std::to_string(p.sounds) + " sounds, iteration " +
-               std::to_string(p.iteration) + "/" + std::to_string(p.iterations) + ", loss " +
-               std::to_string(p.loss) + ">";
+        return "<FitProgress " + std::to_string(p.sounds_done) + "/" + std::to_string(p.sounds) +
+               " sounds, iteration " + std::to_string(p.iteration) + "/" +
+               std::to_string(p.iterations) + ", loss " + std::to_string(p.loss) + ">";
       });
   py::class_<PyFitResult>(m, "FitResult", "One sound's fit.")
       .def_readonly("preset", &PyFitResult::preset, "The best parameters, as a Preset")
-      .def_property_readonly("loss_history", [](const PyFitResult& r) { return to_numpy(r.loss_history); },
-                             "Loss at each iteration (float64)")
-      .def_property_readonly("render", [](const PyFitResult& r) { return to_numpy(r.render); },
-                             "The preset rendered at the target's rate and length (float32)")
+      .def_property_readonly(
+          "loss_history", [](const PyFitResult& r) { return to_numpy(r.loss_history); },
+          "Loss at each iteration (float64)")
+      .def_property_readonly(
+          "render", [](const PyFitResult& r) { return to_numpy(r.render); },
+          "The preset rendered at the target's rate and length (float32)")
       .def_readonly("best_loss", &PyFitResult::best_loss)
       .def_readonly("initial_loss", &PyFitResult::initial_loss)
       .def_readonly("best_iteration", &PyFitResult::best_iteration)
       .def_readonly("skipped_steps", &PyFitResult::skipped_steps,
                     "Iterations not taken because the loss or gradient was not finite")
       .def_readonly("seconds", &PyFitResult::seconds, "Wall time of the fit")
-      .def_readonly("interrupted", &PyFitResult::interrupted, "Ended early by Ctrl-C: the best so far")
+      .def_readonly("interrupted", &PyFitResult::interrupted,
+                    "Ended early by Ctrl-C: the best so far")
       .def("__repr__", [](const PyFitResult& r) {
-        return "<drumsynth.FitResult loss " + std::to_string(r.initial_loss) + " -> " + std::to_string(r.best_loss) +
-               " in " + std::to_string(r.loss_history.size()) + " iterations>";
+        return "<drumsynth.FitResult loss " + std::to_string(r.initial_loss) + " -> " +
+               std::to_string(r.best_loss) + " in " + std::to_string(r.loss_history.size()) +
+               " iterations>";
       });
   m.def(
       "fit",
-      [](const py::handle& audio, double sample_rate, int iterations, const std::string& loss, const std::string& init,
-         int restarts, uint64_t seed, const std::string& device, const py::object& progress, int threads,
-         double max_seconds, const std::string& name) {
-        auto results = fit_many(py::make_tuple(audio), py::float_(sample_rate), iterations, loss, init, restarts, seed,
-                                device, progress, threads, max_seconds, std::vector<std::string>{name});
+      [](const py::handle& audio, double sample_rate, int iterations, const std::string& loss,
+         const std::string& init, int restarts, uint64_t seed, const std::string& device,
+         const py::object& progress, int threads, double max_seconds, const std::string& name) {
+        auto results = fit_many(py::make_tuple(audio), py::float_(sample_rate), iterations, loss,
+                                init, restarts, seed, device, progress, threads, max_seconds,
+                                std::vector<std::string>{name});
         if (!results[0]) {  // Ctrl-C before it started
           PyErr_SetNone(PyExc_KeyboardInterrupt);
           throw py::error_already_set();
@@ -241,13 +258,15 @@ void register_fit(py::module_& m) {
         return std::move(*results[0]);
       },
       py::arg("audio"), py::arg("sample_rate"), py::kw_only(), py::arg("iterations") = 1000,
-      py::arg("loss_preset") = name_of(kDefaultFitLoss), py::arg("init") = "analysis", py::arg("restarts") = 1, py::arg("seed") = 0,
-      py::arg("device") = "auto", py::arg("progress") = py::none(), py::arg("threads") = 0,
-      py::arg("max_seconds") = 10.0, py::arg("name") = "<array>", kFitDoc);
+      py::arg("loss_preset") = name_of(kDefaultFitLoss), py::arg("init") = "analysis",
+      py::arg("restarts") = 1, py::arg("seed") = 0, py::arg("device") = "auto",
+      py::arg("progress") = py::none(), py::arg("threads") = 0, py::arg("max_seconds") = 10.0,
+      py::arg("name") = "<array>", kFitDoc);
   m.def("fit_many", &fit_many, py::arg("audios"), py::arg("sample_rates"), py::kw_only(),
-        py::arg("iterations") = 1000, py::arg("loss_preset") = name_of(kDefaultFitLoss), py::arg("init") = "analysis",
-        py::arg("restarts") = 1, py::arg("seed") = 0, py::arg("device") = "auto", py::arg("progress") = py::none(),
-        py::arg("threads") = 0, py::arg("max_seconds") = 10.0, py::arg("names") = py::none(), kFitManyDoc);
+        py::arg("iterations") = 1000, py::arg("loss_preset") = name_of(kDefaultFitLoss),
+        py::arg("init") = "analysis", py::arg("restarts") = 1, py::arg("seed") = 0,
+        py::arg("device") = "auto", py::arg("progress") = py::none(), py::arg("threads") = 0,
+        py::arg("max_seconds") = 10.0, py::arg("names") = py::none(), kFitManyDoc);
 }
 
 }  // namespace drumsynth::python

@@ -17,8 +17,7 @@ py::object& preset_error_type() {
 }
 
 void raise_file_not_found(const std::string& path) {
-  PyErr_SetObject(PyExc_FileNotFoundError,
-                  py::make_tuple(ENOENT, "no such file", path).ptr());
+  PyErr_SetObject(PyExc_FileNotFoundError, py::make_tuple(ENOENT, "no such file", path).ptr());
   throw py::error_already_set();
 }
 
@@ -28,8 +27,9 @@ PYBIND11_MODULE(_drumsynth, m) {
   using namespace drumsynth::python;
   m.doc() = "drumsynth: fit a parametric drum synth to recorded drum hits, render its presets.";
   preset_error_type() = py::exception<drumsynth::Error>(m, "PresetError", PyExc_ValueError);
-  preset_error_type().attr("__doc__") = "A preset that cannot be read: malformed JSON, an unknown format "
-                                        "version, a missing parameter or one out of range.";
+  preset_error_type().attr("__doc__") =
+      "A preset that cannot be read: malformed JSON, an unknown format "
+      "version, a missing parameter or one out of range.";
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

@@ -43,13 +43,15 @@ void set_parameters(Preset& p, const py::dict& changes) {
     const ParamSpec& spec = param_table()[size_t(i)];
     if (!(v >= spec.min && v <= spec.max))
       throw py::value_error(name + " = " + std::to_string(v) + " is outside its range " +
-                            std::to_string(spec.min) + "-" + std::to_string(spec.max) + " " + spec.unit);
+                            std::to_string(spec.min) + "-" + std::to_string(spec.max) + " " +
+                            spec.unit);
     params[size_t(i)] = v;
   }
   p.params = params;
 }
 
-py::array_t<float> render_preset(const Preset& p, std::optional<double> sample_rate, std::optional<double> seconds) {
+py::array_t<float> render_preset(const Preset& p, std::optional<double> sample_rate,
+                                 std::optional<double> seconds) {
   VoiceSpec spec;
   try {
     spec = preset_voice_spec(p, sample_rate.value_or(0.0), seconds.value_or(0.0));
@@ -59,7 +61,8 @@ py::array_t<float> render_preset(const Preset& p, std::optional<double> sample_r
   std::vector<float> audio;
   {
     py::gil_scoped_release nogil;
-    const std::vector<double> rendered = render(p.params, spec);  // in double, as `drumsynth render`
+    const std::vector<double> rendered =
+        render(p.params, spec);  // in double, as `drumsynth render`
     audio.assign(rendered.begin(), rendered.end());
   }
   return to_numpy(audio);
@@ -68,12 +71,15 @@ py::array_t<float> render_preset(const Preset& p, std::optional<double> sample_r
 }  // namespace
 
 void register_preset(py::module_& m) {
-  py::class_<Preset>(m, "Preset",
-                     "A fitted sound's synth parameters (physical units) and what it was fitted to; the "
-                     "same JSON files `drumsynth fit` writes and `drumsynth render` plays.")
+  py::class_<Preset>(
+      m, "Preset",
+      "A fitted sound's synth parameters (physical units) and what it was fitted to; the "
+      "same JSON files `drumsynth fit` writes and `drumsynth render` plays.")
       .def_static(
           "from_json",
-          [](const std::string& text) { return read_preset([&] { return preset_from_json(text, "<json>"); }); },
+          [](const std::string& text) {
+            return read_preset([&] { return preset_from_json(text, "<json>"); });
+          },
           py::arg("text"), "A preset from its JSON text. Raises PresetError.")
       .def_static(
           "load",
@@ -95,12 +101,14 @@ void register_preset(py::module_& m) {
           },
           py::arg("path"), "Writes the preset (atomically) as `drumsynth fit` does.")
       .def("to_json", &preset_to_json, "The preset's JSON text, as saved.")
-      .def("render", &render_preset, py::arg("sample_rate") = py::none(), py::arg("seconds") = py::none(),
+      .def("render", &render_preset, py::arg("sample_rate") = py::none(),
+           py::arg("seconds") = py::none(),
            "Renders the preset as float32 mono: by default at the fitted target's rate and length; "
            "sample_rate renders the same duration at another rate, seconds sets the length.")
-      .def_property("parameters", &parameters_of, &set_parameters,
-                    "The synth parameters by name, in physical units (s, Hz, ratio, gain). Assigning a "
-                    "dict sets the parameters it names, each checked against its range.")
+      .def_property(
+          "parameters", &parameters_of, &set_parameters,
+          "The synth parameters by name, in physical units (s, Hz, ratio, gain). Assigning a "
+          "dict sets the parameters it names, each checked against its range.")
       .def_readonly("sample_rate", &Preset::sample_rate, "Rate of the fitted target (Hz)")
       .def_readonly("n_samples", &Preset::n_samples, "Length of the fitted target (samples)")
       .def_readonly("noise_seed", &Preset::noise_seed, "Seed of the synth's noise")
@@ -110,8 +118,9 @@ void register_preset(py::module_& m) {
       .def_readonly("source", &Preset::source, "The fitted file (or the name given to fit)")
       .def_property_readonly("loss_preset", [](const Preset& p) { return name_of(p.loss.preset); })
       .def("__repr__", [](const Preset& p) {
-        return "<drumsynth.Preset of '" + p.source + "': " + std::to_string(p.n_samples) + " samples at " +
-               std::to_string(int(p.sample_rate)) + " Hz, loss " + std::to_string(p.final_loss) + ">";
+        return "<drumsynth.Preset of '" + p.source + "': " + std::to_string(p.n_samples) +
+               " samples at " + std::to_string(int(p.sample_rate)) + " Hz, loss " +
+               std::to_string(p.final_loss) + ">";
       });
 }
 

@@ -77,7 +77,8 @@ inline std::vector<double> synth_steps(const std::vector<double>& p, double seco
   const double ratio = p[P::sweep_ratio], tau = p[P::sweep_s];
   const double s_max = seconds + (ratio - 1) * tau;  // largest swept time
   std::vector<double> h(kNumParams);
-  for (int i = 0; i < kNumParams; ++i) h[i] = rel * std::max(std::abs(p[i]), param_table()[i].max * 1e-3);
+  for (int i = 0; i < kNumParams; ++i)
+    h[i] = rel * std::max(std::abs(p[i]), param_table()[i].max * 1e-3);
   h[P::transient_freq_hz] = dphi / (kTwoPi * s_max);
   for (int k = 0; k < kNumPartials; ++k) h[P::tone_freq_hz(k)] = dphi / (kTwoPi * s_max);
   h[P::onset_s] = dphi / (kTwoPi * f_max * ratio);

@@ -10,7 +10,9 @@
 
 namespace drumsynth::test {
 
-inline LossSettings named_loss(const std::string& name) { return loss_preset(parse_name<LossPreset>(name)); }
+inline LossSettings named_loss(const std::string& name) {
+  return loss_preset(parse_name<LossPreset>(name));
+}
 inline Kernels named_kernels(const std::string& name) { return parse_name<Kernels>(name); }
 
 // Every named preset (loss_presets), by name.

@@ -26,8 +26,8 @@ struct ScratchDir {
   fs::path path;
   ScratchDir() {
     std::random_device rd;
-    path = fs::temp_directory_path() / ("drumsynth-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(rd()));
+    path = fs::temp_directory_path() /
+           ("drumsynth-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     fs::create_directories(path);
   }
   ~ScratchDir() {
@@ -47,11 +47,11 @@ struct ScratchDir {
 // ../shared/data beside the repository (CI lays shared/ there too).
 inline fs::path shared_data() { return fs::path(DRUMSYNTH_SOURCE_DIR) / ".." / "shared" / "data"; }
 
-#define DRUMSYNTH_REQUIRE_SHARED_DATA()                                                    \
-  do {                                                                                     \
-    if (!std::filesystem::exists(::drumsynth::test::shared_data()))                        \
+#define DRUMSYNTH_REQUIRE_SHARED_DATA()                                                   \
+  do {                                                                                    \
+    if (!std::filesystem::exists(::drumsynth::test::shared_data()))                       \
       GTEST_SKIP() << "no ../shared/data beside the repository (" << DRUMSYNTH_SOURCE_DIR \
-                   << "); the real drum samples are needed";                               \
+                   << "); the real drum samples are needed";                              \
   } while (0)
 
 // Writes interleaved samples with libsndfile in the given format.

@@ -4,19 +4,17 @@
 // points), of the hit as recorded for the noise, dechirped for the partials.
 #include "drumsynth/analysis.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <complex>
 #include <cstdlib>
 
 #include "analysis/damped_sinusoids.hpp"
 #include "analysis/dechirp.hpp"
-
-#include <algorithm>
-#include <cmath>
-#include <complex>
-
-#include "drumsynth/synth/noise_bank.hpp"
-#include "drumsynth/synth/noise_rng.hpp"
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/switches.hpp"
+#include "drumsynth/synth/noise_bank.hpp"
+#include "drumsynth/synth/noise_rng.hpp"
 #include "loss/real_fft.hpp"
 
 namespace drumsynth {
@@ -130,13 +128,14 @@ double envelope_decay_s(const std::vector<double>& env, int peak_frame, int hop,
 // give its decay; its level at the onset is the early one divided by the
 // window-weighted mean of exp(-t / decay) (the window saw it decaying), at most
 // the whole hit's peak.
-void measure_steady_partials(const std::vector<double>& early, const std::vector<double>& later, double later_s,
-                             double sr, int early_len, const std::vector<std::pair<double, double>>& peaks,
-                             Analysis& a) {
+void measure_steady_partials(const std::vector<double>& early, const std::vector<double>& later,
+                             double later_s, double sr, int early_len,
+                             const std::vector<std::pair<double, double>>& peaks, Analysis& a) {
   const double bin_hz = sr / kFft;
   const auto level = [&](const std::vector<double>& mag, double hz) {
     const int k0 = std::max(0, std::min(int(hz * 0.985 / bin_hz), int(hz / bin_hz) - 2));
-    const int k1 = std::min(int(mag.size()) - 1, std::max(int(hz * 1.015 / bin_hz) + 1, int(hz / bin_hz) + 2));
+    const int k1 =
+        std::min(int(mag.size()) - 1, std::max(int(hz * 1.015 / bin_hz) + 1, int(hz / bin_hz) + 2));
     double m = 0;
     for (int j = k0; j <= k1; ++j) m = std::max(m, mag[size_t(j)]);
     return m;
@@ -149,7 +148,8 @@ void measure_steady_partials(const std::vector<double>& early, const std::vector
     const double tau = ratio > 1.0001 && later_s > 0 ? later_s / std::log(ratio) : a.decay_s;
     a.peak_decay_s.push_back(tau);
     double sw = 0, swe = 0;
-    for (int i = 0; i < early_len; ++i) sw += hann(i, early_len), swe += hann(i, early_len) * std::exp(-i / sr / tau);
+    for (int i = 0; i < early_len; ++i)
+      sw += hann(i, early_len), swe += hann(i, early_len) * std::exp(-i / sr / tau);
     a.peak_gain.push_back(std::min(m * sw / swe, a.peak));
   }
 }
@@ -163,7 +163,8 @@ void pencil_partials(const std::vector<float>& x, double sr, Analysis& a) {
   const std::vector<double> seg(x.begin(), x.begin() + std::min(x.size(), size_t(1536)));
   auto modes = matrix_pencil(seg, sr, 2 * kNumPartials + 8, 25.0, std::min(11000.0, 0.45 * sr));
   std::sort(modes.begin(), modes.end(), [](const auto& p, const auto& q) {
-    return p.amplitude * p.amplitude * std::min(p.decay_s, 10.0) > q.amplitude * q.amplitude * std::min(q.decay_s, 10.0);
+    return p.amplitude * p.amplitude * std::min(p.decay_s, 10.0) >
+           q.amplitude * q.amplitude * std::min(q.decay_s, 10.0);
   });
   for (size_t k = 0; k < modes.size() && int(k) < kNumPartials; ++k) {
     a.peak_hz.push_back(modes[k].freq_hz);
@@ -197,7 +198,8 @@ double noise_floor_level(const std::vector<double>& early, double sr, int early_
                          double lo_hz = 50.0, double hi_hz = INFINITY) {
   const double bin_hz = sr / kFft;
   const int lo = std::max(1, int(lo_hz / bin_hz));
-  const int hi = std::min({int(early.size()) - 1, int(0.45 * sr / bin_hz), int(std::min(hi_hz, 1e9) / bin_hz)});
+  const int hi = std::min(
+      {int(early.size()) - 1, int(0.45 * sr / bin_hz), int(std::min(hi_hz, 1e9) / bin_hz)});
   if (hi <= lo) return 0.0;
   std::vector<double> band(early.begin() + lo, early.begin() + hi + 1);
   std::nth_element(band.begin(), band.begin() + band.size() / 4, band.end());
@@ -222,7 +224,8 @@ void measure_noise_bank(const std::vector<double>& early, const std::vector<doub
     const double then = noise_floor_level(later, sr, early_len, a.peak, lo, hi);
     a.bank_level[k] = now;
     const double ratio = now / std::max(then, 1e-12);
-    a.bank_decay_s[k] = ratio > 1.0001 && later_s > 0 ? std::min(later_s / std::log(ratio), a.decay_s) : a.decay_s;
+    a.bank_decay_s[k] =
+        ratio > 1.0001 && later_s > 0 ? std::min(later_s / std::log(ratio), a.decay_s) : a.decay_s;
   }
 }
 
@@ -235,20 +238,23 @@ void measure_partials(const std::vector<float>& x, int start, double sr, Analysi
   const PitchSweep sweep = estimate_pitch_sweep(x, a.onset_s, sr);
   a.glide_ratio = sweep.ratio;
   a.sweep_s = sweep.sweep_s;
-  const double rest_s = double(int(x.size()) - start) / sr;  // S(rest) <= rest + (ratio - 1) sweep_s
-  const auto read = dechirp(x, a.onset_s * sr, sr, sweep, int((rest_s + (sweep.ratio - 1) * sweep.sweep_s) * sr), 1.0 / sr);
+  const double rest_s =
+      double(int(x.size()) - start) / sr;  // S(rest) <= rest + (ratio - 1) sweep_s
+  const auto read = dechirp(x, a.onset_s * sr, sr, sweep,
+                            int((rest_s + (sweep.ratio - 1) * sweep.sweep_s) * sr), 1.0 / sr);
   const std::vector<float> steady(read.begin(), read.end());
   const int n = int(steady.size());
   if (read_switches().partials_by_pencil) return pencil_partials(steady, sr, a);
   const double bin_hz = sr / kFft;
   const auto whole = spectrum(steady, 0, std::min(n, std::max(int(0.4 * sr), 64)));
-  const auto peaks = spectral_peaks(whole, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr), 1.0 / 24);
+  const auto peaks =
+      spectral_peaks(whole, bin_hz, kNumPartials, 25.0, std::min(11000.0, 0.45 * sr), 1.0 / 24);
   const int early_len = std::min(n, std::max(int(0.1 * sr), 64));
   const double later_s = std::min(0.1, 0.5 * n / sr);
   const int later_start = int(later_s * sr);
   measure_steady_partials(spectrum(steady, 0, early_len),
-                          spectrum(steady, later_start, std::min(early_len, n - later_start)), later_s, sr,
-                          early_len, peaks, a);
+                          spectrum(steady, later_start, std::min(early_len, n - later_start)),
+                          later_s, sr, early_len, peaks, a);
 }
 
 double peak_of(const std::vector<float>& x) {

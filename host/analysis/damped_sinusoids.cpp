@@ -7,8 +7,9 @@
 
 namespace drumsynth {
 
-std::vector<DampedSinusoid> matrix_pencil(const std::vector<double>& x, double sample_rate, int order,
-                                          double min_hz, double max_hz, int max_samples) {
+std::vector<DampedSinusoid> matrix_pencil(const std::vector<double>& x, double sample_rate,
+                                          int order, double min_hz, double max_hz,
+                                          int max_samples) {
   const int n = std::min(int(x.size()), max_samples);
   const int pencil = n / 3;  // L: N/3 to N/2 is where the estimates' variance is lowest
   if (n < 8 || order < 2 || pencil <= order) return {};
@@ -41,7 +42,8 @@ std::vector<DampedSinusoid> matrix_pencil(const std::vector<double>& x, double s
     const double decay_s = radius < 1 ? -1.0 / (sample_rate * std::log(radius)) : 1e3;
     modes.push_back({hz, decay_s, 2.0 * std::abs(c(k))});
   }
-  std::sort(modes.begin(), modes.end(), [](const auto& a, const auto& b) { return a.amplitude > b.amplitude; });
+  std::sort(modes.begin(), modes.end(),
+            [](const auto& a, const auto& b) { return a.amplitude > b.amplitude; });
   return modes;
 }
 

@@ -19,7 +19,8 @@ struct DampedSinusoid {
 // x ~ sum_k a_k exp(-t / tau_k) cos(2 pi f_k t + phi_k): the modes among
 // `order` complex poles (a real mode is a conjugate pair) with 0 < f < max_hz,
 // strongest first. Uses at most the first max_samples samples.
-std::vector<DampedSinusoid> matrix_pencil(const std::vector<double>& x, double sample_rate, int order,
-                                          double min_hz, double max_hz, int max_samples = 1536);
+std::vector<DampedSinusoid> matrix_pencil(const std::vector<double>& x, double sample_rate,
+                                          int order, double min_hz, double max_hz,
+                                          int max_samples = 1536);
 
 }  // namespace drumsynth

@@ -68,10 +68,13 @@ std::vector<float> level_flattened(const std::vector<float>& x, double sr) {
 class Concentration {
  public:
   Concentration(int points, int fft_size)
-      : fft_(fft_size), frame_(size_t(fft_size), 0.0), spectrum_(size_t(fft_size / 2 + 1)), window_(size_t(points)) {
+      : fft_(fft_size),
+        frame_(size_t(fft_size), 0.0),
+        spectrum_(size_t(fft_size / 2 + 1)),
+        window_(size_t(points)) {
     for (int i = 0; i < points; ++i) {
       const double x = double(i) / points;
-      window_[size_t(i)] = x < 0.05 ? 0.5 - 0.5 * std::cos(M_PI * x / 0.05)
+      window_[size_t(i)] = x < 0.05  ? 0.5 - 0.5 * std::cos(M_PI * x / 0.05)
                            : x > 0.5 ? 0.5 + 0.5 * std::cos(M_PI * (x - 0.5) / 0.5)
                                      : 1.0;
     }
@@ -79,7 +82,8 @@ class Concentration {
   int points() const { return int(window_.size()); }
   double operator()(const std::vector<double>& segment) {
     std::fill(frame_.begin(), frame_.end(), 0.0);
-    for (size_t i = 0; i < window_.size() && i < segment.size(); ++i) frame_[i] = window_[i] * segment[i];
+    for (size_t i = 0; i < window_.size() && i < segment.size(); ++i)
+      frame_[i] = window_[i] * segment[i];
     fft_.forward(frame_.data(), spectrum_.data());
     double s2 = 0, s4 = 0;
     for (const auto& c : spectrum_) {
@@ -114,14 +118,17 @@ constexpr double kTimeTolerance = 1e-11;  // 1e-6 of a sample at 96 kHz
 
 struct NewtonStep {
   double m;  // the bound's factor above
-  explicit NewtonStep(const PitchSweep& s) : m(s.ratio * s.ratio * (s.ratio - 1.0) / (2.0 * s.sweep_s)) {}
+  explicit NewtonStep(const PitchSweep& s)
+      : m(s.ratio * s.ratio * (s.ratio - 1.0) / (2.0 * s.sweep_s)) {}
   // Newton's step towards S(t) = u from t: (u - S(t)) / S'(t).
   static double step(double u, double t, const PitchSweep& s) {
     const double e = std::exp(-t / s.sweep_s);
     return (u - (t + (s.ratio - 1.0) * s.sweep_s * (1.0 - e))) / (1.0 + (s.ratio - 1.0) * e);
   }
   // True when t, after a step of this size, is within the tolerance.
-  bool converged(double step) const { return m * step * step <= kTimeTolerance || std::abs(step) <= kTimeTolerance; }
+  bool converged(double step) const {
+    return m * step * step <= kTimeTolerance || std::abs(step) <= kTimeTolerance;
+  }
 };
 
 }  // namespace
@@ -151,7 +158,8 @@ namespace {
 // 2-core machine with AVX-512).
 constexpr int kChains = 16;
 
-DS_CPU_CLONES void unswept_chains(const PitchSweep& sweep, int run, double du_s, double u0_s, double* lanes) {
+DS_CPU_CLONES void unswept_chains(const PitchSweep& sweep, int run, double du_s, double u0_s,
+                                  double* lanes) {
   const NewtonStep newton(sweep);
   double now[kChains], before[kChains];
   for (int k = 0; k < kChains; ++k) before[k] = now[k] = 0.0;
@@ -189,7 +197,8 @@ std::vector<double> unswept_times(const PitchSweep& sweep, int len, double du_s,
   if (run == 0) return t;
   unswept_chains(sweep, run, du_s, u0_s, lanes.data());
   for (int k = 0, i = 0; k < kChains; ++k)
-    for (int j = 0; j < run && i < len; ++j, ++i) t[size_t(i)] = lanes[size_t(j) * kChains + size_t(k)];
+    for (int j = 0; j < run && i < len; ++j, ++i)
+      t[size_t(i)] = lanes[size_t(j) * kChains + size_t(k)];
   return t;
 }
 
@@ -220,8 +229,9 @@ DS_CPU_CLONES void read_at(const double* x, long n, const double* t, int len, do
 }
 
 // dechirp on x widened to double once (the search reads it 2,000 times).
-std::vector<double> dechirp_wide(const std::vector<double>& x, double onset_samples, double sample_rate,
-                                 const PitchSweep& sweep, int len, double du_s, double u0_s) {
+std::vector<double> dechirp_wide(const std::vector<double>& x, double onset_samples,
+                                 double sample_rate, const PitchSweep& sweep, int len, double du_s,
+                                 double u0_s) {
   std::vector<double> out(size_t(std::max(0, len)), 0.0);
   const auto t = unswept_times(sweep, len, du_s, u0_s);
   read_at(x.data(), long(x.size()), t.data(), len, onset_samples, sample_rate, out.data());
@@ -232,7 +242,8 @@ std::vector<double> dechirp_wide(const std::vector<double>& x, double onset_samp
 
 std::vector<double> dechirp(const std::vector<float>& x, double onset_samples, double sample_rate,
                             const PitchSweep& sweep, int len, double du_s, double u0_s) {
-  return dechirp_wide(std::vector<double>(x.begin(), x.end()), onset_samples, sample_rate, sweep, len, du_s, u0_s);
+  return dechirp_wide(std::vector<double>(x.begin(), x.end()), onset_samples, sample_rate, sweep,
+                      len, du_s, u0_s);
 }
 
 // The search. Every candidate reads the same span of real time, from 5 ms to
@@ -300,8 +311,9 @@ PitchSweep estimate_pitch_sweep(const std::vector<float>& x, double onset_s, dou
       for (int a = -1; a <= 1; ++a)
         for (int b = -1; b <= 1; ++b) {
           if (a == 0 && b == 0) continue;
-          const PitchSweep s{std::clamp(here.sweep.ratio * std::exp(a * dr), r_spec.min, r_spec.max),
-                             std::clamp(here.sweep.sweep_s * std::exp(b * ds), s_spec.min, s_spec.max)};
+          const PitchSweep s{
+              std::clamp(here.sweep.ratio * std::exp(a * dr), r_spec.min, r_spec.max),
+              std::clamp(here.sweep.sweep_s * std::exp(b * ds), s_spec.min, s_spec.max)};
           const double v = score(s, fine);
           if (v > next.score) next = {s, v};
         }

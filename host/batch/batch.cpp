@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <optional>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
@@ -34,7 +34,8 @@ void BatchCounts::add(const BatchItem& item) {
 }
 
 BatchProgress BatchCounts::progress(const BatchItem* last) const {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double left = done_ > 0 ? elapsed / done_ * std::max(0, total_ - done_) : 0.0;
   return {done_, failed_, total_, best_.empty() ? 0.0 : detail::median(best_), elapsed, left, last};
 }
@@ -49,14 +50,16 @@ std::vector<std::string> find_audio_files(const std::string& dir) {
   if (!fs::exists(dir, ec)) throw InputError(dir, "no such folder");
   if (!fs::is_directory(dir, ec)) throw InputError(dir, "is not a folder");
   static const char* kExtensions[] = {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg",
-                                      ".oga",  ".opus", ".w64",  ".caf", ".au",   ".snd"};
+                                      ".oga", ".opus", ".w64",  ".caf", ".au",   ".snd"};
   std::vector<std::string> files;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  for (auto it =
+           fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (!it->is_regular_file(ec)) continue;
     std::string ext = it->path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (std::find(std::begin(kExtensions), std::end(kExtensions), ext) != std::end(kExtensions))
       files.push_back(it->path().string());
   }
@@ -108,8 +111,8 @@ struct Tracker {
 };
 
 // Writes a finished sound's outputs and records it.
-void record_fit(BatchItem& item, const Sound& sound, const SoundFit& fit, const FitOutputPaths& paths,
-                const FitOptions& options) {
+void record_fit(BatchItem& item, const Sound& sound, const SoundFit& fit,
+                const FitOutputPaths& paths, const FitOptions& options) {
   try {
     if (fit.error) std::rethrow_exception(fit.error);
     write_fit_outputs(sound, fit.result, options, paths);
@@ -127,7 +130,8 @@ void record_fit(BatchItem& item, const Sound& sound, const SoundFit& fit, const 
 // while the one before it fits: fit_sounds' AnalysisAhead), or on the CPU
 // enough for every worker to take several (workers idle only at a chunk's end).
 size_t chunk_size(const FitOptions& fit) {
-  return fits_in_batches(fit) ? size_t(4 * std::max(1, fit.gpu_batch)) : size_t(8 * std::max(1, fit.n_threads));
+  return fits_in_batches(fit) ? size_t(4 * std::max(1, fit.gpu_batch))
+                              : size_t(8 * std::max(1, fit.n_threads));
 }
 
 // Writes finished sounds' outputs on a pool of threads while the fits go on.
@@ -262,8 +266,10 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
   Tracker tracker(o, int(summary.items.size()));
   std::vector<int> todo;
   for (int i = 0; i < int(summary.items.size()); ++i)
-    if (skip_if_done(summary.items[i], o)) tracker.finished(summary.items[i]);
-    else todo.push_back(i);
+    if (skip_if_done(summary.items[i], o))
+      tracker.finished(summary.items[i]);
+    else
+      todo.push_back(i);
   FitOptions fo = o.fit;
   fo.device = resolve_device(o.fit.device) == Device::cuda ? DeviceChoice::cuda : DeviceChoice::cpu;
   fo.progress = nullptr;
@@ -271,7 +277,8 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
   const size_t chunk = chunk_size(fo);
   try {
     for (size_t first = 0; first < todo.size(); first += chunk)
-      fit_chunk(summary.items, paths, todo, first, std::min(todo.size(), first + chunk), fo, tracker);
+      fit_chunk(summary.items, paths, todo, first, std::min(todo.size(), first + chunk), fo,
+                tracker);
   } catch (const Interrupted&) {
   }
   for (auto& item : summary.items)
@@ -281,8 +288,10 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
 }
 
 std::vector<int> shard_by_samples(const std::vector<std::string>& files, int count) {
-  std::vector<std::pair<long long, size_t>> by_length;  // (-samples, index): longest first, then file order
-  for (size_t i = 0; i < files.size(); ++i) by_length.push_back({-std::max(0LL, audio_frames(files[i])), i});
+  std::vector<std::pair<long long, size_t>>
+      by_length;  // (-samples, index): longest first, then file order
+  for (size_t i = 0; i < files.size(); ++i)
+    by_length.push_back({-std::max(0LL, audio_frames(files[i])), i});
   std::sort(by_length.begin(), by_length.end());
   std::vector<long long> load(size_t(std::max(1, count)), 0);
   std::vector<int> shard(files.size(), 0);
@@ -306,14 +315,23 @@ void write_batch_summary(const std::string& out_dir, const BatchSummary& s) {
   for (const auto& i : s.items) {
     csv << csv_field(i.relative) << "," << i.status << "," << i.initial_loss << "," << i.final_loss
         << "," << i.iterations << "," << i.seconds << "," << csv_field(i.error) << "\n";
-    items.push_back({{"file", i.relative}, {"status", i.status}, {"initial_loss", i.initial_loss},
-                     {"final_loss", i.final_loss}, {"iterations", i.iterations},
-                     {"seconds", i.seconds}, {"error", i.error}, {"preset", i.preset}, {"input", i.input}});
+    items.push_back({{"file", i.relative},
+                     {"status", i.status},
+                     {"initial_loss", i.initial_loss},
+                     {"final_loss", i.final_loss},
+                     {"iterations", i.iterations},
+                     {"seconds", i.seconds},
+                     {"error", i.error},
+                     {"preset", i.preset},
+                     {"input", i.input}});
   }
   const nlohmann::json j = {{"input_folder", s.input_folder},
-                            {"total", s.items.size()},        {"ok", s.count("ok")},
-                            {"skipped", s.count("skipped")},  {"failed", s.count("failed")},
-                            {"interrupted", s.count("interrupted")}, {"items", items}};
+                            {"total", s.items.size()},
+                            {"ok", s.count("ok")},
+                            {"skipped", s.count("skipped")},
+                            {"failed", s.count("failed")},
+                            {"interrupted", s.count("interrupted")},
+                            {"items", items}};
   write_text_atomic((fs::path(out_dir) / "summary.csv").string(), csv.str());
   write_text_atomic((fs::path(out_dir) / "summary.json").string(), j.dump(2) + "\n");
 }

@@ -16,8 +16,9 @@ namespace {
 // Rank 0's summary of the whole job: its own items, the other ranks', and
 // for every file nobody reported (a rank that died) an "interrupted" item
 // saying so. In the order the files were found.
-BatchSummary merge_job(const std::string& in_dir, const std::string& out_dir, const std::vector<std::string>& files,
-                       BatchSummary own, std::vector<BatchItem> others, std::vector<std::string>* unreported) {
+BatchSummary merge_job(const std::string& in_dir, const std::string& out_dir,
+                       const std::vector<std::string>& files, BatchSummary own,
+                       std::vector<BatchItem> others, std::vector<std::string>* unreported) {
   for (auto& it : others) own.items.push_back(std::move(it));
   std::map<std::string, const BatchItem*> by_input;
   for (const auto& it : own.items) by_input[it.input] = &it;
@@ -42,8 +43,9 @@ BatchSummary merge_job(const std::string& in_dir, const std::string& out_dir, co
 
 }  // namespace
 
-BatchJob run_batch_job(const std::string& in_dir, const std::string& out_dir, const std::vector<std::string>& files,
-                       BatchOptions o, Ranks& ranks, const std::function<void(const BatchItem&)>& on_item) {
+BatchJob run_batch_job(const std::string& in_dir, const std::string& out_dir,
+                       const std::vector<std::string>& files, BatchOptions o, Ranks& ranks,
+                       const std::function<void(const BatchItem&)>& on_item) {
   o.shard_index = ranks.rank, o.shard_count = ranks.size;
   BatchJob job;
   if (ranks.rank != 0) {
@@ -63,11 +65,13 @@ BatchJob run_batch_job(const std::string& in_dir, const std::string& out_dir, co
   };
   std::atomic<bool> give_up{false};
   std::thread receiver([&] {
-    job.silent_ranks = ranks.receive([&](const BatchItem& it) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (on_item) on_item(it);
-      from_others.push_back(it);
-    }, give_up);
+    job.silent_ranks = ranks.receive(
+        [&](const BatchItem& it) {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (on_item) on_item(it);
+          from_others.push_back(it);
+        },
+        give_up);
   });
   BatchSummary own;
   try {
@@ -79,15 +83,18 @@ BatchJob run_batch_job(const std::string& in_dir, const std::string& out_dir, co
   }
   if (o.stop && o.stop->load()) give_up = true;  // stopping: the others stop too, or are gone
   receiver.join();
-  job.summary = merge_job(in_dir, out_dir, files, std::move(own), std::move(from_others), &job.unreported);
+  job.summary =
+      merge_job(in_dir, out_dir, files, std::move(own), std::move(from_others), &job.unreported);
   return job;
 }
 
-std::string write_batch_report(const std::string& in_dir, const std::string& out_dir, const BatchSummary& summary,
-                               const std::string& device, double wall_s) {
+std::string write_batch_report(const std::string& in_dir, const std::string& out_dir,
+                               const BatchSummary& summary, const std::string& device,
+                               double wall_s) {
   std::vector<ReportEntry> entries;
   for (const auto& it : summary.items)
-    entries.push_back({it.input, it.relative, it.status, it.error, batch_output_paths(it.input, in_dir, out_dir)});
+    entries.push_back({it.input, it.relative, it.status, it.error,
+                       batch_output_paths(it.input, in_dir, out_dir)});
   return write_report(out_dir, entries, {in_dir, device, wall_s});
 }
 

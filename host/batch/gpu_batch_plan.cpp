@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "drumsynth/synth/noise_bank.hpp"
 #include "drumsynth/fit/optimizer_step.hpp"
+#include "drumsynth/synth/noise_bank.hpp"
 
 namespace drumsynth {
 
@@ -63,8 +63,8 @@ size_t gpu_instance_flat_elements(int n_samples, const LossSettings& loss) {
   return most;
 }
 
-std::vector<GpuGroup> plan_gpu_batches(const std::vector<int>& n_samples, int restarts, int max_sounds,
-                                       const LossSettings& loss, int iterations,
+std::vector<GpuGroup> plan_gpu_batches(const std::vector<int>& n_samples, int restarts,
+                                       int max_sounds, const LossSettings& loss, int iterations,
                                        const GpuBatchLimits& limits) {
   const size_t per_sound_instances = size_t(std::max(1, restarts));
   const size_t cap = size_t(std::max(1, max_sounds));
@@ -82,8 +82,9 @@ std::vector<GpuGroup> plan_gpu_batches(const std::vector<int>& n_samples, int re
       instances += i, flat += f, bytes += b, ++last;
     }
     if (last == first) {  // this sound alone is beyond the limits
-      groups.push_back({first, first + 1, false,
-                        per_sound_instances * gpu_instance_bytes(n_samples[first], loss, iterations)});
+      groups.push_back(
+          {first, first + 1, false,
+           per_sound_instances * gpu_instance_bytes(n_samples[first], loss, iterations)});
       ++first;
       continue;
     }

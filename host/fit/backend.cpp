@@ -2,8 +2,8 @@
 // and builds that backend, handing the CUDA library the host's tables.
 #include "drumsynth/backend.hpp"
 
-#include "loss/a_weighting.hpp"
 #include "drumsynth/param_table.hpp"
+#include "loss/a_weighting.hpp"
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
 #endif
@@ -62,7 +62,8 @@ std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>
   if (device == Device::cuda) {
     cuda::CudaBackendTables tables{param_ranges(), {}, kernels};
     if (loss.a_weighting)
-      for (const auto& in : instances) tables.a_weighting_taps.push_back(a_weighting_fir(in.sample_rate));
+      for (const auto& in : instances)
+        tables.a_weighting_taps.push_back(a_weighting_fir(in.sample_rate));
     return cuda::make_cuda_backend(instances, loss, tables);
   }
 #endif

@@ -42,7 +42,9 @@ const std::vector<Eigen::VectorXd>& CmaEs::ask() {
   x_.assign(size_t(lambda_), Eigen::VectorXd(n));
   for (int k = 0; k < lambda_; ++k) {
     for (int i = 0; i < n; ++i)
-      z_[k][i] = standard_normal(seed_, (uint64_t(generation_) * uint64_t(lambda_) + uint64_t(k)) * uint64_t(n) + uint64_t(i));
+      z_[k][i] = standard_normal(
+          seed_,
+          (uint64_t(generation_) * uint64_t(lambda_) + uint64_t(k)) * uint64_t(n) + uint64_t(i));
     x_[k] = mean_ + sigma_ * (B_ * D_.cwiseProduct(z_[k]));
   }
   return x_;
@@ -68,9 +70,11 @@ void CmaEs::tell(const std::vector<double>& losses) {
 
   // Step size: p_sigma accumulates C^(-1/2)-whitened steps; sigma grows when
   // it is longer than a random walk's (E|N(0,I)|), shrinks when shorter.
-  p_sigma_ = (1 - c_sigma_) * p_sigma_ + std::sqrt(c_sigma_ * (2 - c_sigma_) * mu_eff_) * (B_ * z_w);
+  p_sigma_ =
+      (1 - c_sigma_) * p_sigma_ + std::sqrt(c_sigma_ * (2 - c_sigma_) * mu_eff_) * (B_ * z_w);
   const double ps = p_sigma_.norm() / std::sqrt(1 - std::pow(1 - c_sigma_, 2.0 * generation_));
-  const bool h_sigma = ps < (1.4 + 2.0 / (n + 1)) * chi_n_;  // stall p_c while sigma is far too small
+  const bool h_sigma =
+      ps < (1.4 + 2.0 / (n + 1)) * chi_n_;  // stall p_c while sigma is far too small
   p_c_ = (1 - c_c_) * p_c_ + (h_sigma ? std::sqrt(c_c_ * (2 - c_c_) * mu_eff_) : 0.0) * y_w;
 
   // Covariance: rank-one update from the path, rank-mu from this generation's best.

@@ -41,7 +41,7 @@ class CmaEs {
   Eigen::VectorXd weights_;  // [mu], positive, sum 1
   double mu_eff_, c_sigma_, d_sigma_, c_c_, c_1_, c_mu_, chi_n_;
   Eigen::VectorXd mean_, p_sigma_, p_c_;
-  Eigen::MatrixXd C_, B_;    // C = B diag(D^2) B^T
+  Eigen::MatrixXd C_, B_;  // C = B diag(D^2) B^T
   Eigen::VectorXd D_;
   double sigma_;
   uint64_t seed_;

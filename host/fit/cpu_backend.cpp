@@ -25,8 +25,8 @@ class CpuBackend final : public Backend {
       s.spec.n_samples = int(in.target->size());
       s.spec.sample_rate = in.sample_rate;
       s.spec.noise_seed = in.noise_seed;
-      s.loss = std::make_unique<MrstftLoss<float>>(loss, in.sample_rate, *in.target,
-                                                   per_loss_threads);
+      s.loss =
+          std::make_unique<MrstftLoss<float>>(loss, in.sample_rate, *in.target, per_loss_threads);
       states_.push_back(std::move(s));
     }
   }

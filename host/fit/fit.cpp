@@ -9,12 +9,12 @@
 #include <mutex>
 #include <thread>
 
-#include "drumsynth/analysis.hpp"
-#include "drumsynth/synth/noise_rng.hpp"
-#include "drumsynth/param_table.hpp"
-#include "drumsynth/switches.hpp"
 #include "batch/gpu_batch_plan.hpp"
 #include "cpu/parallel_for.hpp"
+#include "drumsynth/analysis.hpp"
+#include "drumsynth/param_table.hpp"
+#include "drumsynth/switches.hpp"
+#include "drumsynth/synth/noise_rng.hpp"
 #include "fit/population_search.hpp"
 
 namespace drumsynth {
@@ -32,7 +32,8 @@ int best_restart(const std::vector<InstanceFit>& fits, size_t first, int restart
 FitResult sound_result(const InstanceFit& run, uint64_t noise_seed, double seconds) {
   FitResult r;
   static_cast<InstanceFit&>(r) = run;
-  r.params = params_from_logits(std::vector<double>(run.best_logits.begin(), run.best_logits.end()));
+  r.params =
+      params_from_logits(std::vector<double>(run.best_logits.begin(), run.best_logits.end()));
   r.seconds = seconds;
   r.noise_seed = noise_seed;
   return r;
@@ -40,13 +41,15 @@ FitResult sound_result(const InstanceFit& run, uint64_t noise_seed, double secon
 
 // Moves each instance's starting logits to the best point of a population
 // search around them (one search per instance, on the batch's device).
-void search_from_starts(const std::vector<Instance>& instances, const std::vector<const Sound*>& group,
-                        Device device, int n_threads, const FitOptions& o, std::vector<float>& logits) {
+void search_from_starts(const std::vector<Instance>& instances,
+                        const std::vector<const Sound*>& group, Device device, int n_threads,
+                        const FitOptions& o, std::vector<float>& logits) {
   for (size_t b = 0; b < instances.size(); ++b) {
     const PopulationSearch search{o.search_generations, o.search_population, o.seed + b};
-    const std::vector<float> start(logits.begin() + long(b * kNumParams), logits.begin() + long((b + 1) * kNumParams));
-    const auto found = population_search(*group[b / size_t(o.restarts)], instances[b].noise_seed, start, o.loss,
-                                         search, device, n_threads);
+    const std::vector<float> start(logits.begin() + long(b * kNumParams),
+                                   logits.begin() + long((b + 1) * kNumParams));
+    const auto found = population_search(*group[b / size_t(o.restarts)], instances[b].noise_seed,
+                                         start, o.loss, search, device, n_threads);
     std::copy(found.logits.begin(), found.logits.end(), logits.begin() + long(b * kNumParams));
   }
 }
@@ -54,7 +57,8 @@ void search_from_starts(const std::vector<Instance>& instances, const std::vecto
 // `second` continued `first` from its best logits: one run of both.
 InstanceFit joined_runs(InstanceFit first, const InstanceFit& second) {
   const int offset = int(first.loss_history.size());
-  first.loss_history.insert(first.loss_history.end(), second.loss_history.begin(), second.loss_history.end());
+  first.loss_history.insert(first.loss_history.end(), second.loss_history.begin(),
+                            second.loss_history.end());
   first.skipped_steps += second.skipped_steps;
   if (second.best_loss < first.best_loss) {
     first.best_loss = second.best_loss;
@@ -87,10 +91,12 @@ FitControl part_control(const FitControl& control, int offset, int total) {
 std::vector<InstanceFit> optimize_with_search(Backend& backend, std::vector<float> logits,
                                               const std::vector<Instance>& instances,
                                               const std::vector<const Sound*>& group, Device device,
-                                              int n_threads, const FitOptions& o, const FitControl& control) {
+                                              int n_threads, const FitOptions& o,
+                                              const FitControl& control) {
   OptimizerConfig first = optimizer_config(o), rest = first;
-  const int split = std::clamp(o.search_after_iterations >= 0 ? o.search_after_iterations : first.hold_iterations,
-                               0, std::max(0, o.iterations - 1));
+  const int split =
+      std::clamp(o.search_after_iterations >= 0 ? o.search_after_iterations : first.hold_iterations,
+                 0, std::max(0, o.iterations - 1));
   first.iterations = split;
   rest.iterations = o.iterations - split;
   rest.hold_iterations = std::max(0, first.hold_iterations - split);
@@ -98,12 +104,15 @@ std::vector<InstanceFit> optimize_with_search(Backend& backend, std::vector<floa
   if (split > 0) {
     before = backend.optimize(std::move(logits), first, part_control(control, 0, o.iterations));
     logits.clear();
-    for (const auto& r : before) logits.insert(logits.end(), r.best_logits.begin(), r.best_logits.end());
+    for (const auto& r : before)
+      logits.insert(logits.end(), r.best_logits.begin(), r.best_logits.end());
   }
   search_from_starts(instances, group, device, n_threads, o, logits);
-  auto after = backend.optimize(std::move(logits), rest, part_control(control, split, o.iterations));
+  auto after =
+      backend.optimize(std::move(logits), rest, part_control(control, split, o.iterations));
   if (split > 0)
-    for (size_t b = 0; b < after.size(); ++b) after[b] = joined_runs(std::move(before[b]), after[b]);
+    for (size_t b = 0; b < after.size(); ++b)
+      after[b] = joined_runs(std::move(before[b]), after[b]);
   return after;
 }
 
@@ -121,12 +130,15 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
   // The backend first: it refuses a sound it cannot fit (e.g. empty) before
   // the analysis looks at it (AnalysisAhead analyses no group with an empty sound).
   auto backend = make_backend(device, instances, o.loss, n_threads, o.kernels);
-  std::vector<float> logits = analysed.empty() ? starting_logits(group, o, n_threads) : std::move(analysed);
+  std::vector<float> logits =
+      analysed.empty() ? starting_logits(group, o, n_threads) : std::move(analysed);
   const auto runs = o.search_generations > 0
-                        ? optimize_with_search(*backend, std::move(logits), instances, group, device, n_threads, o, control)
+                        ? optimize_with_search(*backend, std::move(logits), instances, group,
+                                               device, n_threads, o, control)
                         : backend->optimize(std::move(logits), optimizer_config(o), control);
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / group.size();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+      group.size();
   std::vector<FitResult> results;
   for (size_t s = 0; s < group.size(); ++s) {
     const int best = best_restart(runs, s * o.restarts, o.restarts);
@@ -176,13 +188,16 @@ std::vector<const Sound*> sounds_of(const std::vector<const Sound*>& sounds, con
 // are left to fit_group, whose backend refuses it before any analysis.
 class AnalysisAhead {
  public:
-  AnalysisAhead(const std::vector<const Sound*>& sounds, const std::vector<GpuGroup>& groups, const FitOptions& o)
+  AnalysisAhead(const std::vector<const Sound*>& sounds, const std::vector<GpuGroup>& groups,
+                const FitOptions& o)
       : sounds_(sounds), groups_(groups), o_(o) {}
   void start(size_t k) {
     if (k >= groups_.size() || !groups_[k].fits) return;
     const std::vector<const Sound*> group = sounds_of(sounds_, groups_[k]);
-    if (std::any_of(group.begin(), group.end(), [](const Sound* s) { return s->samples.empty(); })) return;
-    pending_ = std::async(std::launch::async, [this, group] { return starting_logits(group, o_, o_.n_threads); });
+    if (std::any_of(group.begin(), group.end(), [](const Sound* s) { return s->samples.empty(); }))
+      return;
+    pending_ = std::async(std::launch::async,
+                          [this, group] { return starting_logits(group, o_, o_.n_threads); });
     pending_group_ = k;
   }
   // Group k's logits if they were started (rethrowing the analysis' error), else none.
@@ -200,7 +215,9 @@ class AnalysisAhead {
   size_t pending_group_ = SIZE_MAX;
 };
 
-std::string mebibytes(size_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
+std::string mebibytes(size_t bytes) {
+  return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB";
+}
 
 // The GPU: consecutive groups of at most gpu_batch sounds, cut so each fits
 // the grid, the kernels' 32-bit offsets and the free memory
@@ -212,7 +229,8 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
   for (const Sound* s : sounds) lengths.push_back(int(s->samples.size()));
   GpuBatchLimits limits;
   limits.memory_bytes = gpu_memory_budget(o, backend);
-  const std::vector<GpuGroup> groups = plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits);
+  const std::vector<GpuGroup> groups =
+      plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits);
   AnalysisAhead ahead(sounds, groups, o);
   for (size_t k = 0; k < groups.size(); ++k) {
     const GpuGroup& g = groups[k];
@@ -222,10 +240,12 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
       continue;
     }
     if (!g.fits) {
-      report.done(int(g.first), {{}, std::make_exception_ptr(Error(
-          "too large for one GPU batch: needs about " + mebibytes(g.bytes) + " of GPU memory with " +
-          std::to_string(o.restarts) + " restart(s), " + mebibytes(limits.memory_bytes) +
-          " available; fit it with --device cpu"))});
+      report.done(int(g.first),
+                  {{},
+                   std::make_exception_ptr(Error(
+                       "too large for one GPU batch: needs about " + mebibytes(g.bytes) +
+                       " of GPU memory with " + std::to_string(o.restarts) + " restart(s), " +
+                       mebibytes(limits.memory_bytes) + " available; fit it with --device cpu"))});
       continue;
     }
     const std::vector<const Sound*> group = sounds_of(sounds, g);
@@ -235,7 +255,8 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
       if (o.init == FitInit::analysis) ahead.start(k + 1);
       // The GPU backend takes no threads; the sounds' analysis takes them all.
       const auto results = fit_group(group, backend, o.n_threads, o, control, std::move(analysed));
-      for (size_t s = g.first; s < g.last; ++s) report.done(int(s), {results[s - g.first], nullptr});
+      for (size_t s = g.first; s < g.last; ++s)
+        report.done(int(s), {results[s - g.first], nullptr});
     } catch (const Interrupted&) {
       throw;
     } catch (...) {  // the batch failed as a whole: each of its sounds says why
@@ -261,7 +282,8 @@ void fit_on_cpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
       return;
     }
     try {
-      report.done(s, {fit_group({sounds[s]}, Device::cpu, threads_each, o, control).front(), nullptr});
+      report.done(s,
+                  {fit_group({sounds[s]}, Device::cpu, threads_each, o, control).front(), nullptr});
     } catch (const Interrupted&) {
       throw;
     } catch (...) {
@@ -286,9 +308,10 @@ OptimizerConfig optimizer_config(const FitOptions& o) {
   c.learning_rate = o.learning_rate;
   c.plateau_factor = o.plateau_factor;
   c.plateau_patience = o.plateau_patience;
-  const double pitch = o.pitch_lr_scale > 0 ? o.pitch_lr_scale
-                                            : (o.init == FitInit::analysis ? kAnalysisPitchLrScale : 1.0);
-  c.hold_iterations = o.pitch_hold_iterations >= 0 ? o.pitch_hold_iterations
+  const double pitch = o.pitch_lr_scale > 0
+                           ? o.pitch_lr_scale
+                           : (o.init == FitInit::analysis ? kAnalysisPitchLrScale : 1.0);
+  c.hold_iterations = o.pitch_hold_iterations >= 0  ? o.pitch_hold_iterations
                       : o.init == FitInit::analysis ? kAnalysisPitchHoldIterations
                                                     : 0;
   for (int i = 0; i < kNumParams; ++i) c.lr_scale[i] = c.lr_scale_held[i] = 1.0;
@@ -315,7 +338,8 @@ std::vector<float> starting_logits(const Sound& target, const FitOptions& o) {
 // The sounds in parallel: the analysis takes ~30 ms a sound on one core
 // (mostly the glide search), which one sound at a time would be a large part
 // of a GPU batch's wall time (the development set's 138 sounds: ~4.4 s).
-std::vector<float> starting_logits(const std::vector<const Sound*>& group, const FitOptions& o, int n_threads) {
+std::vector<float> starting_logits(const std::vector<const Sound*>& group, const FitOptions& o,
+                                   int n_threads) {
   std::vector<std::vector<float>> each(group.size());
   parallel_for(int(group.size()), n_threads, [&](int s) {
     if (o.stop && o.stop->load()) throw Interrupted();
@@ -326,7 +350,9 @@ std::vector<float> starting_logits(const std::vector<const Sound*>& group, const
   return logits;
 }
 
-bool fits_in_batches(const FitOptions& o) { return resolve_device(o.device) == Device::cuda || batches_on_cpu(); }
+bool fits_in_batches(const FitOptions& o) {
+  return resolve_device(o.device) == Device::cuda || batches_on_cpu();
+}
 
 std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const FitOptions& o,
                                  const SoundDone& on_done) {
@@ -336,7 +362,8 @@ std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const 
   Reporter report{on_done, fits, {}};
   // Per-iteration progress only where one backend batch runs at a time.
   const bool one_at_a_time = device == Device::cuda || sounds.size() == 1;
-  const FitControl control{one_at_a_time ? o.progress : nullptr, o.progress_every, o.stop, o.finish};
+  const FitControl control{one_at_a_time ? o.progress : nullptr, o.progress_every, o.stop,
+                           o.finish};
   if (device == Device::cuda)
     fit_on_gpu(sounds, o, control, report, Device::cuda);
   else if (fits_in_batches(o))

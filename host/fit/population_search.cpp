@@ -4,22 +4,23 @@
 #include <algorithm>
 #include <cmath>
 
-#include "fit/cma_es.hpp"
 #include "drumsynth/param_table.hpp"
+#include "fit/cma_es.hpp"
 
 namespace drumsynth {
 
 namespace {
 
-constexpr double kCentsPerUnit = 100.0;      // a frequency coordinate of 1: a semitone
-constexpr double kLnDecayPerUnit = 0.5;      // a decay coordinate of 1: x1.65
+constexpr double kCentsPerUnit = 100.0;  // a frequency coordinate of 1: a semitone
+constexpr double kLnDecayPerUnit = 0.5;  // a decay coordinate of 1: x1.65
 constexpr double kAudibleGainFraction = 0.1;
 
 // The logits of a point u of the search: each searched partial's frequency
 // and decay moved from the start's, in physical units, and mapped back (a
 // value past its range is held at the range's end by logit_from_param).
 std::vector<float> logits_at(const Eigen::VectorXd& u, const std::vector<float>& start,
-                             const std::vector<double>& start_params, const std::vector<int>& partials) {
+                             const std::vector<double>& start_params,
+                             const std::vector<int>& partials) {
   const auto& table = param_table();
   std::vector<float> z = start;
   for (size_t j = 0; j < partials.size(); ++j) {
@@ -47,9 +48,9 @@ std::vector<int> searched_partials(const std::vector<float>& logits) {
   return audible;
 }
 
-SearchOutcome population_search(const Sound& target, uint64_t noise_seed, const std::vector<float>& start,
-                                const LossSettings& loss, const PopulationSearch& search, Device device,
-                                int n_threads) {
+SearchOutcome population_search(const Sound& target, uint64_t noise_seed,
+                                const std::vector<float>& start, const LossSettings& loss,
+                                const PopulationSearch& search, Device device, int n_threads) {
   SearchOutcome out;
   out.logits = start;
   const std::vector<int> partials = searched_partials(start);
@@ -61,9 +62,12 @@ SearchOutcome population_search(const Sound& target, uint64_t noise_seed, const 
   if (search.generations <= 0 || partials.empty()) return out;
 
   const auto start_params = params_from_logits(std::vector<double>(start.begin(), start.end()));
-  CmaEs cma(Eigen::VectorXd::Zero(2 * Eigen::Index(partials.size())), 1.0, search.population, search.seed);
-  const auto backend = make_backend(device, std::vector<Instance>(size_t(cma.population()), one), loss, n_threads);
-  std::vector<float> batch(size_t(cma.population()) * kNumParams), losses_f(size_t(cma.population()));
+  CmaEs cma(Eigen::VectorXd::Zero(2 * Eigen::Index(partials.size())), 1.0, search.population,
+            search.seed);
+  const auto backend =
+      make_backend(device, std::vector<Instance>(size_t(cma.population()), one), loss, n_threads);
+  std::vector<float> batch(size_t(cma.population()) * kNumParams),
+      losses_f(size_t(cma.population()));
   for (int g = 0; g < search.generations; ++g) {
     const auto& candidates = cma.ask();
     for (size_t k = 0; k < candidates.size(); ++k) {
@@ -75,7 +79,8 @@ SearchOutcome population_search(const Sound& target, uint64_t noise_seed, const 
     for (size_t k = 0; k < candidates.size(); ++k)
       if (std::isfinite(losses_f[k]) && losses_f[k] < out.best_loss) {
         out.best_loss = losses_f[k];
-        out.logits.assign(batch.begin() + long(k * kNumParams), batch.begin() + long((k + 1) * kNumParams));
+        out.logits.assign(batch.begin() + long(k * kNumParams),
+                          batch.begin() + long((k + 1) * kNumParams));
       }
     cma.tell(std::vector<double>(losses_f.begin(), losses_f.end()));
   }

@@ -33,7 +33,7 @@ struct PopulationSearch {
 struct SearchOutcome {
   std::vector<float> logits;  // [kNumParams], the best point seen
   double start_loss = 0, best_loss = 0;
-  int evaluations = 0;        // losses computed, the start's included
+  int evaluations = 0;  // losses computed, the start's included
 };
 
 // The partials a search moves: audible ones of `logits`, loudest first.
@@ -41,8 +41,8 @@ std::vector<int> searched_partials(const std::vector<float>& logits);
 
 // Searches around `start` ([kNumParams]) for the target, with its noise seed
 // and loss, on `device`.
-SearchOutcome population_search(const Sound& target, uint64_t noise_seed, const std::vector<float>& start,
-                                const LossSettings& loss, const PopulationSearch& search, Device device,
-                                int n_threads);
+SearchOutcome population_search(const Sound& target, uint64_t noise_seed,
+                                const std::vector<float>& start, const LossSettings& loss,
+                                const PopulationSearch& search, Device device, int n_threads);
 
 }  // namespace drumsynth

@@ -7,10 +7,10 @@
 #include <chrono>
 #include <thread>
 
+#include "cpu/parallel_for.hpp"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/render.hpp"
-#include "cpu/parallel_for.hpp"
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
 #endif
@@ -25,7 +25,8 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
   // Targets rendered on every core (a batch of 1024 one-second sounds would
   // otherwise take longer to set up than to measure).
   parallel_for(o.batch, int(std::thread::hardware_concurrency()), [&](int b) {
-    targets[size_t(b)] = render(params_from_logits(random_logits(uint64_t(10000 + b))), VoiceSpec{n, o.sample_rate, 1});
+    targets[size_t(b)] = render(params_from_logits(random_logits(uint64_t(10000 + b))),
+                                VoiceSpec{n, o.sample_rate, 1});
   });
   for (int b = 0; b < o.batch; ++b) {
     instances.push_back({&targets[b], o.sample_rate, uint64_t(b)});
@@ -35,7 +36,8 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
   ThroughputResult r;
   const Device device = resolve_device(o.device);
   const size_t before = device == Device::cuda ? cuda_bytes_in_use() : 0;
-  auto backend = make_backend(device, instances, loss_preset(o.loss_preset), o.n_threads, o.kernels);
+  auto backend =
+      make_backend(device, instances, loss_preset(o.loss_preset), o.n_threads, o.kernels);
   std::vector<float> loss(static_cast<size_t>(o.batch)), grad(logits.size());
   backend->loss_and_gradient(logits.data(), loss.data(), grad.data());  // warm-up
   std::vector<double> t;
@@ -67,7 +69,8 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
       const auto a = std::chrono::steady_clock::now();
       cuda::optimize_on_device(*backend, logits, optimizer_config(fit), {});
       r.fit_loop_ms_per_iteration =
-          1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count() / o.iterations;
+          1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count() /
+          o.iterations;
       r.fit_loop = cuda::device_loop_path(*backend);
     } catch (const std::exception& e) {
       r.fit_loop = std::string("failed: ") + e.what();

@@ -31,7 +31,8 @@ std::pair<long long, long long> cut_data_chunk(SNDFILE* f) {
   for (std::string line; std::getline(lines, line);) {
     char id[16] = {};
     long long declared = 0, present = 0;
-    if (std::sscanf(line.c_str(), " %15s : %lld (should be %lld)", id, &declared, &present) != 3) continue;
+    if (std::sscanf(line.c_str(), " %15s : %lld (should be %lld)", id, &declared, &present) != 3)
+      continue;
     const std::string chunk = id;
     if ((chunk == "data" || chunk == "SSND") && declared > present && declared != 0xFFFFFFFFLL)
       return {declared, present};
@@ -48,13 +49,14 @@ std::string format_number(double v) {
 void check_rate(const std::string& name, double rate, const LoadOptions& options) {
   if (!(rate >= options.min_rate_hz && rate <= options.max_rate_hz))
     throw InputError(name, "sample rate " + format_number(rate) + " Hz is outside " +
-                               format_number(options.min_rate_hz) + "-" + format_number(options.max_rate_hz) +
-                               " Hz");
+                               format_number(options.min_rate_hz) + "-" +
+                               format_number(options.max_rate_hz) + " Hz");
 }
 
 void check_length(const std::string& name, double seconds, const LoadOptions& options) {
   if (seconds > options.max_seconds)
-    throw InputError(name, format_number(seconds) + " s is longer than the " + format_number(options.max_seconds) +
+    throw InputError(name, format_number(seconds) + " s is longer than the " +
+                               format_number(options.max_seconds) +
                                " s limit (raise it with --max-seconds)");
 }
 }  // namespace
@@ -88,16 +90,17 @@ Sound load_sound(const std::string& path, const LoadOptions& options) {
   if (got <= 0) throw InputError(path, "empty: no samples could be read");
   // A cut file would otherwise be fitted as its first part, silently.
   if (declared > 0)
-    throw InputError(path, "truncated: its sample data should be " + std::to_string(declared) + " bytes, the file holds " +
-                               std::to_string(present));
+    throw InputError(path, "truncated: its sample data should be " + std::to_string(declared) +
+                               " bytes, the file holds " + std::to_string(present));
   if (got < info.frames)
-    throw InputError(path, "truncated: the header declares " + std::to_string(info.frames) + " frames, " +
-                               std::to_string(got) + " could be read");
-  return sound_from_samples(path, interleaved.data(), size_t(got), info.channels, info.samplerate, options);
+    throw InputError(path, "truncated: the header declares " + std::to_string(info.frames) +
+                               " frames, " + std::to_string(got) + " could be read");
+  return sound_from_samples(path, interleaved.data(), size_t(got), info.channels, info.samplerate,
+                            options);
 }
 
-Sound sound_from_samples(const std::string& name, const float* interleaved, size_t frames, int channels,
-                         double sample_rate, const LoadOptions& options) {
+Sound sound_from_samples(const std::string& name, const float* interleaved, size_t frames,
+                         int channels, double sample_rate, const LoadOptions& options) {
   if (frames == 0 || channels <= 0) throw InputError(name, "empty: no samples");
   check_rate(name, sample_rate, options);
   check_length(name, double(frames) / sample_rate, options);
@@ -111,7 +114,8 @@ Sound sound_from_samples(const std::string& name, const float* interleaved, size
     double sum = 0;
     for (int c = 0; c < channels; ++c) {
       const float v = interleaved[i * size_t(channels) + size_t(c)];
-      if (!std::isfinite(v)) throw InputError(name, "NaN or Inf sample at frame " + std::to_string(i));
+      if (!std::isfinite(v))
+        throw InputError(name, "NaN or Inf sample at frame " + std::to_string(i));
       sum += v;
     }
     s.samples[i] = float(sum / channels);
@@ -119,7 +123,8 @@ Sound sound_from_samples(const std::string& name, const float* interleaved, size
   }
   // -120 dBFS: below the quietest 16-bit sample (3e-5), so only true silence
   // (or a file whose channels cancel) is refused; there is nothing to fit in it.
-  if (options.refuse_silence && peak < 1e-6) throw InputError(name, "silent: every sample is below -120 dBFS");
+  if (options.refuse_silence && peak < 1e-6)
+    throw InputError(name, "silent: every sample is below -120 dBFS");
   return s;
 }
 

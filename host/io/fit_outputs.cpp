@@ -22,7 +22,8 @@ FitOutputPaths fit_output_paths(const std::string& input, const std::string& out
   p.loss_svg = (dir / (name + ".loss.svg")).string();
   fs::path wav = dir / (name + ".wav");
   std::error_code ec;
-  if (fs::exists(wav, ec) && fs::equivalent(wav, fs::path(input), ec)) wav = dir / (name + ".fit.wav");
+  if (fs::exists(wav, ec) && fs::equivalent(wav, fs::path(input), ec))
+    wav = dir / (name + ".fit.wav");
   p.wav = wav.string();
   return p;
 }
@@ -48,14 +49,21 @@ std::string loss_curve_svg(const std::vector<double>& h, const std::string& titl
     if (v > 0 && std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   if (!(lo < hi)) lo = (lo > 0 && std::isfinite(lo) ? lo : 1.0) / 2, hi = lo * 4;
   const double llo = std::log10(lo), lhi = std::log10(hi);
-  auto x = [&](size_t i) { return L + (W - L - R) * double(i) / double(std::max<size_t>(1, h.size() - 1)); };
-  auto y = [&](double v) { return T + (H - T - B) * (lhi - std::log10(std::max(v, lo))) / (lhi - llo); };
+  auto x = [&](size_t i) {
+    return L + (W - L - R) * double(i) / double(std::max<size_t>(1, h.size() - 1));
+  };
+  auto y = [&](double v) {
+    return T + (H - T - B) * (lhi - std::log10(std::max(v, lo))) / (lhi - llo);
+  };
   std::ostringstream s;
   s << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H
-    << "' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n"
+    << "' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' "
+       "fill='white'/>\n"
     << "<text x='" << L << "' y='18'>" << title << "</text>\n"
-    << "<line x1='" << L << "' y1='" << H - B << "' x2='" << W - R << "' y2='" << H - B << "' stroke='black'/>\n"
-    << "<line x1='" << L << "' y1='" << T << "' x2='" << L << "' y2='" << H - B << "' stroke='black'/>\n"
+    << "<line x1='" << L << "' y1='" << H - B << "' x2='" << W - R << "' y2='" << H - B
+    << "' stroke='black'/>\n"
+    << "<line x1='" << L << "' y1='" << T << "' x2='" << L << "' y2='" << H - B
+    << "' stroke='black'/>\n"
     << "<text x='" << L << "' y='" << H - 12 << "'>0</text><text x='" << W - R - 40 << "' y='"
     << H - 12 << "'>" << h.size() << " iterations</text>\n"
     << "<text x='4' y='" << T + 4 << "'>" << hi << "</text><text x='4' y='" << H - B << "'>" << lo
@@ -78,10 +86,10 @@ void write_fit_outputs(const Sound& target, const FitResult& result, const FitOp
     csv << i << "," << result.loss_history[i] << "," << best << "\n";
   }
   write_text_atomic(paths.loss_csv, csv.str());
-  write_text_atomic(paths.loss_svg,
-                    loss_curve_svg(result.loss_history,
-                                   fs::path(target.path).filename().string() + ": loss (" +
-                                       name_of(options.loss.preset) + "), log scale"));
+  write_text_atomic(
+      paths.loss_svg,
+      loss_curve_svg(result.loss_history, fs::path(target.path).filename().string() + ": loss (" +
+                                              name_of(options.loss.preset) + "), log scale"));
   const Preset preset = make_preset(target, result, options);
   std::vector<double> params = preset.params;
   const auto audio = render(params, preset_voice_spec(preset));

@@ -54,7 +54,8 @@ LossSettings loss_from_json(const json& j) {
   for (const auto& [known, preset] : Names<LossPreset>::table)
     if (name == known) s.preset = preset;
   for (const auto& r : j.at("resolutions"))
-    s.resolutions.push_back({json_int(r.at("fft_size")), json_int(r.at("hop")), json_int(r.at("win_length"))});
+    s.resolutions.push_back(
+        {json_int(r.at("fft_size")), json_int(r.at("hop")), json_int(r.at("win_length"))});
   s.a_weighting = j.at("a_weighting").get<bool>();
   for (const LossNumber& n : kLossNumbers)
     s.*n.value = n.written_with ? j.value(n.name, s.*n.value) : j.at(n.name).get<double>();
@@ -74,17 +75,22 @@ std::string preset_to_json(const Preset& p) {
                       {"map", s.map == ParamMap::log ? "log" : "linear"},
                       {"logit", logit_from_param(p.params[i], s)}};
   }
-  json j = {{"format", "drumsynth-preset"},
-            {"format_version", kPresetFormatVersion},
-            {"model", {{"name", "drumsynth-voice"}, {"n_partials", kNumPartials}, {"n_noise_bands", kNoiseBands}}},
-            {"sample_rate", p.sample_rate},
-            {"n_samples", p.n_samples},
-            {"seconds", p.sample_rate > 0 ? p.n_samples / p.sample_rate : 0.0},
-            {"noise_seed", p.noise_seed},
-            {"loss", loss_to_json(p.loss)},
-            {"fit", {{"initial_loss", p.initial_loss}, {"final_loss", p.final_loss},
-                     {"iterations", p.iterations}, {"source", p.source}}},
-            {"parameters", params}};
+  json j = {
+      {"format", "drumsynth-preset"},
+      {"format_version", kPresetFormatVersion},
+      {"model",
+       {{"name", "drumsynth-voice"}, {"n_partials", kNumPartials}, {"n_noise_bands", kNoiseBands}}},
+      {"sample_rate", p.sample_rate},
+      {"n_samples", p.n_samples},
+      {"seconds", p.sample_rate > 0 ? p.n_samples / p.sample_rate : 0.0},
+      {"noise_seed", p.noise_seed},
+      {"loss", loss_to_json(p.loss)},
+      {"fit",
+       {{"initial_loss", p.initial_loss},
+        {"final_loss", p.final_loss},
+        {"iterations", p.iterations},
+        {"source", p.source}}},
+      {"parameters", params}};
   return j.dump(2) + "\n";
 }
 
@@ -92,7 +98,8 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999 (fuzz_preset)
+  } catch (const json::exception&
+               e) {  // parse_error, and out_of_range for a number like 1e999 (fuzz_preset)
     throw InputError(path, std::string("not valid JSON (") + e.what() + ")");
   }
   // (json::value would throw a type_error for a "format" that is not a string:
@@ -170,7 +177,8 @@ Preset load_preset(const std::string& path) {
 VoiceSpec preset_voice_spec(const Preset& p, double sample_rate, double seconds) {
   VoiceSpec spec{p.n_samples, p.sample_rate, p.noise_seed};
   if (sample_rate > 0) {
-    if (sample_rate < 8000 || sample_rate > 192000) throw Error("the sample rate must be 8000-192000 Hz");
+    if (sample_rate < 8000 || sample_rate > 192000)
+      throw Error("the sample rate must be 8000-192000 Hz");
     spec.sample_rate = sample_rate;
     spec.n_samples = int(std::lround(p.n_samples / p.sample_rate * sample_rate));
   }

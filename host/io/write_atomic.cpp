@@ -6,10 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <vector>
-
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "drumsynth/audio_io.hpp"
 
@@ -36,8 +35,8 @@ int remove_stale_temporaries(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return 0;
   std::vector<fs::path> stale;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     const size_t at = name.rfind(".tmp-");
     if (at == std::string::npos || !it->is_regular_file(ec)) continue;
@@ -45,7 +44,8 @@ int remove_stale_temporaries(const std::string& dir) {
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
     const long pid = std::stol(digits);
     // kill(pid, 0) sends nothing: it says whether the process exists.
-    if (pid != long(::getpid()) && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) stale.push_back(it->path());
+    if (pid != long(::getpid()) && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH)
+      stale.push_back(it->path());
   }
   int removed = 0;
   for (const auto& p : stale) removed += fs::remove(p, ec) ? 1 : 0;

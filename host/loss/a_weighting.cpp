@@ -10,8 +10,8 @@
 #include <utility>
 
 #include "cpu/cpu_clones.hpp"
-#include "drumsynth/math/common.hpp"
 #include "drumsynth/error.hpp"
+#include "drumsynth/math/common.hpp"
 
 namespace drumsynth {
 
@@ -28,8 +28,7 @@ double a_weighting_digital_magnitude(double freq_hz, double fs) {
   const std::complex<double> s(0.0, 2.0 * fs * std::tan(w / 2.0));
   const double k = std::pow(kTwoPi * f4, 2) * std::pow(10.0, a1000_db / 20.0);
   auto quad = [&](double f) { return s * s + 4.0 * kPi * f * s + std::pow(kTwoPi * f, 2); };
-  const std::complex<double> den =
-      quad(f4) * quad(f1) * (s + kTwoPi * f3) * (s + kTwoPi * f2);
+  const std::complex<double> den = quad(f4) * quad(f1) * (s + kTwoPi * f3) * (s + kTwoPi * f2);
   return std::abs(k * s * s * s * s / den);
 }
 
@@ -167,4 +166,6 @@ template void fir_same_vjp(const float*, int, const std::vector<float>&, float*)
 template void fir_same_vjp(const double*, int, const std::vector<double>&, double*);
 
 }  // namespace drumsynth
-namespace drumsynth { template void fir_same_vjp(const long double*, int, const std::vector<long double>&, long double*); }
+namespace drumsynth {
+template void fir_same_vjp(const long double*, int, const std::vector<long double>&, long double*);
+}

@@ -7,7 +7,8 @@
 namespace drumsynth {
 
 const std::vector<LossPreset>& loss_presets() {
-  static const std::vector<LossPreset> presets = {LossPreset::seed, LossPreset::auraloss, LossPreset::bands};
+  static const std::vector<LossPreset> presets = {LossPreset::seed, LossPreset::auraloss,
+                                                  LossPreset::bands};
   return presets;
 }
 
@@ -16,7 +17,8 @@ LossSettings loss_preset(LossPreset preset) {
   s.preset = preset;
   switch (preset) {
     case LossPreset::seed:
-      for (int n : {16384, 8192, 4096, 2048, 1024, 512, 128, 32}) s.resolutions.push_back({n, n / 4, n});
+      for (int n : {16384, 8192, 4096, 2048, 1024, 512, 128, 32})
+        s.resolutions.push_back({n, n / 4, n});
       s.a_weighting = true;
       s.rms_weight = 0.25;
       break;

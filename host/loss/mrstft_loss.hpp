@@ -34,34 +34,34 @@ class MrstftLoss {
  private:
   struct Resolution {
     StftResolution res;
-    int padded_len;  // max(N, n)
-    int n_frames;    // 1 + padded_len / hop
-    int n_bins;      // n/2 + 1
-    StftFrames<Real> stft;                      // window: Hann of win_length centred
-    std::vector<Real> mag_y, log_mag_y;         // [n_frames * n_bins]
+    int padded_len;                      // max(N, n)
+    int n_frames;                        // 1 + padded_len / hop
+    int n_bins;                          // n/2 + 1
+    StftFrames<Real> stft;               // window: Hann of win_length centred
+    std::vector<Real> mag_y, log_mag_y;  // [n_frames * n_bins]
     Real norm_y = 0;
     // forward values kept for the gradient
-    std::vector<std::complex<Real>> spec_x;     // [n_frames * n_bins]
+    std::vector<std::complex<Real>> spec_x;  // [n_frames * n_bins]
     std::vector<Real> mag_x, log_mag_x;
     Real norm_diff = 0;
-    std::vector<Real> padded;                   // [padded_len + n]
+    std::vector<Real> padded;  // [padded_len + n]
     // The band-energy term (settings.w_band_log != 0): ERB bands of this FFT.
     int n_bands = 0;
-    std::vector<int> band_of_bin;               // [n_bins], -1 outside every band
-    Real band_floor = 0;                        // f: the target's loudest cell, band_range_db down
-    std::vector<Real> log_band_y;               // [n_frames * n_bands] ln(E_y + f)
-    std::vector<Real> band_x, log_band_x;       // the estimate's E_x, ln(E_x + f)
-    std::vector<Real> band_v_mag;               // [n_frames * n_bins] the term's dL/d|X|
+    std::vector<int> band_of_bin;          // [n_bins], -1 outside every band
+    Real band_floor = 0;                   // f: the target's loudest cell, band_range_db down
+    std::vector<Real> log_band_y;          // [n_frames * n_bands] ln(E_y + f)
+    std::vector<Real> band_x, log_band_x;  // the estimate's E_x, ln(E_x + f)
+    std::vector<Real> band_v_mag;          // [n_frames * n_bins] the term's dL/d|X|
     // The cumulative-spectrum term (settings.w_cumulative != 0).
-    std::vector<Real> cum_y;                    // [n_frames * n_bins] the target's running shares Q
-    std::vector<Real> cum_frame_weight;         // [n_frames] the target frame's total / the mean's
-    Real cum_floor = 0;                         // d, added to every frame's total
-    std::vector<Real> cum_v_mag;                // [n_frames * n_bins] the term's dL/d|X|
+    std::vector<Real> cum_y;             // [n_frames * n_bins] the target's running shares Q
+    std::vector<Real> cum_frame_weight;  // [n_frames] the target frame's total / the mean's
+    Real cum_floor = 0;                  // d, added to every frame's total
+    std::vector<Real> cum_v_mag;         // [n_frames * n_bins] the term's dL/d|X|
     Resolution(const StftResolution& r, int n_samples);
   };
   void spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out);
-  static void magnitudes(const std::vector<std::complex<Real>>& spec, Real eps, std::vector<Real>& mag,
-                         std::vector<Real>& log_mag);
+  static void magnitudes(const std::vector<std::complex<Real>>& spec, Real eps,
+                         std::vector<Real>& mag, std::vector<Real>& log_mag);
   void set_bands(Resolution& r, double sample_rate) const;
   static void band_energies(const Resolution& r, const std::vector<Real>& mag, std::vector<Real>& e,
                             std::vector<Real>& log_e);
@@ -77,12 +77,12 @@ class MrstftLoss {
 
   LossSettings settings_;
   std::vector<Real> target_;
-  std::vector<Real> fir_;           // A-weighting taps, empty when off
-  std::vector<Real> pre_y_, pre_x_; // pre-filtered target and estimate
+  std::vector<Real> fir_;            // A-weighting taps, empty when off
+  std::vector<Real> pre_y_, pre_x_;  // pre-filtered target and estimate
   Real rms_y_ = 0;
   std::vector<Resolution> resolutions_;
-  std::vector<Real> losses_;        // [resolution]
-  std::vector<Real> v_pre_;         // dL/d(pre-filtered estimate)
+  std::vector<Real> losses_;  // [resolution]
+  std::vector<Real> v_pre_;   // dL/d(pre-filtered estimate)
   int n_threads_;
 };
 

@@ -4,9 +4,8 @@
 #include <cstddef>
 #include <string>
 
-#include "loss/pocketfft.hpp"
-
 #include "drumsynth/error.hpp"
+#include "loss/pocketfft.hpp"
 
 namespace drumsynth {
 
@@ -14,7 +13,8 @@ namespace {
 // pocketfft describes a batch as a 2-D array [count][length] with byte strides.
 template <typename T>
 pocketfft::stride_t row_strides(int row_length) {
-  return {static_cast<std::ptrdiff_t>(sizeof(T)) * row_length, static_cast<std::ptrdiff_t>(sizeof(T))};
+  return {static_cast<std::ptrdiff_t>(sizeof(T)) * row_length,
+          static_cast<std::ptrdiff_t>(sizeof(T))};
 }
 }  // namespace
 
@@ -27,8 +27,8 @@ template <typename Real>
 void RealFft<Real>::forward_frames(const Real* x, int count, Complex* X) const {
   if (count < 1) return;
   const pocketfft::shape_t shape{static_cast<size_t>(count), static_cast<size_t>(n_)};
-  pocketfft::r2c(shape, row_strides<Real>(n_), row_strides<Complex>(bins()), 1, pocketfft::FORWARD, x,
-                 X, Real(1));
+  pocketfft::r2c(shape, row_strides<Real>(n_), row_strides<Complex>(bins()), 1, pocketfft::FORWARD,
+                 x, X, Real(1));
 }
 
 // dL/dx_n = gRe_0 + gRe_{N/2} (-1)^n + sum_{0<k<N/2} Re(G_k exp(+2 pi i k n/N)):
@@ -37,8 +37,8 @@ template <typename Real>
 void RealFft<Real>::adjoint_frames(const Complex* G, int count, Real* v_x) const {
   if (count < 1) return;
   const pocketfft::shape_t shape{static_cast<size_t>(count), static_cast<size_t>(n_)};
-  pocketfft::c2r(shape, row_strides<Complex>(bins()), row_strides<Real>(n_), 1, pocketfft::BACKWARD, G,
-                 v_x, Real(0.5));
+  pocketfft::c2r(shape, row_strides<Complex>(bins()), row_strides<Real>(n_), 1, pocketfft::BACKWARD,
+                 G, v_x, Real(0.5));
   for (int f = 0; f < count; ++f) {
     const C2rFixup<Real> fix(G + static_cast<size_t>(f) * bins(), n_);
     Real* v = v_x + static_cast<size_t>(f) * n_;

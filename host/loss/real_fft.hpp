@@ -22,7 +22,8 @@ template <typename Real>
 struct C2rFixup {
   Real even, odd;
   C2rFixup(const std::complex<Real>* G, int n)
-      : even(Real(0.5) * (G[0].real() + G[n / 2].real())), odd(Real(0.5) * (G[0].real() - G[n / 2].real())) {}
+      : even(Real(0.5) * (G[0].real() + G[n / 2].real())),
+        odd(Real(0.5) * (G[0].real() - G[n / 2].real())) {}
 };
 
 template <typename Real>

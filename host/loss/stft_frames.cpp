@@ -53,7 +53,8 @@ struct LaneMoves {
     const int half = n / 2;
     for (int l = 0; l < L; ++l) {
       out[l][0] = Complex(buf[l], 0);
-      for (int k = 1; k < half; ++k) out[l][k] = Complex(buf[(2 * k - 1) * L + l], buf[2 * k * L + l]);
+      for (int k = 1; k < half; ++k)
+        out[l][k] = Complex(buf[(2 * k - 1) * L + l], buf[2 * k * L + l]);
       out[l][half] = Complex(buf[(n - 1) * L + l], 0);
     }
   }
@@ -88,8 +89,10 @@ struct LaneMoves<float, 4> {
     int i = 0;
     for (; i + 4 <= n; i += 4) {
       const __m128 wi = _mm_loadu_ps(w + i);
-      __m128 a = _mm_mul_ps(_mm_loadu_ps(src[0] + i), wi), b = _mm_mul_ps(_mm_loadu_ps(src[1] + i), wi);
-      __m128 c = _mm_mul_ps(_mm_loadu_ps(src[2] + i), wi), d = _mm_mul_ps(_mm_loadu_ps(src[3] + i), wi);
+      __m128 a = _mm_mul_ps(_mm_loadu_ps(src[0] + i), wi),
+             b = _mm_mul_ps(_mm_loadu_ps(src[1] + i), wi);
+      __m128 c = _mm_mul_ps(_mm_loadu_ps(src[2] + i), wi),
+             d = _mm_mul_ps(_mm_loadu_ps(src[3] + i), wi);
       _MM_TRANSPOSE4_PS(a, b, c, d);
       _mm_store_ps(buf + 4 * i, a), _mm_store_ps(buf + 4 * i + 4, b);
       _mm_store_ps(buf + 4 * i + 8, c), _mm_store_ps(buf + 4 * i + 12, d);
@@ -105,7 +108,8 @@ struct LaneMoves<float, 4> {
     }
     for (int k = 1; k < half; ++k) {
       const __m128 re = _mm_load_ps(buf + 4 * (2 * k - 1)), im = _mm_load_ps(buf + 8 * k);
-      const __m128 lo = _mm_unpacklo_ps(re, im), hi = _mm_unpackhi_ps(re, im);  // (r0 i0 r1 i1), (r2 i2 r3 i3)
+      const __m128 lo = _mm_unpacklo_ps(re, im),
+                   hi = _mm_unpackhi_ps(re, im);  // (r0 i0 r1 i1), (r2 i2 r3 i3)
       _mm_storel_pi(reinterpret_cast<__m64*>(out[0] + k), lo);
       _mm_storeh_pi(reinterpret_cast<__m64*>(out[1] + k), lo);
       _mm_storel_pi(reinterpret_cast<__m64*>(out[2] + k), hi);
@@ -128,19 +132,20 @@ struct LaneMoves<float, 4> {
       _mm_store_ps(buf + 8 * k, _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
     }
   }
-  static void overlap_add(const float* buf, const float* w, int n, const float* even, const float* odd,
-                          float* const* dst) {
+  static void overlap_add(const float* buf, const float* w, int n, const float* even,
+                          const float* odd, float* const* dst) {
     int i = 0;
     __m128 fix[4];
     for (int l = 0; l < 4; ++l) fix[l] = _mm_setr_ps(even[l], odd[l], even[l], odd[l]);
     for (; i + 4 <= n; i += 4) {
-      __m128 v[4] = {_mm_load_ps(buf + 4 * i), _mm_load_ps(buf + 4 * i + 4), _mm_load_ps(buf + 4 * i + 8),
-                     _mm_load_ps(buf + 4 * i + 12)};
+      __m128 v[4] = {_mm_load_ps(buf + 4 * i), _mm_load_ps(buf + 4 * i + 4),
+                     _mm_load_ps(buf + 4 * i + 8), _mm_load_ps(buf + 4 * i + 12)};
       _MM_TRANSPOSE4_PS(v[0], v[1], v[2], v[3]);  // v[l]: samples i..i+3 of lane l
       const __m128 wi = _mm_loadu_ps(w + i);
       // Lane by lane, load-add-store in order: the lanes' frames overlap in dst.
       for (int l = 0; l < 4; ++l)
-        _mm_storeu_ps(dst[l] + i, _mm_add_ps(_mm_loadu_ps(dst[l] + i), _mm_mul_ps(wi, _mm_add_ps(v[l], fix[l]))));
+        _mm_storeu_ps(dst[l] + i, _mm_add_ps(_mm_loadu_ps(dst[l] + i),
+                                             _mm_mul_ps(wi, _mm_add_ps(v[l], fix[l]))));
     }
     for (; i < n; i += 2)
       for (int l = 0; l < 4; ++l) {
@@ -155,8 +160,8 @@ template <typename Real>
 struct StftFrames<Real>::Plan {
   using Vector = typename Lanes<Real>::Vector;
   pocketfft::detail::pocketfft_r<Real> fft;
-  std::vector<Vector> buffer;             // [n] vectors: [i][lane]
-  std::vector<Real> zeros, spare;         // [n]: a missing frame's samples, gradient
+  std::vector<Vector> buffer;                  // [n] vectors: [i][lane]
+  std::vector<Real> zeros, spare;              // [n]: a missing frame's samples, gradient
   std::vector<Complex> zero_bins, spare_bins;  // [n/2 + 1]: its gradient bins, spectrum
   explicit Plan(int n)
       : fft(static_cast<size_t>(n)),

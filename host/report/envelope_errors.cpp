@@ -4,8 +4,8 @@
 #include <cmath>
 #include <complex>
 
-#include "drumsynth/math/common.hpp"
 #include "drumsynth/erb_bands.hpp"
+#include "drumsynth/math/common.hpp"
 #include "loss/real_fft.hpp"
 
 namespace drumsynth {
@@ -25,8 +25,8 @@ std::vector<double> rms_db(const std::vector<double>& x, int hop) {
 
 }  // namespace
 
-double rms_envelope_error_db(const std::vector<double>& estimate, const std::vector<double>& target, double rate,
-                             double hop_s) {
+double rms_envelope_error_db(const std::vector<double>& estimate, const std::vector<double>& target,
+                             double rate, double hop_s) {
   std::vector<double> x = estimate;
   x.resize(target.size(), 0.0);
   const int hop = std::max(1, int(hop_s * rate));
@@ -38,7 +38,8 @@ double rms_envelope_error_db(const std::vector<double>& estimate, const std::vec
 
 std::vector<std::vector<double>> tf_envelope_db(const std::vector<double>& x, double rate,
                                                 const TfEnvelopeSettings& s) {
-  const int win = std::max(2, int(std::lround(s.frame_s * rate))), hop = std::max(1, int(std::lround(s.hop_s * rate)));
+  const int win = std::max(2, int(std::lround(s.frame_s * rate))),
+            hop = std::max(1, int(std::lround(s.hop_s * rate)));
   int n = 1;
   while (n < win) n *= 2;
   const RealFft<double> fft(n);
@@ -66,8 +67,8 @@ std::vector<std::vector<double>> tf_envelope_db(const std::vector<double>& x, do
   return cells;
 }
 
-double tf_envelope_error_db(const std::vector<double>& estimate, const std::vector<double>& target, double rate,
-                            const TfEnvelopeSettings& s) {
+double tf_envelope_error_db(const std::vector<double>& estimate, const std::vector<double>& target,
+                            double rate, const TfEnvelopeSettings& s) {
   std::vector<double> x = estimate;
   x.resize(target.size(), 0.0);
   const auto ex = tf_envelope_db(x, rate, s), ey = tf_envelope_db(target, rate, s);

@@ -14,17 +14,17 @@
 #include <sstream>
 #include <thread>
 
+#include "cpu/parallel_for.hpp"
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/batch.hpp"
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/preset.hpp"
+#include "io/write_atomic.hpp"
 #include "report/envelope_errors.hpp"
-#include "cpu/parallel_for.hpp"
 #include "report/quantile.hpp"
 #include "report/report_page.hpp"
 #include "report/spectrogram_image.hpp"
-#include "io/write_atomic.hpp"
 
 namespace drumsynth {
 
@@ -50,8 +50,8 @@ std::string link(const fs::path& target, const fs::path& out_dir) {
 // The first 30 ms after the target's onset: both RMS envelopes (3 ms windows
 // every 0.5 ms) in dB relative to the target's loudest point there, 40 dB
 // tall, as a small SVG.
-std::string attack_svg(const std::vector<double>& target, const std::vector<double>& render, double rate,
-                       double onset_s) {
+std::string attack_svg(const std::vector<double>& target, const std::vector<double>& render,
+                       double rate, double onset_s) {
   const int win = std::max(1, int(0.003 * rate)), start = int(onset_s * rate);
   const int points = int(kAttackS / 0.0005);
   auto envelope = [&](const std::vector<double>& x) {
@@ -74,13 +74,14 @@ std::string attack_svg(const std::vector<double>& target, const std::vector<doub
       const double y = std::clamp((top - e[f]) / range, 0.0, 1.0) * h;
       pts += format("%.1f", w * double(f) / double(e.size() - 1)) + "," + format("%.1f", y) + " ";
     }
-    return std::string("<polyline fill=\"none\" stroke=\"") + colour + "\" stroke-width=\"1.5\" points=\"" + pts +
-           "\"/>";
+    return std::string("<polyline fill=\"none\" stroke=\"") + colour +
+           "\" stroke-width=\"1.5\" points=\"" + pts + "\"/>";
   };
   std::ostringstream svg;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h + 14
       << "\" font-family=\"sans-serif\" font-size=\"9\"><rect width=\"" << w << "\" height=\"" << h
-      << "\" fill=\"#111\"/>" << polyline(et, "#ddd") << polyline(er, "#f80") << "<text x=\"2\" y=\"" << h + 11
+      << "\" fill=\"#111\"/>" << polyline(et, "#ddd") << polyline(er, "#f80")
+      << "<text x=\"2\" y=\"" << h + 11
       << "\" fill=\"#555\">0-30 ms, 40 dB: target white, render orange</text></svg>\n";
   return svg.str();
 }
@@ -88,14 +89,22 @@ std::string attack_svg(const std::vector<double>& target, const std::vector<doub
 // The preset's main parameters, as people read them.
 json main_parameters(const Preset& p) {
   auto value = [&](const char* name) { return p.params[size_t(param_index(name))]; };
-  auto db = [](double gain) { return gain > 0 ? format("%.1f dB", 20 * std::log10(gain)) : std::string("-inf dB"); };
-  return {{"tone 1", format("%.1f Hz", value("tone1_freq_hz")) + ", " + format("%.0f ms", 1000 * value("tone1_decay_s")) +
-                         ", " + db(value("tone1_gain"))},
-          {"pitch sweep", format("x%.2f", value("sweep_ratio")) + " over " + format("%.0f ms", 1000 * value("sweep_s"))},
-          {"noise", format("%.0f", value("noise_low_hz")) + "-" + format("%.0f Hz", value("noise_high_hz")) + ", " +
-                        format("%.0f ms", 1000 * value("noise_decay_s")) + ", " + db(value("noise_gain"))},
-          {"resonator", format("%.1f Hz", value("resonator_freq_hz")) + ", " + db(value("resonator_gain"))},
-          {"transient", format("%.0f Hz", value("transient_freq_hz")) + ", " + db(value("transient_gain"))}};
+  auto db = [](double gain) {
+    return gain > 0 ? format("%.1f dB", 20 * std::log10(gain)) : std::string("-inf dB");
+  };
+  return {{"tone 1", format("%.1f Hz", value("tone1_freq_hz")) + ", " +
+                         format("%.0f ms", 1000 * value("tone1_decay_s")) + ", " +
+                         db(value("tone1_gain"))},
+          {"pitch sweep", format("x%.2f", value("sweep_ratio")) + " over " +
+                              format("%.0f ms", 1000 * value("sweep_s"))},
+          {"noise", format("%.0f", value("noise_low_hz")) + "-" +
+                        format("%.0f Hz", value("noise_high_hz")) + ", " +
+                        format("%.0f ms", 1000 * value("noise_decay_s")) + ", " +
+                        db(value("noise_gain"))},
+          {"resonator",
+           format("%.1f Hz", value("resonator_freq_hz")) + ", " + db(value("resonator_gain"))},
+          {"transient",
+           format("%.0f Hz", value("transient_freq_hz")) + ", " + db(value("transient_gain"))}};
 }
 
 // One fitted sound's pictures and figures, computed or read back from its
@@ -126,7 +135,8 @@ json fitted_row(const ReportEntry& e, const fs::path& out_dir, const fs::path& a
   const auto db_target = log_spectrogram_db(y, rate, kSpectrogramWidth, kSpectrogramHeight);
   const auto db_render = log_spectrogram_db(x, rate, kSpectrogramWidth, kSpectrogramHeight);
   const double top = spectrogram_peak_db(db_target);  // one scale: the target's
-  const fs::path target_png = base.string() + ".target.png", render_png = base.string() + ".render.png";
+  const fs::path target_png = base.string() + ".target.png",
+                 render_png = base.string() + ".render.png";
   const fs::path attack = base.string() + ".attack.svg";
   write_png(target_png.string(), colour_spectrogram(db_target, top));
   write_png(render_png.string(), colour_spectrogram(db_render, top));
@@ -188,9 +198,14 @@ json summary_of(const json& rows, const ReportInfo& info) {
     failed += r["status"] == "failed";
     interrupted += r["status"] == "interrupted";
   }
-  return {{"title", info.title},       {"device", info.device},         {"wall_s", info.wall_s},
-          {"sounds", rows.size()},     {"fitted", loss.size()},         {"failed", failed},
-          {"interrupted", interrupted}, {"median_loss", loss.empty() ? json(nullptr) : json(quantile(loss, 0.5))},
+  return {{"title", info.title},
+          {"device", info.device},
+          {"wall_s", info.wall_s},
+          {"sounds", rows.size()},
+          {"fitted", loss.size()},
+          {"failed", failed},
+          {"interrupted", interrupted},
+          {"median_loss", loss.empty() ? json(nullptr) : json(quantile(loss, 0.5))},
           {"p90_loss", loss.empty() ? json(nullptr) : json(quantile(loss, 0.9))}};
 }
 
@@ -207,11 +222,13 @@ std::vector<ReportEntry> report_entries_from_summary(const std::string& out_dir)
     throw InputError(path.string(), std::string("not a batch summary: ") + e.what());
   }
   if (!j.contains("input_folder") || !j.contains("items"))
-    throw InputError(path.string(), "not a batch summary of this version (no input_folder); run the batch again");
+    throw InputError(path.string(),
+                     "not a batch summary of this version (no input_folder); run the batch again");
   const std::string in_dir = j["input_folder"];
   std::vector<ReportEntry> entries;
   for (const auto& it : j["items"]) {
-    const std::string input = it.value("input", (fs::path(in_dir) / it["file"].get<std::string>()).string());
+    const std::string input =
+        it.value("input", (fs::path(in_dir) / it["file"].get<std::string>()).string());
     entries.push_back({input, it["file"], it["status"], it.value("error", ""),
                        batch_output_paths(input, in_dir, out_dir)});
   }
@@ -231,13 +248,14 @@ std::string write_report(const std::string& out_dir, const std::vector<ReportEnt
   }
   std::vector<std::pair<std::string, size_t>> todo(first_entry.begin(), first_entry.end());
   std::vector<Figures> made(todo.size());
-  parallel_for(int(todo.size()), int(std::max(1u, std::thread::hardware_concurrency())), [&](int k) {
-    try {
-      made[size_t(k)].row = fitted_row(entries[todo[size_t(k)].second], out, assets);
-    } catch (const std::exception& ex) {
-      made[size_t(k)].error = ex.what();
-    }
-  });
+  parallel_for(int(todo.size()), int(std::max(1u, std::thread::hardware_concurrency())),
+               [&](int k) {
+                 try {
+                   made[size_t(k)].row = fitted_row(entries[todo[size_t(k)].second], out, assets);
+                 } catch (const std::exception& ex) {
+                   made[size_t(k)].error = ex.what();
+                 }
+               });
   std::map<std::string, const Figures*> by_preset;
   for (size_t k = 0; k < todo.size(); ++k) by_preset[todo[k].first] = &made[k];
   json rows = json::array();

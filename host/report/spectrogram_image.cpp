@@ -6,10 +6,10 @@
 #include <cmath>
 #include <complex>
 
-#include "drumsynth/math/common.hpp"
 #include "drumsynth/error.hpp"
-#include "loss/real_fft.hpp"
+#include "drumsynth/math/common.hpp"
 #include "io/write_atomic.hpp"
+#include "loss/real_fft.hpp"
 
 namespace drumsynth {
 
@@ -20,25 +20,28 @@ constexpr double kLowHz = 30.0;
 
 // A perceptually ordered map (dark violet -> red -> pale yellow, like
 // matplotlib's magma): linear between these stops.
-const uint8_t kStops[][3] = {{0, 0, 4}, {59, 15, 112}, {140, 41, 129}, {222, 73, 104}, {254, 159, 109}, {252, 253, 191}};
+const uint8_t kStops[][3] = {{0, 0, 4},      {59, 15, 112},   {140, 41, 129},
+                             {222, 73, 104}, {254, 159, 109}, {252, 253, 191}};
 
 void colour(double t, uint8_t* out) {
   t = std::clamp(t, 0.0, 1.0) * 5.0;
   const int i = std::min(4, int(t));
   const double f = t - i;
-  for (int c = 0; c < 3; ++c) out[c] = uint8_t(std::lround(kStops[i][c] + f * (kStops[i + 1][c] - kStops[i][c])));
+  for (int c = 0; c < 3; ++c)
+    out[c] = uint8_t(std::lround(kStops[i][c] + f * (kStops[i + 1][c] - kStops[i][c])));
 }
 
 }  // namespace
 
-std::vector<std::vector<float>> log_spectrogram_db(const std::vector<double>& x, double rate, int width,
-                                                   int height) {
+std::vector<std::vector<float>> log_spectrogram_db(const std::vector<double>& x, double rate,
+                                                   int width, int height) {
   const RealFft<double> fft(kFft);
   std::vector<double> window(kFft), frame(kFft);
   for (int i = 0; i < kFft; ++i) window[size_t(i)] = 0.5 - 0.5 * std::cos(kTwoPi * i / kFft);
   std::vector<std::complex<double>> X(kFft / 2 + 1);
   const double top_hz = rate / 2, bin_hz = rate / kFft;
-  std::vector<std::vector<float>> db(static_cast<size_t>(height), std::vector<float>(static_cast<size_t>(width)));
+  std::vector<std::vector<float>> db(static_cast<size_t>(height),
+                                     std::vector<float>(static_cast<size_t>(width)));
   for (int c = 0; c < width; ++c) {
     const long centre = long((c + 0.5) / width * double(x.size()));
     for (int i = 0; i < kFft; ++i) {
@@ -51,7 +54,8 @@ std::vector<std::vector<float>> log_spectrogram_db(const std::vector<double>& x,
     for (int r = 0; r < height; ++r) {
       const double lo = kLowHz * std::pow(top_hz / kLowHz, double(height - 1 - r) / height);
       const double hi = kLowHz * std::pow(top_hz / kLowHz, double(height - r) / height);
-      const int k0 = std::min(kFft / 2, int(lo / bin_hz)), k1 = std::min(kFft / 2, std::max(k0, int(hi / bin_hz)));
+      const int k0 = std::min(kFft / 2, int(lo / bin_hz)),
+                k1 = std::min(kFft / 2, std::max(k0, int(hi / bin_hz)));
       double p = 0;
       for (int k = k0; k <= k1; ++k) p = std::max(p, std::norm(X[size_t(k)]));
       db[size_t(r)][size_t(c)] = float(10.0 * std::log10(p + 1e-20));
@@ -67,7 +71,8 @@ double spectrogram_peak_db(const std::vector<std::vector<float>>& db) {
   return peak;
 }
 
-RgbImage colour_spectrogram(const std::vector<std::vector<float>>& db, double top_db, double range_db) {
+RgbImage colour_spectrogram(const std::vector<std::vector<float>>& db, double top_db,
+                            double range_db) {
   RgbImage im;
   im.height = int(db.size());
   im.width = db.empty() ? 0 : int(db[0].size());

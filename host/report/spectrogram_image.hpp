@@ -12,8 +12,8 @@ namespace drumsynth {
 
 // Power in dB, [row][column]: `height` log-spaced frequency rows (row 0 the
 // highest) by `width` frames spread over the sound (2048-point Hann frames).
-std::vector<std::vector<float>> log_spectrogram_db(const std::vector<double>& x, double rate, int width,
-                                                   int height);
+std::vector<std::vector<float>> log_spectrogram_db(const std::vector<double>& x, double rate,
+                                                   int width, int height);
 
 // The loudest cell, the top of a shared colour scale.
 double spectrogram_peak_db(const std::vector<std::vector<float>>& db);
@@ -24,7 +24,8 @@ struct RgbImage {
 };
 
 // Colours cells from top_db - range_db (black) to top_db (pale yellow).
-RgbImage colour_spectrogram(const std::vector<std::vector<float>>& db, double top_db, double range_db = 80.0);
+RgbImage colour_spectrogram(const std::vector<std::vector<float>>& db, double top_db,
+                            double range_db = 80.0);
 
 // PNG, atomically (a temporary file, then rename). Throws Error on failure.
 void write_png(const std::string& path, const RgbImage& image);

@@ -14,9 +14,11 @@
 namespace drumsynth {
 
 template <typename A, typename B>
-std::vector<double> tone_cents(const std::vector<A>& truth, const std::vector<B>& refit, double sample_rate) {
+std::vector<double> tone_cents(const std::vector<A>& truth, const std::vector<B>& refit,
+                               double sample_rate) {
   double loudest = 0;
-  for (int k = 0; k < kNumPartials; ++k) loudest = std::max(loudest, double(truth[P::tone_gain(k)]));
+  for (int k = 0; k < kNumPartials; ++k)
+    loudest = std::max(loudest, double(truth[P::tone_gain(k)]));
   std::vector<double> out;
   for (int k = 0; k < kNumPartials; ++k) {
     const double f = truth[P::tone_freq_hz(k)];

@@ -5,14 +5,13 @@
 // included (this file is compiled with -ffast-math for glibc's vector math), in
 // functions compiled per vector width (cpu_clones.hpp). The noise's branch can
 // run beside the tone's on a second thread (noise_and_tone).
-#include "synth/voice_tape.hpp"
-
 #include <algorithm>
 #include <thread>
 
 #include "cpu/cpu_clones.hpp"
 #include "cpu/flush_denormals.hpp"
 #include "drumsynth/error.hpp"
+#include "synth/voice_tape.hpp"
 
 namespace drumsynth {
 
@@ -20,10 +19,10 @@ template <typename Real>
 void VoiceTape<Real>::resize(int n) {
   if (size_t(n) == out.size()) return;
   S.assign(size_t(n), wide_t<Real>(0));
-  for (auto* v : {&t, &rise, &noise_low, &noise_band, &noise_rise,
-                  &noise_bank_out, &source, &res_y, &res_h, &out, &v_mix, &v_band,
-                  &source_b, &v_res_in, &v_src, &v_t, &v_S, &v_rise, &v_noise_rise, &v_t_b, &v_S_b,
-                  &v_rise_b})
+  for (auto* v :
+       {&t,     &rise,   &noise_low,    &noise_band, &noise_rise, &noise_bank_out, &source, &res_y,
+        &res_h, &out,    &v_mix,        &v_band,     &source_b,   &v_res_in,       &v_src,  &v_t,
+        &v_S,   &v_rise, &v_noise_rise, &v_t_b,      &v_S_b,      &v_rise_b})
     v->assign(size_t(n), Real(0));
   v_p_b.assign(size_t(kNumParams), Real(0));
   noise_bank.assign(size_t(kNoiseBands) * size_t(n), Real(0));
@@ -43,7 +42,8 @@ int first_sample_after_onset(const Real* p, int n, Real sr) {
 // so the loops vectorise; tape.t must be filled from i0 on. The bands are made
 // when the tape has none for this rate, seed and length.
 template <typename Real>
-DS_CPU_CLONES void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed, VoiceTape<Real>& tape) {
+DS_CPU_CLONES void noise_bank_forward(const Real* p, int i0, int n, Real sr, uint64_t seed,
+                                      VoiceTape<Real>& tape) {
   const typename VoiceTape<Real>::BankKey key{double(sr), seed, n};
   if (tape.bank_made_for != key) {
     noise_bank_filter(sr, seed, n, tape.noise_bank.data(), size_t(n));
@@ -94,8 +94,9 @@ DS_CPU_CLONES void noise_bank_backward(const Real* p, int i0, int n, VoiceTape<R
 // vectorises only when the compiler knows it.)
 template <typename Real>
 DS_CPU_CLONES void transient_backward(const Real* p, int i0, int n, const Real* DS_RESTRICT t,
-                                      const wide_t<Real>* DS_RESTRICT S, const Real* DS_RESTRICT v_src,
-                                      Real* v_p, Real* DS_RESTRICT v_t, Real* DS_RESTRICT v_S) {
+                                      const wide_t<Real>* DS_RESTRICT S,
+                                      const Real* DS_RESTRICT v_src, Real* v_p,
+                                      Real* DS_RESTRICT v_t, Real* DS_RESTRICT v_S) {
   Real vf = 0, va = 0, vd = 0, vdr = 0, vg = 0;
   for (int i = i0; i < n; ++i) {
     Real vt = 0, vs = 0;  // locals, so the loop vectorises
@@ -109,10 +110,12 @@ DS_CPU_CLONES void transient_backward(const Real* p, int i0, int n, const Real* 
 
 // Partial k's adjoint over samples [i0, n): adds into v_p, v_rise, v_t and v_S.
 template <typename Real>
-DS_CPU_CLONES void tone_partial_backward(const Real* p, int k, int i0, int n, const Real* DS_RESTRICT rise,
-                                         const Real* DS_RESTRICT t, const wide_t<Real>* DS_RESTRICT S,
-                                         const Real* DS_RESTRICT v_src, Real* v_p, Real* DS_RESTRICT v_rise,
-                                         Real* DS_RESTRICT v_t, Real* DS_RESTRICT v_S) {
+DS_CPU_CLONES void tone_partial_backward(const Real* p, int k, int i0, int n,
+                                         const Real* DS_RESTRICT rise, const Real* DS_RESTRICT t,
+                                         const wide_t<Real>* DS_RESTRICT S,
+                                         const Real* DS_RESTRICT v_src, Real* v_p,
+                                         Real* DS_RESTRICT v_rise, Real* DS_RESTRICT v_t,
+                                         Real* DS_RESTRICT v_S) {
   const Real f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
   Real vf = 0, vd = 0, vg = 0;
   for (int i = i0; i < n; ++i) {
@@ -128,9 +131,11 @@ DS_CPU_CLONES void tone_partial_backward(const Real* p, int k, int i0, int n, co
 template <typename Real>
 DS_CPU_CLONES void tone_clock(const Real* p, int i0, int n, Real sr, Real* DS_RESTRICT t,
                               wide_t<Real>* DS_RESTRICT S, Real* DS_RESTRICT rise) {
-  std::fill(t, t + i0, Real(0)), std::fill(S, S + i0, wide_t<Real>(0)), std::fill(rise, rise + i0, Real(0));
+  std::fill(t, t + i0, Real(0)), std::fill(S, S + i0, wide_t<Real>(0)),
+      std::fill(rise, rise + i0, Real(0));
   for (int i = i0; i < n; ++i) t[i] = time_since_onset(p, i, sr);
-  for (int i = i0; i < n; ++i) S[i] = swept_time(phase_time(p, i, sr), p[P::sweep_ratio], p[P::sweep_s]);
+  for (int i = i0; i < n; ++i)
+    S[i] = swept_time(phase_time(p, i, sr), p[P::sweep_ratio], p[P::sweep_s]);
   for (int i = i0; i < n; ++i) rise[i] = envelope_rise(t[i], p[P::tone_attack_s]);
 }
 
@@ -162,26 +167,27 @@ DS_CPU_CLONES void mix_forward(const Real* p, int n, Real sr, VoiceTape<Real>& t
              *bank = tape.noise_bank_out.data();
   Real* out = tape.out.data();
   for (int i = 0; i < n; ++i)
-    out[i] = mix_sample(p, time_since_onset(p, i, sr), src[i], band[i], resonator_out(p, res_h[i]), bank[i]);
+    out[i] = mix_sample(p, time_since_onset(p, i, sr), src[i], band[i], resonator_out(p, res_h[i]),
+                        bank[i]);
 }
 
 // The mix's adjoint: v_mix, v_band, and the noise envelope's gradients into v_p.
 template <typename Real>
-DS_CPU_CLONES void mix_backward(const Real* p, int n, Real sr, VoiceTape<Real>& tape, const Real* v_out,
-                                Real* v_p) {
+DS_CPU_CLONES void mix_backward(const Real* p, int n, Real sr, VoiceTape<Real>& tape,
+                                const Real* v_out, Real* v_p) {
   const Real *band = tape.noise_band.data(), *out = tape.out.data();
   Real *v_mix = tape.v_mix.data(), *v_band = tape.v_band.data();
   Real va = 0, vd = 0, vg = 0, vt = 0;
   for (int i = 0; i < n; ++i)
     v_mix[i] = mix_sample_vjp(p, time_since_onset(p, i, sr), band[i], out[i], v_out[i], v_band[i],
-                                    va, vd, vg, vt);
+                              va, vd, vg, vt);
   v_p[P::noise_attack_s] += va, v_p[P::noise_decay_s] += vd, v_p[P::noise_gain] += vg;
   v_p[P::onset_s] -= vt;
 }
 
 template <typename Real>
-DS_CPU_CLONES void source_backward(int n, const Real* DS_RESTRICT v_mix, const Real* DS_RESTRICT v_res_in,
-                                   Real* DS_RESTRICT v_src) {
+DS_CPU_CLONES void source_backward(int n, const Real* DS_RESTRICT v_mix,
+                                   const Real* DS_RESTRICT v_res_in, Real* DS_RESTRICT v_src) {
   for (int i = 0; i < n; ++i) v_src[i] = source_gradient(v_mix[i], v_res_in[i]);
 }
 
@@ -249,9 +255,12 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape, i
       [&] {
         noise_band_filter(p, sr, spec.noise_seed, n, tape.noise_low.data(), tape.noise_band.data());
         noise_bank_forward(p, i0, n, sr, spec.noise_seed, tape);
-        source_forward(p, false, kFirstNoisePartial, kNumPartials, i0, n, t, S, rise, tape.source_b.data());
+        source_forward(p, false, kFirstNoisePartial, kNumPartials, i0, n, t, S, rise,
+                       tape.source_b.data());
       },
-      [&] { source_forward(p, true, 0, kFirstNoisePartial, i0, n, t, S, rise, tape.source.data()); });
+      [&] {
+        source_forward(p, true, 0, kFirstNoisePartial, i0, n, t, S, rise, tape.source.data());
+      });
   Real* res_in = tape.v_res_in.data();  // the adjoint's buffer, free until then
   source_sum(n, tape.source_b.data(), tape.source.data(), res_in);
   resonator(p, sr, n, res_in, tape.res_y.data(), tape.res_h.data());
@@ -265,8 +274,8 @@ void render_voice(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape, i
 // are gathered in arrays (the noise branch's apart, added after), then pushed
 // through the onset, sweep and attack.
 template <typename Real>
-void render_voice_vjp(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape, const Real* v_out,
-                      Real* v_p, int threads) {
+void render_voice_vjp(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tape,
+                      const Real* v_out, Real* v_p, int threads) {
   const FlushDenormals flush;
   const int n = spec.n_samples, i0 = tape.first;
   const Real sr = Real(spec.sample_rate);
@@ -280,12 +289,13 @@ void render_voice_vjp(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tap
   noise_and_tone(
       threads > 1,
       [&] {
-        noise_band_filter_vjp(p, sr, spec.noise_seed, n, tape.noise_low.data(), tape.noise_band.data(),
-                              tape.v_band.data(), v_p_b);
+        noise_band_filter_vjp(p, sr, spec.noise_seed, n, tape.noise_low.data(),
+                              tape.noise_band.data(), tape.v_band.data(), v_p_b);
         noise_bank_backward(p, i0, n, tape, v_mix, v_p_b, tape.v_t_b.data());
       },
       [&] {  // v_res_in is the resonator adjoint's v_y, the input's gradient on return
-        resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix, v_p, tape.v_res_in.data());
+        resonator_vjp(p, sr, n, tape.res_y.data(), tape.res_h.data(), v_mix, v_p,
+                      tape.v_res_in.data());
       });
   const Real* v_src = tape.v_src.data();
   source_backward(n, v_mix, tape.v_res_in.data(), tape.v_src.data());
@@ -293,14 +303,14 @@ void render_voice_vjp(const Real* p, const VoiceSpec& spec, VoiceTape<Real>& tap
       threads > 1,
       [&] {
         for (int k = kFirstNoisePartial; k < kNumPartials; ++k)
-          tone_partial_backward(p, k, i0, n, rise, t, S, v_src, v_p_b, tape.v_rise_b.data(), tape.v_t_b.data(),
-                                tape.v_S_b.data());
+          tone_partial_backward(p, k, i0, n, rise, t, S, v_src, v_p_b, tape.v_rise_b.data(),
+                                tape.v_t_b.data(), tape.v_S_b.data());
       },
       [&] {
         transient_backward(p, i0, n, t, S, v_src, v_p, tape.v_t.data(), tape.v_S.data());
         for (int k = 0; k < kFirstNoisePartial; ++k)
-          tone_partial_backward(p, k, i0, n, rise, t, S, v_src, v_p, tape.v_rise.data(), tape.v_t.data(),
-                                tape.v_S.data());
+          tone_partial_backward(p, k, i0, n, rise, t, S, v_src, v_p, tape.v_rise.data(),
+                                tape.v_t.data(), tape.v_S.data());
       });
   add_into(n, tape.v_t_b.data(), tape.v_t.data());
   add_into(n, tape.v_S_b.data(), tape.v_S.data());
@@ -321,10 +331,10 @@ template struct VoiceTape<float>;
 template struct VoiceTape<double>;
 template void render_voice(const float*, const VoiceSpec&, VoiceTape<float>&, int);
 template void render_voice(const double*, const VoiceSpec&, VoiceTape<double>&, int);
-template void render_voice_vjp(const float*, const VoiceSpec&, VoiceTape<float>&, const float*, float*,
-                               int);
-template void render_voice_vjp(const double*, const VoiceSpec&, VoiceTape<double>&, const double*, double*,
-                               int);
+template void render_voice_vjp(const float*, const VoiceSpec&, VoiceTape<float>&, const float*,
+                               float*, int);
+template void render_voice_vjp(const double*, const VoiceSpec&, VoiceTape<double>&, const double*,
+                               double*, int);
 template std::vector<float> render(const std::vector<float>&, const VoiceSpec&);
 template std::vector<double> render(const std::vector<double>&, const VoiceSpec&);
 // long double: the finite-difference side of the gradient tests.

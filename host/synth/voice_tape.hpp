@@ -21,11 +21,13 @@ struct VoiceTape {
   int first = 0;
   std::vector<Real> t, rise;
   std::vector<wide_t<Real>> S;  // swept time, wide: it feeds the phases
-  std::vector<Real> noise_low, noise_band;  // the white noise and the high-pass's output are drawn again
-  std::vector<Real> noise_bank;       // [kNoiseBands * n], band k at k * n
-  std::vector<Real> noise_rise;       // the noise's attack, shared by the bank's bands
-  std::vector<Real> noise_bank_out;   // the bank's sum
-  std::vector<Real> source, res_y, res_h, out;  // the resonator's output is gain res_h (resonator_out)
+  std::vector<Real> noise_low,
+      noise_band;                    // the white noise and the high-pass's output are drawn again
+  std::vector<Real> noise_bank;      // [kNoiseBands * n], band k at k * n
+  std::vector<Real> noise_rise;      // the noise's attack, shared by the bank's bands
+  std::vector<Real> noise_bank_out;  // the bank's sum
+  std::vector<Real> source, res_y, res_h,
+      out;                     // the resonator's output is gain res_h (resonator_out)
   std::vector<Real> source_b;  // the partials made beside the noise (voice.cpp), added into source
   struct BankKey {
     double sample_rate = 0;

@@ -16,14 +16,15 @@ namespace drumsynth {
 
 struct Analysis {
   double onset_s = 0;
-  double peak = 0;            // max |x|
-  double decay_s = 0.2;       // loudness envelope's time constant (amplitude falls by e)
-  double attack_s = 0.002;    // onset to envelope peak
-  std::vector<double> peak_hz, peak_gain, peak_decay_s;  // strongest partials (end frequencies), loudest first
-  double glide_ratio = 1;     // the pitch sweep's ratio: start / end frequency (dechirp.hpp)
-  double sweep_s = 0.03;      // and its time constant
+  double peak = 0;          // max |x|
+  double decay_s = 0.2;     // loudness envelope's time constant (amplitude falls by e)
+  double attack_s = 0.002;  // onset to envelope peak
+  std::vector<double> peak_hz, peak_gain,
+      peak_decay_s;        // strongest partials (end frequencies), loudest first
+  double glide_ratio = 1;  // the pitch sweep's ratio: start / end frequency (dechirp.hpp)
+  double sweep_s = 0.03;   // and its time constant
   double centroid_hz = 1000, spread_hz = 1000, flatness = 0.1;
-  double noise_level = 0;     // per-sample standard deviation of the noise floor under the partials
+  double noise_level = 0;  // per-sample standard deviation of the noise floor under the partials
   // The noise floor in each band of the noise bank (noise_bank.hpp): its level
   // (as noise_level) and how fast it falls.
   double bank_level[kNoiseBands] = {};

@@ -12,8 +12,7 @@ namespace drumsynth {
 
 // A problem with a user's file: the message is "<path>: <problem>".
 struct InputError : Error {
-  InputError(const std::string& path, const std::string& problem)
-      : Error(path + ": " + problem) {}
+  InputError(const std::string& path, const std::string& problem) : Error(path + ": " + problem) {}
 };
 
 struct Sound {
@@ -37,8 +36,8 @@ Sound load_sound(const std::string& path, const LoadOptions& options = {});
 
 // The same checks and mixing for samples already in memory (frames x
 // channels, interleaved), e.g. from NumPy; `name` stands for the path in errors.
-Sound sound_from_samples(const std::string& name, const float* interleaved, size_t frames, int channels,
-                         double sample_rate, const LoadOptions& options = {});
+Sound sound_from_samples(const std::string& name, const float* interleaved, size_t frames,
+                         int channels, double sample_rate, const LoadOptions& options = {});
 
 // Sample frames in the file's header, without reading it; -1 if unreadable.
 long long audio_frames(const std::string& path);

@@ -37,7 +37,8 @@ class Backend {
   // Fits every instance from logits [n_instances * kNumParams] for
   // config.iterations steps of optimizer_step; best logits, best and initial
   // loss and the loss history per instance.
-  virtual std::vector<InstanceFit> optimize(std::vector<float> logits, const OptimizerConfig& config,
+  virtual std::vector<InstanceFit> optimize(std::vector<float> logits,
+                                            const OptimizerConfig& config,
                                             const FitControl& control) = 0;
 };
 
@@ -51,7 +52,9 @@ template <>
 struct Names<DeviceChoice> {
   static constexpr const char* what = "device";
   static constexpr std::array<std::pair<const char*, DeviceChoice>, 3> table{
-      {{"auto", DeviceChoice::automatic}, {"cpu", DeviceChoice::cpu}, {"cuda", DeviceChoice::cuda}}};
+      {{"auto", DeviceChoice::automatic},
+       {"cpu", DeviceChoice::cpu},
+       {"cuda", DeviceChoice::cuda}}};
 };
 
 // The GPU's kernels: v1, one thread per sound for the recurrences and the
@@ -61,7 +64,8 @@ enum class Kernels { v1, v2 };
 template <>
 struct Names<Kernels> {
   static constexpr const char* what = "kernels";
-  static constexpr std::array<std::pair<const char*, Kernels>, 2> table{{{"v1", Kernels::v1}, {"v2", Kernels::v2}}};
+  static constexpr std::array<std::pair<const char*, Kernels>, 2> table{
+      {{"v1", Kernels::v1}, {"v2", Kernels::v2}}};
 };
 
 // Whether the CUDA backend can run here; otherwise false with the reason.
@@ -84,7 +88,8 @@ std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances
 
 // The backend of a resolved device (n_threads: the CPU's; kernels: the GPU's).
 std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
-                                      const LossSettings& loss, int n_threads = 1, Kernels kernels = Kernels::v1);
+                                      const LossSettings& loss, int n_threads = 1,
+                                      Kernels kernels = Kernels::v1);
 
 namespace detail {
 
@@ -103,14 +108,15 @@ inline bool progress_due(const FitControl& control, int done, int iterations) {
 }
 
 // The progress line's figures: the median loss now and the median best.
-inline void report_progress(const FitControl& control, int done, int iterations, const std::vector<float>& loss,
+inline void report_progress(const FitControl& control, int done, int iterations,
+                            const std::vector<float>& loss,
                             const std::vector<OptimizerState>& states,
                             std::chrono::steady_clock::time_point start) {
   std::vector<double> best;
   for (const auto& s : states) best.push_back(s.best_loss);
   const double elapsed = seconds_since(start);
-  control.progress({done, iterations, median(std::vector<double>(loss.begin(), loss.end())), median(best),
-                    elapsed, elapsed / done * (iterations - done)});
+  control.progress({done, iterations, median(std::vector<double>(loss.begin(), loss.end())),
+                    median(best), elapsed, elapsed / done * (iterations - done)});
 }
 
 // An instance's result from its final optimiser state; with no finite loss at
@@ -130,8 +136,8 @@ inline void finish_instance_fit(InstanceFit& r, const OptimizerState& s, const f
 // each instance. Inline, so the CUDA library uses it without linking back to
 // the host library.
 inline std::vector<InstanceFit> optimize_on_host(Backend& backend, std::vector<float> logits,
-                                          const OptimizerConfig& config,
-                                          const FitControl& control) {
+                                                 const OptimizerConfig& config,
+                                                 const FitControl& control) {
   const size_t B = size_t(backend.n_instances());
   DS_CHECK(logits.size() == B * kNumParams);
   const auto start = std::chrono::steady_clock::now();
@@ -152,7 +158,8 @@ inline std::vector<InstanceFit> optimize_on_host(Backend& backend, std::vector<f
     if (detail::progress_due(control, it + 1, config.iterations))
       detail::report_progress(control, it + 1, config.iterations, loss, state, start);
   }
-  for (size_t b = 0; b < B; ++b) detail::finish_instance_fit(results[b], state[b], logits.data() + b * kNumParams);
+  for (size_t b = 0; b < B; ++b)
+    detail::finish_instance_fit(results[b], state[b], logits.data() + b * kNumParams);
   return results;
 }
 

@@ -17,8 +17,8 @@
 namespace drumsynth {
 
 struct BatchOptions {
-  FitOptions fit;          // everything about the fits (device, threads, GPU batch)
-  bool force = false;      // refit sounds whose preset exists
+  FitOptions fit;      // everything about the fits (device, threads, GPU batch)
+  bool force = false;  // refit sounds whose preset exists
   LoadOptions load;
   // Called after every finished sound (serialised; from a worker thread on the CPU).
   std::function<void(const struct BatchProgress&)> progress;
@@ -37,7 +37,7 @@ struct BatchItem {
   int skipped_steps = 0;  // iterations not taken: loss or gradient not finite
   double seconds = 0;
   std::string error;
-  std::string preset;    // output preset path
+  std::string preset;  // output preset path
 };
 
 struct BatchProgress {

@@ -41,7 +41,7 @@ struct BatchJob {
   // Rank 0: every file of the job in the order found, each with the item its
   // rank reported, or "interrupted" where no rank did; other ranks: their share.
   BatchSummary summary;
-  std::vector<int> silent_ranks;      // rank 0: ranks that never said they were done
+  std::vector<int> silent_ranks;        // rank 0: ranks that never said they were done
   std::vector<std::string> unreported;  // rank 0: files no rank reported (relative paths)
 };
 
@@ -49,11 +49,13 @@ struct BatchJob {
 // (find_audio_files(in_dir)), which rank 0's summary lists in order. on_item
 // is called for every finished sound (on rank 0 also for the other ranks'
 // sounds, serialised with its own), as options.progress would be.
-BatchJob run_batch_job(const std::string& in_dir, const std::string& out_dir, const std::vector<std::string>& files,
-                       BatchOptions options, Ranks& ranks, const std::function<void(const BatchItem&)>& on_item);
+BatchJob run_batch_job(const std::string& in_dir, const std::string& out_dir,
+                       const std::vector<std::string>& files, BatchOptions options, Ranks& ranks,
+                       const std::function<void(const BatchItem&)>& on_item);
 
 // OUT/report.html over a job's summary; returns the page's path.
-std::string write_batch_report(const std::string& in_dir, const std::string& out_dir, const BatchSummary& summary,
-                               const std::string& device, double wall_s);
+std::string write_batch_report(const std::string& in_dir, const std::string& out_dir,
+                               const BatchSummary& summary, const std::string& device,
+                               double wall_s);
 
 }  // namespace drumsynth

@@ -20,8 +20,8 @@ inline double erb_rate_hz(double e) { return (std::pow(10.0, e / 21.4) - 1.0) / 
 // min_band_bins wide where an ERB holds fewer bins (the lowest bands: a band
 // of few bins is a noisy estimate of its energy, a chi-square of few degrees
 // of freedom). Bin 0 (DC) is never in a band.
-inline std::vector<std::pair<int, int>> erb_band_bins(int fft_size, double rate, double low_hz, double high_hz,
-                                                      int min_band_bins) {
+inline std::vector<std::pair<int, int>> erb_band_bins(int fft_size, double rate, double low_hz,
+                                                      double high_hz, int min_band_bins) {
   const double top = std::min(high_hz, 0.45 * rate), bin_hz = rate / fft_size;
   const int top_bin = std::min(fft_size / 2 + 1, int(std::lround(top / bin_hz)));
   std::vector<std::pair<int, int>> bands;

@@ -17,10 +17,10 @@ struct Error : std::runtime_error {
 #define DS_STRINGIFY2(x) #x
 #define DS_STRINGIFY(x) DS_STRINGIFY2(x)
 // Internal invariant check: throws drumsynth::Error with file, line and expression.
-#define DS_CHECK(cond)                                                                    \
-  do {                                                                                    \
-    if (!(cond))                                                                          \
-      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": check " \
-                                           "failed: ") +                                  \
-                               #cond);                                                    \
+#define DS_CHECK(cond)                                                                       \
+  do {                                                                                       \
+    if (!(cond))                                                                             \
+      throw ::drumsynth::Error(std::string(__FILE__ ":" DS_STRINGIFY(__LINE__) ": check "    \
+                                                                               "failed: ") + \
+                               #cond);                                                       \
   } while (0)

@@ -40,7 +40,7 @@ inline constexpr int kAnalysisPitchHoldIterations = 100;
 
 struct FitOptions {
   int iterations = 1000;
-  double learning_rate = 0.1;   // Adam, as the original
+  double learning_rate = 0.1;  // Adam, as the original
   // The learning rate of the frequencies and the pitch glide relative to the
   // others: spectral losses give a frequency a gradient only within a bin or
   // two of its peak, so a frequency that moves fast leaves the basin the
@@ -54,9 +54,9 @@ struct FitOptions {
   int pitch_hold_iterations = -1;
   double plateau_factor = 0.5;  // torch ReduceLROnPlateau, as the original
   int plateau_patience = 50;
-  uint64_t seed = 0;            // restart r: noise seed seed + r, and its starting point
+  uint64_t seed = 0;  // restart r: noise seed seed + r, and its starting point
   FitInit init = FitInit::analysis;
-  int restarts = 1;             // starting points fitted side by side, the best kept
+  int restarts = 1;  // starting points fitted side by side, the best kept
   // A CMA-ES search over the audible partials' frequencies and decays from
   // each starting point before the gradient fit (population_search.hpp):
   // generations (0: none) and candidates per generation (0: CMA-ES's default).
@@ -65,9 +65,9 @@ struct FitOptions {
   int search_after_iterations = -1;  // gradient steps before the search; -1: the pitch hold's
   LossSettings loss = loss_preset(kDefaultFitLoss);
   DeviceChoice device = DeviceChoice::cpu;
-  int n_threads = 1;            // CPU: threads (sounds fitted at once, or one sound's work)
-  int gpu_batch = 256;          // GPU: sounds per backend batch (each with its restarts)
-  size_t gpu_memory_bytes = 0;  // GPU: memory a batch may take; 0: 90% of what is free
+  int n_threads = 1;              // CPU: threads (sounds fitted at once, or one sound's work)
+  int gpu_batch = 256;            // GPU: sounds per backend batch (each with its restarts)
+  size_t gpu_memory_bytes = 0;    // GPU: memory a batch may take; 0: 90% of what is free
   Kernels kernels = Kernels::v1;  // GPU: its kernels (make_backend)
   // Per-iteration progress of a backend batch; called only when one batch is
   // in flight at a time (one sound, or the GPU), not from a pool of CPU workers.
@@ -126,6 +126,7 @@ std::vector<float> starting_logits(const Sound& target, const FitOptions& option
 // The same for each sound of a group, one after another [sounds * restarts *
 // kNumParams], the sounds analysed on up to n_threads threads (the thread
 // count changes no bit). Throws Interrupted, soon, once options.stop is set.
-std::vector<float> starting_logits(const std::vector<const Sound*>& group, const FitOptions& options, int n_threads);
+std::vector<float> starting_logits(const std::vector<const Sound*>& group,
+                                   const FitOptions& options, int n_threads);
 
 }  // namespace drumsynth

@@ -23,10 +23,11 @@ enum class LossPreset { seed, auraloss, bands, custom };
 template <>
 struct Names<LossPreset> {
   static constexpr const char* what = "loss preset";
-  static constexpr std::array<std::pair<const char*, LossPreset>, 4> table{{{"seed", LossPreset::seed},
-                                                                             {"auraloss", LossPreset::auraloss},
-                                                                             {"bands", LossPreset::bands},
-                                                                             {"custom", LossPreset::custom}}};
+  static constexpr std::array<std::pair<const char*, LossPreset>, 4> table{
+      {{"seed", LossPreset::seed},
+       {"auraloss", LossPreset::auraloss},
+       {"bands", LossPreset::bands},
+       {"custom", LossPreset::custom}}};
 };
 
 // The fitting loss used unless told otherwise, chosen by measurement on the
@@ -37,11 +38,11 @@ inline constexpr LossPreset kDefaultFitLoss = LossPreset::bands;
 struct LossSettings {
   LossPreset preset = LossPreset::custom;
   std::vector<StftResolution> resolutions;
-  double w_sc = 1.0;          // spectral convergence weight
-  double w_log_mag = 1.0;     // log-magnitude L1 weight
-  bool a_weighting = false;   // auraloss perceptual_weighting pre-filter
-  double rms_weight = 0.0;    // weight of (rms(x) - rms(y))^2
-  double eps = 1e-8;          // floor of the squared magnitude (auraloss eps)
+  double w_sc = 1.0;         // spectral convergence weight
+  double w_log_mag = 1.0;    // log-magnitude L1 weight
+  bool a_weighting = false;  // auraloss perceptual_weighting pre-filter
+  double rms_weight = 0.0;   // weight of (rms(x) - rms(y))^2
+  double eps = 1e-8;         // floor of the squared magnitude (auraloss eps)
   // The band-energy term (off at 0): per resolution, the mean over frames and
   // ERB bands of |ln(E_y + f) - ln(E_x + f)|, E a band's energy, f the
   // target's loudest cell band_range_db down (spectral_loss_math.hpp).

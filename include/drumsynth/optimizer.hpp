@@ -13,10 +13,10 @@
 namespace drumsynth {
 
 struct FitProgress {
-  int iteration;       // 1-based, iterations done
-  int iterations;      // total
-  double loss;         // this iteration's loss (the median over instances)
-  double best_loss;    // the median of the instances' best losses
+  int iteration;     // 1-based, iterations done
+  int iterations;    // total
+  double loss;       // this iteration's loss (the median over instances)
+  double best_loss;  // the median of the instances' best losses
   double elapsed_s;
   double remaining_s;  // estimate
 };
@@ -31,7 +31,9 @@ struct FitControl {
   const std::atomic<bool>* finish = nullptr;
 };
 
-inline bool finish_requested(const FitControl& control) { return control.finish && control.finish->load(); }
+inline bool finish_requested(const FitControl& control) {
+  return control.finish && control.finish->load();
+}
 
 // Thrown by a run whose FitControl::stop was set; nothing has been written.
 struct Interrupted : Error {
@@ -40,7 +42,7 @@ struct Interrupted : Error {
 
 // One instance's run.
 struct InstanceFit {
-  std::vector<float> best_logits;    // [kNumParams]
+  std::vector<float> best_logits;  // [kNumParams]
   double best_loss = 0;
   double initial_loss = 0;
   int best_iteration = 0;

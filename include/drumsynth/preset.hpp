@@ -24,11 +24,11 @@ struct Preset {
   double sample_rate = 48000;  // of the fitted target; render's default
   int n_samples = 0;           // of the fitted target; render's default
   uint64_t noise_seed = 0;
-  LossSettings loss;           // what the fit minimised
+  LossSettings loss;  // what the fit minimised
   double final_loss = 0;
   double initial_loss = 0;
   int iterations = 0;
-  std::string source;          // the fitted file, as given
+  std::string source;  // the fitted file, as given
 };
 
 std::string preset_to_json(const Preset& p);

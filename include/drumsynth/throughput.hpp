@@ -21,8 +21,8 @@ struct ThroughputOptions {
 };
 
 struct ThroughputResult {
-  std::string device;          // "cpu (N threads)" or the GPU's name
-  double ms_per_iteration = 0;  // median over iterations, the whole batch
+  std::string device;             // "cpu (N threads)" or the GPU's name
+  double ms_per_iteration = 0;    // median over iterations, the whole batch
   double ms_min = 0, ms_max = 0;  // the spread of the timed iterations
   int iterations = 0;
   double sound_iterations_per_s = 0;

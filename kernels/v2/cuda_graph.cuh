@@ -33,13 +33,16 @@ class CapturedLaunches {
     }
     cudaGraph_t graph = nullptr;
     err = cudaStreamEndCapture(cudaStreamPerThread, &graph);
-    if (why_not_.empty() && err != cudaSuccess) why_not_ = std::string("cudaStreamEndCapture: ") + cudaGetErrorString(err);
+    if (why_not_.empty() && err != cudaSuccess)
+      why_not_ = std::string("cudaStreamEndCapture: ") + cudaGetErrorString(err);
     if (why_not_.empty()) {
       err = cudaGraphInstantiate(&exec_, graph, 0);
-      if (err != cudaSuccess) why_not_ = std::string("cudaGraphInstantiate: ") + cudaGetErrorString(err), exec_ = nullptr;
+      if (err != cudaSuccess)
+        why_not_ = std::string("cudaGraphInstantiate: ") + cudaGetErrorString(err), exec_ = nullptr;
     }
     if (graph) cudaGraphDestroy(graph);
-    (void)cudaGetLastError();  // a failed capture's error is said by why_not, not left for the next check
+    (void)cudaGetLastError();  // a failed capture's error is said by why_not, not left for the next
+                               // check
   }
   ~CapturedLaunches() {
     if (exec_) cudaGraphExecDestroy(exec_);

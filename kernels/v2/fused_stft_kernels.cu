@@ -9,8 +9,8 @@
 // (stride = block_dim.x); the R2C takes n reals and gives bins 0..n/2, the
 // C2R takes bins 0..n/2 and gives n reals, unnormalised (sum_k Z_k e^{+}).
 #include <cub/block/block_reduce.cuh>
-#include <type_traits>
 #include <cufftdx.hpp>
+#include <type_traits>
 
 #include "cuda_common.cuh"
 #include "drumsynth/spectral/fused_stft_block.hpp"
@@ -30,33 +30,39 @@ template <int N, bool Folded>
 struct FusedFft {
   static constexpr auto kMode = Folded ? cufftdx::real_mode::folded : cufftdx::real_mode::normal;
   // (the real options only beside a real type: folded is refused on a complex one)
-  using Common = decltype(cufftdx::Block() + cufftdx::Size<N>() + cufftdx::Precision<float>() + cufftdx::SM<900>());
+  using Common = decltype(cufftdx::Block() + cufftdx::Size<N>() + cufftdx::Precision<float>() +
+                          cufftdx::SM<900>());
   using Options = cufftdx::RealFFTOptions<cufftdx::complex_layout::natural, kMode>;
   using Suggested = decltype(Common() + cufftdx::Type<cufftdx::fft_type::r2c>() + Options() +
                              cufftdx::Direction<cufftdx::fft_direction::forward>());
   static constexpr unsigned kEpt = Suggested::elements_per_thread;
   static constexpr unsigned kFfts = Suggested::suggested_ffts_per_block;
-  using Fwd = decltype(Suggested() + cufftdx::ElementsPerThread<kEpt>() + cufftdx::FFTsPerBlock<kFfts>());
+  using Fwd =
+      decltype(Suggested() + cufftdx::ElementsPerThread<kEpt>() + cufftdx::FFTsPerBlock<kFfts>());
   using Inv = decltype(Common() + cufftdx::Type<cufftdx::fft_type::c2r>() + Options() +
-                       cufftdx::Direction<cufftdx::fft_direction::inverse>() + cufftdx::ElementsPerThread<kEpt>() +
-                       cufftdx::FFTsPerBlock<kFfts>());
+                       cufftdx::Direction<cufftdx::fft_direction::inverse>() +
+                       cufftdx::ElementsPerThread<kEpt>() + cufftdx::FFTsPerBlock<kFfts>());
   using Complex = typename Fwd::value_type;
-  static constexpr unsigned kStorage = Fwd::storage_size > Inv::storage_size ? Fwd::storage_size : Inv::storage_size;
-  static constexpr unsigned kFftBytes =
-      Fwd::shared_memory_size > Inv::shared_memory_size ? Fwd::shared_memory_size : Inv::shared_memory_size;
+  static constexpr unsigned kStorage =
+      Fwd::storage_size > Inv::storage_size ? Fwd::storage_size : Inv::storage_size;
+  static constexpr unsigned kFftBytes = Fwd::shared_memory_size > Inv::shared_memory_size
+                                            ? Fwd::shared_memory_size
+                                            : Inv::shared_memory_size;
   static_assert(Fwd::block_dim.x == Inv::block_dim.x && Fwd::block_dim.y == Inv::block_dim.y &&
                     Fwd::block_dim.z == 1,
                 "the forward and inverse FFTs must share the block's shape");
   static_assert(Fwd::stride == Inv::stride && Fwd::output_ept == Inv::input_ept,
                 "each thread must hold the same bins after the R2C as before the C2R");
-  static_assert(!Fwd::requires_workspace && !Inv::requires_workspace, "power-of-two sizes need no workspace");
+  static_assert(!Fwd::requires_workspace && !Inv::requires_workspace,
+                "power-of-two sizes need no workspace");
 };
 
 template <int N, bool Folded>
 DS_HD FusedSharedLayout shared_layout(const FusedStftArgs& a) {
   using F = FusedFft<N, Folded>;
-  return fused_shared_layout(F::kFftBytes, int(F::kFfts), N, a.bands.band_count ? a.bands.max_bands : 0,
-                             a.frames_per_run, a.res.hop);
+  return fused_shared_layout(F::kFftBytes, int(F::kFfts), N,
+                             a.bands.band_count ? a.bands.max_bands : 0, a.frames_per_run,
+                             a.res.hop);
 }
 
 // The FFTs' data layout for the per-thread phases (fused_stft_block.hpp).
@@ -68,7 +74,8 @@ struct FusedShape {
   static constexpr int stride = int(F::Fwd::stride), ffts = int(F::kFfts);
   static constexpr int ept = int(F::Fwd::input_ept), bin_ept = int(F::Fwd::output_ept);
   static constexpr bool folded = Folded;
-  static_assert(int(F::Inv::output_ept) == ept && int(F::Inv::input_ept) == bin_ept, "one layout for both FFTs");
+  static_assert(int(F::Inv::output_ept) == ept && int(F::Inv::input_ept) == bin_ept,
+                "one layout for both FFTs");
 };
 
 // One block: run blockIdx.x of sound blockIdx.y. Frames go kFfts at a time
@@ -95,7 +102,8 @@ __launch_bounds__(FusedFft<N, Folded>::Fwd::max_threads_per_block) __global__
   float* cells = mags + L.mag_floats;
   float* ola_rest = reinterpret_cast<float*>(shared + L.union_bytes);
   float* ola_sc = ola_rest + L.ola_floats / 2;
-  const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * blockDim.x + tx, n_threads = blockDim.x * blockDim.y;
+  const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * blockDim.x + tx,
+            n_threads = blockDim.x * blockDim.y;
   for (int i = tid; i < int(L.ola_floats); i += n_threads) ola_rest[i] = 0.0f;
   float d2 = 0.0f, dlog = 0.0f, band = 0.0f;
   __syncthreads();
@@ -109,12 +117,14 @@ __launch_bounds__(FusedFft<N, Folded>::Fwd::max_threads_per_block) __global__
     __syncthreads();  // the FFT's shared memory is the magnitudes' from here
     fused_bins<Shape>(a, R, tx, f, owned, data, mags + ty * R.n_bins, d2, dlog);
     __syncthreads();
-    for (int c = tid; c < Shape::ffts * R.n_bands; c += n_threads) fused_cell(R, group, c, mags, cells, band);
+    for (int c = tid; c < Shape::ffts * R.n_bands; c += n_threads)
+      fused_cell(R, group, c, mags, cells, band);
     __syncthreads();  // (and the next group's R2C may take it back)
     if (!gradient) continue;
 
     Complex sc_part[F::kStorage];
-    fused_gradient<Shape>(a, R, tx, f, active, mags + ty * R.n_bins, cells + ty * R.max_bands, data, sc_part);
+    fused_gradient<Shape>(a, R, tx, f, active, mags + ty * R.n_bins, cells + ty * R.max_bands, data,
+                          sc_part);
     __syncthreads();  // the magnitudes read: the FFT's again
     Inv().execute(data, fft_shared);
     __syncthreads();
@@ -132,7 +142,8 @@ __launch_bounds__(FusedFft<N, Folded>::Fwd::max_threads_per_block) __global__
       a.v_rest[a.padded_offset[b] + q] = ola_rest[q - R.run.begin_q];
       a.v_sc[a.padded_offset[b] + q] = ola_sc[q - R.run.begin_q];
     }
-  using Reduce = cub::BlockReduce<float, F::Fwd::block_dim.x, cub::BLOCK_REDUCE_WARP_REDUCTIONS, F::Fwd::block_dim.y>;
+  using Reduce = cub::BlockReduce<float, F::Fwd::block_dim.x, cub::BLOCK_REDUCE_WARP_REDUCTIONS,
+                                  F::Fwd::block_dim.y>;
   __shared__ typename Reduce::TempStorage temp;
   float* out = a.partials + (size_t(b) * size_t(a.max_runs) + size_t(j)) * 3;
   const float total_d2 = Reduce(temp).Sum(d2);
@@ -154,15 +165,17 @@ __global__ void fused_stft_sums_kernel(FusedStftArgs a, float* __restrict__ loss
 __global__ void fused_stft_fold_kernel(FusedStftArgs a, float* __restrict__ v_pre) {
   const int b = blockIdx.y, o = a.offset[b], n = a.offset[b + 1] - o, q0 = a.padded_offset[b];
   for (int s = blockIdx.x * blockDim.x + threadIdx.x; s < n; s += gridDim.x * blockDim.x)
-    v_pre[o + s] += fold_two_parts(s, a.res, a.padded_len[b], a.v_rest + q0, a.v_sc + q0, a.sc_scale[b]);
+    v_pre[o + s] +=
+        fold_two_parts(s, a.res, a.padded_len[b], a.v_rest + q0, a.v_sc + q0, a.sc_scale[b]);
 }
 
 template <int N, bool Folded>
 void launch_runs(const FusedStftArgs& a, const float* d_x, bool gradient) {
   // (fused_stft_blocks_per_sm, which planned the run, allowed the kernel this much shared memory)
   const size_t bytes = shared_layout<N, Folded>(a).bytes();
-  fused_stft_run_kernel<N, Folded><<<dim3(unsigned(a.max_runs), unsigned(a.n_instances)),
-                                     FusedFft<N, Folded>::Fwd::block_dim, bytes>>>(a, d_x, gradient);
+  fused_stft_run_kernel<N, Folded>
+      <<<dim3(unsigned(a.max_runs), unsigned(a.n_instances)), FusedFft<N, Folded>::Fwd::block_dim,
+         bytes>>>(a, d_x, gradient);
   CUDA_CHECK_LAUNCH(fused_stft_run_kernel);
 }
 
@@ -178,17 +191,28 @@ bool with_fft(int n, bool folded, Call&& call) {
     return true;
   };
   switch (n) {
-    case 32: return as(std::integral_constant<int, 32>{});
-    case 64: return as(std::integral_constant<int, 64>{});
-    case 128: return as(std::integral_constant<int, 128>{});
-    case 256: return as(std::integral_constant<int, 256>{});
-    case 512: return as(std::integral_constant<int, 512>{});
-    case 1024: return as(std::integral_constant<int, 1024>{});
-    case 2048: return as(std::integral_constant<int, 2048>{});
-    case 4096: return as(std::integral_constant<int, 4096>{});
-    case 8192: return as(std::integral_constant<int, 8192>{});
-    case 16384: return as(std::integral_constant<int, 16384>{});
-    default: return false;
+    case 32:
+      return as(std::integral_constant<int, 32>{});
+    case 64:
+      return as(std::integral_constant<int, 64>{});
+    case 128:
+      return as(std::integral_constant<int, 128>{});
+    case 256:
+      return as(std::integral_constant<int, 256>{});
+    case 512:
+      return as(std::integral_constant<int, 512>{});
+    case 1024:
+      return as(std::integral_constant<int, 1024>{});
+    case 2048:
+      return as(std::integral_constant<int, 2048>{});
+    case 4096:
+      return as(std::integral_constant<int, 4096>{});
+    case 8192:
+      return as(std::integral_constant<int, 8192>{});
+    case 16384:
+      return as(std::integral_constant<int, 16384>{});
+    default:
+      return false;
   }
 }
 
@@ -200,7 +224,9 @@ bool fused_stft_supports(int fft_size) {
 
 int fused_stft_ffts_per_block(int fft_size, bool folded) {
   int ffts = 0;
-  with_fft(fft_size, folded, [&](auto n, auto f) { ffts = int(FusedFft<decltype(n)::value, decltype(f)::value>::kFfts); });
+  with_fft(fft_size, folded, [&](auto n, auto f) {
+    ffts = int(FusedFft<decltype(n)::value, decltype(f)::value>::kFfts);
+  });
   return ffts;
 }
 
@@ -216,19 +242,22 @@ int fused_stft_blocks_per_sm(const FusedStftArgs& a) {
     cudaFuncAttributes attributes{};
     CUDA_CHECK(cudaFuncGetAttributes(&attributes, fused_stft_run_kernel<N, Folded>));
     if (bytes + attributes.sharedSizeBytes > size_t(optin)) return;  // 0: the block does not fit
-    CUDA_CHECK(cudaFuncSetAttribute(fused_stft_run_kernel<N, Folded>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+    CUDA_CHECK(cudaFuncSetAttribute(fused_stft_run_kernel<N, Folded>,
+                                    cudaFuncAttributeMaxDynamicSharedMemorySize,
                                     optin - int(attributes.sharedSizeBytes)));
     const dim3 block = FusedFft<N, Folded>::Fwd::block_dim;
-    CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, fused_stft_run_kernel<N, Folded>,
-                                                             int(block.x * block.y * block.z), bytes));
+    CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+        &blocks, fused_stft_run_kernel<N, Folded>, int(block.x * block.y * block.z), bytes));
   });
   return blocks;
 }
 
-void fused_stft_resolution(const FusedStftArgs& a, const float* d_x, float* d_loss, float* d_v_pre) {
+void fused_stft_resolution(const FusedStftArgs& a, const float* d_x, float* d_loss,
+                           float* d_v_pre) {
   const bool gradient = d_v_pre != nullptr;
-  DS_CHECK(with_fft(a.res.fft_size, a.folded,
-                    [&](auto n, auto f) { launch_runs<decltype(n)::value, decltype(f)::value>(a, d_x, gradient); }));
+  DS_CHECK(with_fft(a.res.fft_size, a.folded, [&](auto n, auto f) {
+    launch_runs<decltype(n)::value, decltype(f)::value>(a, d_x, gradient);
+  }));
   fused_stft_sums_kernel<<<(a.n_instances + 127) / 128, 128>>>(a, d_loss);
   CUDA_CHECK_LAUNCH(fused_stft_sums_kernel);
   if (!gradient) return;

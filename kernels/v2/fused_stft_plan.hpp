@@ -30,7 +30,8 @@ struct FusedRunCost {
 
 // padded_len, n_frames: each sound's (stft_padded_length, stft_frame_count).
 inline FusedRunCost fused_run_cost(const StftResolution& r, int ffts, int frames_per_run,
-                                   const std::vector<int>& padded_len, const std::vector<int>& n_frames) {
+                                   const std::vector<int>& padded_len,
+                                   const std::vector<int>& n_frames) {
   FusedRunCost cost;
   for (size_t b = 0; b < padded_len.size(); ++b) {
     const int runs = stft_run_count(padded_len[b], r, frames_per_run);
@@ -54,7 +55,8 @@ inline FusedRunCost fused_run_cost(const StftResolution& r, int ffts, int frames
 // (the runs' partial sums depend on the plan).
 template <typename BlocksPerSm>
 int fused_planned_frames(const StftResolution& r, int ffts, const std::vector<int>& padded_len,
-                         const std::vector<int>& n_frames, long long min_blocks, BlocksPerSm&& blocks_per_sm) {
+                         const std::vector<int>& n_frames, long long min_blocks,
+                         BlocksPerSm&& blocks_per_sm) {
   const int fixed = fused_frames_per_run(r), halo = fused_halo_frames(r);
   const int occupancy = blocks_per_sm(fixed);
   if (occupancy <= 0 || padded_len.empty()) return fixed;  // the caller finds that it does not fit
@@ -75,7 +77,8 @@ int fused_planned_frames(const StftResolution& r, int ffts, const std::vector<in
     if (blocks_per_sm(frames) < occupancy) break;
     const FusedRunCost cost = fused_run_cost(r, ffts, frames, padded_len, n_frames);
     if (cost.blocks < enough) break;
-    if (cost.slots < best_slots || (cost.slots == best_slots && frames < best)) best = frames, best_slots = cost.slots;
+    if (cost.slots < best_slots || (cost.slots == best_slots && frames < best))
+      best = frames, best_slots = cost.slots;
     if (frames == longest) break;
   }
   return best;

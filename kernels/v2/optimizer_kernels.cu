@@ -6,25 +6,27 @@ namespace drumsynth::cuda {
 
 namespace {
 
-__global__ void optimizer_init_kernel(OptimizerConfig config, OptimizerState* __restrict__ states,  // [B]
+__global__ void optimizer_init_kernel(OptimizerConfig config,
+                                      OptimizerState* __restrict__ states,  // [B]
                                       int n_instances) {
   const int b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b < n_instances) drumsynth::optimizer_init(config, states[b]);
 }
 
-__global__ void optimizer_step_kernel(OptimizerConfig config, OptimizerState* __restrict__ states,  // [B]
+__global__ void optimizer_step_kernel(OptimizerConfig config,
+                                      OptimizerState* __restrict__ states,  // [B]
                                       const int* __restrict__ iteration_on_device,
-                                      const float* __restrict__ loss,  // [B]
-                                      const float* __restrict__ v_logits,             // [B, P]
-                                      float* __restrict__ logits,                     // [B, P]
-                                      float* __restrict__ history,                    // [iterations, B]
+                                      const float* __restrict__ loss,      // [B]
+                                      const float* __restrict__ v_logits,  // [B, P]
+                                      float* __restrict__ logits,          // [B, P]
+                                      float* __restrict__ history,         // [iterations, B]
                                       int n_instances) {
   const int b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= n_instances) return;
   const int iteration = *iteration_on_device;
   history[size_t(iteration) * n_instances + b] = loss[b];
-  drumsynth::optimizer_step(config, states[b], iteration, loss[b], v_logits + size_t(b) * kNumParams,
-                            logits + size_t(b) * kNumParams);
+  drumsynth::optimizer_step(config, states[b], iteration, loss[b],
+                            v_logits + size_t(b) * kNumParams, logits + size_t(b) * kNumParams);
 }
 
 // After every instance's step (the next kernel in the stream).
@@ -37,7 +39,8 @@ int blocks_for(int n) { return (n + kOptimizerThreads - 1) / kOptimizerThreads; 
 }  // namespace
 
 void optimizer_init(const OptimizerConfig& config, OptimizerState* states, int n_instances) {
-  optimizer_init_kernel<<<blocks_for(n_instances), kOptimizerThreads>>>(config, states, n_instances);
+  optimizer_init_kernel<<<blocks_for(n_instances), kOptimizerThreads>>>(config, states,
+                                                                        n_instances);
   CUDA_CHECK_LAUNCH(optimizer_init_kernel);
 }
 

@@ -1,10 +1,10 @@
 // The v2 recurrence kernels (recurrence_scan_kernels.cuh), forward and adjoint
 // side by side.
+#include <cstdlib>
 #include <cub/block/block_reduce.cuh>
 #include <cub/block/block_scan.cuh>
 #include <cub/warp/warp_reduce.cuh>
 #include <cub/warp/warp_scan.cuh>
-#include <cstdlib>
 
 #include "cuda_common.cuh"
 #include "drumsynth/synth/noise_band_scan.hpp"
@@ -17,7 +17,8 @@ namespace {
 
 // CUB scans combine (earlier, later): the step of `first`, then `second`.
 struct AffineThen {
-  __device__ AffineStep<float> operator()(const AffineStep<float>& first, const AffineStep<float>& second) const {
+  __device__ AffineStep<float> operator()(const AffineStep<float>& first,
+                                          const AffineStep<float>& second) const {
     return affine_then(first, second);
   }
 };
@@ -38,8 +39,8 @@ struct InstanceView {
   float sr;
 };
 __device__ InstanceView instance(const BatchView& batch, int b) {
-  return {batch.offset[b], batch.offset[b + 1] - batch.offset[b], batch.params + size_t(b) * kNumParams,
-          batch.sample_rate[b]};
+  return {batch.offset[b], batch.offset[b + 1] - batch.offset[b],
+          batch.params + size_t(b) * kNumParams, batch.sample_rate[b]};
 }
 
 // ---- the noise band ----
@@ -83,7 +84,8 @@ __global__ void noise_band_scan_vjp_kernel(BatchView batch, SynthTape tape, Synt
   const float a_high = one_pole_coefficient(v.p[P::noise_high_hz], v.sr);
   int i0, i1;
   chunk_range(kScanThreads - 1 - int(threadIdx.x), v.n, i0, i1);
-  const AffineStep2<float> step = noise_band_adjoint_chunk_step(a_low, a_high, s.v_band + v.o, i0, i1);
+  const AffineStep2<float> step =
+      noise_band_adjoint_chunk_step(a_low, a_high, s.v_band + v.o, i0, i1);
   AffineStep2<float> entry;
   BlockScan(temp.scan).ExclusiveScan(step, entry, affine2_identity<float>(), Affine2Then());
   const auto r = noise_band_run_vjp(a_low, a_high, batch.seed[b], i0, i1, tape.noise_low + v.o,
@@ -92,7 +94,8 @@ __global__ void noise_band_scan_vjp_kernel(BatchView batch, SynthTape tape, Synt
   const float v_a_low = BlockReduce(temp.reduce).Sum(r.v_a_low);
   __syncthreads();
   const float v_a_high = BlockReduce(temp.reduce).Sum(r.v_a_high);
-  if (threadIdx.x == 0) noise_band_coefficients_vjp(v.p, v.sr, v_a_low, v_a_high, v_params + size_t(b) * kNumParams);
+  if (threadIdx.x == 0)
+    noise_band_coefficients_vjp(v.p, v.sr, v_a_low, v_a_high, v_params + size_t(b) * kNumParams);
 }
 
 // ---- the resonator ----
@@ -114,7 +117,8 @@ __global__ void resonator_scan_kernel(BatchView batch, SynthTape tape, int lane_
   float *y = tape.res_y + v.o, *h = tape.res_h + v.o;
   float carry = 0.0f;  // h before the block
   for (int i0 = 0; i0 < v.n; i0 += k.block) {
-    const int m = min(k.block, v.n - i0), count = resonator_lane_count(k, m, lane), first = i0 + lane * k.per_lane;
+    const int m = min(k.block, v.n - i0), count = resonator_lane_count(k, m, lane),
+              first = i0 + lane * k.per_lane;
     float d[kResonatorLaneSamples];  // the run's taps
     AffineStep<float> run = affine_identity<float>();
 #pragma unroll
@@ -145,7 +149,8 @@ __global__ void resonator_scan_kernel(BatchView batch, SynthTape tape, int lane_
 // after its run; the block's bottom sample's frac share lands where the next
 // block's lane 0 takes nothing from above.
 __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, SynthAdjointScratch s,
-                                          float* __restrict__ v_params, int lane_samples) {  // [B, P]
+                                          float* __restrict__ v_params,
+                                          int lane_samples) {  // [B, P]
   using WarpScan = cub::WarpScan<AffineStep<float>>;
   using WarpReduce = cub::WarpReduce<float>;
   __shared__ typename WarpScan::TempStorage scan_temp[kScanWarps];
@@ -166,7 +171,8 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
   for (int i0 = ((v.n - 1) / k.block) * k.block; i0 >= 0; i0 -= k.block) {
     const int m = min(k.block, v.n - i0), count = resonator_lane_count(k, m, lane);
     const int top = i0 + m - 1 - lane * k.per_lane;  // the run's samples top, top - 1, ...
-    float vy[kResonatorLaneSamples], vo[kResonatorLaneSamples];  // complete: their scatters come from later blocks
+    float vy[kResonatorLaneSamples],
+        vo[kResonatorLaneSamples];  // complete: their scatters come from later blocks
     AffineStep<float> run = affine_identity<float>();
 #pragma unroll
     for (int q = 0; q < kResonatorLaneSamples; ++q) {
@@ -186,19 +192,25 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
         const int i = top - q, j = i - c.delay_int;
         lambda = affine_apply(AffineStep<float>{c.a, gain * vo[q] + c.fb * vy[q]}, lambda);
         const float y0 = j >= 0 ? y[j] : 0.0f, y1 = j >= 1 ? y[j - 1] : 0.0f;
-        const float v_d = resonator_sample_vjp(c, lambda, vy[q], vo[q], h[i], i > 0 ? h[i - 1] : 0.0f, y0, y1, g);
-        if (q == 0) top_share = v_d * (1.0f - c.frac);
-        else if (j >= 0) v_y[j] += v_d * (1.0f - c.frac) + above_frac;
+        const float v_d =
+            resonator_sample_vjp(c, lambda, vy[q], vo[q], h[i], i > 0 ? h[i - 1] : 0.0f, y0, y1, g);
+        if (q == 0)
+          top_share = v_d * (1.0f - c.frac);
+        else if (j >= 0)
+          v_y[j] += v_d * (1.0f - c.frac) + above_frac;
         above_frac = v_d * c.frac;
       }
     const float bottom_frac = above_frac;  // the run's bottom sample's, for v_y[j_bottom - 1]
-    const float from_above = __shfl_up_sync(kFullWarp, bottom_frac, 1);  // the lane above's bottom sample's
+    const float from_above =
+        __shfl_up_sync(kFullWarp, bottom_frac, 1);  // the lane above's bottom sample's
     if (count > 0) {
       const int j_top = top - c.delay_int, j_bottom = top - (count - 1) - c.delay_int;
       if (j_top >= 0) v_y[j_top] += top_share + (lane >= 1 ? from_above : 0.0f);
-      if (top - (count - 1) == i0 && j_bottom >= 1) v_y[j_bottom - 1] += bottom_frac;  // the block's bottom sample
+      if (top - (count - 1) == i0 && j_bottom >= 1)
+        v_y[j_bottom - 1] += bottom_frac;  // the block's bottom sample
     }
-    carry = __shfl_sync(kFullWarp, lambda, (m - 1) / k.per_lane);  // lambda at the block's bottom sample
+    carry = __shfl_sync(kFullWarp, lambda,
+                        (m - 1) / k.per_lane);  // lambda at the block's bottom sample
     __syncwarp();
   }
   const float sf = WarpReduce(reduce_temp[warp]).Sum(g.v_frac);
@@ -208,7 +220,8 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
   const float sb = WarpReduce(reduce_temp[warp]).Sum(g.v_fb);
   __syncwarp();
   const float sg = WarpReduce(reduce_temp[warp]).Sum(g.v_gain);
-  if (lane == 0) resonator_coefficients_vjp(v.p, v.sr, c, sf, sb, sa, sg, v_params + size_t(b) * kNumParams);
+  if (lane == 0)
+    resonator_coefficients_vjp(v.p, v.sr, c, sf, sb, sa, sg, v_params + size_t(b) * kNumParams);
 }
 
 int warp_blocks(int n_instances) { return (n_instances + kScanWarps - 1) / kScanWarps; }
@@ -218,16 +231,17 @@ int warp_blocks(int n_instances) { return (n_instances + kScanWarps - 1) / kScan
 void recurrences_scan_forward(const BatchView& batch, const SynthTape& tape, int lane_samples) {
   noise_band_scan_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape);
   CUDA_CHECK_LAUNCH(noise_band_scan_kernel);
-  resonator_scan_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, lane_samples);
+  resonator_scan_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape,
+                                                                             lane_samples);
   CUDA_CHECK_LAUNCH(resonator_scan_kernel);
 }
 
-void recurrences_scan_adjoint(const BatchView& batch, const SynthTape& tape, const SynthAdjointScratch& s,
-                              float* v_params, int lane_samples) {
+void recurrences_scan_adjoint(const BatchView& batch, const SynthTape& tape,
+                              const SynthAdjointScratch& s, float* v_params, int lane_samples) {
   noise_band_scan_vjp_kernel<<<batch.n_instances, kScanThreads>>>(batch, tape, s, v_params);
   CUDA_CHECK_LAUNCH(noise_band_scan_vjp_kernel);
-  resonator_scan_vjp_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(batch, tape, s, v_params,
-                                                                                lane_samples);
+  resonator_scan_vjp_kernel<<<warp_blocks(batch.n_instances), 32 * kScanWarps>>>(
+      batch, tape, s, v_params, lane_samples);
   CUDA_CHECK_LAUNCH(resonator_scan_vjp_kernel);
 }
 

@@ -14,7 +14,7 @@ namespace drumsynth::cuda {
 // kResonatorLaneSamples (1: blocks of at most a warp's 32, one sample a lane,
 // as the scans were first written).
 void recurrences_scan_forward(const BatchView& batch, const SynthTape& tape, int lane_samples);
-void recurrences_scan_adjoint(const BatchView& batch, const SynthTape& tape, const SynthAdjointScratch& s,
-                              float* v_params, int lane_samples);
+void recurrences_scan_adjoint(const BatchView& batch, const SynthTape& tape,
+                              const SynthAdjointScratch& s, float* v_params, int lane_samples);
 
 }  // namespace drumsynth::cuda

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "drumsynth/analysis.hpp"
+#include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
 #include "synth/voice_tape.hpp"
-#include "drumsynth/fit.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {
@@ -29,7 +29,8 @@ TEST(Analysis, FindsOnsetPartialsAndTheirDecays) {
   ASSERT_GE(a.peak_hz.size(), 2u);
   EXPECT_NEAR(a.peak_hz[0], 180, 2);
   EXPECT_NEAR(a.peak_hz[1], 460, 3);
-  EXPECT_NEAR(a.peak_gain[0] / a.peak_gain[1], 3.0 * 1.2, 1.5);  // 0.6 vs 0.2, the second decays faster
+  EXPECT_NEAR(a.peak_gain[0] / a.peak_gain[1], 3.0 * 1.2,
+              1.5);  // 0.6 vs 0.2, the second decays faster
   EXPECT_NEAR(a.peak_decay_s[0], 0.3, 0.06);
   EXPECT_NEAR(a.peak_decay_s[1], 0.1, 0.03);
   EXPECT_NEAR(a.decay_s, 0.3, 0.1);
@@ -64,8 +65,9 @@ TEST(Analysis, FindsTheNoiseDarkeningAsItDecays) {
 
 TEST(Analysis, StartsEveryParameterInsideItsRange) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
-  for (const char* f : {"seed-inputs/timpany.wav", "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",
-                        "drums-dev/ElectricEmpireKit/EE_Hat_Op_Dirty.flac"}) {
+  for (const char* f :
+       {"seed-inputs/timpany.wav", "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",
+        "drums-dev/ElectricEmpireKit/EE_Hat_Op_Dirty.flac"}) {
     const Sound s = load_sound((test::shared_data() / f).string());
     const auto p = params_from_analysis(analyse(s), s.sample_rate);
     for (int i = 0; i < kNumParams; ++i) {
@@ -107,7 +109,8 @@ TEST(Analysis, StartsCloserThanRandomLogitsAndRestartsDiffer) {
     random.push_back(l);
   }
   std::sort(random.begin(), random.end());
-  EXPECT_LT(from_analysis, 0.7f * random[4]) << "analysis " << from_analysis << ", random median " << random[4];
+  EXPECT_LT(from_analysis, 0.7f * random[4])
+      << "analysis " << from_analysis << ", random median " << random[4];
 }
 
 }  // namespace

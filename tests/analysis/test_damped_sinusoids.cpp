@@ -19,7 +19,8 @@ TEST(MatrixPencil, RecoversThreeDampedSinusoidsInNoise) {
   std::vector<double> x(1536);
   for (size_t t = 0; t < x.size(); ++t) {
     for (const auto& m : truth)
-      x[t] += m.amplitude * std::exp(-double(t) / rate / m.decay_s) * std::cos(2 * M_PI * m.freq_hz * t / rate + 0.3);
+      x[t] += m.amplitude * std::exp(-double(t) / rate / m.decay_s) *
+              std::cos(2 * M_PI * m.freq_hz * t / rate + 0.3);
     x[t] += noise(rng);
   }
   const auto modes = matrix_pencil(x, rate, 16, 20.0, 20000.0);
@@ -37,7 +38,8 @@ TEST(MatrixPencil, ResolvesTwoTonesCloserThanAnFftBin) {
   const double rate = 48000;
   std::vector<double> x(1536);
   for (size_t t = 0; t < x.size(); ++t)
-    x[t] = 0.5 * std::cos(2 * M_PI * 220.0 * t / rate) + 0.4 * std::cos(2 * M_PI * 229.0 * t / rate + 1.0);
+    x[t] = 0.5 * std::cos(2 * M_PI * 220.0 * t / rate) +
+           0.4 * std::cos(2 * M_PI * 229.0 * t / rate + 1.0);
   const auto modes = matrix_pencil(x, rate, 8, 20.0, 20000.0);
   ASSERT_GE(modes.size(), 2u);
   EXPECT_NEAR(modes[0].freq_hz, 220.0, 0.2);

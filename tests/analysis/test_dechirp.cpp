@@ -16,7 +16,8 @@ namespace {
 
 // Partials (hz, gain, decay_s) gliding as the model's tones do, sin(2 pi f S(t)),
 // after `onset_s` of silence, plus a little white noise.
-std::vector<float> gliding_partials(double sr, double seconds, double onset_s, const PitchSweep& sweep,
+std::vector<float> gliding_partials(double sr, double seconds, double onset_s,
+                                    const PitchSweep& sweep,
                                     const std::vector<std::array<double, 3>>& partials) {
   std::vector<float> x(size_t(seconds * sr), 0.0f);
   uint32_t state = 12345;
@@ -26,7 +27,8 @@ std::vector<float> gliding_partials(double sr, double seconds, double onset_s, c
     double v = 1e-4 * (double(state) / 4294967296.0 - 0.5);
     if (t > 0) {
       const double S = swept_time<double>(t, sweep.ratio, sweep.sweep_s);
-      for (const auto& [hz, gain, decay_s] : partials) v += gain * std::exp(-t / decay_s) * std::sin(kTwoPi * hz * S);
+      for (const auto& [hz, gain, decay_s] : partials)
+        v += gain * std::exp(-t / decay_s) * std::sin(kTwoPi * hz * S);
     }
     x[i] = float(v);
   }
@@ -45,18 +47,20 @@ double loudest_hz(const std::vector<double>& x, double sr) {
   int k = 1;
   for (int j = 1; j < n / 2; ++j)
     if (std::abs(X[j]) > std::abs(X[k])) k = j;
-  const double a = std::log(std::abs(X[k - 1])), b = std::log(std::abs(X[k])), c = std::log(std::abs(X[k + 1]));
+  const double a = std::log(std::abs(X[k - 1])), b = std::log(std::abs(X[k])),
+               c = std::log(std::abs(X[k + 1]));
   return (k + 0.5 * (a - c) / (a - 2 * b + c)) * sr / n;
 }
 
 double cents(double a, double b) { return 1200.0 * std::log2(a / b); }
 
 TEST(Dechirp, UnsweptTimeInvertsTheModelsSweptTime) {
-  for (const PitchSweep s : {PitchSweep{1.0, 0.03}, PitchSweep{1.3, 0.002}, PitchSweep{8.0, 0.5}, PitchSweep{3.0, 0.05}})
+  for (const PitchSweep s :
+       {PitchSweep{1.0, 0.03}, PitchSweep{1.3, 0.002}, PitchSweep{8.0, 0.5}, PitchSweep{3.0, 0.05}})
     for (double t : {0.0, 1e-5, 0.001, 0.02, 0.3, 2.0}) {
       const double u = swept_time<double>(t, s.ratio, s.sweep_s);
       EXPECT_NEAR(unswept_time(u, s), t, 1e-10) << s.ratio << " " << s.sweep_s << " " << t;
-      EXPECT_NEAR(unswept_time(u, s, 0.9 * t), t, 1e-10);  // from below
+      EXPECT_NEAR(unswept_time(u, s, 0.9 * t), t, 1e-10);          // from below
       EXPECT_NEAR(unswept_time(u, s, 1.01 * t + 1e-4), t, 1e-10);  // from just above
     }
 }
@@ -65,8 +69,8 @@ TEST(Dechirp, UnsweptTimeInvertsTheModelsSweptTime) {
 // every point what its own solve gives, whatever the length (runs shorter than
 // a lane count, lanes left over), at the parameter ranges' ends.
 TEST(Dechirp, UnsweptTimesSolveEveryPointAsItsOwnSolveDoes) {
-  for (const PitchSweep s : {PitchSweep{1.0, 0.03}, PitchSweep{1.3, 0.002}, PitchSweep{8.0, 0.5}, PitchSweep{8.0, 0.002},
-                             PitchSweep{3.0, 0.05}})
+  for (const PitchSweep s : {PitchSweep{1.0, 0.03}, PitchSweep{1.3, 0.002}, PitchSweep{8.0, 0.5},
+                             PitchSweep{8.0, 0.002}, PitchSweep{3.0, 0.05}})
     for (int len : {1, 2, 15, 16, 17, 33, 1024, 6145})
       for (double u0 : {0.0, swept_time<double>(0.005, s.ratio, s.sweep_s)}) {
         const double du = (swept_time<double>(0.4, s.ratio, s.sweep_s) - u0) / len;
@@ -74,7 +78,8 @@ TEST(Dechirp, UnsweptTimesSolveEveryPointAsItsOwnSolveDoes) {
         ASSERT_EQ(t.size(), size_t(len));
         for (int i = 0; i < len; ++i) {
           const double u = u0 + i * du;
-          ASSERT_NEAR(t[size_t(i)], unswept_time(u, s), 1e-10) << s.ratio << " " << s.sweep_s << " " << len << " " << i;
+          ASSERT_NEAR(t[size_t(i)], unswept_time(u, s), 1e-10)
+              << s.ratio << " " << s.sweep_s << " " << len << " " << i;
           ASSERT_NEAR(swept_time<double>(t[size_t(i)], s.ratio, s.sweep_s), u, 1e-10 * s.ratio);
         }
       }
@@ -112,16 +117,21 @@ TEST(Dechirp, TurnsAGlidingPartialIntoASteadyOne) {
 // frequency only to about 150 cents.)
 TEST(Dechirp, FindsTheGlideFromTheHitAlone) {
   const double sr = 16000;
-  const std::vector<std::array<double, 3>> partials = {{180.0, 0.5, 0.3}, {455.0, 0.3, 0.15}, {1210.0, 0.2, 0.08}};
-  for (const PitchSweep truth : {PitchSweep{2.5, 0.04}, PitchSweep{4.0, 0.08}, PitchSweep{1.5, 0.01}}) {
+  const std::vector<std::array<double, 3>> partials = {
+      {180.0, 0.5, 0.3}, {455.0, 0.3, 0.15}, {1210.0, 0.2, 0.08}};
+  for (const PitchSweep truth :
+       {PitchSweep{2.5, 0.04}, PitchSweep{4.0, 0.08}, PitchSweep{1.5, 0.01}}) {
     const auto x = gliding_partials(sr, 0.5, 0.02, truth, partials);
     const PitchSweep found = estimate_pitch_sweep(x, 0.02, sr);
     if (truth.sweep_s > 0.02) {
-      EXPECT_NEAR(found.ratio, truth.ratio, 0.1 * truth.ratio) << truth.ratio << " " << truth.sweep_s;
-      EXPECT_NEAR(found.sweep_s, truth.sweep_s, 0.2 * truth.sweep_s) << truth.ratio << " " << truth.sweep_s;
+      EXPECT_NEAR(found.ratio, truth.ratio, 0.1 * truth.ratio)
+          << truth.ratio << " " << truth.sweep_s;
+      EXPECT_NEAR(found.sweep_s, truth.sweep_s, 0.2 * truth.sweep_s)
+          << truth.ratio << " " << truth.sweep_s;
     }
     const auto steady = dechirp(x, 0.02 * sr, sr, found, int(0.4 * sr), 1.0 / sr);
-    EXPECT_LT(std::abs(cents(loudest_hz(steady, sr), 180.0)), 5.0) << truth.ratio << " " << truth.sweep_s;
+    EXPECT_LT(std::abs(cents(loudest_hz(steady, sr), 180.0)), 5.0)
+        << truth.ratio << " " << truth.sweep_s;
   }
   const auto flat = gliding_partials(sr, 0.5, 0.02, PitchSweep{1.0, 0.03}, partials);
   EXPECT_LT(estimate_pitch_sweep(flat, 0.02, sr).ratio, 1.03);
@@ -137,7 +147,8 @@ TEST(Dechirp, NoiseHasNoGlide) {
     uint32_t state = seed;
     for (size_t i = size_t(0.02 * sr); i < x.size(); ++i) {
       state = state * 1664525u + 1013904223u;
-      x[i] = float((double(state) / 4294967296.0 - 0.5) * std::exp(-(double(i) / sr - 0.02) / 0.08));
+      x[i] =
+          float((double(state) / 4294967296.0 - 0.5) * std::exp(-(double(i) / sr - 0.02) / 0.08));
     }
     EXPECT_EQ(estimate_pitch_sweep(x, 0.02, sr).ratio, 1.0) << seed;
   }
@@ -152,7 +163,8 @@ TEST(Dechirp, TooShortOrSilentMeansNoGlide) {
 // The analysis reads the partials' end frequencies off the dechirped hit.
 TEST(Dechirp, AnalysisGivesEndFrequenciesOfGlidingPartials) {
   const double sr = 44100;
-  const auto x = gliding_partials(sr, 0.6, 0.02, PitchSweep{3.0, 0.06}, {{150.0, 0.6, 0.4}, {377.0, 0.3, 0.2}});
+  const auto x = gliding_partials(sr, 0.6, 0.02, PitchSweep{3.0, 0.06},
+                                  {{150.0, 0.6, 0.4}, {377.0, 0.3, 0.2}});
   const Analysis a = analyse(Sound{"glide.wav", sr, 1, x});
   EXPECT_NEAR(a.glide_ratio, 3.0, 0.3);
   EXPECT_NEAR(a.sweep_s, 0.06, 0.012);

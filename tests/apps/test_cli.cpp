@@ -19,18 +19,23 @@ std::string q(const std::string& s) { return "'" + s + "'"; }
 TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir dir;
-  const std::string input = (test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac").string();
+  const std::string input =
+      (test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac").string();
   const auto r = run_drumsynth("fit " + q(input) + " -o " + q(dir.path.string()) +
                                " --iterations 8 --loss-preset auraloss --seed 3");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("iteration 8/8"), std::string::npos) << r.output;
-  EXPECT_EQ(dir.files(), (std::vector<std::string>{"EE_Click.loss.csv", "EE_Click.loss.svg", "EE_Click.preset.json",
-                                                   "EE_Click.wav", "report-assets", "report.html"}));
+  EXPECT_EQ(dir.files(), (std::vector<std::string>{"EE_Click.loss.csv", "EE_Click.loss.svg",
+                                                   "EE_Click.preset.json", "EE_Click.wav",
+                                                   "report-assets", "report.html"}));
   // --no-report: only the fit's own files.
   ScratchDir bare;
-  ASSERT_EQ(run_drumsynth("fit " + q(input) + " -o " + q(bare.path.string()) + " --iterations 2 --no-report -q").exit_code, 0);
-  EXPECT_EQ(bare.files(), (std::vector<std::string>{"EE_Click.loss.csv", "EE_Click.loss.svg", "EE_Click.preset.json",
-                                                    "EE_Click.wav"}));
+  ASSERT_EQ(run_drumsynth("fit " + q(input) + " -o " + q(bare.path.string()) +
+                          " --iterations 2 --no-report -q")
+                .exit_code,
+            0);
+  EXPECT_EQ(bare.files(), (std::vector<std::string>{"EE_Click.loss.csv", "EE_Click.loss.svg",
+                                                    "EE_Click.preset.json", "EE_Click.wav"}));
   const Sound target = load_sound(input);
   const Preset p = load_preset(dir / "EE_Click.preset.json");
   EXPECT_EQ(p.n_samples, int(target.samples.size()));
@@ -44,7 +49,8 @@ TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
   EXPECT_EQ(lines, 9);  // header + 8 iterations
 
   // render reproduces the fit's render exactly (same preset, same noise seed).
-  const auto rr = run_drumsynth("render " + q(dir / "EE_Click.preset.json") + " -o " + q(dir / "again.wav"));
+  const auto rr =
+      run_drumsynth("render " + q(dir / "EE_Click.preset.json") + " -o " + q(dir / "again.wav"));
   ASSERT_EQ(rr.exit_code, 0) << rr.output;
   const Sound a = load_sound(dir / "EE_Click.wav"), b = load_sound(dir / "again.wav");
   EXPECT_EQ(a.samples, b.samples);
@@ -62,10 +68,12 @@ TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
 TEST(Cli, FitNeverOverwritesItsInput) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir dir;
-  std::filesystem::copy_file(test::shared_data() / "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",
-                             dir.path / "snare.wav");
+  std::filesystem::copy_file(
+      test::shared_data() / "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",
+      dir.path / "snare.wav");
   const Sound before = load_sound(dir / "snare.wav");
-  const auto r = run_drumsynth("fit " + q(dir / "snare.wav") + " -o " + q(dir.path.string()) + " --iterations 2 --quiet");
+  const auto r = run_drumsynth("fit " + q(dir / "snare.wav") + " -o " + q(dir.path.string()) +
+                               " --iterations 2 --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(load_sound(dir / "snare.wav").samples, before.samples);
   EXPECT_TRUE(std::filesystem::exists(dir / "snare.fit.wav"));
@@ -101,7 +109,8 @@ TEST(Cli, BenchPrintsOneConsistentJsonLine) {
   EXPECT_GT(lo, 0.0);
   EXPECT_LE(lo, ms);
   EXPECT_LE(ms, hi);
-  EXPECT_NEAR(double(j.at("sound_iterations_per_s")), 2 / (ms / 1e3), 0.01 * double(j.at("sound_iterations_per_s")));
+  EXPECT_NEAR(double(j.at("sound_iterations_per_s")), 2 / (ms / 1e3),
+              0.01 * double(j.at("sound_iterations_per_s")));
   EXPECT_EQ(j.at("fit_loop"), "");
   EXPECT_EQ(j.at("memory_per_sound_mb"), 0.0);
 }
@@ -124,7 +133,8 @@ TEST(Cli, BadAudioInputFailsCleanly) {
   expect_clean_failure("fit " + q(in / "missing.wav") + o, "missing.wav", "no such file", out);
   expect_clean_failure("fit " + q(in.path.string()) + o, in.path.string(), "is a directory", out);
   { std::ofstream(in / "text.wav") << "hello"; }
-  expect_clean_failure("fit " + q(in / "text.wav") + o, "text.wav", "not a readable audio file", out);
+  expect_clean_failure("fit " + q(in / "text.wav") + o, "text.wav", "not a readable audio file",
+                       out);
   test::write_audio(in / "empty.wav", {}, 44100, 1);
   expect_clean_failure("fit " + q(in / "empty.wav") + o, "empty.wav", "empty", out);
   test::write_audio(in / "silent.wav", std::vector<float>(1000, 0.0f), 44100, 1);
@@ -148,9 +158,12 @@ TEST(Cli, BadPresetFailsCleanly) {
   { std::ofstream(in / "broken.json") << "{ not json"; }
   expect_clean_failure("render " + q(in / "broken.json") + o, "broken.json", "not valid JSON", out);
   { std::ofstream(in / "v9.json") << R"({"format": "drumsynth-preset", "format_version": 9})"; }
-  expect_clean_failure("render " + q(in / "v9.json") + o, "v9.json", "unknown preset format version 9", out);
-  { std::ofstream(in / "few.json") << R"({"format": "drumsynth-preset", "format_version": 1,
-      "sample_rate": 44100, "n_samples": 100, "noise_seed": 0, "parameters": {"onset_s": 0.01}})"; }
+  expect_clean_failure("render " + q(in / "v9.json") + o, "v9.json",
+                       "unknown preset format version 9", out);
+  {
+    std::ofstream(in / "few.json") << R"({"format": "drumsynth-preset", "format_version": 1,
+      "sample_rate": 44100, "n_samples": 100, "noise_seed": 0, "parameters": {"onset_s": 0.01}})";
+  }
   expect_clean_failure("render " + q(in / "few.json") + o, "few.json", "missing parameter", out);
   expect_clean_failure("render " + q(in / "none.json") + o, "none.json", "no such file", out);
 }
@@ -160,7 +173,8 @@ TEST(Cli, UsageErrorsExitWithTwoAndHelpWithZero) {
   EXPECT_EQ(run_drumsynth("fit").exit_code, 2);
   EXPECT_EQ(run_drumsynth("fit a.wav --iterations nope").exit_code, 2);
   EXPECT_EQ(run_drumsynth("fit a.wav --loss-preset fancy").exit_code, 2);
-  EXPECT_EQ(run_drumsynth("fit a.wav --loss-preset custom").exit_code, 2);  // a preset file's label, no settings
+  EXPECT_EQ(run_drumsynth("fit a.wav --loss-preset custom").exit_code,
+            2);  // a preset file's label, no settings
   EXPECT_EQ(run_drumsynth("fit a.wav --device tpu").exit_code, 2);
   EXPECT_EQ(run_drumsynth("bench --kernels v3").exit_code, 2);
   EXPECT_EQ(run_drumsynth("render p.json").exit_code, 2);  // -o is required

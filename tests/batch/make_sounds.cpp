@@ -20,11 +20,15 @@ int main(int argc, char** argv) {
   const std::filesystem::path out(argv[1]);
   const int n_sounds = std::atoi(argv[2]);
   const double fixed_seconds = argc == 4 ? std::atof(argv[3]) : 0.0;
-  struct Format { const char* ext; int format; };
-  const Format formats[] = {{"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16}, {"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24},
-                            {"wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT},  {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
-                            {"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16}, {"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
-                            {"au", SF_FORMAT_AU | SF_FORMAT_PCM_16}};
+  struct Format {
+    const char* ext;
+    int format;
+  };
+  const Format formats[] = {
+      {"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16},   {"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_24},
+      {"wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT},    {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
+      {"aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16}, {"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
+      {"au", SF_FORMAT_AU | SF_FORMAT_PCM_16}};
   const int rates[] = {22050, 44100, 48000};
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> u(0, 1);
@@ -40,7 +44,8 @@ int main(int argc, char** argv) {
     std::vector<float> x(size_t(frames) * info.channels);
     for (int i = 0; i < frames; ++i) {
       const double t = double(i) / info.samplerate;
-      const double v = std::exp(-t / tau) * (0.6 * std::sin(2 * M_PI * hz * t) + noise * (2 * u(rng) - 1));
+      const double v =
+          std::exp(-t / tau) * (0.6 * std::sin(2 * M_PI * hz * t) + noise * (2 * u(rng) - 1));
       for (int c = 0; c < info.channels; ++c) x[size_t(i) * info.channels + c] = float(v);
     }
     const auto dir = out / ("kit" + std::to_string(k % 4));

@@ -5,7 +5,6 @@
 
 #include <fstream>
 #include <iterator>
-
 #include <nlohmann/json.hpp>
 
 #include "drumsynth/batch.hpp"
@@ -51,19 +50,21 @@ int count_complete_presets(const fs::path& dir) {
 // has started (its log file exists: the handler is armed before it is made)
 // and 1.5 s later; the output ends with "exit=STATUS". A fixed delay from
 // launch was flaky under a loaded ctest -j.
-test::CommandResult interrupted_batch(const std::string& env, const std::string& in, const fs::path& out,
-                                      const std::string& options) {
+test::CommandResult interrupted_batch(const std::string& env, const std::string& in,
+                                      const fs::path& out, const std::string& options) {
   const std::string log = out / "drumsynth-batch.log";
-  return test::run_shell(env + " '" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in) + " -o " +
-                         q(out.string()) + " " + options + " 2>&1 & pid=$!; for i in $(seq 600); do [ -f " + q(log) +
-                         " ] && break; sleep 0.1; done; sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"");
+  return test::run_shell(
+      env + " '" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in) + " -o " + q(out.string()) +
+      " " + options + " 2>&1 & pid=$!; for i in $(seq 600); do [ -f " + q(log) +
+      " ] && break; sleep 0.1; done; sleep 1.5; kill -INT $pid; wait $pid; echo \"exit=$?\"");
 }
 
 // The first `count` WAV files of a development-set kit, copied into `to`.
 void copy_kit_wavs(const std::string& kit, const fs::path& to, int count) {
   int n = 0;
   for (const auto& e : fs::directory_iterator(test::shared_data() / "drums-dev" / kit))
-    if (e.path().extension() == ".wav" && n < count) fs::copy_file(e.path(), to / e.path().filename()), ++n;
+    if (e.path().extension() == ".wav" && n < count)
+      fs::copy_file(e.path(), to / e.path().filename()), ++n;
   ASSERT_EQ(n, count) << kit;
 }
 
@@ -73,7 +74,8 @@ TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
   const std::string in = (test::shared_data() / "drums-dev").string();
   const auto files = find_audio_files(in);
   ASSERT_EQ(files.size(), 138u);
-  auto r = run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --jobs 2");
+  auto r =
+      run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --jobs 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("138 sounds: 138 fitted"), std::string::npos) << r.output;
   // The output mirrors the input tree.
@@ -98,7 +100,8 @@ TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(read_json(out / "summary.json")["skipped"], 138);
   const fs::path kit = out.path / "ElectricEmpireKit";
-  for (const char* n : {"EE_Clap", "EE_Snare_1", "EE_Kick_Dist"}) fs::remove(kit / (std::string(n) + ".preset.json"));
+  for (const char* n : {"EE_Clap", "EE_Snare_1", "EE_Kick_Dist"})
+    fs::remove(kit / (std::string(n) + ".preset.json"));
   r = run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   j = read_json(out / "summary.json");
@@ -107,7 +110,8 @@ TEST(Batch, FitsTheWholeDevelopmentSetThenResumesWithoutRedoingIt) {
   {  // --quiet quiets the terminal, not the log: the run is in it
     std::ifstream log(out / "drumsynth-batch.log");
     const std::string text((std::istreambuf_iterator<char>(log)), {});
-    EXPECT_NE(text.find("138 sounds: 3 fitted, 135 already done"), std::string::npos) << text.substr(0, 400);
+    EXPECT_NE(text.find("138 sounds: 3 fitted, 135 already done"), std::string::npos)
+        << text.substr(0, 400);
     EXPECT_NE(text.find("EE_Clap"), std::string::npos);
   }
   // --force refits everything.
@@ -145,7 +149,8 @@ TEST(Batch, CtrlCStopsCleanlyAndTheNextRunResumes) {
   // Every preset there is complete, one for each finished sound.
   EXPECT_EQ(count_complete_presets(out.path), finished);
   // Resume with a short fit: the finished sounds are not redone.
-  const auto r2 = run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --quiet");
+  const auto r2 =
+      run_drumsynth("batch " + q(in) + " -o " + q(out.path.string()) + " --iterations 2 --quiet");
   EXPECT_EQ(r2.exit_code, 0) << r2.output;
   j = read_json(out / "summary.json");
   EXPECT_EQ(j["skipped"], finished);
@@ -160,15 +165,17 @@ TEST(Batch, CtrlCStopsGpuBatchesCleanlyAndTheNextRunResumes) {
   ScratchDir in, out;
   copy_kit_wavs("Gimme_A_Hand_1_0", in.path, 12);
   const std::string env = "DRUMSYNTH_BATCHES_ON_CPU=1 ";
-  const auto r = interrupted_batch(env, in.path.string(), out.path, "--device cpu --gpu-batch 3 --iterations 300 --jobs 2");
+  const auto r = interrupted_batch(env, in.path.string(), out.path,
+                                   "--device cpu --gpu-batch 3 --iterations 300 --jobs 2");
   EXPECT_NE(r.output.find("exit=130"), std::string::npos) << r.output;
   EXPECT_EQ(count_files_with(out.path, ".tmp-"), 0) << "half-written files left";
   auto j = read_json(out / "summary.json");
   const int finished = j["ok"];
   EXPECT_GT(int(j["interrupted"]), 0);
   EXPECT_EQ(count_complete_presets(out.path), finished);
-  const auto r2 = test::run_shell(env + "'" + std::string(DRUMSYNTH_BINARY) + "' batch " + q(in.path.string()) +
-                                  " -o " + q(out.path.string()) + " --device cpu --gpu-batch 3 --iterations 2 --quiet");
+  const auto r2 = test::run_shell(env + "'" + std::string(DRUMSYNTH_BINARY) + "' batch " +
+                                  q(in.path.string()) + " -o " + q(out.path.string()) +
+                                  " --device cpu --gpu-batch 3 --iterations 2 --quiet");
   EXPECT_EQ(r2.exit_code, 0) << r2.output;
   j = read_json(out / "summary.json");
   EXPECT_EQ(j["skipped"], finished);
@@ -188,9 +195,12 @@ TEST(Batch, GpuBatchesWriteWhatTheCpuPathWrites) {
   ScratchDir in, cpu, batched;
   copy_kit_wavs("Gimme_A_Hand_1_0", in.path, 5);
   const std::string args = " --device cpu --iterations 5 --quiet --no-report --jobs 2";
-  ASSERT_EQ(run_drumsynth("batch " + q(in.path.string()) + " -o " + q(cpu.path.string()) + args).exit_code, 0);
-  const auto r = test::run_shell("DRUMSYNTH_BATCHES_ON_CPU=1 '" + std::string(DRUMSYNTH_BINARY) + "' batch " +
-                                 q(in.path.string()) + " -o " + q(batched.path.string()) + args + " --gpu-batch 2");
+  ASSERT_EQ(run_drumsynth("batch " + q(in.path.string()) + " -o " + q(cpu.path.string()) + args)
+                .exit_code,
+            0);
+  const auto r = test::run_shell("DRUMSYNTH_BATCHES_ON_CPU=1 '" + std::string(DRUMSYNTH_BINARY) +
+                                 "' batch " + q(in.path.string()) + " -o " +
+                                 q(batched.path.string()) + args + " --gpu-batch 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   int compared = 0;
   for (const auto& e : fs::directory_iterator(cpu.path)) {
@@ -208,8 +218,10 @@ TEST(Batch, GoesOnPastBadFilesAndReportsThem) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir in, out;
   fs::create_directories(in.path / "sub");
-  fs::copy_file(test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac", in.path / "good.flac");
-  fs::copy_file(test::shared_data() / "drums-dev/Audiophob/124382__cubix__8bit-snare.wav", in.path / "sub/good2.wav");
+  fs::copy_file(test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac",
+                in.path / "good.flac");
+  fs::copy_file(test::shared_data() / "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",
+                in.path / "sub/good2.wav");
   { std::ofstream(in / "sub/text.wav") << "not audio"; }
   test::write_audio(in / "empty.wav", {}, 44100, 1);
   test::write_audio(in / "silent.wav", std::vector<float>(500, 0.0f), 44100, 1);
@@ -217,7 +229,8 @@ TEST(Batch, GoesOnPastBadFilesAndReportsThem) {
   nan[100] = std::nanf("");
   test::write_audio(in / "nan.wav", nan, 44100, 1);
   { std::ofstream(in / "notes.txt") << "not an audio extension: ignored"; }
-  const auto r = run_drumsynth("batch " + q(in.path.string()) + " -o " + q(out.path.string()) + " --iterations 2");
+  const auto r = run_drumsynth("batch " + q(in.path.string()) + " -o " + q(out.path.string()) +
+                               " --iterations 2");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   const auto j = read_json(out / "summary.json");
   EXPECT_EQ(j["total"], 6);
@@ -235,7 +248,8 @@ TEST(Batch, GoesOnPastBadFilesAndReportsThem) {
   // Only bad files: exit 1. No audio at all: exit 1 with a reason.
   ScratchDir bad, out2, empty;
   { std::ofstream(bad / "a.wav") << "x"; }
-  EXPECT_EQ(run_drumsynth("batch " + q(bad.path.string()) + " -o " + q(out2.path.string())).exit_code, 1);
+  EXPECT_EQ(
+      run_drumsynth("batch " + q(bad.path.string()) + " -o " + q(out2.path.string())).exit_code, 1);
   const auto r3 = run_drumsynth("batch " + q(empty.path.string()) + " -o " + q(out2 / "e"));
   EXPECT_EQ(r3.exit_code, 1);
   EXPECT_NE(r3.output.find("no audio files found"), std::string::npos) << r3.output;
@@ -248,10 +262,11 @@ TEST(Batch, LinkedSoundsStayInsideTheOutputFolder) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir in, out;
   fs::create_directories(in.path / "sub");
-  fs::create_symlink(fs::canonical(test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac"),
-                     in.path / "sub/click.flac");
-  const auto r = run_drumsynth("batch " + q(in.path.string() + "/") + " -o " + q(out.path.string()) +
-                               " --iterations 2 --device cpu");
+  fs::create_symlink(
+      fs::canonical(test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac"),
+      in.path / "sub/click.flac");
+  const auto r = run_drumsynth("batch " + q(in.path.string() + "/") + " -o " +
+                               q(out.path.string()) + " --iterations 2 --device cpu");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(fs::exists(out.path / "sub/click.preset.json")) << r.output;
   EXPECT_EQ(read_json(out / "summary.json")["items"][0]["file"], "sub/click.flac");

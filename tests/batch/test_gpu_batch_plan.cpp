@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "batch/gpu_batch_plan.hpp"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/fit.hpp"
-#include "batch/gpu_batch_plan.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {
@@ -19,8 +19,9 @@ namespace {
 
 // The groups tile [0, n) in order; each within the limits unless it is a lone
 // sound marked as not fitting.
-void expect_valid_plan(const std::vector<GpuGroup>& groups, const std::vector<int>& lengths, int restarts,
-                       int max_sounds, const LossSettings& loss, int iterations, const GpuBatchLimits& limits) {
+void expect_valid_plan(const std::vector<GpuGroup>& groups, const std::vector<int>& lengths,
+                       int restarts, int max_sounds, const LossSettings& loss, int iterations,
+                       const GpuBatchLimits& limits) {
   size_t next = 0;
   for (const GpuGroup& g : groups) {
     ASSERT_EQ(g.first, next);
@@ -110,7 +111,8 @@ TEST(GpuBatchPlan, MemoryEstimateGrowsWithLengthIterationsAndRestarts) {
   // At least every per-sample float buffer, 4 bytes each.
   EXPECT_GE(gpu_instance_bytes(48000, loss, 0), size_t(20 * 4 * 48000));
   const std::vector<int> one{48000};
-  EXPECT_EQ(plan_gpu_batches(one, 4, 1, loss, 100, {})[0].bytes, 4 * gpu_instance_bytes(48000, loss, 100));
+  EXPECT_EQ(plan_gpu_batches(one, 4, 1, loss, 100, {})[0].bytes,
+            4 * gpu_instance_bytes(48000, loss, 100));
 }
 
 // On a GPU: the estimate bounds what a backend really allocates (and is not
@@ -132,14 +134,16 @@ TEST_F(GpuBatchPlanOnDevice, EstimateBoundsTheBackendsAllocation) {
   auto backend = make_backend(Device::cuda, instances, loss);
   const size_t used = cuda_bytes_in_use() - before;
   const size_t estimate = 64 * gpu_instance_bytes(48000, loss, 0);
-  EXPECT_LE(used, estimate + (size_t(64) << 20)) << "measured " << used << " B, estimated " << estimate;
+  EXPECT_LE(used, estimate + (size_t(64) << 20))
+      << "measured " << used << " B, estimated " << estimate;
   EXPECT_LE(estimate, 3 * used) << "measured " << used << " B, estimated " << estimate;
 }
 
 TEST_F(GpuBatchPlanOnDevice, FitsMoreSoundsThanOneBatchHolds) {
   std::vector<Sound> sounds;
   for (int i = 0; i < 7; ++i)
-    sounds.push_back({"tone" + std::to_string(i), 16000.0, 1, test::decaying_tone(8000, 16000.0, 150.0 + 40 * i)});
+    sounds.push_back({"tone" + std::to_string(i), 16000.0, 1,
+                      test::decaying_tone(8000, 16000.0, 150.0 + 40 * i)});
   std::vector<const Sound*> ptrs;
   for (const auto& s : sounds) ptrs.push_back(&s);
   FitOptions o;

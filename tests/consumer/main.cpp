@@ -1,16 +1,16 @@
 // A program written against the installed public API only: renders a voice,
 // fits it back for a few iterations, and checks what it gets.
+#include <cstdio>
 #include <drumsynth/fit.hpp>
 #include <drumsynth/param_table.hpp>
 #include <drumsynth/preset.hpp>
 #include <drumsynth/render.hpp>
 
-#include <cstdio>
-
 int main() {
   using namespace drumsynth;
   std::vector<double> params;
-  for (const ParamSpec& s : param_table()) params.push_back(s.map == ParamMap::log ? s.min * 2 : s.min);
+  for (const ParamSpec& s : param_table())
+    params.push_back(s.map == ParamMap::log ? s.min * 2 : s.min);
   params[param_index("tone1_gain")] = 0.5;
   const VoiceSpec spec{4000, 16000.0, 0};
   const std::vector<double> audio = render(params, spec);

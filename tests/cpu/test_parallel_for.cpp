@@ -18,7 +18,8 @@ TEST(ParallelFor, RunsEveryIndexOnceOnAnyThreadCount) {
     for (int n : {0, 1, 5, 1000}) {
       std::vector<std::atomic<int>> runs(static_cast<size_t>(n));
       parallel_for(n, threads, [&](int i) { ++runs[size_t(i)]; });
-      for (int i = 0; i < n; ++i) ASSERT_EQ(runs[size_t(i)].load(), 1) << "threads " << threads << " n " << n << " i " << i;
+      for (int i = 0; i < n; ++i)
+        ASSERT_EQ(runs[size_t(i)].load(), 1) << "threads " << threads << " n " << n << " i " << i;
     }
   }
 }

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "drumsynth/param_table.hpp"
-#include "synth/voice_tape.hpp"
 #include "drumsynth/fit.hpp"
+#include "drumsynth/param_table.hpp"
 #include "drumsynth/switches.hpp"
+#include "synth/voice_tape.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {
@@ -16,7 +16,8 @@ namespace {
 
 TEST(Fit, LowersTheLossOnARealDrumAndKeepsTheBest) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
-  const Sound s = load_sound((test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Kick_Lite_2.flac").string());
+  const Sound s = load_sound(
+      (test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Kick_Lite_2.flac").string());
   FitOptions o;
   o.iterations = 60;
   o.loss = loss_preset(LossPreset::auraloss);
@@ -114,7 +115,8 @@ TEST(FitSounds, ManySoundsAsEachAloneAndPastAFailure) {
   o.loss = loss_preset(LossPreset::auraloss);
   o.n_threads = 2;
   std::vector<int> reported;
-  const auto fits = fit_sounds({&a, &empty, &b}, o, [&](int s, const SoundFit&) { reported.push_back(s); });
+  const auto fits =
+      fit_sounds({&a, &empty, &b}, o, [&](int s, const SoundFit&) { reported.push_back(s); });
   ASSERT_EQ(fits.size(), 3u);
   std::sort(reported.begin(), reported.end());
   EXPECT_EQ(reported, (std::vector<int>{0, 1, 2}));
@@ -151,8 +153,9 @@ TEST(FitSounds, OneSoundFitsTheSameOnOneOrTwoThreads) {
 TEST(FitSounds, AGroupAnalysedOnThreadsGivesEachSoundItsOwnLogits) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   std::vector<Sound> sounds;
-  for (const char* f : {"ElectricEmpireKit/EE_Kick_Lite_2.flac", "Audiophob/99931__menegass__noise-tom1.wav",
-                        "Audiophob/15590__lewis__sabmute.wav"})
+  for (const char* f :
+       {"ElectricEmpireKit/EE_Kick_Lite_2.flac", "Audiophob/99931__menegass__noise-tom1.wav",
+        "Audiophob/15590__lewis__sabmute.wav"})
     sounds.push_back(load_sound((test::shared_data() / "drums-dev" / f).string()));
   FitOptions o;
   o.restarts = 2;
@@ -174,7 +177,8 @@ TEST(FitSounds, AGroupAnalysedOnThreadsGivesEachSoundItsOwnLogits) {
 TEST(FitSounds, GpuBatchesWithTheirAnalysisAheadFitAsEachAlone) {
   std::vector<Sound> sounds;
   for (int k = 0; k < 5; ++k)
-    sounds.push_back({"s" + std::to_string(k), 16000.0, 1, test::decaying_tone(3000 + 500 * k, 16000.0, 200.0 + 90 * k)});
+    sounds.push_back({"s" + std::to_string(k), 16000.0, 1,
+                      test::decaying_tone(3000 + 500 * k, 16000.0, 200.0 + 90 * k)});
   sounds[2].samples.clear();  // the second group: sounds 2 and 3
   std::vector<const Sound*> refs;
   for (const Sound& s : sounds) refs.push_back(&s);
@@ -251,7 +255,8 @@ TEST(Switches, ReadFromTheEnvironmentInOnePlace) {
   EXPECT_EQ(describe_switches(s), "DRUMSYNTH_FUSED_FFT=folded DRUMSYNTH_CUDA_GRAPH=0");
   setenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES", "1", 1);
   EXPECT_EQ(read_switches().resonator_lane_samples, 1);
-  for (const char* name : {"DRUMSYNTH_FUSED_FFT", "DRUMSYNTH_CUDA_GRAPH", "DRUMSYNTH_RESONATOR_LANE_SAMPLES"})
+  for (const char* name :
+       {"DRUMSYNTH_FUSED_FFT", "DRUMSYNTH_CUDA_GRAPH", "DRUMSYNTH_RESONATOR_LANE_SAMPLES"})
     unsetenv(name);
   EXPECT_EQ(describe_switches(read_switches()), "");
 }

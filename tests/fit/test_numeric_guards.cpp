@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "named_choices.hpp"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
+#include "named_choices.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {
@@ -79,8 +79,8 @@ void expect_finite_at_every_end(Backend& backend, const std::string& what) {
       ASSERT_TRUE(std::isfinite(loss)) << what << ", " << describe(k, end) << ": loss " << loss;
       for (int i = 0; i < kNumParams; ++i)
         ASSERT_TRUE(std::isfinite(v[size_t(i)]))
-            << what << ", " << describe(k, end) << ": dL/d " << param_table()[size_t(i)].name << " = "
-            << v[size_t(i)];
+            << what << ", " << describe(k, end) << ": dL/d " << param_table()[size_t(i)].name
+            << " = " << v[size_t(i)];
     }
 }
 
@@ -89,13 +89,16 @@ void expect_finite_at_every_end(Backend& backend, const std::string& what) {
 void expect_fit_stays_finite(Backend& backend, const std::string& what) {
   OptimizerConfig config = optimizer_config(FitOptions{});
   config.iterations = 6;
-  for (const auto& start : {logits_at_end(-1, -30.0f), logits_at_end(-1, 30.0f), random_logits(7)}) {
+  for (const auto& start :
+       {logits_at_end(-1, -30.0f), logits_at_end(-1, 30.0f), random_logits(7)}) {
     const auto fits = backend.optimize(start, config, FitControl{});
     ASSERT_EQ(fits.size(), 1u);
     const InstanceFit& f = fits[0];
     EXPECT_TRUE(std::isfinite(f.best_loss)) << what << ": best loss " << f.best_loss;
-    for (float z : f.best_logits) ASSERT_TRUE(std::isfinite(z)) << what << ": a kept logit is " << z;
-    for (double l : f.loss_history) ASSERT_TRUE(std::isfinite(l)) << what << ": a loss of the history is " << l;
+    for (float z : f.best_logits)
+      ASSERT_TRUE(std::isfinite(z)) << what << ": a kept logit is " << z;
+    for (double l : f.loss_history)
+      ASSERT_TRUE(std::isfinite(l)) << what << ": a loss of the history is " << l;
     EXPECT_EQ(f.skipped_steps, 0) << what << ": steps skipped for a non-finite loss or gradient";
   }
 }
@@ -132,7 +135,8 @@ TEST_P(NumericGuards, FitsOfOddTargetsKeepFiniteLogits) {
 TEST_P(NumericGuards, TenSecondSoundAtTheRangeEnds) {
   const int n = 10 * 48000;
   Target t{"10 s tone", test::decaying_tone(n, 48000.0, 110.0), 48000.0};
-  for (int i = 0; i < n; ++i) t.samples[size_t(i)] += 0.01f * std::sin(float(i) * 0.37f);  // a tail to the end
+  for (int i = 0; i < n; ++i)
+    t.samples[size_t(i)] += 0.01f * std::sin(float(i) * 0.37f);  // a tail to the end
   auto backend = backend_for(t, "seed");
   std::vector<float> v(kNumParams);
   for (float end : {-30.0f, 0.0f, 30.0f}) {
@@ -140,12 +144,15 @@ TEST_P(NumericGuards, TenSecondSoundAtTheRangeEnds) {
     float loss = NAN;
     backend->loss_and_gradient(z.data(), &loss, v.data());
     ASSERT_TRUE(std::isfinite(loss)) << describe(-1, end) << ": loss " << loss;
-    for (float g : v) ASSERT_TRUE(std::isfinite(g)) << describe(-1, end) << ": a gradient component is " << g;
+    for (float g : v)
+      ASSERT_TRUE(std::isfinite(g)) << describe(-1, end) << ": a gradient component is " << g;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, NumericGuards, ::testing::Values(Device::cpu, Device::cuda),
-                         [](const auto& info) { return std::string(info.param == Device::cpu ? "cpu" : "cuda"); });
+                         [](const auto& info) {
+                           return std::string(info.param == Device::cpu ? "cpu" : "cuda");
+                         });
 
 }  // namespace
 }  // namespace drumsynth

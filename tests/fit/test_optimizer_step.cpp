@@ -69,7 +69,8 @@ TEST(OptimizerStep, MatchesTheReferenceOptimiserStepByStep) {
   double lr = c.learning_rate, best_ref_loss = INFINITY;
   int best_ref_it = 0, rate_cuts = 0, skipped_ref = 0;
   for (int it = 0; it < 400; ++it) {
-    float loss = it < 100 ? 3.0f - 0.01f * it : (it < 250 ? 2.0f + 0.001f * float(it % 5) : 1.5f - 0.001f * it);
+    float loss = it < 100 ? 3.0f - 0.01f * it
+                          : (it < 250 ? 2.0f + 0.001f * float(it % 5) : 1.5f - 0.001f * it);
     if (it >= 180 && it < 185) loss = it % 2 ? NAN : INFINITY;
     std::vector<float> g(kNumParams);
     for (int i = 0; i < kNumParams; ++i) g[i] = normal(rng) * std::pow(10.0f, float(i % 7) - 3.0f);
@@ -84,8 +85,7 @@ TEST(OptimizerStep, MatchesTheReferenceOptimiserStepByStep) {
       ASSERT_EQ(z, z_ref) << "a non-finite step moved the logits at " << it;
       continue;
     }
-    if (loss < best_ref_loss)
-      best_ref_loss = loss, best_ref_it = it, best_ref = z_ref;
+    if (loss < best_ref_loss) best_ref_loss = loss, best_ref_it = it, best_ref = z_ref;
     adam.step(z_ref.data(), g.data(), lr, lr_scale);
     const double new_lr = plateau.step(loss, lr, c.plateau_factor, c.plateau_patience);
     rate_cuts += new_lr != lr;
@@ -95,10 +95,12 @@ TEST(OptimizerStep, MatchesTheReferenceOptimiserStepByStep) {
     ASSERT_EQ(s.lr, lr) << "learning rate differs after step " << it;
     ASSERT_EQ(s.best_loss, best_ref_loss) << "step " << it;
     ASSERT_EQ(s.best_iteration, best_ref_it) << "step " << it;
-    ASSERT_EQ(std::vector<float>(s.best_logits, s.best_logits + kNumParams), best_ref) << "step " << it;
+    ASSERT_EQ(std::vector<float>(s.best_logits, s.best_logits + kNumParams), best_ref)
+        << "step " << it;
   }
-  std::printf("  400 steps identical; the schedule cut the rate %d times (to %g); %d steps skipped\n",
-              rate_cuts, lr, s.skipped_steps);
+  std::printf(
+      "  400 steps identical; the schedule cut the rate %d times (to %g); %d steps skipped\n",
+      rate_cuts, lr, s.skipped_steps);
   EXPECT_GE(rate_cuts, 3);  // the test went through the schedule, not only Adam
   EXPECT_EQ(s.skipped_steps, skipped_ref);
   EXPECT_EQ(skipped_ref, 7);  // 5 losses, 2 gradients
@@ -149,8 +151,9 @@ TEST(OptimizerStep, FitsFromTheAnalysisHoldThePitchFirst) {
   const OptimizerConfig a = optimizer_config(o);
   EXPECT_EQ(a.hold_iterations, kAnalysisPitchHoldIterations);
   EXPECT_GT(kAnalysisPitchHoldIterations, 0);
-  for (int i : {int(P::tone_freq_hz(0)), int(P::tone_freq_hz(kNumPartials - 1)), int(P::transient_freq_hz),
-                int(P::resonator_freq_hz), int(P::sweep_ratio), int(P::sweep_s)}) {
+  for (int i :
+       {int(P::tone_freq_hz(0)), int(P::tone_freq_hz(kNumPartials - 1)), int(P::transient_freq_hz),
+        int(P::resonator_freq_hz), int(P::sweep_ratio), int(P::sweep_s)}) {
     EXPECT_EQ(a.lr_scale[i], kAnalysisPitchLrScale) << i;
     EXPECT_EQ(a.lr_scale_held[i], 0.0) << i;
   }

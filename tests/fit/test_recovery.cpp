@@ -10,10 +10,10 @@
 #include <cmath>
 
 #include "drumsynth/analysis.hpp"
+#include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
 #include "report/tone_cents.hpp"
 #include "synth/voice_tape.hpp"
-#include "drumsynth/fit.hpp"
 
 namespace drumsynth {
 namespace {
@@ -41,8 +41,10 @@ TEST(Recovery, AnalysisStartsClearlyCloserThanRandomLogits) {
     start_a.push_back(a.initial_loss), end_a.push_back(a.best_loss);
     start_r.push_back(r.initial_loss), end_r.push_back(r.best_loss);
   }
-  std::printf("  median loss at the start: analysis %.3f, random %.3f\n", median(start_a), median(start_r));
-  std::printf("  median loss after 30 iterations: analysis %.3f, random %.3f\n", median(end_a), median(end_r));
+  std::printf("  median loss at the start: analysis %.3f, random %.3f\n", median(start_a),
+              median(start_r));
+  std::printf("  median loss after 30 iterations: analysis %.3f, random %.3f\n", median(end_a),
+              median(end_r));
   // Seen: 2.82 against 3.87 (0.73).
   EXPECT_LT(median(start_a), 0.85 * median(start_r));
 }
@@ -63,8 +65,11 @@ TEST(Recovery, AnalysisFindsTheTonesEndFrequencies) {
     const auto off = tone_cents(p, start, sr);
     cents.insert(cents.end(), off.begin(), off.end());
   }
-  const double within10 = double(std::count_if(cents.begin(), cents.end(), [](double c) { return c <= 10; })) / double(cents.size());
-  std::printf("  %zu partials: median %.1f cents off, %.0f%% within 10 cents\n", cents.size(), median(cents), 100 * within10);
+  const double within10 =
+      double(std::count_if(cents.begin(), cents.end(), [](double c) { return c <= 10; })) /
+      double(cents.size());
+  std::printf("  %zu partials: median %.1f cents off, %.0f%% within 10 cents\n", cents.size(),
+              median(cents), 100 * within10);
   EXPECT_LT(median(cents), 10.0);
   EXPECT_GT(within10, 0.5);
 }

@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Written back and read again, it is the same (a version-1 preset's silent
     // bank, gain 0, is below the range a version-2 file may hold: not written back).
     if (p.params[drumsynth::P::noise_bank_gain(0)] == 0.0) return 0;
-    const drumsynth::Preset again = drumsynth::preset_from_json(drumsynth::preset_to_json(p), "again");
+    const drumsynth::Preset again =
+        drumsynth::preset_from_json(drumsynth::preset_to_json(p), "again");
     if (again.params != p.params) std::abort();
   } catch (const drumsynth::InputError&) {
   }

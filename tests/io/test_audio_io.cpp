@@ -55,9 +55,9 @@ TEST(AudioIo, MixesStereoToMonoAndKeepsTheRate) {
 TEST(AudioIo, ReadsIntegerAndFloatFormats) {
   ScratchDir dir;
   const auto x = test::decaying_tone(4410, 44100);
-  const int formats[] = {SF_FORMAT_WAV | SF_FORMAT_PCM_U8, SF_FORMAT_WAV | SF_FORMAT_PCM_16,
-                         SF_FORMAT_WAV | SF_FORMAT_PCM_24, SF_FORMAT_WAV | SF_FORMAT_PCM_32,
-                         SF_FORMAT_WAV | SF_FORMAT_FLOAT,  SF_FORMAT_FLAC | SF_FORMAT_PCM_16,
+  const int formats[] = {SF_FORMAT_WAV | SF_FORMAT_PCM_U8,  SF_FORMAT_WAV | SF_FORMAT_PCM_16,
+                         SF_FORMAT_WAV | SF_FORMAT_PCM_24,  SF_FORMAT_WAV | SF_FORMAT_PCM_32,
+                         SF_FORMAT_WAV | SF_FORMAT_FLOAT,   SF_FORMAT_FLAC | SF_FORMAT_PCM_16,
                          SF_FORMAT_AIFF | SF_FORMAT_PCM_16, SF_FORMAT_OGG | SF_FORMAT_VORBIS};
   const double tolerance[] = {1.0 / 64, 1e-4, 1e-6, 1e-6, 1e-7, 1e-4, 1e-4, 0.05};
   for (size_t f = 0; f < std::size(formats); ++f) {
@@ -66,7 +66,8 @@ TEST(AudioIo, ReadsIntegerAndFloatFormats) {
     const Sound s = load_sound(path);
     ASSERT_EQ(s.samples.size(), x.size()) << "format " << std::hex << formats[f];
     double worst = 0;
-    for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, double(std::abs(s.samples[i] - x[i])));
+    for (size_t i = 0; i < x.size(); ++i)
+      worst = std::max(worst, double(std::abs(s.samples[i] - x[i])));
     EXPECT_LT(worst, tolerance[f]) << "format " << std::hex << formats[f];
   }
 }
@@ -137,7 +138,8 @@ TEST(AudioIo, RejectsACutFile) {
   std::string head(300, '\0');
   in.read(head.data(), 300);
   std::ofstream(dir / "timpany-cut.wav", std::ios::binary) << head;
-  expect_input_error(dir / "timpany-cut.wav", "truncated: its sample data should be 123288 bytes, the file holds 256");
+  expect_input_error(dir / "timpany-cut.wav",
+                     "truncated: its sample data should be 123288 bytes, the file holds 256");
 }
 
 TEST(AudioIo, SaveWavIsAtomicAndRoundTrips) {
@@ -150,10 +152,11 @@ TEST(AudioIo, SaveWavIsAtomicAndRoundTrips) {
   ASSERT_EQ(s.samples.size(), x.size());
   for (size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(s.samples[i], x[i], 2e-7) << i;  // 24-bit
   // A write that fails leaves neither the file nor a temporary.
-  EXPECT_THROW(write_atomic(dir / "never.txt", [](const std::string& tmp) {
-                 std::ofstream(tmp) << "partial";
-                 throw Error("disk on fire");
-               }),
+  EXPECT_THROW(write_atomic(dir / "never.txt",
+                            [](const std::string& tmp) {
+                              std::ofstream(tmp) << "partial";
+                              throw Error("disk on fire");
+                            }),
                Error);
   EXPECT_EQ(dir.files(), std::vector<std::string>{"out.wav"});
 }

@@ -3,12 +3,11 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "drumsynth/audio_io.hpp"
-#include "drumsynth/param_table.hpp"
 #include "drumsynth/fit.hpp"
+#include "drumsynth/param_table.hpp"
 #include "drumsynth/preset.hpp"
 #include "drumsynth/render.hpp"
 #include "test_support.hpp"
@@ -149,7 +148,8 @@ TEST(Preset, Version1PresetsRenderExactlyAsBefore) {
 TEST(Preset, FuzzFindingsAreRefusedWithAnInputError) {
   namespace fs = std::filesystem;
   int n = 0;
-  for (const auto& e : fs::directory_iterator(std::string(DRUMSYNTH_SOURCE_DIR) + "/tests/data/fuzz-regressions")) {
+  for (const auto& e :
+       fs::directory_iterator(std::string(DRUMSYNTH_SOURCE_DIR) + "/tests/data/fuzz-regressions")) {
     if (e.path().filename().string().rfind("preset-", 0) != 0) continue;
     std::ifstream in(e.path(), std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), {});

@@ -9,10 +9,10 @@
 #include <string>
 
 #include "drumsynth/backend.hpp"
-#include "drumsynth/param_table.hpp"
-#include "synth/voice_tape.hpp"
 #include "drumsynth/fit.hpp"
+#include "drumsynth/param_table.hpp"
 #include "loss/mrstft_loss.hpp"
+#include "synth/voice_tape.hpp"
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
 #include "mrstft_loss.cuh"
@@ -27,10 +27,10 @@ using test::named_kernels;
 using test::named_loss;
 
 #if DRUMSYNTH_HAVE_CUDA
-#define REQUIRE_GPU()                                                 \
-  do {                                                                \
-    std::string why_;                                                 \
-    if (!cuda::device_available(&why_)) GTEST_SKIP() << why_;         \
+#define REQUIRE_GPU()                                         \
+  do {                                                        \
+    std::string why_;                                         \
+    if (!cuda::device_available(&why_)) GTEST_SKIP() << why_; \
   } while (0)
 #else
 #define REQUIRE_GPU() GTEST_SKIP() << "built without CUDA (no nvcc found at configure time)"
@@ -69,7 +69,8 @@ std::vector<ParityVariant> parity_variants() {
   if (!chosen || !*chosen) return all;
   std::vector<ParityVariant> kept;
   for (const ParityVariant& v : all)
-    if (("," + std::string(chosen) + ",").find("," + v.name + ",") != std::string::npos) kept.push_back(v);
+    if (("," + std::string(chosen) + ",").find("," + v.name + ",") != std::string::npos)
+      kept.push_back(v);
   return kept;
 }
 
@@ -123,7 +124,8 @@ ParityBatch parity_batch(int B) {
   for (int b = 0; b < B; ++b) {
     const double sr = rates[b % 5];
     const int n = int(sr * (0.1 + 0.15 * (b % 5)));
-    const auto y = render(params_from_logits(random_logits(uint64_t(500 + b))), VoiceSpec{n, sr, 9});
+    const auto y =
+        render(params_from_logits(random_logits(uint64_t(500 + b))), VoiceSpec{n, sr, 9});
     pb.targets[b].assign(y.begin(), y.end());
     pb.instances.push_back({&pb.targets[b], sr, uint64_t(b)});
     const auto z = random_logits(uint64_t(900 + b));
@@ -192,7 +194,8 @@ double gradient_bound(double cpu_err) { return std::max(1e-3, 2 * cpu_err); }
 // float ulp per sample, up or down at random (perturb_seed > 0): a change of
 // the size any other float implementation's rounding makes.
 std::vector<float> cpu_float_gradient(const std::vector<float>& z, const std::vector<float>& target,
-                                      const Instance& in, const char* preset, unsigned perturb_seed) {
+                                      const Instance& in, const char* preset,
+                                      unsigned perturb_seed) {
   const std::vector<float> p = params_from_logits(z);
   const VoiceSpec spec{int(target.size()), in.sample_rate, in.noise_seed};
   VoiceTape<float> tape;
@@ -214,8 +217,9 @@ std::vector<float> cpu_float_gradient(const std::vector<float>& z, const std::ve
 // differs between any two float computations, so this, not the CPU's one
 // error, is the instance's float spread that another float implementation
 // (the GPU) is held to (twice, as gradient_bound).
-double float_spread(const std::vector<float>& z, const std::vector<float>& target, const Instance& in,
-                    const char* preset, const std::vector<double>& ref_v_logits) {
+double float_spread(const std::vector<float>& z, const std::vector<float>& target,
+                    const Instance& in, const char* preset,
+                    const std::vector<double>& ref_v_logits) {
   double worst = 0;
   for (unsigned seed : {0u, 1u, 2u, 3u}) {
     const std::vector<float> g = cpu_float_gradient(z, target, in, preset, seed);
@@ -236,8 +240,9 @@ double float_spread(const std::vector<float>& z, const std::vector<float>& targe
 TEST(CudaParity, LossAndGradientMatchCpuBackend) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
-  std::printf("  v2's loss: %s\n", cuda::fused_spectral_built() ? "fused spectral kernels (cuFFTDx)"
-                                                                 : "cuFFT chain (built without cuFFTDx)");
+  std::printf("  v2's loss: %s\n", cuda::fused_spectral_built()
+                                       ? "fused spectral kernels (cuFFTDx)"
+                                       : "cuFFT chain (built without cuFFTDx)");
   for (const std::string& preset_name : loss_preset_names()) {
     const char* preset = preset_name.c_str();
     for (int B : parity_batch_sizes()) {
@@ -248,30 +253,39 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
       std::vector<DoubleReference> refs;
       std::vector<double> spread;
       for (int b = 0; b < B; ++b) {
-        ASSERT_TRUE(std::isfinite(lc[b]) && lc[b] > 0) << "CPU loss of instance " << b << ": " << lc[b];
-        refs.push_back(double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset));
+        ASSERT_TRUE(std::isfinite(lc[b]) && lc[b] > 0)
+            << "CPU loss of instance " << b << ": " << lc[b];
+        refs.push_back(
+            double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset));
         spread.push_back(float_spread(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset,
                                       refs.back().v_logits));
       }
       for (const char* kernels : {"v1", "v2"}) {
-        auto gpu = make_backend(Device::cuda, pb.instances, named_loss(preset), 1, named_kernels(kernels));
+        auto gpu =
+            make_backend(Device::cuda, pb.instances, named_loss(preset), 1, named_kernels(kernels));
         std::vector<float> lg(lc.size()), gg(gc.size());
         gpu->loss_and_gradient(pb.logits.data(), lg.data(), gg.data());
         double worst_loss = 0, worst_share = 0, worst_gpu = 0, worst_spread = 0;
         for (int b = 0; b < B; ++b) {
-          const double loss_err = std::isfinite(lg[b]) ? std::abs(double(lc[b]) - lg[b]) / lc[b] : INFINITY;
-          const double e_gpu = rel_to_ref(gg.data() + b * kNumParams, refs[b].v_logits.data(), kNumParams);
-          EXPECT_LT(loss_err, 1e-4) << kernels << " " << preset << " B = " << B << " instance " << b;
+          const double loss_err =
+              std::isfinite(lg[b]) ? std::abs(double(lc[b]) - lg[b]) / lc[b] : INFINITY;
+          const double e_gpu =
+              rel_to_ref(gg.data() + b * kNumParams, refs[b].v_logits.data(), kNumParams);
+          EXPECT_LT(loss_err, 1e-4)
+              << kernels << " " << preset << " B = " << B << " instance " << b;
           EXPECT_LT(e_gpu, gradient_bound(spread[b]))
-              << kernels << " " << preset << " B = " << B << " instance " << b << ": float spread " << spread[b];
+              << kernels << " " << preset << " B = " << B << " instance " << b << ": float spread "
+              << spread[b];
           worst_loss = std::max(worst_loss, loss_err), worst_gpu = std::max(worst_gpu, e_gpu);
           worst_spread = std::max(worst_spread, spread[b]);
           worst_share = std::max(worst_share, e_gpu / gradient_bound(spread[b]));
         }
-        std::printf("  kernels %s, %s B = %d: loss rel err %.2e (%.0f%% of 1e-4); dL/dlogits vs double: GPU worst "
-                    "%.2e, CPU float spread worst %.2e; the closest instance at %.0f%% of its bound\n",
-                    kernels, preset, B, worst_loss, worst_loss / 1e-4 * 100, worst_gpu, worst_spread,
-                    worst_share * 100);
+        std::printf(
+            "  kernels %s, %s B = %d: loss rel err %.2e (%.0f%% of 1e-4); dL/dlogits vs double: "
+            "GPU worst "
+            "%.2e, CPU float spread worst %.2e; the closest instance at %.0f%% of its bound\n",
+            kernels, preset, B, worst_loss, worst_loss / 1e-4 * 100, worst_gpu, worst_spread,
+            worst_share * 100);
       }
     }
   }
@@ -288,7 +302,8 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
 TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
-  if (parity_batch_sizes().size() == 1) GTEST_SKIP() << "DRUMSYNTH_PARITY_QUICK: large batches left out";
+  if (parity_batch_sizes().size() == 1)
+    GTEST_SKIP() << "DRUMSYNTH_PARITY_QUICK: large batches left out";
   const char* preset = "seed";
   struct Scale {
     int B;
@@ -300,7 +315,8 @@ TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
     const int n = int(sr * sc.seconds), distinct = std::min(sc.B, 16);
     std::vector<std::vector<float>> targets(static_cast<size_t>(distinct));
     for (int t = 0; t < distinct; ++t) {
-      const auto y = render(params_from_logits(random_logits(uint64_t(700 + t))), VoiceSpec{n, sr, 9});
+      const auto y =
+          render(params_from_logits(random_logits(uint64_t(700 + t))), VoiceSpec{n, sr, 9});
       targets[size_t(t)].assign(y.begin(), y.end());
     }
     std::vector<Instance> instances;
@@ -316,7 +332,8 @@ TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
     std::vector<float> cpu_logits;
     for (int b : sampled) {
       cpu_instances.push_back(instances[size_t(b)]);
-      cpu_logits.insert(cpu_logits.end(), logits.begin() + b * kNumParams, logits.begin() + (b + 1) * kNumParams);
+      cpu_logits.insert(cpu_logits.end(), logits.begin() + b * kNumParams,
+                        logits.begin() + (b + 1) * kNumParams);
     }
     auto cpu = make_cpu_backend(cpu_instances, named_loss(preset), 2);
     std::vector<float> lc(sampled.size()), gc(cpu_logits.size());
@@ -324,28 +341,36 @@ TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
     std::vector<DoubleReference> refs;
     std::vector<double> spread;
     for (size_t i = 0; i < sampled.size(); ++i) {
-      const std::vector<float> z(cpu_logits.begin() + i * kNumParams, cpu_logits.begin() + (i + 1) * kNumParams);
+      const std::vector<float> z(cpu_logits.begin() + i * kNumParams,
+                                 cpu_logits.begin() + (i + 1) * kNumParams);
       refs.push_back(double_reference(z, *cpu_instances[i].target, cpu_instances[i], preset));
-      spread.push_back(float_spread(z, *cpu_instances[i].target, cpu_instances[i], preset, refs.back().v_logits));
+      spread.push_back(float_spread(z, *cpu_instances[i].target, cpu_instances[i], preset,
+                                    refs.back().v_logits));
     }
     for (const char* kernels : {"v1", "v2"}) {
-      auto gpu = make_backend(Device::cuda, instances, named_loss(preset), 1, named_kernels(kernels));
+      auto gpu =
+          make_backend(Device::cuda, instances, named_loss(preset), 1, named_kernels(kernels));
       std::vector<float> lg(size_t(sc.B)), gg(logits.size());
       gpu->loss_and_gradient(logits.data(), lg.data(), gg.data());
       double worst_loss = 0, worst_share = 0;
       for (size_t i = 0; i < sampled.size(); ++i) {
         const int b = sampled[i];
         const double loss_err = std::abs(double(lc[i]) - lg[size_t(b)]) / lc[i];
-        const double e_gpu = rel_to_ref(gg.data() + size_t(b) * kNumParams, refs[i].v_logits.data(), kNumParams);
+        const double e_gpu =
+            rel_to_ref(gg.data() + size_t(b) * kNumParams, refs[i].v_logits.data(), kNumParams);
         EXPECT_LT(loss_err, 1e-4) << kernels << " B = " << sc.B << " instance " << b;
-        EXPECT_LT(e_gpu, gradient_bound(spread[i])) << kernels << " B = " << sc.B << " instance " << b;
+        EXPECT_LT(e_gpu, gradient_bound(spread[i]))
+            << kernels << " B = " << sc.B << " instance " << b;
         worst_loss = std::max(worst_loss, loss_err);
         worst_share = std::max(worst_share, e_gpu / gradient_bound(spread[i]));
       }
-      for (int b = 0; b < sc.B; ++b) EXPECT_TRUE(std::isfinite(lg[size_t(b)])) << kernels << " instance " << b;
-      std::printf("  kernels %s, %s, B = %d x %.1f s, %zu instances checked: loss rel err %.2e; closest gradient "
-                  "at %.0f%% of its bound\n",
-                  kernels, preset, sc.B, sc.seconds, sampled.size(), worst_loss, worst_share * 100);
+      for (int b = 0; b < sc.B; ++b)
+        EXPECT_TRUE(std::isfinite(lg[size_t(b)])) << kernels << " instance " << b;
+      std::printf(
+          "  kernels %s, %s, B = %d x %.1f s, %zu instances checked: loss rel err %.2e; closest "
+          "gradient "
+          "at %.0f%% of its bound\n",
+          kernels, preset, sc.B, sc.seconds, sampled.size(), worst_loss, worst_share * 100);
     }
   }
 #endif
@@ -361,12 +386,12 @@ TEST(CudaParity, FloatSpreadStartsFromTheCpuBackendsGradient) {
     std::vector<float> loss(7), grad(pb.logits.size());
     cpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
     for (int b = 0; b < 7; ++b) {
-      const std::vector<float> g = cpu_float_gradient(pb.instance_logits(b), pb.targets[b], pb.instances[b],
-                                                      preset.c_str(), 0);
+      const std::vector<float> g = cpu_float_gradient(pb.instance_logits(b), pb.targets[b],
+                                                      pb.instances[b], preset.c_str(), 0);
       EXPECT_EQ(std::memcmp(g.data(), grad.data() + b * kNumParams, kNumParams * sizeof(float)), 0)
           << preset << " instance " << b;
-      const std::vector<float> moved = cpu_float_gradient(pb.instance_logits(b), pb.targets[b], pb.instances[b],
-                                                          preset.c_str(), 1);
+      const std::vector<float> moved = cpu_float_gradient(pb.instance_logits(b), pb.targets[b],
+                                                          pb.instances[b], preset.c_str(), 1);
       EXPECT_NE(std::memcmp(moved.data(), g.data(), kNumParams * sizeof(float)), 0)
           << preset << " instance " << b << ": an ulp's change of the audio changed nothing";
     }
@@ -390,12 +415,14 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
     cpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
     double worst = 0;
     for (int b = 0; b < 7; ++b) {
-      const DoubleReference ref = double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone);
+      const DoubleReference ref =
+          double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone);
       const double e = rel_to_ref(grad.data() + b * kNumParams, ref.v_logits.data(), kNumParams);
       EXPECT_LT(e, 1e-3) << "CPU float, " << preset << ", instance " << b;
       worst = std::max(worst, e);
     }
-    std::printf("  spectral convergence alone, %s: CPU float worst instance %.1e of 1e-3\n", preset.c_str(), worst);
+    std::printf("  spectral convergence alone, %s: CPU float worst instance %.1e of 1e-3\n",
+                preset.c_str(), worst);
   }
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
@@ -408,21 +435,26 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
       ParityBatch pb = parity_batch(B);
       std::vector<DoubleReference> refs;  // once, for every variant
       for (int b = 0; b < B; ++b)
-        refs.push_back(double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone));
+        refs.push_back(
+            double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone));
       for (const ParityVariant& variant : variants) {
         if (variant.switch_name) setenv(variant.switch_name, variant.switch_value, 1);
-        auto gpu = make_backend(Device::cuda, pb.instances, sc_alone, 1, named_kernels(variant.kernels));
+        auto gpu =
+            make_backend(Device::cuda, pb.instances, sc_alone, 1, named_kernels(variant.kernels));
         std::vector<float> loss(static_cast<size_t>(B)), grad(pb.logits.size());
         gpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
         if (variant.switch_name) unsetenv(variant.switch_name);
         double worst = 0;
         for (int b = 0; b < B; ++b) {
-          const double e = rel_to_ref(grad.data() + b * kNumParams, refs[size_t(b)].v_logits.data(), kNumParams);
+          const double e =
+              rel_to_ref(grad.data() + b * kNumParams, refs[size_t(b)].v_logits.data(), kNumParams);
           EXPECT_LT(e, 1e-3) << variant.name << " " << preset << " B = " << B << " instance " << b;
           worst = std::max(worst, e);
         }
-        std::printf("  kernels %s, spectral convergence alone, %s B = %d: GPU worst instance %.1e of 1e-3\n",
-                    variant.name.c_str(), preset.c_str(), B, worst);
+        std::printf(
+            "  kernels %s, spectral convergence alone, %s B = %d: GPU worst instance %.1e of "
+            "1e-3\n",
+            variant.name.c_str(), preset.c_str(), B, worst);
       }
     }
   }
@@ -438,65 +470,78 @@ TEST(CudaParity, EachStageMatchesCpu) {
 #if DRUMSYNTH_HAVE_CUDA
   const int B = 7;
   for (const char* kernels : {"v1", "v2"})
-  for (const std::string& preset_name : loss_preset_names()) {
-    const char* preset = preset_name.c_str();
-    std::printf("  kernels %s:\n", kernels);
-    ParityBatch pb = parity_batch(B);
-    std::vector<float> audio, v_audio, v_params, params;
-    std::vector<float> loss(static_cast<size_t>(B));
-    for (int b = 0; b < B; ++b) {
-      const auto p = params_from_logits(pb.instance_logits(b));
-      const VoiceSpec spec{int(pb.targets[b].size()), pb.instances[b].sample_rate, pb.instances[b].noise_seed};
-      VoiceTape<float> tape;
-      render_voice(p.data(), spec, tape);
-      MrstftLoss<float> L(named_loss(preset), spec.sample_rate, pb.targets[b]);
-      std::vector<float> va;
-      loss[b] = L.loss_and_gradient(tape.out, va);
-      std::vector<float> vp(kNumParams, 0.0f);
-      render_voice_vjp(p.data(), spec, tape, va.data(), vp.data());
-      params.insert(params.end(), p.begin(), p.end());
-      audio.insert(audio.end(), tape.out.begin(), tape.out.end());
-      v_audio.insert(v_audio.end(), va.begin(), va.end());
-      v_params.insert(v_params.end(), vp.begin(), vp.end());
+    for (const std::string& preset_name : loss_preset_names()) {
+      const char* preset = preset_name.c_str();
+      std::printf("  kernels %s:\n", kernels);
+      ParityBatch pb = parity_batch(B);
+      std::vector<float> audio, v_audio, v_params, params;
+      std::vector<float> loss(static_cast<size_t>(B));
+      for (int b = 0; b < B; ++b) {
+        const auto p = params_from_logits(pb.instance_logits(b));
+        const VoiceSpec spec{int(pb.targets[b].size()), pb.instances[b].sample_rate,
+                             pb.instances[b].noise_seed};
+        VoiceTape<float> tape;
+        render_voice(p.data(), spec, tape);
+        MrstftLoss<float> L(named_loss(preset), spec.sample_rate, pb.targets[b]);
+        std::vector<float> va;
+        loss[b] = L.loss_and_gradient(tape.out, va);
+        std::vector<float> vp(kNumParams, 0.0f);
+        render_voice_vjp(p.data(), spec, tape, va.data(), vp.data());
+        params.insert(params.end(), p.begin(), p.end());
+        audio.insert(audio.end(), tape.out.begin(), tape.out.end());
+        v_audio.insert(v_audio.end(), va.begin(), va.end());
+        v_params.insert(v_params.end(), vp.begin(), vp.end());
+      }
+      auto gpu =
+          make_backend(Device::cuda, pb.instances, named_loss(preset), 1, named_kernels(kernels));
+      const cuda::BackendTrace t = cuda::trace_cuda_backend(*gpu, pb.logits, audio, v_audio);
+      size_t o = 0;
+      double worst_v_audio[2] = {0, 0}, worst_v_params[2] = {0, 0};  // GPU, CPU
+      for (int b = 0; b < B; ++b) {
+        const size_t n = pb.targets[b].size(), P = kNumParams;
+        const double e_params = rel_to_ref(t.params.data() + b * P, params.data() + b * P, P);
+        double e_audio = 0;
+        for (size_t i = 0; i < n; ++i)
+          e_audio = std::max(e_audio, double(std::abs(audio[o + i] - t.audio[o + i])));
+        const double e_loss =
+            std::isfinite(t.loss[b]) ? std::abs(double(loss[b]) - t.loss[b]) / loss[b] : INFINITY;
+        const std::vector<float> va(v_audio.begin() + o, v_audio.begin() + o + n);
+        const DoubleReference ref =
+            double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset, &va);
+        const double e_v_audio = rel_to_ref(t.v_audio.data() + o, ref.v_audio.data(), n);
+        const double e_v_audio_cpu = rel_to_ref(v_audio.data() + o, ref.v_audio.data(), n);
+        const double e_v_params = rel_to_ref(t.v_params.data() + b * P, ref.v_params.data(), P);
+        const double e_v_params_cpu = rel_to_ref(v_params.data() + b * P, ref.v_params.data(), P);
+        int worst_k = 0;
+        for (int k = 0; k < kNumParams; ++k)
+          if (std::abs(v_params[b * P + k] - t.v_params[b * P + k]) >
+              std::abs(v_params[b * P + worst_k] - t.v_params[b * P + worst_k]))
+            worst_k = k;
+        std::printf(
+            "  %s b=%d (%zu samples at %.0f Hz): params %.1e audio %.1e | loss %.6g vs %.6g rel "
+            "%.1e"
+            " | vs double: dL/daudio GPU %.1e CPU %.1e | dL/dparams GPU %.1e CPU %.1e (worst %s: "
+            "%.4g vs %.4g)\n",
+            preset, b, n, pb.instances[b].sample_rate, e_params, e_audio, loss[b], t.loss[b],
+            e_loss, e_v_audio, e_v_audio_cpu, e_v_params, e_v_params_cpu,
+            param_table()[worst_k].name.c_str(), v_params[b * P + worst_k],
+            t.v_params[b * P + worst_k]);
+        EXPECT_LT(e_params, 1e-6) << preset << " instance " << b;
+        EXPECT_LT(e_audio, 1e-4) << preset << " instance " << b;
+        EXPECT_LT(e_loss, 1e-4) << preset << " instance " << b;
+        worst_v_audio[0] = std::max(worst_v_audio[0], e_v_audio);
+        worst_v_audio[1] = std::max(worst_v_audio[1], e_v_audio_cpu);
+        worst_v_params[0] = std::max(worst_v_params[0], e_v_params);
+        worst_v_params[1] = std::max(worst_v_params[1], e_v_params_cpu);
+        o += n;
+      }
+      std::printf(
+          "  %s worst over the batch, vs double: dL/daudio GPU %.1e CPU %.1e, dL/dparams GPU %.1e "
+          "CPU %.1e\n",
+          preset, worst_v_audio[0], worst_v_audio[1], worst_v_params[0], worst_v_params[1]);
+      EXPECT_LT(worst_v_audio[0], gradient_bound(worst_v_audio[1])) << preset;
+      EXPECT_LT(worst_v_params[0], gradient_bound(worst_v_params[1])) << preset;
     }
-    auto gpu = make_backend(Device::cuda, pb.instances, named_loss(preset), 1, named_kernels(kernels));
-    const cuda::BackendTrace t = cuda::trace_cuda_backend(*gpu, pb.logits, audio, v_audio);
-    size_t o = 0;
-    double worst_v_audio[2] = {0, 0}, worst_v_params[2] = {0, 0};  // GPU, CPU
-    for (int b = 0; b < B; ++b) {
-      const size_t n = pb.targets[b].size(), P = kNumParams;
-      const double e_params = rel_to_ref(t.params.data() + b * P, params.data() + b * P, P);
-      double e_audio = 0;
-      for (size_t i = 0; i < n; ++i) e_audio = std::max(e_audio, double(std::abs(audio[o + i] - t.audio[o + i])));
-      const double e_loss = std::isfinite(t.loss[b]) ? std::abs(double(loss[b]) - t.loss[b]) / loss[b] : INFINITY;
-      const std::vector<float> va(v_audio.begin() + o, v_audio.begin() + o + n);
-      const DoubleReference ref = double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], preset, &va);
-      const double e_v_audio = rel_to_ref(t.v_audio.data() + o, ref.v_audio.data(), n);
-      const double e_v_audio_cpu = rel_to_ref(v_audio.data() + o, ref.v_audio.data(), n);
-      const double e_v_params = rel_to_ref(t.v_params.data() + b * P, ref.v_params.data(), P);
-      const double e_v_params_cpu = rel_to_ref(v_params.data() + b * P, ref.v_params.data(), P);
-      int worst_k = 0;
-      for (int k = 0; k < kNumParams; ++k)
-        if (std::abs(v_params[b * P + k] - t.v_params[b * P + k]) > std::abs(v_params[b * P + worst_k] - t.v_params[b * P + worst_k])) worst_k = k;
-      std::printf("  %s b=%d (%zu samples at %.0f Hz): params %.1e audio %.1e | loss %.6g vs %.6g rel %.1e"
-                  " | vs double: dL/daudio GPU %.1e CPU %.1e | dL/dparams GPU %.1e CPU %.1e (worst %s: %.4g vs %.4g)\n",
-                  preset, b, n, pb.instances[b].sample_rate, e_params, e_audio, loss[b], t.loss[b], e_loss,
-                  e_v_audio, e_v_audio_cpu, e_v_params, e_v_params_cpu, param_table()[worst_k].name.c_str(),
-                  v_params[b * P + worst_k], t.v_params[b * P + worst_k]);
-      EXPECT_LT(e_params, 1e-6) << preset << " instance " << b;
-      EXPECT_LT(e_audio, 1e-4) << preset << " instance " << b;
-      EXPECT_LT(e_loss, 1e-4) << preset << " instance " << b;
-      worst_v_audio[0] = std::max(worst_v_audio[0], e_v_audio);
-      worst_v_audio[1] = std::max(worst_v_audio[1], e_v_audio_cpu);
-      worst_v_params[0] = std::max(worst_v_params[0], e_v_params);
-      worst_v_params[1] = std::max(worst_v_params[1], e_v_params_cpu);
-      o += n;
-    }
-    std::printf("  %s worst over the batch, vs double: dL/daudio GPU %.1e CPU %.1e, dL/dparams GPU %.1e CPU %.1e\n",
-                preset, worst_v_audio[0], worst_v_audio[1], worst_v_params[0], worst_v_params[1]);
-    EXPECT_LT(worst_v_audio[0], gradient_bound(worst_v_audio[1])) << preset;
-    EXPECT_LT(worst_v_params[0], gradient_bound(worst_v_params[1])) << preset;
-  }
 #endif
 }
 
@@ -522,12 +567,14 @@ TEST(CudaParity, DeviceOptimizerMatchesTheHostLoop) {
   for (int b = 0; b < B; ++b) {
     ASSERT_EQ(on_device[b].loss_history.size(), 10u);
     for (int it = 0; it < 10; ++it)
-      worst = std::max(worst, std::abs(on_host[b].loss_history[it] - on_device[b].loss_history[it]) /
-                                  on_host[b].loss_history[it]);
+      worst =
+          std::max(worst, std::abs(on_host[b].loss_history[it] - on_device[b].loss_history[it]) /
+                              on_host[b].loss_history[it]);
     EXPECT_EQ(on_host[b].best_iteration, on_device[b].best_iteration) << "instance " << b;
   }
-  std::printf("  device vs host optimiser, 10 iterations, B = 7: loss rel diff %.2e (%.0f%% of 1e-3)\n", worst,
-              worst / 1e-3 * 100);
+  std::printf(
+      "  device vs host optimiser, 10 iterations, B = 7: loss rel diff %.2e (%.0f%% of 1e-3)\n",
+      worst, worst / 1e-3 * 100);
   EXPECT_LT(worst, 1e-3);
 #endif
 }
@@ -539,7 +586,8 @@ TEST(CudaParity, DeviceOptimizerMatchesTheHostLoop) {
 TEST(CudaParity, V2KernelsRepeatBitForBit) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
-  if (!cuda::fused_spectral_built()) GTEST_SKIP() << "built without cuFFTDx: v2's loss is the cuFFT chain (atomics)";
+  if (!cuda::fused_spectral_built())
+    GTEST_SKIP() << "built without cuFFTDx: v2's loss is the cuFFT chain (atomics)";
   const int B = 7;
   ParityBatch pb = parity_batch(B);
   for (const std::string& preset : loss_preset_names()) {
@@ -549,15 +597,18 @@ TEST(CudaParity, V2KernelsRepeatBitForBit) {
       loss[run].resize(size_t(B)), grad[run].resize(pb.logits.size());
       gpu->loss_and_gradient(pb.logits.data(), loss[run].data(), grad[run].data());
     }
-    EXPECT_EQ(std::memcmp(loss[0].data(), loss[1].data(), loss[0].size() * sizeof(float)), 0) << preset;
-    EXPECT_EQ(std::memcmp(grad[0].data(), grad[1].data(), grad[0].size() * sizeof(float)), 0) << preset;
+    EXPECT_EQ(std::memcmp(loss[0].data(), loss[1].data(), loss[0].size() * sizeof(float)), 0)
+        << preset;
+    EXPECT_EQ(std::memcmp(grad[0].data(), grad[1].data(), grad[0].size() * sizeof(float)), 0)
+        << preset;
   }
   FitOptions o;
   o.iterations = 20;
   const OptimizerConfig config = optimizer_config(o);
   std::vector<InstanceFit> fits[2];
   for (int run = 0; run < 2; ++run) {
-    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, Kernels::v2);
+    auto gpu =
+        make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, Kernels::v2);
     fits[run] = cuda::optimize_on_device(*gpu, pb.logits, config, {});
   }
   for (int b = 0; b < B; ++b) {
@@ -574,7 +625,8 @@ TEST(CudaParity, V2KernelsRepeatBitForBit) {
 TEST(CudaParity, DeviceLoopGraphRepeatsTheLaunchesBitForBit) {
   REQUIRE_GPU();
 #if DRUMSYNTH_HAVE_CUDA
-  if (!cuda::fused_spectral_built()) GTEST_SKIP() << "built without cuFFTDx: the cuFFT chain is not captured";
+  if (!cuda::fused_spectral_built())
+    GTEST_SKIP() << "built without cuFFTDx: the cuFFT chain is not captured";
   const int B = 7;
   ParityBatch pb = parity_batch(B);
   FitOptions o;
@@ -584,7 +636,8 @@ TEST(CudaParity, DeviceLoopGraphRepeatsTheLaunchesBitForBit) {
   std::string path[2];
   for (int graph = 0; graph < 2; ++graph) {
     if (graph == 0) setenv("DRUMSYNTH_CUDA_GRAPH", "0", 1);
-    auto gpu = make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, Kernels::v2);
+    auto gpu =
+        make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, Kernels::v2);
     fits[graph] = cuda::optimize_on_device(*gpu, pb.logits, config, {});
     path[graph] = cuda::device_loop_path(*gpu);
     unsetenv("DRUMSYNTH_CUDA_GRAPH");

@@ -5,11 +5,11 @@
 #include <complex>
 #include <random>
 
-#include "loss/a_weighting.hpp"
-#include "named_choices.hpp"
 #include "drumsynth/math/common.hpp"
 #include "gradient_check.hpp"
+#include "loss/a_weighting.hpp"
 #include "loss/mrstft_loss.hpp"
+#include "named_choices.hpp"
 
 namespace drumsynth {
 namespace {
@@ -26,9 +26,9 @@ TEST(AWeighting, MatchesScipyFirlsDesignAt44k1) {
   // scipy 1.10 firls(101, freqz(bilinear(A-weighting), worN=512), fs=44100), as auraloss.
   const auto taps = a_weighting_fir(44100.0);
   ASSERT_EQ(taps.size(), 101u);
-  const std::pair<int, double> ref[] = {{0, -0.0019269367958928813}, {10, -0.0030448165208061279},
+  const std::pair<int, double> ref[] = {{0, -0.0019269367958928813},  {10, -0.0030448165208061279},
                                         {25, -0.0070691779247186032}, {40, -0.019958071125078365},
-                                        {49, 0.27340316489262351},   {50, 0.54431992488385095}};
+                                        {49, 0.27340316489262351},    {50, 0.54431992488385095}};
   for (auto [i, v] : ref) EXPECT_NEAR(taps[i], v, 1e-9) << "tap " << i;  // seen: 1e-13
   for (int i = 0; i < 50; ++i) EXPECT_EQ(taps[i], taps[100 - i]);        // linear phase
 }
@@ -66,7 +66,8 @@ TEST(MrstftLoss, GradientMatchesFiniteDifferences) {
     const int n = 600;
     const auto y = noise(n, 5, 200.0);
     MrstftLoss<double> loss(settings, 16000.0, y);
-    MrstftLoss<long double> loss_ld(settings, 16000.0, std::vector<long double>(y.begin(), y.end()));
+    MrstftLoss<long double> loss_ld(settings, 16000.0,
+                                    std::vector<long double>(y.begin(), y.end()));
     const auto x = noise(n, 6, 150.0);
     std::vector<double> v;
     loss.loss_and_gradient(x, v);
@@ -80,8 +81,8 @@ TEST(MrstftLoss, GradientMatchesFiniteDifferences) {
     double largest = 0;
     for (double g : numeric) largest = std::max(largest, std::abs(g));
     test::expect_gradients_match(v, numeric, {}, 1e-5, 1e-9 * largest,
-                                 aw ? "dL/dx, A-weighting + RMS"
-                                 : w_band != 0 ? "dL/dx, band term"
+                                 aw             ? "dL/dx, A-weighting + RMS"
+                                 : w_band != 0  ? "dL/dx, band term"
                                  : variant == 3 ? "dL/dx, cumulative term"
                                                 : "dL/dx, plain");
   }
@@ -165,7 +166,8 @@ TEST(MrstftLoss, IsZeroForTheTargetItselfAndPositiveOtherwise) {
 // finite, zero at the target, and its gradient finite.
 TEST(MrstftLoss, SoundsShorterThanTheFftsWork) {
   const auto y = noise(882, 8, 100.0);
-  MrstftLoss<float> loss(loss_preset(LossPreset::seed), 44100.0, std::vector<float>(y.begin(), y.end()));
+  MrstftLoss<float> loss(loss_preset(LossPreset::seed), 44100.0,
+                         std::vector<float>(y.begin(), y.end()));
   const auto x = noise(882, 9, 100.0);
   std::vector<float> xf(x.begin(), x.end()), v;
   const float l = loss.loss_and_gradient(xf, v);
@@ -192,7 +194,8 @@ TEST(MrstftLoss, FloatAgreesWithDouble) {
 TEST(MrstftLoss, GradientIsBitIdenticalForAnyThreadCount) {
   const auto y = noise(30000, 12, 8000.0), x = noise(30000, 13, 6000.0);
   std::vector<float> yf(y.begin(), y.end()), xf(x.begin(), x.end()), v1, v2;
-  MrstftLoss<float> one(loss_preset(LossPreset::seed), 48000.0, yf, 1), two(loss_preset(LossPreset::seed), 48000.0, yf, 2);
+  MrstftLoss<float> one(loss_preset(LossPreset::seed), 48000.0, yf, 1),
+      two(loss_preset(LossPreset::seed), 48000.0, yf, 2);
   EXPECT_EQ(one.loss_and_gradient(xf, v1), two.loss_and_gradient(xf, v2));
   EXPECT_EQ(v1, v2);
 }

@@ -6,10 +6,10 @@
 #include <complex>
 #include <random>
 
+#include "drumsynth/error.hpp"
 #include "drumsynth/math/common.hpp"
 #include "loss/real_fft.hpp"
 #include "loss/stft_frames.hpp"
-#include "drumsynth/error.hpp"
 
 namespace drumsynth {
 namespace {
@@ -100,7 +100,8 @@ void check_stft_frames(double tolerance) {
       std::vector<Real> v = v0;
       stft.adjoint_add(G.data(), count, v.data());
       double rhs = 0, size = 0;
-      for (int i = 0; i < len; ++i) rhs += double(x[i]) * double(v[i] - v0[i]), size += std::abs(double(x[i] * v[i]));
+      for (int i = 0; i < len; ++i)
+        rhs += double(x[i]) * double(v[i] - v0[i]), size += std::abs(double(x[i] * v[i]));
       EXPECT_NEAR(dot(X, G), rhs, tolerance * size) << "n " << n << " count " << count;
     }
   }

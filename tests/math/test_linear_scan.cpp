@@ -41,7 +41,8 @@ TEST(LinearScan, AffineCombineIsAssociative) {
     const AffineStep2<double> P{u(rng), u(rng), u(rng), u(rng), u(rng)},
         Q{u(rng), u(rng), u(rng), u(rng), u(rng)}, R{u(rng), u(rng), u(rng), u(rng), u(rng)};
     const auto L = affine2_then(affine2_then(P, Q), R), Rr = affine2_then(P, affine2_then(Q, R));
-    for (auto [x, y] : {std::pair{L.c00, Rr.c00}, {L.c10, Rr.c10}, {L.c11, Rr.c11}, {L.b0, Rr.b0}, {L.b1, Rr.b1}})
+    for (auto [x, y] :
+         {std::pair{L.c00, Rr.c00}, {L.c10, Rr.c10}, {L.c11, Rr.c11}, {L.b0, Rr.b0}, {L.b1, Rr.b1}})
       ASSERT_NEAR(x, y, 1e-14);
   }
   const auto id = affine_identity<double>();
@@ -63,21 +64,23 @@ TEST(LinearScan, ChunkedOnePoleMatchesTheRecurrenceAndItsAdjoint) {
     one_pole_lowpass(x.data(), y.data(), n, a);
     const double v_a = one_pole_lowpass_vjp(x.data(), y.data(), n, a, v_y.data(), v_x.data());
     double y_scale = 0, vx_scale = 0;
-    for (int i = 0; i < n; ++i) y_scale = std::max(y_scale, std::abs(y[i])), vx_scale = std::max(vx_scale, std::abs(v_x[i]));
+    for (int i = 0; i < n; ++i)
+      y_scale = std::max(y_scale, std::abs(y[i])), vx_scale = std::max(vx_scale, std::abs(v_x[i]));
     for (int chunk : {32, 1024}) {
       std::vector<double> yc(n), vxc(n);
       std::vector<AffineStep<double>> carry((n + chunk - 1) / chunk);
       one_pole_lowpass_chunked(x.data(), yc.data(), n, a, chunk, carry.data());
-      const double vac = one_pole_lowpass_vjp_chunked(x.data(), y.data(), n, a, v_y.data(), vxc.data(), chunk,
-                                                      carry.data());
+      const double vac = one_pole_lowpass_vjp_chunked(x.data(), y.data(), n, a, v_y.data(),
+                                                      vxc.data(), chunk, carry.data());
       worst_y = std::max(worst_y, max_abs_diff(y, yc) / y_scale);
       worst_vx = std::max(worst_vx, max_abs_diff(v_x, vxc) / vx_scale);
       worst_va = std::max(worst_va, std::abs(v_a - vac) / std::abs(v_a));
     }
   }
   // Double: only the order of the products differs; measured 1e-13 or less.
-  std::printf("  chunked one-pole, relative to the sequential: y %.1e, v_x %.1e, v_a %.1e (bound 1e-9)\n",
-              worst_y, worst_vx, worst_va);
+  std::printf(
+      "  chunked one-pole, relative to the sequential: y %.1e, v_x %.1e, v_a %.1e (bound 1e-9)\n",
+      worst_y, worst_vx, worst_va);
   EXPECT_LT(worst_y, 1e-9);
   EXPECT_LT(worst_vx, 1e-9);
   EXPECT_LT(worst_va, 1e-9);
@@ -101,7 +104,8 @@ TEST(LinearScan, ChunkedOnePoleInFloatStaysNearTheSequential) {
     err_chunk = std::max(err_chunk, std::abs(yc[i] - yd[i]));
     scale = std::max(scale, std::abs(yd[i]));
   }
-  std::printf("  float vs double: sequential %.1e, chunked %.1e (of %.2f)\n", err_seq, err_chunk, scale);
+  std::printf("  float vs double: sequential %.1e, chunked %.1e (of %.2f)\n", err_seq, err_chunk,
+              scale);
   EXPECT_LT(err_chunk, 4 * err_seq + 1e-6 * scale);
 }
 
@@ -114,9 +118,11 @@ TEST(LinearScan, NoiseBandAsATwoStateScan) {
   p[P::noise_low_hz] = 200, p[P::noise_high_hz] = 5000;
   std::vector<double> low(n), band(n);
   noise_band_filter(p.data(), sr, 7, n, low.data(), band.data());
-  const double a_l = one_pole_coefficient(p[P::noise_low_hz], sr), a_h = one_pole_coefficient(p[P::noise_high_hz], sr);
+  const double a_l = one_pole_coefficient(p[P::noise_low_hz], sr),
+               a_h = one_pole_coefficient(p[P::noise_high_hz], sr);
   std::vector<AffineStep2<double>> prefix(n);
-  for (int i = 0; i < n; ++i) prefix[i] = noise_band_step(a_l, a_h, white_noise<double>(7, uint64_t(i)));
+  for (int i = 0; i < n; ++i)
+    prefix[i] = noise_band_step(a_l, a_h, white_noise<double>(7, uint64_t(i)));
   // Hillis-Steele inclusive scan: after round d, prefix[i] covers [i - 2^d + 1, i].
   for (int d = 1; d < n; d *= 2) {
     const auto prev = prefix;
@@ -141,7 +147,8 @@ TEST(LinearScan, ChunkedNoiseBandMatchesTheFilterAndItsAdjoint) {
     p[P::noise_low_hz] = lo_hz, p[P::noise_high_hz] = hi_hz;
     std::vector<double> lo(n), bd(n), v_band(n), vp(kNumParams, 0.0);
     noise_band_filter(p.data(), sr, 3, n, lo.data(), bd.data());
-    for (int i = 0; i < n; ++i) v_band[i] = std::sin(0.001 * i) + 0.1 * white_noise<double>(3, uint64_t(i));
+    for (int i = 0; i < n; ++i)
+      v_band[i] = std::sin(0.001 * i) + 0.1 * white_noise<double>(3, uint64_t(i));
     noise_band_filter_vjp(p.data(), sr, 3, n, lo.data(), bd.data(), v_band.data(), vp.data());
     double scale = 0;
     for (int i = 0; i < n; ++i) scale = std::max(scale, std::abs(bd[i]));
@@ -149,15 +156,18 @@ TEST(LinearScan, ChunkedNoiseBandMatchesTheFilterAndItsAdjoint) {
       std::vector<double> lo2(n), bd2(n), vp2(kNumParams, 0.0);
       noise_band_filter_chunked(p.data(), sr, 3, n, chunk, lo2.data(), bd2.data());
       for (int i = 0; i < n; ++i)
-        worst_y = std::max({worst_y, std::abs(bd2[i] - bd[i]) / scale, std::abs(lo2[i] - lo[i]) / scale});
-      noise_band_filter_vjp_chunked(p.data(), sr, 3, n, chunk, lo.data(), bd.data(), v_band.data(), vp2.data());
+        worst_y =
+            std::max({worst_y, std::abs(bd2[i] - bd[i]) / scale, std::abs(lo2[i] - lo[i]) / scale});
+      noise_band_filter_vjp_chunked(p.data(), sr, 3, n, chunk, lo.data(), bd.data(), v_band.data(),
+                                    vp2.data());
       for (int k : {P::noise_low_hz, P::noise_high_hz})
         worst_vp = std::max(worst_vp, std::abs(vp2[k] - vp[k]) / std::abs(vp[k]));
     }
   }
   // Double: only the order of the products differs; measured 1e-12 or less.
-  std::printf("  chunked noise band vs the filter: outputs %.1e, cutoff gradients %.1e (bound 1e-9)\n", worst_y,
-              worst_vp);
+  std::printf(
+      "  chunked noise band vs the filter: outputs %.1e, cutoff gradients %.1e (bound 1e-9)\n",
+      worst_y, worst_vp);
   EXPECT_LT(worst_y, 1e-9);
   EXPECT_LT(worst_vp, 1e-9);
 }

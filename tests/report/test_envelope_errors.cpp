@@ -31,7 +31,8 @@ std::vector<double> decaying_noise(unsigned seed, double decay_s, double lowpass
 
 std::vector<double> decaying_tone(double hz) {
   std::vector<double> x(static_cast<size_t>(kRate));
-  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.5 * std::sin(2 * M_PI * hz * i / kRate) * std::exp(-(i / kRate) / 0.3);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = 0.5 * std::sin(2 * M_PI * hz * i / kRate) * std::exp(-(i / kRate) / 0.3);
   return x;
 }
 
@@ -57,7 +58,8 @@ TEST(TfEnvelope, TwoNoisesWithOneEnvelopePassWhereTheLossCannotTell) {
   const auto y = decaying_noise(1, 0.2), x = decaying_noise(2, 0.2);
   auto x_quieter = x;
   for (double& v : x_quieter) v *= 0.5;
-  const double same = tf_envelope_error_db(x, y, kRate), quieter = tf_envelope_error_db(x_quieter, y, kRate);
+  const double same = tf_envelope_error_db(x, y, kRate),
+               quieter = tf_envelope_error_db(x_quieter, y, kRate);
   EXPECT_LT(same, 2.5);
   EXPECT_GT(quieter, 2.5 * same) << same << " dB vs " << quieter << " dB";
   MrstftLoss<double> loss(loss_preset(LossPreset::auraloss), kRate, y);

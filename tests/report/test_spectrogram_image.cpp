@@ -36,17 +36,21 @@ TEST(SpectrogramImage, ColourScaleRunsFromBlackToPaleYellow) {
   const RgbImage im = colour_spectrogram(db, 0.0, 80.0);
   ASSERT_EQ(im.width, 4);
   ASSERT_EQ(im.height, 1);
-  EXPECT_EQ(std::vector<uint8_t>(im.rgb.begin(), im.rgb.begin() + 3), (std::vector<uint8_t>{252, 253, 191}));
-  EXPECT_EQ(std::vector<uint8_t>(im.rgb.begin() + 6, im.rgb.begin() + 9), (std::vector<uint8_t>{0, 0, 4}));
-  EXPECT_EQ(std::vector<uint8_t>(im.rgb.begin() + 9, im.rgb.end()), (std::vector<uint8_t>{0, 0, 4}));  // clipped
-  EXPECT_GT(im.rgb[3], im.rgb[6]);  // -40 dB between the two
+  EXPECT_EQ(std::vector<uint8_t>(im.rgb.begin(), im.rgb.begin() + 3),
+            (std::vector<uint8_t>{252, 253, 191}));
+  EXPECT_EQ(std::vector<uint8_t>(im.rgb.begin() + 6, im.rgb.begin() + 9),
+            (std::vector<uint8_t>{0, 0, 4}));
+  EXPECT_EQ(std::vector<uint8_t>(im.rgb.begin() + 9, im.rgb.end()),
+            (std::vector<uint8_t>{0, 0, 4}));  // clipped
+  EXPECT_GT(im.rgb[3], im.rgb[6]);             // -40 dB between the two
 }
 
 TEST(SpectrogramImage, PngReadsBack) {
   test::ScratchDir dir;
   RgbImage im;
   im.width = 5, im.height = 3;
-  for (int i = 0; i < 15; ++i) im.rgb.insert(im.rgb.end(), {uint8_t(i), uint8_t(2 * i), uint8_t(3 * i)});
+  for (int i = 0; i < 15; ++i)
+    im.rgb.insert(im.rgb.end(), {uint8_t(i), uint8_t(2 * i), uint8_t(3 * i)});
   write_png(dir / "x.png", im);
   png_image back{};
   back.version = PNG_IMAGE_VERSION;

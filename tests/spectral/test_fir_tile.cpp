@@ -11,8 +11,8 @@
 #include <set>
 #include <vector>
 
-#include "loss/a_weighting.hpp"
 #include "drumsynth/spectral/fir_tile.hpp"
+#include "loss/a_weighting.hpp"
 
 namespace drumsynth {
 namespace {
@@ -27,12 +27,15 @@ std::vector<float> uniform(int n, unsigned seed) {
 
 // What fir_tile_kernel's blocks do for one instance: stage each tile and the
 // coefficients, then every thread's outputs, those inside the sound kept.
-std::vector<float> fir_tiled(const std::vector<float>& in, const std::vector<float>& taps, bool transpose) {
+std::vector<float> fir_tiled(const std::vector<float>& in, const std::vector<float>& taps,
+                             bool transpose) {
   const int n = int(in.size()), n_taps = int(taps.size()), half = n_taps / 2;
-  std::vector<float> cs(taps.size()), xs(static_cast<size_t>(fir_tile_inputs(n_taps))), out(in.size(), NAN);
+  std::vector<float> cs(taps.size()), xs(static_cast<size_t>(fir_tile_inputs(n_taps))),
+      out(in.size(), NAN);
   for (int j = 0; j < n_taps; ++j) cs[j] = fir_coefficient(taps.data(), n_taps, transpose, j);
   for (int first = 0; first < n; first += kFirTileOutputs) {
-    for (int s = 0; s < fir_tile_inputs(n_taps); ++s) xs[s] = fir_tile_input(in.data(), n, first, half, s);
+    for (int s = 0; s < fir_tile_inputs(n_taps); ++s)
+      xs[s] = fir_tile_input(in.data(), n, first, half, s);
     for (int t = 0; t < kFirTileThreads; ++t) {
       float o[kFirOutputsPerThread];
       fir_thread_outputs(xs.data(), cs.data(), n_taps, t * kFirOutputsPerThread, o);
@@ -73,9 +76,11 @@ TEST(FirTile, TilesMakeEveryOutputOfTheCorrelationBitForBit) {
     for (int n : kLengths) {
       const std::vector<float> x = uniform(n, unsigned(n));
       for (bool transpose : {false, true}) {
-        const auto tiled = fir_tiled(x, taps, transpose), want = correlation(x, transpose ? reversed : taps);
+        const auto tiled = fir_tiled(x, taps, transpose),
+                   want = correlation(x, transpose ? reversed : taps);
         for (int i = 0; i < n; ++i)
-          ASSERT_EQ(tiled[i], want[i]) << "taps " << n_taps << " n " << n << " transpose " << transpose << " at " << i;
+          ASSERT_EQ(tiled[i], want[i])
+              << "taps " << n_taps << " n " << n << " transpose " << transpose << " at " << i;
       }
     }
   }

@@ -17,9 +17,9 @@
 
 #include "drumsynth/erb_bands.hpp"
 #include "drumsynth/spectral/fused_stft_block.hpp"
-#include "v2/fused_stft_plan.hpp"
 #include "loss/mrstft_loss.hpp"
 #include "loss/real_fft.hpp"
+#include "v2/fused_stft_plan.hpp"
 
 namespace drumsynth {
 namespace {
@@ -43,8 +43,9 @@ std::vector<double> hit(int n, double f1, double f2, unsigned seed) {
   std::vector<double> x(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     const double t = i / 16000.0;
-    x[size_t(i)] = std::exp(-t * 30) * (0.6 * std::sin(kTwoPi * f1 * t) + 0.3 * std::sin(kTwoPi * f2 * t)) +
-                   std::exp(-t * 80) * noise(rng);
+    x[size_t(i)] =
+        std::exp(-t * 30) * (0.6 * std::sin(kTwoPi * f1 * t) + 0.3 * std::sin(kTwoPi * f2 * t)) +
+        std::exp(-t * 80) * noise(rng);
   }
   return x;
 }
@@ -64,17 +65,21 @@ TEST(FusedStft, SplitGradientIsTheBinGradient) {
   std::uniform_real_distribution<double> u(1e-4, 2.0);
   for (int i = 0; i < 1000; ++i) {
     const double mx = u(rng), my = u(rng), norm_y = u(rng) + 1, norm_d = i % 10 ? u(rng) : 0.0;
-    const double whole = spectral_bin_grad(mx, std::log(mx), my, std::log(my), norm_y, norm_d, 1e-3, 0.7, 1.3);
-    const auto g = split_spectral_bin_grad(mx, std::log(mx), my, std::log(my), norm_y, 1e-3, 0.7, 1.3);
+    const double whole =
+        spectral_bin_grad(mx, std::log(mx), my, std::log(my), norm_y, norm_d, 1e-3, 0.7, 1.3);
+    const auto g =
+        split_spectral_bin_grad(mx, std::log(mx), my, std::log(my), norm_y, 1e-3, 0.7, 1.3);
     const double scale = norm_d > 0 ? 1.0 / norm_d : 0.0;
     EXPECT_NEAR(g.rest + scale * g.sc, whole, 1e-12 * (1 + std::abs(whole)));
   }
 }
 
 TEST(FusedStft, RunsOwnEveryPositionOnceAndSeeEveryFrameThatReachesIt) {
-  for (const StftResolution r : {StftResolution{1024, 256, 1024}, {1024, 120, 600}, {512, 50, 240}, {32, 8, 32}}) {
+  for (const StftResolution r :
+       {StftResolution{1024, 256, 1024}, {1024, 120, 600}, {512, 50, 240}, {32, 8, 32}}) {
     for (int N : {1, 100, r.fft_size, 5000}) {
-      const int P = stft_padded_length(N, r), F = stft_frame_count(N, r), Q = stft_padded_positions(P, r);
+      const int P = stft_padded_length(N, r), F = stft_frame_count(N, r),
+                Q = stft_padded_positions(P, r);
       for (int R : {1, 3, 16}) {
         int owned_frames = 0, covered = 0, missed = 0, next_q = 0;
         for (int j = 0; j < stft_run_count(P, r, R); ++j) {
@@ -85,7 +90,8 @@ TEST(FusedStft, RunsOwnEveryPositionOnceAndSeeEveryFrameThatReachesIt) {
           covered += run.end_q - run.begin_q;
           for (int q = run.begin_q; q < run.end_q; ++q)
             for (int f = 0; f < F; ++f)  // every frame that reaches q is one the run computes
-              if (f * r.hop <= q && q < f * r.hop + r.fft_size) missed += f < run.first_frame || f >= run.end_frame;
+              if (f * r.hop <= q && q < f * r.hop + r.fft_size)
+                missed += f < run.first_frame || f >= run.end_frame;
         }
         EXPECT_EQ(owned_frames, F);
         EXPECT_EQ(covered, Q);
@@ -130,8 +136,9 @@ struct FusedBatch {
   FusedStftArgs<double> args;
 };
 
-FusedBatch fused_batch(const LossSettings& s, const StftResolution& res, const std::vector<int>& lengths,
-                       const std::vector<double>& rates, int frames_per_run) {
+FusedBatch fused_batch(const LossSettings& s, const StftResolution& res,
+                       const std::vector<int>& lengths, const std::vector<double>& rates,
+                       int frames_per_run) {
   FusedBatch fb;
   const int n = res.fft_size, bins = n / 2 + 1, B = int(lengths.size());
   fb.rates = rates;
@@ -161,7 +168,8 @@ FusedBatch fused_batch(const LossSettings& s, const StftResolution& res, const s
     for (size_t bb = 0; bb < rows[r].size(); ++bb) {
       fb.band_lo[r * size_t(max_bands + 1) + bb] = rows[r][bb].first;
       fb.band_lo[r * size_t(max_bands + 1) + bb + 1] = rows[r][bb].second;
-      for (int k = rows[r][bb].first; k < rows[r][bb].second; ++k) fb.band_of_bin[r * size_t(bins) + size_t(k)] = int(bb);
+      for (int k = rows[r][bb].first; k < rows[r][bb].second; ++k)
+        fb.band_of_bin[r * size_t(bins) + size_t(k)] = int(bb);
     }
   }
   for (int b = 0; b < B; ++b) {  // the target's side
@@ -172,7 +180,9 @@ FusedBatch fused_batch(const LossSettings& s, const StftResolution& res, const s
     std::vector<double> e_y;
     for (int f = 0; f < F; ++f) {
       std::vector<double> frame(static_cast<size_t>(n));
-      for (int i = 0; i < n; ++i) frame[size_t(i)] = stft_frame_sample(y.data(), int(y.size()), P, res, f, i) * fb.window[size_t(i)];
+      for (int i = 0; i < n; ++i)
+        frame[size_t(i)] =
+            stft_frame_sample(y.data(), int(y.size()), P, res, f, i) * fb.window[size_t(i)];
       std::vector<Complex> X(static_cast<size_t>(bins));
       RealFft<double>(n).forward(frame.data(), X.data());
       std::vector<double> m;
@@ -185,24 +195,38 @@ FusedBatch fused_batch(const LossSettings& s, const StftResolution& res, const s
       }
     }
     fb.norm_y2.push_back(ss);
-    fb.floor.push_back(std::max(loudest * std::pow(10.0, -s.band_range_db / 10.0), std::numeric_limits<double>::min()));
+    fb.floor.push_back(std::max(loudest * std::pow(10.0, -s.band_range_db / 10.0),
+                                std::numeric_limits<double>::min()));
     for (double e : e_y) fb.log_band_y.push_back(std::log(e + fb.floor.back()));
     fb.cell_offset.push_back(fb.cell_offset.back() + int(e_y.size()));
   }
   FusedStftArgs<double>& a = fb.args;
   a.res = res, a.n_instances = B;
   a.frames_per_run = frames_per_run > 0 ? frames_per_run : fused_frames_per_run(res);
-  for (int b = 0; b < B; ++b) a.max_runs = std::max(a.max_runs, stft_run_count(fb.padded_len[size_t(b)], res, a.frames_per_run));
-  fb.v_rest.assign(size_t(fb.padded_offset.back()), std::nan("")), fb.v_sc = fb.v_rest;  // every position must be written
-  fb.partials.assign(size_t(B) * size_t(a.max_runs) * 3, std::nan("")), fb.sc_scale.assign(size_t(B), 0.0);
-  a.offset = fb.offset.data(), a.frame_offset = fb.frame_offset.data(), a.padded_len = fb.padded_len.data();
+  for (int b = 0; b < B; ++b)
+    a.max_runs =
+        std::max(a.max_runs, stft_run_count(fb.padded_len[size_t(b)], res, a.frames_per_run));
+  fb.v_rest.assign(size_t(fb.padded_offset.back()), std::nan("")),
+      fb.v_sc = fb.v_rest;  // every position must be written
+  fb.partials.assign(size_t(B) * size_t(a.max_runs) * 3, std::nan("")),
+      fb.sc_scale.assign(size_t(B), 0.0);
+  a.offset = fb.offset.data(), a.frame_offset = fb.frame_offset.data(),
+  a.padded_len = fb.padded_len.data();
   a.padded_offset = fb.padded_offset.data(), a.window = fb.window.data(), a.mag_y = fb.mag_y.data();
-  a.norm_y2 = fb.norm_y2.data(), a.eps = s.eps, a.w_sc = s.w_sc, a.w_lm = s.w_log_mag, a.w_band = s.w_band_log;
+  a.norm_y2 = fb.norm_y2.data(), a.eps = s.eps, a.w_sc = s.w_sc, a.w_lm = s.w_log_mag,
+  a.w_band = s.w_band_log;
   a.inv_resolutions = 1.0;
   if (s.w_band_log != 0)
-    a.bands = {max_bands, fb.rate_row.data(), fb.band_count.data(), fb.band_lo.data(), fb.band_of_bin.data(),
-               fb.cell_offset.data(), fb.log_band_y.data(), fb.floor.data()};
-  a.v_rest = fb.v_rest.data(), a.v_sc = fb.v_sc.data(), a.partials = fb.partials.data(), a.sc_scale = fb.sc_scale.data();
+    a.bands = {max_bands,
+               fb.rate_row.data(),
+               fb.band_count.data(),
+               fb.band_lo.data(),
+               fb.band_of_bin.data(),
+               fb.cell_offset.data(),
+               fb.log_band_y.data(),
+               fb.floor.data()};
+  a.v_rest = fb.v_rest.data(), a.v_sc = fb.v_sc.data(), a.partials = fb.partials.data(),
+  a.sc_scale = fb.sc_scale.data();
   return fb;
 }
 
@@ -218,7 +242,8 @@ void run_block(FusedBatch& fb, int b, int j) {
   std::vector<double> ola(2 * size_t(a.frames_per_run) * size_t(a.res.hop), 0.0);
   double* ola_rest = ola.data();
   double* ola_sc = ola.data() + ola.size() / 2;
-  std::vector<double> mags(size_t(S::ffts) * size_t(R.n_bins)), cells(size_t(S::ffts) * size_t(std::max(1, R.max_bands)));
+  std::vector<double> mags(size_t(S::ffts) * size_t(R.n_bins)),
+      cells(size_t(S::ffts) * size_t(std::max(1, R.max_bands)));
   std::vector<double> d2(size_t(T), 0.0), dlog(size_t(T), 0.0), band(size_t(T), 0.0);
   const size_t storage = size_t(std::max(S::ept, S::bin_ept));  // complex elements a thread holds
   const std::vector<Cx> zeros(storage, Cx{0, 0});
@@ -232,7 +257,8 @@ void run_block(FusedBatch& fb, int b, int j) {
       for (int x = 0; x < S::stride; ++x) {
         auto& d = data[thread(x, y)];
         fused_load_frame<S>(a, R, x, f, active, reinterpret_cast<double*>(d.data()));
-        for (int r = 0; r < fused_reals<S>(); ++r) frame[size_t(fused_real_index<S>(x, r))] = reinterpret_cast<double*>(d.data())[r];
+        for (int r = 0; r < fused_reals<S>(); ++r)
+          frame[size_t(fused_real_index<S>(x, r))] = reinterpret_cast<double*>(d.data())[r];
       }
       std::vector<Complex> X(size_t(R.n_bins));
       RealFft<double>(n).forward(frame.data(), X.data());
@@ -240,14 +266,16 @@ void run_block(FusedBatch& fb, int b, int j) {
         auto& d = data[thread(x, y)];
         for (int i = 0; i < S::bin_ept; ++i) {
           const int k = x + i * S::stride;
-          d[size_t(i)] = k < R.n_bins ? Cx{X[size_t(k)].real(), X[size_t(k)].imag()} : Cx{std::nan(""), std::nan("")};
+          d[size_t(i)] = k < R.n_bins ? Cx{X[size_t(k)].real(), X[size_t(k)].imag()}
+                                      : Cx{std::nan(""), std::nan("")};
         }
-        fused_bins<S>(a, R, x, f, owned, d.data(), mags.data() + size_t(y) * R.n_bins, d2[thread(x, y)],
-                      dlog[thread(x, y)]);
+        fused_bins<S>(a, R, x, f, owned, d.data(), mags.data() + size_t(y) * R.n_bins,
+                      d2[thread(x, y)], dlog[thread(x, y)]);
       }
     }
     for (int tid = 0; tid < T; ++tid)
-      for (int c = tid; c < S::ffts * R.n_bands; c += T) fused_cell(R, group, c, mags.data(), cells.data(), band[size_t(tid)]);
+      for (int c = tid; c < S::ffts * R.n_bands; c += T)
+        fused_cell(R, group, c, mags.data(), cells.data(), band[size_t(tid)]);
     for (int y = 0; y < S::ffts; ++y) {
       const int f = group + y;
       const bool active = f < R.run.end_frame;
@@ -257,7 +285,9 @@ void run_block(FusedBatch& fb, int b, int j) {
         fused_gradient<S>(a, R, x, f, active, mags.data() + size_t(y) * R.n_bins,
                           cells.data() + size_t(y) * size_t(R.max_bands), d.data(), p.data());
         for (int i = 0; i < S::bin_ept; ++i)
-          if (const int k = x + i * S::stride; k < R.n_bins) z_rest[size_t(k)] = {d[size_t(i)].x, d[size_t(i)].y}, z_sc[size_t(k)] = {p[size_t(i)].x, p[size_t(i)].y};
+          if (const int k = x + i * S::stride; k < R.n_bins)
+            z_rest[size_t(k)] = {d[size_t(i)].x, d[size_t(i)].y},
+            z_sc[size_t(k)] = {p[size_t(i)].x, p[size_t(i)].y};
       }
       const std::vector<double> rest_out = c2r(z_rest, n), sc_out = c2r(z_sc, n);
       for (int x = 0; x < S::stride; ++x) {
@@ -272,8 +302,9 @@ void run_block(FusedBatch& fb, int b, int j) {
     for (int y = 0; y < S::ffts; ++y)  // one FFT slot at a time, in frame order
       if (group + y < R.run.end_frame)
         for (int x = 0; x < S::stride; ++x)
-          fused_overlap_add<S>(a, R, x, group + y, reinterpret_cast<const double*>(data[thread(x, y)].data()),
-                               reinterpret_cast<const double*>(sc[thread(x, y)].data()), ola_rest, ola_sc);
+          fused_overlap_add<S>(
+              a, R, x, group + y, reinterpret_cast<const double*>(data[thread(x, y)].data()),
+              reinterpret_cast<const double*>(sc[thread(x, y)].data()), ola_rest, ola_sc);
   }
   for (int q = R.run.begin_q; q < R.run.end_q; ++q) {
     a.v_rest[a.padded_offset[b] + q] = ola_rest[q - R.run.begin_q];
@@ -281,7 +312,8 @@ void run_block(FusedBatch& fb, int b, int j) {
   }
   double* out = a.partials + (size_t(b) * size_t(a.max_runs) + size_t(j)) * 3;
   out[0] = out[1] = out[2] = 0.0;
-  for (int tid = 0; tid < T; ++tid) out[0] += d2[size_t(tid)], out[1] += dlog[size_t(tid)], out[2] += band[size_t(tid)];
+  for (int tid = 0; tid < T; ++tid)
+    out[0] += d2[size_t(tid)], out[1] += dlog[size_t(tid)], out[2] += band[size_t(tid)];
 }
 
 // A batch of three sounds (rates 16, 44.1, 48 kHz; one shorter than most
@@ -289,9 +321,10 @@ void run_block(FusedBatch& fb, int b, int j) {
 // of the kernel's length (frames_per_run 0) or another, with the band term or
 // without (the kernel's other path).
 template <typename S>
-void expect_block_phases_match(const StftResolution& res, int frames_per_run = 0, bool band_term = true) {
-  SCOPED_TRACE("fft " + std::to_string(res.fft_size) + " hop " + std::to_string(res.hop) + ", runs of " +
-               std::to_string(frames_per_run) + (band_term ? "" : ", no band term"));
+void expect_block_phases_match(const StftResolution& res, int frames_per_run = 0,
+                               bool band_term = true) {
+  SCOPED_TRACE("fft " + std::to_string(res.fft_size) + " hop " + std::to_string(res.hop) +
+               ", runs of " + std::to_string(frames_per_run) + (band_term ? "" : ", no band term"));
   LossSettings s = fused_part("bands");
   s.resolutions = {res};
   if (!band_term) s.w_band_log = 0;
@@ -304,16 +337,19 @@ void expect_block_phases_match(const StftResolution& res, int frames_per_run = 0
     const int N = fb.offset[b + 1] - fb.offset[b];
     std::vector<double> v_x(static_cast<size_t>(N));
     for (int q = 0; q < stft_padded_positions(fb.padded_len[size_t(b)], res); ++q)
-      ASSERT_FALSE(std::isnan(fb.v_rest[size_t(fb.padded_offset[b] + q)])) << "position " << q << " never written";
+      ASSERT_FALSE(std::isnan(fb.v_rest[size_t(fb.padded_offset[b] + q)]))
+          << "position " << q << " never written";
     for (int i = 0; i < N; ++i)
-      v_x[size_t(i)] = fold_two_parts(i, res, fb.padded_len[size_t(b)], fb.v_rest.data() + fb.padded_offset[b],
-                                      fb.v_sc.data() + fb.padded_offset[b], scale_sc);
+      v_x[size_t(i)] =
+          fold_two_parts(i, res, fb.padded_len[size_t(b)], fb.v_rest.data() + fb.padded_offset[b],
+                         fb.v_sc.data() + fb.padded_offset[b], scale_sc);
     MrstftLoss<double> reference(s, fb.rates[size_t(b)], fb.targets[size_t(b)]);
     std::vector<double> v_ref;
     const double loss_ref = reference.loss_and_gradient(fb.estimates[size_t(b)], v_ref);
     double worst = 0, scale = 0;
     for (int i = 0; i < N; ++i)
-      worst = std::max(worst, std::abs(v_x[size_t(i)] - v_ref[size_t(i)])), scale = std::max(scale, std::abs(v_ref[size_t(i)]));
+      worst = std::max(worst, std::abs(v_x[size_t(i)] - v_ref[size_t(i)])),
+      scale = std::max(scale, std::abs(v_ref[size_t(i)]));
     EXPECT_NEAR(loss, loss_ref, 1e-12 * loss_ref) << "sound " << b;
     EXPECT_LT(worst, 1e-9 * scale) << "sound " << b;
   }
@@ -354,9 +390,10 @@ struct FftPick {
   int n, stride, ffts;
   size_t fft_bytes;
 };
-constexpr FftPick kPicks[] = {{32, 1, 32, 0},        {64, 8, 32, 16384},    {128, 16, 12, 12288}, {256, 16, 8, 8192},
-                              {512, 64, 3, 12288},   {1024, 32, 2, 16384},  {2048, 128, 1, 8192}, {4096, 256, 1, 16384},
-                              {8192, 256, 1, 65536}, {16384, 512, 1, 131072}};
+constexpr FftPick kPicks[] = {{32, 1, 32, 0},         {64, 8, 32, 16384},    {128, 16, 12, 12288},
+                              {256, 16, 8, 8192},     {512, 64, 3, 12288},   {1024, 32, 2, 16384},
+                              {2048, 128, 1, 8192},   {4096, 256, 1, 16384}, {8192, 256, 1, 65536},
+                              {16384, 512, 1, 131072}};
 
 const FftPick& pick(int n) {
   for (const FftPick& p : kPicks)
@@ -377,18 +414,22 @@ struct PlannedRun {
   FusedRunCost fixed_cost, planned_cost;
 };
 
-PlannedRun plan_for(const StftResolution& r, int max_bands, const std::vector<int>& lengths, int sms) {
+PlannedRun plan_for(const StftResolution& r, int max_bands, const std::vector<int>& lengths,
+                    int sms) {
   const FftPick& p = pick(r.fft_size);
   std::vector<int> padded, frames;
-  for (int n : lengths) padded.push_back(stft_padded_length(n, r)), frames.push_back(stft_frame_count(n, r));
+  for (int n : lengths)
+    padded.push_back(stft_padded_length(n, r)), frames.push_back(stft_frame_count(n, r));
   const auto blocks_per_sm = [&](int run_frames) {
     return modelled_blocks_per_sm(
-        p, fused_shared_layout(p.fft_bytes, p.ffts, r.fft_size, max_bands, run_frames, r.hop).bytes());
+        p,
+        fused_shared_layout(p.fft_bytes, p.ffts, r.fft_size, max_bands, run_frames, r.hop).bytes());
   };
   PlannedRun out;
   out.fixed = fused_frames_per_run(r);
   out.fixed_blocks_per_sm = blocks_per_sm(out.fixed);
-  out.planned = fused_planned_frames(r, p.ffts, padded, frames, (long long)sms * out.fixed_blocks_per_sm, blocks_per_sm);
+  out.planned = fused_planned_frames(r, p.ffts, padded, frames,
+                                     (long long)sms * out.fixed_blocks_per_sm, blocks_per_sm);
   out.planned_blocks_per_sm = blocks_per_sm(out.planned);
   out.fixed_cost = fused_run_cost(r, p.ffts, out.fixed, padded, frames);
   out.planned_cost = fused_run_cost(r, p.ffts, out.planned, padded, frames);
@@ -404,10 +445,12 @@ TEST(FusedStft, RunCostCountsEveryComputedFrameInWholeGroups) {
   const int P = stft_padded_length(48000, r), F = stft_frame_count(48000, r);
   ASSERT_GT(F, 3);
   EXPECT_EQ(fused_run_cost(r, 1, 1, {P}, {F}).slots, 1 + 2 + 3 + 4 * (F - 3) + 3 + 2 + 1);
-  const int one_run = (stft_padded_positions(P, r) + r.hop - 1) / r.hop;  // its positions reach past its frames
+  const int one_run =
+      (stft_padded_positions(P, r) + r.hop - 1) / r.hop;  // its positions reach past its frames
   EXPECT_EQ(stft_run_count(P, r, one_run), 1);
   EXPECT_EQ(fused_run_cost(r, 1, one_run, {P}, {F}).slots, F);
-  EXPECT_EQ(fused_run_cost(r, 1, F, {P}, {F}).slots, F + 3);  // a second run for the last positions, all halo
+  EXPECT_EQ(fused_run_cost(r, 1, F, {P}, {F}).slots,
+            F + 3);  // a second run for the last positions, all halo
   // Groups of 32 frames at 32/8: 29 own frames and 3 halo frames are one
   // group, and so is the first run (29 frames) and the last (what is left).
   const StftResolution s{32, 8, 32};
@@ -422,18 +465,21 @@ TEST(FusedStft, PlannedRunsComputeFewerFramesAtTheFixedPlansOccupancy) {
     for (const StftResolution& r : loss_preset(parse_name<LossPreset>(preset)).resolutions)
       for (int max_bands : {0, 40})
         for (const auto* lengths : {&batch, &one, &mixed}) {
-          SCOPED_TRACE(preset + ": fft " + std::to_string(r.fft_size) + ", " + std::to_string(lengths->size()) +
-                       " sounds, bands " + std::to_string(max_bands));
+          SCOPED_TRACE(preset + ": fft " + std::to_string(r.fft_size) + ", " +
+                       std::to_string(lengths->size()) + " sounds, bands " +
+                       std::to_string(max_bands));
           const PlannedRun p = plan_for(r, max_bands, *lengths, 132);
           EXPECT_GT(p.planned_blocks_per_sm, 0);
           EXPECT_GE(p.planned_blocks_per_sm, p.fixed_blocks_per_sm);
           EXPECT_LE(p.planned_cost.slots, p.fixed_cost.slots);
-          EXPECT_GE(p.planned_cost.blocks, std::min(p.fixed_cost.blocks, 132LL * p.fixed_blocks_per_sm));
+          EXPECT_GE(p.planned_cost.blocks,
+                    std::min(p.fixed_cost.blocks, 132LL * p.fixed_blocks_per_sm));
         }
   // Where the halo is most of the work, `seed`'s two largest FFTs at B = 1024
   // of 1 s: runs of 3 frames instead of 1 and 2, at 1 and 2 blocks an SM as
   // before: 2 frames transformed for each own frame instead of 3.7 and 2.4.
-  for (const auto& [n, fixed, planned, blocks] : {std::tuple{16384, 1, 3, 1}, std::tuple{8192, 2, 3, 2}}) {
+  for (const auto& [n, fixed, planned, blocks] :
+       {std::tuple{16384, 1, 3, 1}, std::tuple{8192, 2, 3, 2}}) {
     const PlannedRun p = plan_for({n, n / 4, n}, 0, batch, 132);
     EXPECT_EQ(p.fixed, fixed) << n;
     EXPECT_EQ(p.planned, planned) << n;
@@ -446,7 +492,8 @@ TEST(FusedStft, PlannedRunsComputeFewerFramesAtTheFixedPlansOccupancy) {
   // A sound shorter than the fixed plan's 512 frames: runs no longer than it needs.
   const StftResolution small{32, 8, 32};
   const PlannedRun short_sound = plan_for(small, 0, {400}, 132);
-  EXPECT_LE(short_sound.planned, (stft_padded_positions(stft_padded_length(400, small), small) + 7) / 8);
+  EXPECT_LE(short_sound.planned,
+            (stft_padded_positions(stft_padded_length(400, small), small) + 7) / 8);
 }
 
 }  // namespace

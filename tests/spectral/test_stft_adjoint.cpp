@@ -19,11 +19,13 @@ struct Framed {
 };
 
 // The CPU loss's scatter (host/loss/mrstft_loss.cpp): overlap-add, then un-pad.
-std::vector<double> scatter(const Framed& F, const std::vector<double>& v_frames, const std::vector<double>& w) {
+std::vector<double> scatter(const Framed& F, const std::vector<double>& v_frames,
+                            const std::vector<double>& w) {
   const int n = F.r.fft_size, half = n / 2;
   std::vector<double> v_padded(size_t(F.padded_len + n), 0.0), v_x(size_t(F.n_samples), 0.0);
   for (int f = 0; f < F.n_frames; ++f)
-    for (int i = 0; i < n; ++i) v_padded[size_t(f) * F.r.hop + i] += v_frames[size_t(f) * n + i] * w[i];
+    for (int i = 0; i < n; ++i)
+      v_padded[size_t(f) * F.r.hop + i] += v_frames[size_t(f) * n + i] * w[i];
   for (int j = 0; j < F.padded_len + n; ++j) {
     const int s = reflect_index(j - half, F.padded_len);
     if (s < F.n_samples) v_x[s] += v_padded[j];
@@ -31,13 +33,16 @@ std::vector<double> scatter(const Framed& F, const std::vector<double>& v_frames
   return v_x;
 }
 
-std::vector<double> gather(const Framed& F, const std::vector<double>& v_frames, const std::vector<double>& w) {
+std::vector<double> gather(const Framed& F, const std::vector<double>& v_frames,
+                           const std::vector<double>& w) {
   const int n = F.r.fft_size;
   std::vector<double> v_padded(size_t(F.padded_len + n)), v_x(size_t(F.n_samples));
   for (int q = 0; q < F.padded_len + n; ++q)
     v_padded[q] = overlap_add_at<double>(
-        q, F.r, F.n_frames, [&](int f, int i) { return v_frames[size_t(f) * n + i]; }, [&](int i) { return w[i]; });
-  for (int s = 0; s < F.n_samples; ++s) v_x[s] = fold_reflect_padding(s, F.r, F.padded_len, v_padded.data());
+        q, F.r, F.n_frames, [&](int f, int i) { return v_frames[size_t(f) * n + i]; },
+        [&](int i) { return w[i]; });
+  for (int s = 0; s < F.n_samples; ++s)
+    v_x[s] = fold_reflect_padding(s, F.r, F.padded_len, v_padded.data());
   return v_x;
 }
 
@@ -46,12 +51,17 @@ TEST(StftAdjoint, GatherMatchesScatterAndIsTheFramingsAdjoint) {
   std::normal_distribution<double> d;
   double worst = 0, worst_dot = 0;
   int cases = 0;
-  for (const StftResolution r : {StftResolution{1024, 256, 1024}, {1024, 120, 600}, {512, 50, 240}, {32, 8, 32},
+  for (const StftResolution r : {StftResolution{1024, 256, 1024},
+                                 {1024, 120, 600},
+                                 {512, 50, 240},
+                                 {32, 8, 32},
                                  {2048, 240, 1200}}) {
     for (int n_samples : {1, 31, 300, r.fft_size - 1, r.fft_size, r.fft_size + 1, 5000}) {
-      const Framed F{n_samples, stft_padded_length(n_samples, r), stft_frame_count(n_samples, r), r};
+      const Framed F{n_samples, stft_padded_length(n_samples, r), stft_frame_count(n_samples, r),
+                     r};
       const std::vector<double> w = stft_window(r);
-      std::vector<double> v_frames(size_t(F.n_frames) * r.fft_size), x(static_cast<size_t>(n_samples));
+      std::vector<double> v_frames(size_t(F.n_frames) * r.fft_size),
+          x(static_cast<size_t>(n_samples));
       for (double& v : v_frames) v = d(rng);
       for (double& v : x) v = d(rng);
       const auto a = scatter(F, v_frames, w), b = gather(F, v_frames, w);
@@ -72,8 +82,10 @@ TEST(StftAdjoint, GatherMatchesScatterAndIsTheFramingsAdjoint) {
       ++cases;
     }
   }
-  std::printf("  %d cases: gather vs scatter max abs diff %.1e, adjoint dot-product test %.1e (bounds 1e-10)\n",
-              cases, worst, worst_dot);
+  std::printf(
+      "  %d cases: gather vs scatter max abs diff %.1e, adjoint dot-product test %.1e (bounds "
+      "1e-10)\n",
+      cases, worst, worst_dot);
   EXPECT_LT(worst, 1e-10);
   EXPECT_LT(worst_dot, 1e-10);
 }

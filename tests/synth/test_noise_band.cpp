@@ -13,8 +13,9 @@ TEST(NoiseBand, WhiteNoiseIsPinnedAndAgreesInFloatAndDouble) {
   EXPECT_EQ(noise_hash(0, 0), 0xe220a8397b1dcdafull);
   EXPECT_EQ(noise_hash(1, 0), noise_hash(1, 0));
   EXPECT_NE(noise_hash(1, 0), noise_hash(2, 0));
-  EXPECT_EQ(white_noise<float>(0, 0), float(2 * int32_t(0xe220a8397b1dcdafull >> 40) + 1 - (1 << 24)) *
-                                         float(1.7320508075688772 / 16777216.0));
+  EXPECT_EQ(white_noise<float>(0, 0),
+            float(2 * int32_t(0xe220a8397b1dcdafull >> 40) + 1 - (1 << 24)) *
+                float(1.7320508075688772 / 16777216.0));
   // float and double differ only in the last bit of the scale constant.
   for (uint64_t i = 0; i < 1000; ++i)
     ASSERT_NEAR(white_noise<float>(7, i), white_noise<double>(7, i), 1e-6);
@@ -56,8 +57,8 @@ TEST(NoiseBand, AdjointMatchesFiniteDifferences) {
   p[P::noise_attack_s] = 0.002, p[P::noise_decay_s] = 0.05;
   p[P::noise_low_hz] = 300, p[P::noise_high_hz] = 3000, p[P::noise_gain] = 0.3;
   for (int i = 0; i < n; ++i) w[i] = std::cos(0.11 * i);
-  const int idx[] = {P::noise_attack_s, P::noise_decay_s, P::noise_low_hz, P::noise_high_hz,
-                     P::noise_gain, P::onset_s};
+  const int idx[] = {P::noise_attack_s, P::noise_decay_s, P::noise_low_hz,
+                     P::noise_high_hz,  P::noise_gain,    P::onset_s};
   auto loss = [&](const std::vector<long double>& q) {
     std::vector<long double> pp(p.begin(), p.end());
     for (int j = 0; j < 6; ++j) pp[idx[j]] = q[j];
@@ -78,7 +79,8 @@ TEST(NoiseBand, AdjointMatchesFiniteDifferences) {
   v_p[P::onset_s] -= v_t;
   noise_band_filter_vjp(p.data(), sr, 9, n, lo.data(), band.data(), v_band.data(), v_p.data());
   std::vector<double> q, analytic, steps;
-  for (int j : idx) q.push_back(p[j]), analytic.push_back(v_p[j] * p[j]), steps.push_back(1e-6 * p[j]);
+  for (int j : idx)
+    q.push_back(p[j]), analytic.push_back(v_p[j] * p[j]), steps.push_back(1e-6 * p[j]);
   auto numeric = test::numeric_gradient<long double>(loss, q, steps);
   for (int j = 0; j < 6; ++j) numeric[j] *= q[j];
   // 1e-5 relative (the bound); worst seen 1e-9 (x86-64).

@@ -31,13 +31,14 @@ TEST(NoiseBank, EachBandHoldsItsOwnRange) {
     const double lo = k == 0 ? 40.0 : noise_bank_crossover_hz(k - 1);
     const double hi = k == kNoiseBands - 1 ? 16000.0 : noise_bank_crossover_hz(k);
     const double mid = std::sqrt(lo * hi);
-    const int j0 = int(mid * std::pow(2.0, -1.0 / 12) / sr * n), j1 = int(mid * std::pow(2.0, 1.0 / 12) / sr * n);
+    const int j0 = int(mid * std::pow(2.0, -1.0 / 12) / sr * n),
+              j1 = int(mid * std::pow(2.0, 1.0 / 12) / sr * n);
     std::vector<double> mean(kNoiseBands, 0.0);
     for (int b = 0; b < kNoiseBands; ++b)
       for (int j = j0; j <= j1; ++j) mean[b] += power[b][j];
     const int loudest = int(std::max_element(mean.begin(), mean.end()) - mean.begin());
-    std::printf("  band %d (%.0f-%.0f Hz): at %.0f Hz it holds %.0f%% of the power\n", k + 1, lo, hi, mid,
-                100 * mean[k] / std::accumulate(mean.begin(), mean.end(), 0.0));
+    std::printf("  band %d (%.0f-%.0f Hz): at %.0f Hz it holds %.0f%% of the power\n", k + 1, lo,
+                hi, mid, 100 * mean[k] / std::accumulate(mean.begin(), mean.end(), 0.0));
     EXPECT_EQ(loudest, k) << "at " << mid << " Hz";
   }
   // Together they cover the spectrum: their summed power, over third-octaves
@@ -55,7 +56,9 @@ TEST(NoiseBank, EachBandHoldsItsOwnRange) {
     const double white = n;  // E|X_j|^2 of unit-variance white noise over n samples
     worst_db = std::max(worst_db, std::abs(10 * std::log10(sum / count / white)));
   }
-  std::printf("  summed bands vs white noise, third-octaves 40 Hz-16 kHz: worst %.1f dB (bound 10)\n", worst_db);
+  std::printf(
+      "  summed bands vs white noise, third-octaves 40 Hz-16 kHz: worst %.1f dB (bound 10)\n",
+      worst_db);
   EXPECT_LT(worst_db, 10.0);
 }
 
@@ -70,7 +73,8 @@ TEST(NoiseBank, AdjointMatchesFiniteDifferences) {
   for (int k = 0; k < kNoiseBands; ++k) {
     p[P::noise_bank_gain(k)] = 0.1 + 0.05 * k, p[P::noise_bank_decay_s(k)] = 0.3 / (k + 1);
     idx.push_back(P::noise_bank_gain(k)), names.push_back("bank" + std::to_string(k + 1) + "_gain");
-    idx.push_back(P::noise_bank_decay_s(k)), names.push_back("bank" + std::to_string(k + 1) + "_decay_s");
+    idx.push_back(P::noise_bank_decay_s(k)),
+        names.push_back("bank" + std::to_string(k + 1) + "_decay_s");
   }
   for (int i = 0; i < n; ++i) w[i] = std::cos(0.11 * i);
   std::vector<double> bands(size_t(kNoiseBands) * n);
@@ -81,19 +85,21 @@ TEST(NoiseBank, AdjointMatchesFiniteDifferences) {
     for (size_t j = 0; j < idx.size(); ++j) pp[idx[j]] = q[j];
     long double l = 0;
     for (int i = 0; i < n; ++i)
-      l += w[i] * noise_bank_sample(pp.data(), (long double)i / sr - pp[P::onset_s], bands_l.data() + i, size_t(n));
+      l += w[i] * noise_bank_sample(pp.data(), (long double)i / sr - pp[P::onset_s],
+                                    bands_l.data() + i, size_t(n));
     return l;
   };
   std::vector<double> v_p(kNumParams, 0.0), v_gain(kNoiseBands, 0.0), v_decay(kNoiseBands, 0.0);
   double v_t = 0;
   for (int i = 0; i < n; ++i)
-    noise_bank_sample_vjp(p.data(), i / sr - p[P::onset_s], bands.data() + i, size_t(n), w[i], v_gain.data(),
-                          v_decay.data(), v_p[P::noise_attack_s], v_t);
+    noise_bank_sample_vjp(p.data(), i / sr - p[P::onset_s], bands.data() + i, size_t(n), w[i],
+                          v_gain.data(), v_decay.data(), v_p[P::noise_attack_s], v_t);
   for (int k = 0; k < kNoiseBands; ++k)
     v_p[P::noise_bank_gain(k)] = v_gain[k], v_p[P::noise_bank_decay_s(k)] = v_decay[k];
   v_p[P::onset_s] -= v_t;
   std::vector<double> q, analytic, steps;
-  for (int j : idx) q.push_back(p[j]), analytic.push_back(v_p[j] * p[j]), steps.push_back(1e-6 * p[j]);
+  for (int j : idx)
+    q.push_back(p[j]), analytic.push_back(v_p[j] * p[j]), steps.push_back(1e-6 * p[j]);
   auto numeric = test::numeric_gradient<long double>(loss, q, steps);
   for (size_t j = 0; j < q.size(); ++j) numeric[j] *= q[j];
   // 1e-5 relative, as the other blocks.

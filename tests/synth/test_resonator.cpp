@@ -96,7 +96,8 @@ TEST(Resonator, AdjointMatchesFiniteDifferences) {
     };
     std::vector<double> y(n), h(n), v_x(n), v_p(kNumParams, 0.0);
     resonator(p.data(), sr, n, x.data(), y.data(), h.data());
-    resonator_vjp(p.data(), sr, n, y.data(), h.data(), w.data(), v_p.data(), v_x.data());  // v_y, then v_x
+    resonator_vjp(p.data(), sr, n, y.data(), h.data(), w.data(), v_p.data(),
+                  v_x.data());  // v_y, then v_x
     std::vector<double> q = {p[P::resonator_freq_hz], p[P::resonator_decay_s],
                              p[P::resonator_damping_hz], p[P::resonator_gain]};
     q.insert(q.end(), x.begin(), x.end());
@@ -113,7 +114,9 @@ TEST(Resonator, AdjointMatchesFiniteDifferences) {
     // 1e-5 relative; worst seen 1.8e-8 (x86-64). Floor: 1e-9 of the largest (0/0 guard).
     test::expect_gradients_match(analytic, numeric, {"freq_hz", "decay_s", "damping_hz", "gain"},
                                  1e-5, 1e-9 * largest,
-                                 end == 0 ? "resonator mid-range" : end == 1 ? "resonator at min" : "resonator at max");
+                                 end == 0   ? "resonator mid-range"
+                                 : end == 1 ? "resonator at min"
+                                            : "resonator at max");
   }
 }
 
@@ -122,55 +125,67 @@ TEST(Resonator, AdjointMatchesFiniteDifferences) {
 // at 8 kHz) to 1600 (30 Hz at 48 kHz), heavy and light damping, in double
 // (only the order of the products differs) and in float (as the GPU runs it).
 TEST(Resonator, BlockedScanMatchesTheLoopForwardAndAdjoint) {
-  struct Case { double sr, freq_hz, damping_hz; };
+  struct Case {
+    double sr, freq_hz, damping_hz;
+  };
   // Lanes of 1 sample (blocks of at most 32), 3 and 8 (blocks of up to 96 and
   // 256, lanes of fewer samples at the end of a block and of a sound).
   for (const int lane_samples : {1, 3, kResonatorLaneSamples}) {
-  SCOPED_TRACE("lanes of " + std::to_string(lane_samples) + " samples");
-  double worst_out = 0, worst_vx = 0, worst_vp = 0, worst_float = 0, worst_float_loop = 0;
-  for (const Case cs : {Case{8000, 1000, 300}, Case{8000, 990, 4000}, Case{48000, 30, 20000}, Case{44100, 173.3, 900},
-                        Case{96000, 440, 100}, Case{48000, 187, 5000}}) {
-    const int n = int(cs.sr * 0.5);
-    std::vector<double> p(kNumParams, 0.0);
-    p[P::resonator_freq_hz] = cs.freq_hz, p[P::resonator_decay_s] = 0.4;
-    p[P::resonator_damping_hz] = cs.damping_hz, p[P::resonator_gain] = 0.7;
-    std::vector<double> x(n), v_out(n);
-    for (int i = 0; i < n; ++i)
-      x[i] = std::sin(0.013 * i) * std::exp(-i / (0.05 * cs.sr)) + (i % 97 == 0), v_out[i] = std::cos(0.007 * i);
-    std::vector<double> y(n), h(n), yb(n), hb(n);
-    resonator(p.data(), cs.sr, n, x.data(), y.data(), h.data());
-    resonator_blocked(p.data(), cs.sr, n, x.data(), yb.data(), hb.data(), lane_samples);
-    const auto out = outputs(p, h), outb = outputs(p, hb);
-    double scale = 0;
-    for (int i = 0; i < n; ++i) scale = std::max(scale, std::abs(out[i])), worst_out = std::max(worst_out, std::abs(out[i] - outb[i]));
-    worst_out /= std::max(scale, 1e-300);
-    std::vector<double> vp(kNumParams, 0.0), vpb(kNumParams, 0.0), vx(n), vxb(n);  // v_y, then v_x
-    resonator_vjp(p.data(), cs.sr, n, y.data(), h.data(), v_out.data(), vp.data(), vx.data());
-    resonator_blocked_vjp(p.data(), cs.sr, n, y.data(), h.data(), v_out.data(), vpb.data(), vxb.data(), lane_samples);
-    double vx_scale = 0;
-    for (int i = 0; i < n; ++i) vx_scale = std::max(vx_scale, std::abs(vx[i]));
-    for (int i = 0; i < n; ++i) worst_vx = std::max(worst_vx, std::abs(vx[i] - vxb[i]) / vx_scale);
-    for (int k : {P::resonator_freq_hz, P::resonator_decay_s, P::resonator_damping_hz, P::resonator_gain})
-      worst_vp = std::max(worst_vp, std::abs(vp[k] - vpb[k]) / std::max(std::abs(vp[k]), 1e-12));
-    // float, against the double loop
-    std::vector<float> pf(p.begin(), p.end()), xf(x.begin(), x.end()), yf(n), hf(n);
-    resonator_blocked(pf.data(), float(cs.sr), n, xf.data(), yf.data(), hf.data(), lane_samples);
-    const auto of = outputs(pf, hf);
-    for (int i = 0; i < n; ++i) worst_float = std::max(worst_float, std::abs(of[i] - out[i]) / scale);
-    resonator(pf.data(), float(cs.sr), n, xf.data(), yf.data(), hf.data());
-    const auto ol = outputs(pf, hf);
-    for (int i = 0; i < n; ++i) worst_float_loop = std::max(worst_float_loop, std::abs(ol[i] - out[i]) / scale);
-  }
-  // Double: measured 1e-13 or less. Float: as far from the double loop as the
-  // float loop is (the float parameters' own rounding moves a long ring-out),
-  // within a factor of 2.
-  std::printf("  blocked vs loop (double): out %.1e, v_x %.1e, v_params %.1e; from the double loop: "
-              "float blocked %.1e, float loop %.1e\n",
-              worst_out, worst_vx, worst_vp, worst_float, worst_float_loop);
-  EXPECT_LT(worst_out, 1e-10);
-  EXPECT_LT(worst_vx, 1e-10);
-  EXPECT_LT(worst_vp, 1e-9);
-  EXPECT_LT(worst_float, 2 * worst_float_loop + 1e-6);
+    SCOPED_TRACE("lanes of " + std::to_string(lane_samples) + " samples");
+    double worst_out = 0, worst_vx = 0, worst_vp = 0, worst_float = 0, worst_float_loop = 0;
+    for (const Case cs : {Case{8000, 1000, 300}, Case{8000, 990, 4000}, Case{48000, 30, 20000},
+                          Case{44100, 173.3, 900}, Case{96000, 440, 100}, Case{48000, 187, 5000}}) {
+      const int n = int(cs.sr * 0.5);
+      std::vector<double> p(kNumParams, 0.0);
+      p[P::resonator_freq_hz] = cs.freq_hz, p[P::resonator_decay_s] = 0.4;
+      p[P::resonator_damping_hz] = cs.damping_hz, p[P::resonator_gain] = 0.7;
+      std::vector<double> x(n), v_out(n);
+      for (int i = 0; i < n; ++i)
+        x[i] = std::sin(0.013 * i) * std::exp(-i / (0.05 * cs.sr)) + (i % 97 == 0),
+        v_out[i] = std::cos(0.007 * i);
+      std::vector<double> y(n), h(n), yb(n), hb(n);
+      resonator(p.data(), cs.sr, n, x.data(), y.data(), h.data());
+      resonator_blocked(p.data(), cs.sr, n, x.data(), yb.data(), hb.data(), lane_samples);
+      const auto out = outputs(p, h), outb = outputs(p, hb);
+      double scale = 0;
+      for (int i = 0; i < n; ++i)
+        scale = std::max(scale, std::abs(out[i])),
+        worst_out = std::max(worst_out, std::abs(out[i] - outb[i]));
+      worst_out /= std::max(scale, 1e-300);
+      std::vector<double> vp(kNumParams, 0.0), vpb(kNumParams, 0.0), vx(n),
+          vxb(n);  // v_y, then v_x
+      resonator_vjp(p.data(), cs.sr, n, y.data(), h.data(), v_out.data(), vp.data(), vx.data());
+      resonator_blocked_vjp(p.data(), cs.sr, n, y.data(), h.data(), v_out.data(), vpb.data(),
+                            vxb.data(), lane_samples);
+      double vx_scale = 0;
+      for (int i = 0; i < n; ++i) vx_scale = std::max(vx_scale, std::abs(vx[i]));
+      for (int i = 0; i < n; ++i)
+        worst_vx = std::max(worst_vx, std::abs(vx[i] - vxb[i]) / vx_scale);
+      for (int k :
+           {P::resonator_freq_hz, P::resonator_decay_s, P::resonator_damping_hz, P::resonator_gain})
+        worst_vp = std::max(worst_vp, std::abs(vp[k] - vpb[k]) / std::max(std::abs(vp[k]), 1e-12));
+      // float, against the double loop
+      std::vector<float> pf(p.begin(), p.end()), xf(x.begin(), x.end()), yf(n), hf(n);
+      resonator_blocked(pf.data(), float(cs.sr), n, xf.data(), yf.data(), hf.data(), lane_samples);
+      const auto of = outputs(pf, hf);
+      for (int i = 0; i < n; ++i)
+        worst_float = std::max(worst_float, std::abs(of[i] - out[i]) / scale);
+      resonator(pf.data(), float(cs.sr), n, xf.data(), yf.data(), hf.data());
+      const auto ol = outputs(pf, hf);
+      for (int i = 0; i < n; ++i)
+        worst_float_loop = std::max(worst_float_loop, std::abs(ol[i] - out[i]) / scale);
+    }
+    // Double: measured 1e-13 or less. Float: as far from the double loop as the
+    // float loop is (the float parameters' own rounding moves a long ring-out),
+    // within a factor of 2.
+    std::printf(
+        "  blocked vs loop (double): out %.1e, v_x %.1e, v_params %.1e; from the double loop: "
+        "float blocked %.1e, float loop %.1e\n",
+        worst_out, worst_vx, worst_vp, worst_float, worst_float_loop);
+    EXPECT_LT(worst_out, 1e-10);
+    EXPECT_LT(worst_vx, 1e-10);
+    EXPECT_LT(worst_vp, 1e-9);
+    EXPECT_LT(worst_float, 2 * worst_float_loop + 1e-6);
   }
 }
 

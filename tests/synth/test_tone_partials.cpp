@@ -6,8 +6,8 @@
 #include <random>
 
 #include "drumsynth/param_table.hpp"
-#include "synth/voice_tape.hpp"
 #include "gradient_check.hpp"
+#include "synth/voice_tape.hpp"
 
 namespace drumsynth {
 namespace {
@@ -28,8 +28,8 @@ TEST(TonePartials, PerSampleFormMatchesTheCpuLoops) {
   VoiceTape<double> tape;
   render_voice(p.data(), spec, tape);
   for (int i = 0; i < spec.n_samples; ++i)
-    ASSERT_NEAR(source_sample(p.data(), phase_time(p.data(), i, 22050.0)),
-                tape.source[i], 1e-12) << i;
+    ASSERT_NEAR(source_sample(p.data(), phase_time(p.data(), i, 22050.0)), tape.source[i], 1e-12)
+        << i;
 }
 
 // L = sum_n w[n] source[n] through the per-sample adjoint (the GPU's form).
@@ -41,7 +41,8 @@ TEST(TonePartials, PerSampleAdjointMatchesFiniteDifferences) {
     std::vector<double> w(n);
     for (int i = 0; i < n; ++i) w[i] = std::sin(0.013 * i * i);
     std::vector<double> v(kNumParams, 0.0);
-    for (int i = 0; i < n; ++i) source_sample_vjp(p.data(), phase_time(p.data(), i, sr), w[i], v.data());
+    for (int i = 0; i < n; ++i)
+      source_sample_vjp(p.data(), phase_time(p.data(), i, sr), w[i], v.data());
     auto loss = [&](const std::vector<long double>& q) {
       long double l = 0;
       for (int i = 0; i < n; ++i)
@@ -85,7 +86,8 @@ TEST(TonePartials, PitchSweepFallsFromRatioTimesFToF) {
     return c / (2 * (t1 - t0));  // crossings per second / 2 = frequency
   };
   // instantaneous f(t) = 200 (1 + 3 exp(-t / 0.02)): mean over [1, 3] ms is ~753 Hz
-  EXPECT_NEAR(crossings(0.001, 0.003), 200 * (1 + 3 * 0.02 / 0.002 * (std::exp(-0.05) - std::exp(-0.15))), 30);
+  EXPECT_NEAR(crossings(0.001, 0.003),
+              200 * (1 + 3 * 0.02 / 0.002 * (std::exp(-0.05) - std::exp(-0.15))), 30);
   EXPECT_NEAR(crossings(0.5, 1.0), 200.0, 3);
 }
 

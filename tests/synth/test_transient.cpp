@@ -20,7 +20,8 @@ std::vector<double> params(double drive) {
 TEST(Transient, SaturationBoundsItByTheGain) {
   const auto p = params(12.0);
   double peak = 0;
-  for (int i = 1; i < 4800; ++i) peak = std::max(peak, std::abs(transient_sample(p.data(), i / 48000.0, i / 48000.0)));
+  for (int i = 1; i < 4800; ++i)
+    peak = std::max(peak, std::abs(transient_sample(p.data(), i / 48000.0, i / 48000.0)));
   EXPECT_LE(peak, 0.8);
   EXPECT_GT(peak, 0.79);  // tanh(12 x envelope peak ~0.9) is ~1
 }

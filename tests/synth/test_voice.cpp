@@ -5,10 +5,10 @@
 
 #include <random>
 
-#include "drumsynth/param_table.hpp"
 #include "cpu/flush_denormals.hpp"
-#include "synth/voice_tape.hpp"
+#include "drumsynth/param_table.hpp"
 #include "gradient_check.hpp"
+#include "synth/voice_tape.hpp"
 
 namespace drumsynth {
 namespace {
@@ -55,9 +55,9 @@ std::vector<double> random_params(std::mt19937_64& rng) {
 void check_all_parameters(const std::vector<double>& p, const LinearProbe& probe,
                           const std::string& what) {
   const auto analytic = probe.gradient(p);
-  const auto numeric =
-      test::numeric_gradient<long double>([&](const auto& q) { return probe.loss(q); }, p,
-                             test::synth_steps(p, probe.spec.n_samples / probe.spec.sample_rate, 1e-5));
+  const auto numeric = test::numeric_gradient<long double>(
+      [&](const auto& q) { return probe.loss(q); }, p,
+      test::synth_steps(p, probe.spec.n_samples / probe.spec.sample_rate, 1e-5));
   // Compare each dL/dp_i scaled by the parameter's size (dL per relative change,
   // what the log-mapped optimiser sees). Relative error below 1e-5 (the issue's
   // bound), measured against max(|a|, |n|, 1e-9 * largest component): the
@@ -97,7 +97,8 @@ TEST(Voice, GradientMatchesFiniteDifferencesAtRangeEnds) {
     // envelope starts with a corner); at the lower end, 0 is sample 0. A third of a
     // sample inside the range keeps the check two-sided.
     // Likewise the resonator's delay sr/f: at 16 kHz the top 1000 Hz is exactly 16
-    // samples, a corner of the linear interpolation; at 11.025 kHz the ends are 11.025 and 367.5 samples.
+    // samples, a corner of the linear interpolation; at 11.025 kHz the ends are 11.025 and 367.5
+    // samples.
     const double sr = 11025.0;
     if (!end) p[P::onset_s] = 0.33 / sr;
     if (end) p[P::onset_s] = 0.05 - 0.33 / sr;
@@ -205,8 +206,8 @@ TEST(Params, LogitMapRoundTripsAndItsAdjointMatches) {
       zz[i] = zi;
       return params_from_logits(zz)[i];
     };
-    numeric[i] = test::numeric_gradient<double>([&](const auto& v) { return value(v[0]); },
-                                                {z[i]}, {1e-4})[0];
+    numeric[i] = test::numeric_gradient<double>([&](const auto& v) { return value(v[0]); }, {z[i]},
+                                                {1e-4})[0];
   }
   // Analytic in double against an O(h^4) difference quotient: worst seen ~1e-11.
   test::expect_gradients_match(analytic, numeric, param_names(), 1e-8, 1e-300, "logit maps");

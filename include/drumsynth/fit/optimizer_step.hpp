@@ -30,7 +30,7 @@ struct OptimizerState {
   double best_loss;                     // best finite loss so far, and where
   int best_iteration;
   float best_logits[kNumParams];
-  int skipped_steps;                    // iterations whose loss or gradient was not finite
+  int skipped_steps;  // iterations whose loss or gradient was not finite
 };
 
 DS_HD bool is_finite_loss(double x) {

@@ -73,7 +73,8 @@ DS_HD void one_pole_lowpass_chunked(const Real* x, Real* y, int n, Real a, int c
   const int n_chunks = (n + chunk - 1) / chunk;
   for (int c = 0; c < n_chunks; ++c) {  // (1) each chunk's aggregate step
     AffineStep<Real> agg = affine_identity<Real>();
-    for (int i = c * chunk; i < n && i < (c + 1) * chunk; ++i) agg = affine_then(agg, one_pole_affine_step(a, x[i]));
+    for (int i = c * chunk; i < n && i < (c + 1) * chunk; ++i)
+      agg = affine_then(agg, one_pole_affine_step(a, x[i]));
     carry[c] = agg;
   }
   Real entry = Real(0);  // (2) exclusive scan: each chunk's entry state, kept in carry[c].b
@@ -84,7 +85,8 @@ DS_HD void one_pole_lowpass_chunked(const Real* x, Real* y, int n, Real a, int c
   }
   for (int c = 0; c < n_chunks; ++c) {  // (3) each chunk again from its entry state
     Real state = carry[c].b;
-    for (int i = c * chunk; i < n && i < (c + 1) * chunk; ++i) y[i] = state = state + a * (x[i] - state);
+    for (int i = c * chunk; i < n && i < (c + 1) * chunk; ++i)
+      y[i] = state = state + a * (x[i] - state);
   }
 }
 
@@ -94,13 +96,15 @@ DS_HD void one_pole_lowpass_chunked(const Real* x, Real* y, int n, Real a, int c
 // null), v_a = sum lambda[n] (x[n] - y[n-1]). Returns v_a; carry as above.
 // (lambda's step from lambda[n+1]: lambda -> lambda - a lambda + v_y[n].)
 template <typename Real>
-DS_HD Real one_pole_lowpass_vjp_chunked(const Real* x, const Real* y, int n, Real a, const Real* v_y,
-                                        Real* v_x, int chunk, AffineStep<Real>* carry) {
+DS_HD Real one_pole_lowpass_vjp_chunked(const Real* x, const Real* y, int n, Real a,
+                                        const Real* v_y, Real* v_x, int chunk,
+                                        AffineStep<Real>* carry) {
   const int n_chunks = (n + chunk - 1) / chunk;
   auto last_of = [&](int c) { return (c + 1) * chunk < n ? (c + 1) * chunk - 1 : n - 1; };
   for (int c = 0; c < n_chunks; ++c) {  // (1) aggregates, from each chunk's end to its start
     AffineStep<Real> agg = affine_identity<Real>();
-    for (int i = last_of(c); i >= c * chunk; --i) agg = affine_then(agg, AffineStep<Real>{a, v_y[i]});
+    for (int i = last_of(c); i >= c * chunk; --i)
+      agg = affine_then(agg, AffineStep<Real>{a, v_y[i]});
     carry[c] = agg;
   }
   Real entry = Real(0);  // (2) lambda just after each chunk's last sample, backwards

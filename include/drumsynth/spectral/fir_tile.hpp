@@ -50,7 +50,8 @@ DS_HD float fir_coefficient(const float* taps, int n_taps, bool transpose, int j
 // The window w holds xs[base + j .. base + j + R - 1]; each step loads its new
 // last element and shifts (register renames once unrolled).
 template <int R>
-DS_HD void fir_thread_outputs(const float* xs, const float* cs, int n_taps, int base, float (&out)[R]) {
+DS_HD void fir_thread_outputs(const float* xs, const float* cs, int n_taps, int base,
+                              float (&out)[R]) {
   float w[R];
   DS_UNROLL
   for (int r = 0; r < R; ++r) out[r] = 0.0f;

@@ -53,9 +53,12 @@ struct FusedSharedLayout {
 
 DS_HD FusedSharedLayout fused_shared_layout(size_t fft_bytes, int ffts, int fft_size, int max_bands,
                                             int frames_per_run, int hop) {
-  const size_t mag_floats = size_t(ffts) * size_t(fft_size / 2 + 1), cell_floats = size_t(ffts) * size_t(max_bands);
-  const size_t fft = (fft_bytes + 15) / 16 * 16, between = (4 * (mag_floats + cell_floats) + 15) / 16 * 16;
-  return {fft > between ? fft : between, 2 * size_t(frames_per_run) * size_t(hop), mag_floats, cell_floats};
+  const size_t mag_floats = size_t(ffts) * size_t(fft_size / 2 + 1),
+               cell_floats = size_t(ffts) * size_t(max_bands);
+  const size_t fft = (fft_bytes + 15) / 16 * 16,
+               between = (4 * (mag_floats + cell_floats) + 15) / 16 * 16;
+  return {fft > between ? fft : between, 2 * size_t(frames_per_run) * size_t(hop), mag_floats,
+          cell_floats};
 }
 
 // Frames before a run's own that it computes again (their overlap-add reaches
@@ -73,7 +76,9 @@ struct StftRun {
 
 // Positions of the padded signal a resolution's gradient covers: padded_len + n
 // (the last frame starts at most at padded_len and is n long).
-DS_HD int stft_padded_positions(int padded_len, const StftResolution& r) { return padded_len + r.fft_size; }
+DS_HD int stft_padded_positions(int padded_len, const StftResolution& r) {
+  return padded_len + r.fft_size;
+}
 
 // Runs of one sound: enough to own every padded position (the last runs may
 // own positions and no frames).
@@ -86,7 +91,8 @@ DS_HD int stft_run_count(int padded_len, const StftResolution& r, int frames_per
 // Frame f covers q when f hop <= q < f hop + n, so the run's first position
 // j R hop is reached from frame j R - ceil(n / hop) + 1 on, and its last
 // position from frame (j+1) R - 1 at most.
-DS_HD StftRun stft_run(int j, int frames_per_run, const StftResolution& r, int n_frames, int padded_len) {
+DS_HD StftRun stft_run(int j, int frames_per_run, const StftResolution& r, int n_frames,
+                       int padded_len) {
   StftRun run;
   const int halo = fused_halo_frames(r);
   const int first_owned = j * frames_per_run, end_owned = first_owned + frames_per_run;
@@ -96,14 +102,17 @@ DS_HD StftRun stft_run(int j, int frames_per_run, const StftResolution& r, int n
   if (run.first_frame > run.end_frame) run.first_frame = run.end_frame;
   const int positions = stft_padded_positions(padded_len, r);
   run.begin_q = j * frames_per_run * r.hop;
-  run.end_q = run.begin_q + frames_per_run * r.hop < positions ? run.begin_q + frames_per_run * r.hop : positions;
+  run.end_q = run.begin_q + frames_per_run * r.hop < positions
+                  ? run.begin_q + frames_per_run * r.hop
+                  : positions;
   return run;
 }
 
 // Sample i of frame f before the window: the padded signal at f hop + i
 // (stft_framing.hpp), x the sound of n_samples samples.
 template <typename Real>
-DS_HD Real stft_frame_sample(const Real* x, int n_samples, int padded_len, const StftResolution& r, int f, int i) {
+DS_HD Real stft_frame_sample(const Real* x, int n_samples, int padded_len, const StftResolution& r,
+                             int f, int i) {
   const int s = reflect_index(f * r.hop + i - r.fft_size / 2, padded_len);
   return s < n_samples ? x[s] : Real(0);
 }
@@ -117,8 +126,9 @@ struct SplitBinGrad {
 };
 
 template <typename Real>
-DS_HD SplitBinGrad<Real> split_spectral_bin_grad(Real mag_x, Real log_mag_x, Real mag_y, Real log_mag_y,
-                                                 Real norm_y, Real inv_count, Real w_sc, Real w_lm) {
+DS_HD SplitBinGrad<Real> split_spectral_bin_grad(Real mag_x, Real log_mag_x, Real mag_y,
+                                                 Real log_mag_y, Real norm_y, Real inv_count,
+                                                 Real w_sc, Real w_lm) {
   const Real dlog = log_mag_y - log_mag_x;
   const Real sgn = dlog > Real(0) ? Real(1) : (dlog < Real(0) ? Real(-1) : Real(0));
   return {-w_lm * sgn * inv_count / mag_x, -w_sc * (mag_y - mag_x) / norm_y};
@@ -131,8 +141,8 @@ DS_HD SplitBinGrad<Real> split_spectral_bin_grad(Real mag_x, Real log_mag_x, Rea
 // does not matter; an inverse FFT built on a half-size complex one would
 // otherwise mix them into every sample).
 template <typename Real>
-DS_HD void c2r_packed_gradient(int k, int n_bins, Real re, Real im, Real eps, Real mag_x, Real v_mag, Real& z_re,
-                               Real& z_im) {
+DS_HD void c2r_packed_gradient(int k, int n_bins, Real re, Real im, Real eps, Real mag_x,
+                               Real v_mag, Real& z_re, Real& z_im) {
   clamped_magnitude_vjp(re, im, eps, mag_x, v_mag, z_re, z_im);
   const Real scale = c2r_gradient_scale<Real>(k, n_bins);
   z_re *= scale;
@@ -144,8 +154,8 @@ DS_HD void c2r_packed_gradient(int k, int n_bins, Real re, Real im, Real eps, Re
 // resolution_loss_kernel in kernels/spectral_loss_kernels.cu: w_sc SC + w_lm LM + w_band BE, before
 // the 1/n_resolutions. count: frames x bins; cells: frames x bands (1 if none).
 template <typename Real>
-DS_HD Real resolution_terms(Real d2, Real dlog, Real band, Real norm_y, Real count, Real cells, Real w_sc,
-                            Real w_lm, Real w_band) {
+DS_HD Real resolution_terms(Real d2, Real dlog, Real band, Real norm_y, Real count, Real cells,
+                            Real w_sc, Real w_lm, Real w_band) {
   return w_sc * dm::sqrt(d2) / norm_y + w_lm * dlog / count + w_band * band / cells;
 }
 
@@ -158,9 +168,10 @@ DS_HD Real sc_part_scale(Real d2) {
 // Sample s's gradient from the two overlap-added parts (each over the padded
 // positions): the reflect padding folded back, the SC part scaled.
 template <typename Real>
-DS_HD Real fold_two_parts(int s, const StftResolution& r, int padded_len, const Real* v_rest, const Real* v_sc,
-                          Real sc_scale) {
-  return fold_reflect_padding(s, r, padded_len, v_rest) + sc_scale * fold_reflect_padding(s, r, padded_len, v_sc);
+DS_HD Real fold_two_parts(int s, const StftResolution& r, int padded_len, const Real* v_rest,
+                          const Real* v_sc, Real sc_scale) {
+  return fold_reflect_padding(s, r, padded_len, v_rest) +
+         sc_scale * fold_reflect_padding(s, r, padded_len, v_sc);
 }
 
 }  // namespace drumsynth

@@ -16,7 +16,8 @@
 //   (reals = 2 ept).
 // A Shape type names them as constants, so that every per-element loop
 // unrolls and a thread's elements stay in registers:
-//   struct Shape { static constexpr int stride, ffts, ept, bin_ept; static constexpr bool folded; };
+//   struct Shape { static constexpr int stride, ffts, ept, bin_ept; static constexpr bool folded;
+//   };
 #pragma once
 
 #include "drumsynth/spectral/fused_stft.hpp"
@@ -37,14 +38,15 @@ DS_HD int fused_real_index(int x, int r) {
 // distinct sample rate, and the target's side of it.
 template <typename Real>
 struct FusedBands {
-  int max_bands = 0;                  // row stride of band_lo is max_bands + 1
-  const int* rate_row = nullptr;      // [B] -> row of the tables
-  const int* band_count = nullptr;    // [rows]
-  const int* band_lo = nullptr;       // [rows][max_bands + 1]: each band's first bin, then the last's end
-  const int* band_of_bin = nullptr;   // [rows][n_bins], -1 outside every band
-  const int* cell_offset = nullptr;   // [B + 1] cells (frames x bands) of each instance
-  const Real* log_band_y = nullptr;   // [cells] the target's ln(E_y + f)
-  const Real* floor = nullptr;        // [B] f
+  int max_bands = 0;                // row stride of band_lo is max_bands + 1
+  const int* rate_row = nullptr;    // [B] -> row of the tables
+  const int* band_count = nullptr;  // [rows]
+  const int* band_lo =
+      nullptr;  // [rows][max_bands + 1]: each band's first bin, then the last's end
+  const int* band_of_bin = nullptr;  // [rows][n_bins], -1 outside every band
+  const int* cell_offset = nullptr;  // [B + 1] cells (frames x bands) of each instance
+  const Real* log_band_y = nullptr;  // [cells] the target's ln(E_y + f)
+  const Real* floor = nullptr;       // [B] f
 };
 
 // One resolution of a batch, as the fused kernels see it.
@@ -53,8 +55,9 @@ struct FusedStftArgs {
   StftResolution res;
   int n_instances = 0;
   int frames_per_run = 1;  // fused_planned_frames or fused_frames_per_run(res)
-  bool folded = false;     // the GPU's FFTs in real_mode::folded (else normal); the layout of the Shape
-  int max_runs = 0;        // the most runs of any instance
+  bool folded =
+      false;         // the GPU's FFTs in real_mode::folded (else normal); the layout of the Shape
+  int max_runs = 0;  // the most runs of any instance
   const int* offset = nullptr;         // [B + 1] samples
   const int* frame_offset = nullptr;   // [B + 1] frames
   const int* padded_len = nullptr;     // [B] max(N_b, n)
@@ -81,9 +84,9 @@ struct FusedRun {
   bool exists;  // j is one of b's runs
   StftRun run;
   int n_samples, padded, n_frames, n_bins, n_bands, max_bands;
-  const Real* x;           // the sound's (pre-filtered) samples
-  const Real* mag_y;       // its target's magnitudes, frame-major
-  const int* band_lo;      // its rate's row of the band tables (null: no band term)
+  const Real* x;       // the sound's (pre-filtered) samples
+  const Real* mag_y;   // its target's magnitudes, frame-major
+  const int* band_lo;  // its rate's row of the band tables (null: no band term)
   const int* band_of_bin;
   const Real* log_band_y;  // its cells' ln(E_y + f)
   Real floor, inv_cells, norm_y, inv_count, w_sc, w_lm, w_band;
@@ -122,14 +125,16 @@ DS_HD FusedRun<Real> fused_run(const FusedStftArgs<Real>& a, const Real* x_all, 
 // Thread x's R2C inputs of frame f: the windowed padded signal (0 for a slot
 // with no frame, active false).
 template <typename Shape, typename Real>
-DS_HD void fused_load_frame(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f, bool active,
-                            Real* real_in) {
+DS_HD void fused_load_frame(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f,
+                            bool active, Real* real_in) {
   constexpr int reals = fused_reals<Shape>();
   DS_UNROLL
   for (int r = 0; r < reals; ++r) {
     const int idx = fused_real_index<Shape>(x, r);
     if (idx < a.res.fft_size)
-      real_in[r] = active ? stft_frame_sample(R.x, R.n_samples, R.padded, a.res, f, idx) * a.window[idx] : Real(0);
+      real_in[r] =
+          active ? stft_frame_sample(R.x, R.n_samples, R.padded, a.res, f, idx) * a.window[idx]
+                 : Real(0);
   }
 }
 
@@ -137,8 +142,8 @@ DS_HD void fused_load_frame(const FusedStftArgs<Real>& a, const FusedRun<Real>& 
 // FFT's slot of shared memory (mag, [n_bins]), and, for a frame the run owns,
 // the spectral convergence and log-magnitude sums.
 template <typename Shape, typename Real, typename Complex>
-DS_HD void fused_bins(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f, bool owned,
-                      const Complex* data, Real* mag, Real& d2, Real& dlog) {
+DS_HD void fused_bins(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f,
+                      bool owned, const Complex* data, Real* mag, Real& d2, Real& dlog) {
   const Real* my = R.mag_y + size_t(owned ? f : 0) * size_t(R.n_bins);
   DS_UNROLL
   for (int i = 0; i < Shape::bin_ept; ++i) {
@@ -154,7 +159,8 @@ DS_HD void fused_bins(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int
 // E_x of the band in that slot's frame, in bin order, into cells
 // ([slots][max_bands]); for a frame the run owns, the band term's sum.
 template <typename Real>
-DS_HD void fused_cell(const FusedRun<Real>& R, int group, int c, const Real* mags, Real* cells, Real& band) {
+DS_HD void fused_cell(const FusedRun<Real>& R, int group, int c, const Real* mags, Real* cells,
+                      Real& band) {
   const int slot = c / R.n_bands, bb = c % R.n_bands, f = group + slot;
   const Real* m = mags + slot * R.n_bins;
   Real e = Real(0);
@@ -169,8 +175,9 @@ DS_HD void fused_cell(const FusedRun<Real>& R, int group, int c, const Real* mag
 // for the two C2Rs: data (the spectrum X in) becomes the rest part, sc_part
 // the spectral convergence part; zeros for a slot with no frame.
 template <typename Shape, typename Real, typename Complex>
-DS_HD void fused_gradient(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f, bool active,
-                          const Real* mag, const Real* cells, Complex* data, Complex* sc_part) {
+DS_HD void fused_gradient(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f,
+                          bool active, const Real* mag, const Real* cells, Complex* data,
+                          Complex* sc_part) {
   const Real* my = R.mag_y + size_t(active ? f : 0) * size_t(R.n_bins);
   DS_UNROLL
   for (int i = 0; i < Shape::bin_ept; ++i) {
@@ -178,15 +185,15 @@ DS_HD void fused_gradient(const FusedStftArgs<Real>& a, const FusedRun<Real>& R,
     Real zr = Real(0), zi = Real(0), sr = Real(0), si = Real(0);
     if (active && k < R.n_bins) {
       const Real m = mag[k];
-      const auto g = split_spectral_bin_grad(m, dm::log(m), my[k], dm::log(my[k]), R.norm_y, R.inv_count, R.w_sc,
-                                             R.w_lm);
+      const auto g = split_spectral_bin_grad(m, dm::log(m), my[k], dm::log(my[k]), R.norm_y,
+                                             R.inv_count, R.w_sc, R.w_lm);
       Real rest = g.rest;
       if (R.band_of_bin && R.band_of_bin[k] >= 0) {
         const int bb = R.band_of_bin[k];
         const Real e = cells[bb];
         rest += Real(2) * m *
-                band_cell_grad(e, dm::log(e + R.floor), R.log_band_y[f * R.n_bands + bb], R.floor, R.inv_cells,
-                               R.w_band);
+                band_cell_grad(e, dm::log(e + R.floor), R.log_band_y[f * R.n_bands + bb], R.floor,
+                               R.inv_cells, R.w_band);
       }
       const Real re = Real(data[i].x), im = Real(data[i].y);
       c2r_packed_gradient(k, R.n_bins, re, im, a.eps, m, rest, zr, zi);
@@ -202,7 +209,8 @@ DS_HD void fused_gradient(const FusedStftArgs<Real>& a, const FusedRun<Real>& R,
 // FFT slot at a time, in frame order.
 template <typename Shape, typename Real>
 DS_HD void fused_overlap_add(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int x, int f,
-                             const Real* rest_out, const Real* sc_out, Real* ola_rest, Real* ola_sc) {
+                             const Real* rest_out, const Real* sc_out, Real* ola_rest,
+                             Real* ola_sc) {
   constexpr int reals = fused_reals<Shape>();
   DS_UNROLL
   for (int r = 0; r < reals; ++r) {
@@ -224,12 +232,14 @@ DS_HD Real fused_sound_terms(const FusedStftArgs<Real>& a, int b, Real& sc_scale
     const Real* p = a.partials + (size_t(b) * size_t(a.max_runs) + size_t(j)) * 3;
     d2 += p[0], dlog += p[1], band += p[2];
   }
-  const double count = double(a.frame_offset[b + 1] - a.frame_offset[b]) * double(a.res.fft_size / 2 + 1);
+  const double count =
+      double(a.frame_offset[b + 1] - a.frame_offset[b]) * double(a.res.fft_size / 2 + 1);
   const int n_cells = a.bands.band_count ? a.bands.cell_offset[b + 1] - a.bands.cell_offset[b] : 1;
   const double cells = double(n_cells > 1 ? n_cells : 1);
   sc_scale = Real(sc_part_scale(d2));
-  return a.inv_resolutions * Real(resolution_terms<double>(d2, dlog, band, dm::sqrt(a.norm_y2[b]), count, cells,
-                                                           double(a.w_sc), double(a.w_lm), double(a.w_band)));
+  return a.inv_resolutions *
+         Real(resolution_terms<double>(d2, dlog, band, dm::sqrt(a.norm_y2[b]), count, cells,
+                                       double(a.w_sc), double(a.w_lm), double(a.w_band)));
 }
 
 }  // namespace drumsynth

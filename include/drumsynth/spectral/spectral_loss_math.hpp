@@ -53,7 +53,8 @@ DS_HD void clamped_magnitude_vjp(Real re, Real im, Real eps, Real mag_x, Real v_
 //   d BE / d|X_k| = c 2 |X_k|,  c = -sign(ln(E_y + f) - ln(E_x + f)) / (cells (E_x + f))
 // band_cell_grad returns c scaled by the weight w (and 1/n_resolutions).
 template <typename Real>
-DS_HD Real band_cell_grad(Real e_x, Real log_e_x, Real log_e_y, Real floor, Real inv_cells, Real w) {
+DS_HD Real band_cell_grad(Real e_x, Real log_e_x, Real log_e_y, Real floor, Real inv_cells,
+                          Real w) {
   const Real d = log_e_y - log_e_x;
   const Real sgn = d > Real(0) ? Real(1) : (d < Real(0) ? Real(-1) : Real(0));
   return -w * sgn * inv_cells / (e_x + floor);

@@ -36,7 +36,8 @@ DS_HD Real overlap_add_at(int q, const StftResolution& r, int n_frames, const Fr
 
 // v_x[s] from v_padded ([padded_len + fft_size] positions), s < the sound's length.
 template <typename Real>
-DS_HD Real fold_reflect_padding(int s, const StftResolution& r, int padded_len, const Real* v_padded) {
+DS_HD Real fold_reflect_padding(int s, const StftResolution& r, int padded_len,
+                                const Real* v_padded) {
   const int half = r.fft_size / 2;
   Real acc = v_padded[s + half];
   if (s >= 1 && s <= half) acc += v_padded[half - s];

@@ -27,9 +27,7 @@ DS_HD int stft_frame_count(int n_samples, const StftResolution& r) {
 
 // torch.stft's reflect padding: index i (may be negative or past the end) of
 // the padded signal reads sample reflect_index(i, len) of a signal of length len.
-DS_HD int reflect_index(int i, int len) {
-  return i < 0 ? -i : (i >= len ? 2 * (len - 1) - i : i);
-}
+DS_HD int reflect_index(int i, int len) { return i < 0 ? -i : (i >= len ? 2 * (len - 1) - i : i); }
 
 // Sample i of the analysis window: a periodic Hann of win_length
 // (torch.hann_window), zero-padded and centred to fft_size as torch.stft does.

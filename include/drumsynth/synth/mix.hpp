@@ -46,8 +46,8 @@ DS_HD void source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_src, Rea
   const wide_t<Real> S = swept_time(t_wide, p[P::sweep_ratio], p[P::sweep_s]);
   Real v_t = Real(0), v_S = Real(0);
   transient_sample_vjp(p, t, S, v_src, v_p[P::transient_freq_hz], v_p[P::transient_attack_s],
-                       v_p[P::transient_decay_s], v_p[P::transient_drive],
-                       v_p[P::transient_gain], v_t, v_S);
+                       v_p[P::transient_decay_s], v_p[P::transient_drive], v_p[P::transient_gain],
+                       v_t, v_S);
   tone_partials_sample_vjp(p, t, S, v_src, v_p, v_t, v_S);
   swept_time_vjp(t, p[P::sweep_ratio], p[P::sweep_s], v_S, v_p[P::sweep_ratio], v_p[P::sweep_s],
                  v_t);
@@ -68,7 +68,7 @@ DS_HD Real resonator_send(Real source) {
 // version-1 preset, whose bank gains are 0, so it renders as before).
 template <typename Real>
 DS_HD Real mix_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out,
-                            Real bank) {
+                      Real bank) {
   const Real noise = noise_band_sample(p, t, noise_band);
   return dm::tanh(source + noise + res_out + bank);
 }
@@ -79,9 +79,9 @@ DS_HD Real mix_sample(const Real* p, Real t, Real source, Real noise_band, Real 
 // Returns v_mix.
 template <typename Real>
 DS_HD Real mix_sample_vjp(const Real* p, Real t, Real noise_band, Real out,  // forward
-                                Real v_out,                                        // output grad
-                                Real& v_band, Real& v_attack_s, Real& v_decay_s, Real& v_gain,
-                                Real& v_t) {
+                          Real v_out,                                        // output grad
+                          Real& v_band, Real& v_attack_s, Real& v_decay_s, Real& v_gain,
+                          Real& v_t) {
   const Real v_mix = v_out * (Real(1) - out * out);
   v_band = noise_band_sample_vjp(p, t, noise_band, v_mix, v_attack_s, v_decay_s, v_gain, v_t);
   return v_mix;

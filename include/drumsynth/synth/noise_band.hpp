@@ -36,8 +36,8 @@ DS_HD void noise_band_run(Real a_low, Real a_high, uint64_t seed, int i0, int i1
 
 // The filtered noise for samples [0, n): fills low and band (each [n]).
 template <typename Real>
-DS_HD void noise_band_filter(const Real* p, Real sample_rate, uint64_t seed, int n, Real* DS_RESTRICT low,
-                             Real* DS_RESTRICT band) {
+DS_HD void noise_band_filter(const Real* p, Real sample_rate, uint64_t seed, int n,
+                             Real* DS_RESTRICT low, Real* DS_RESTRICT band) {
   const Real a_low = one_pole_coefficient(p[P::noise_low_hz], sample_rate);
   const Real a_high = one_pole_coefficient(p[P::noise_high_hz], sample_rate);
   noise_band_run(a_low, a_high, seed, 0, n, Real(0), Real(0), low, band);
@@ -58,12 +58,13 @@ struct NoiseBandAdjoint {
   Real v_a_high, v_a_low;        // sums over the run
 };
 template <typename Real>
-DS_HD NoiseBandAdjoint<Real> noise_band_run_vjp(Real a_low, Real a_high, uint64_t seed, int i0,  // forward
-                                                int i1,                                          //
-                                                const Real* DS_RESTRICT low,                     // saved
-                                                const Real* DS_RESTRICT band,                    //
-                                                const Real* DS_RESTRICT v_band,                  // output grad
-                                                Real lambda_high, Real lambda_low) {             // carry
+DS_HD NoiseBandAdjoint<Real> noise_band_run_vjp(Real a_low, Real a_high, uint64_t seed,
+                                                int i0,                               // forward
+                                                int i1,                               //
+                                                const Real* DS_RESTRICT low,          // saved
+                                                const Real* DS_RESTRICT band,         //
+                                                const Real* DS_RESTRICT v_band,       // output grad
+                                                Real lambda_high, Real lambda_low) {  // carry
   Real v_a_high = Real(0), v_a_low = Real(0);
   for (int i = i1 - 1; i >= i0; --i) {
     const Real white = white_noise<Real>(seed, uint64_t(i)), band_in = white - low[i];
@@ -88,7 +89,7 @@ template <typename Real>
 DS_HD void noise_band_filter_vjp(const Real* p, Real sample_rate, uint64_t seed, int n,  // forward
                                  const Real* DS_RESTRICT low,                            // saved
                                  const Real* DS_RESTRICT band,                           //
-                                 const Real* DS_RESTRICT v_band,                         // output grad
+                                 const Real* DS_RESTRICT v_band,  // output grad
                                  Real* v_p) {
   const Real a_low = one_pole_coefficient(p[P::noise_low_hz], sample_rate);
   const Real a_high = one_pole_coefficient(p[P::noise_high_hz], sample_rate);

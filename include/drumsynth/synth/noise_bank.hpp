@@ -37,13 +37,13 @@ template <typename Real>
 DS_HD void noise_bank_filter(Real sample_rate, uint64_t seed, int n, Real* DS_RESTRICT bands,
                              size_t stride) {
   Real a[kNoiseBands - 1];
-DS_UNROLL
+  DS_UNROLL
   for (int j = 0; j < kNoiseBands - 1; ++j)
     a[j] = one_pole_coefficient(Real(noise_bank_crossover_hz(j)), sample_rate);
   Real state[kNoiseBands][4] = {};
   for (int i = 0; i < n; ++i) {
     const Real w = white_noise<Real>(seed, uint64_t(i));
-DS_UNROLL
+    DS_UNROLL
     for (int k = 0; k < kNoiseBands; ++k) {
       Real x = w;
       if (k > 0) {
@@ -72,8 +72,9 @@ DS_HD Real noise_bank_band_sample(Real gain, Real decay_s, Real rise, Real t, Re
 // d/drise = gain fall band, d/dfall = gain rise band (fall's own adjoint gives
 // decay and t). band has no parameters.
 template <typename Real>
-DS_HD void noise_bank_band_sample_vjp(Real gain, Real decay_s, Real rise, Real t, Real band,  // forward
-                                      Real v_y,                                               // output grad
+DS_HD void noise_bank_band_sample_vjp(Real gain, Real decay_s, Real rise, Real t,
+                                      Real band,  // forward
+                                      Real v_y,   // output grad
                                       Real& v_gain, Real& v_decay_s, Real& v_rise, Real& v_t) {
   const Real fall = envelope_fall(t, decay_s);
   v_gain += v_y * rise * fall * band;
@@ -97,16 +98,18 @@ DS_HD Real noise_bank_sample(const Real* p, Real t, const Real* bands, size_t st
 // Adds into v_gain, v_decay_s [kNoiseBands] (per band), v_attack_s and v_t
 // (separate arrays, so a GPU thread keeps them in registers).
 template <typename Real>
-DS_HD void noise_bank_sample_vjp(const Real* p, Real t, const Real* bands, size_t stride,  // forward
-                                 Real v_y,                                              // output grad
+DS_HD void noise_bank_sample_vjp(const Real* p, Real t, const Real* bands,
+                                 size_t stride,  // forward
+                                 Real v_y,       // output grad
                                  Real* v_gain, Real* v_decay_s, Real& v_attack_s, Real& v_t) {
   if (t <= Real(0)) return;
   const Real rise = envelope_rise(t, p[P::noise_attack_s]);
   Real v_rise = Real(0);
-DS_UNROLL
+  DS_UNROLL
   for (int k = 0; k < kNoiseBands; ++k)
     noise_bank_band_sample_vjp(p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)], rise, t,
-                               bands[size_t(k) * stride], v_y, v_gain[k], v_decay_s[k], v_rise, v_t);
+                               bands[size_t(k) * stride], v_y, v_gain[k], v_decay_s[k], v_rise,
+                               v_t);
   envelope_rise_vjp(t, p[P::noise_attack_s], v_rise, v_attack_s, v_t);
 }
 

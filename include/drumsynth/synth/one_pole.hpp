@@ -41,8 +41,8 @@ DS_HD void one_pole_lowpass(const Real* x, Real* y, int n, Real a) {
 // v_x may be null when the input needs no gradient. Returns v_a.
 template <typename Real>
 DS_HD Real one_pole_lowpass_vjp(const Real* DS_RESTRICT x, const Real* DS_RESTRICT y, int n,
-                                Real a,                                       // forward
-                                const Real* v_y,                              // output grad
+                                Real a,           // forward
+                                const Real* v_y,  // output grad
                                 Real* v_x) {
   Real lambda = Real(0), v_a = Real(0);
   for (int i = n - 1; i >= 0; --i) {

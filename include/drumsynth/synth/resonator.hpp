@@ -59,8 +59,8 @@ struct ResonatorGrads {
 // taps y[i-D] (y0) and y[i-D-1] (y1). Returns v_d = a lambda, the gradient of
 // the tapped value d[i] (which the caller scatters into v_y[i-D], v_y[i-D-1]).
 template <typename Real>
-DS_HD Real resonator_sample_vjp(const ResonatorCoefficients<Real>& c, Real lambda, Real vy, Real vo, Real h_i,
-                                Real h_prev, Real y0, Real y1, ResonatorGrads<Real>& g) {
+DS_HD Real resonator_sample_vjp(const ResonatorCoefficients<Real>& c, Real lambda, Real vy, Real vo,
+                                Real h_i, Real h_prev, Real y0, Real y1, ResonatorGrads<Real>& g) {
   g.v_fb += vy * h_i;
   g.v_gain += vo * h_i;
   g.v_a += lambda * ((Real(1) - c.frac) * y0 + c.frac * y1 - h_prev);
@@ -73,13 +73,15 @@ DS_HD Real resonator_sample_vjp(const ResonatorCoefficients<Real>& c, Real lambd
 // D = sr/f gives dfrac/df = -sr/f^2, fb = exp(-1/(f decay)) gives
 // dfb/df = fb / (f^2 decay) and dfb/ddecay = fb / (f decay^2).
 template <typename Real>
-DS_HD void resonator_coefficients_vjp(const Real* p, Real sample_rate, const ResonatorCoefficients<Real>& c,
-                                      Real v_frac, Real v_fb, Real v_a, Real v_gain, Real* v_p) {
+DS_HD void resonator_coefficients_vjp(const Real* p, Real sample_rate,
+                                      const ResonatorCoefficients<Real>& c, Real v_frac, Real v_fb,
+                                      Real v_a, Real v_gain, Real* v_p) {
   const Real f = p[P::resonator_freq_hz], decay = p[P::resonator_decay_s];
   v_p[P::resonator_gain] += v_gain;
   v_p[P::resonator_freq_hz] += v_frac * (-sample_rate / (f * f)) + v_fb * c.fb / (f * f * decay);
   v_p[P::resonator_decay_s] += v_fb * c.fb / (f * decay * decay);
-  v_p[P::resonator_damping_hz] += one_pole_coefficient_vjp(p[P::resonator_damping_hz], sample_rate, v_a);
+  v_p[P::resonator_damping_hz] +=
+      one_pole_coefficient_vjp(p[P::resonator_damping_hz], sample_rate, v_a);
 }
 
 // Samples are taken in blocks of kResonatorBlock: while the delay is at least
@@ -92,8 +94,8 @@ constexpr int kResonatorBlock = 8;
 // Forward over samples [0, n): x [n] input; y, h [n] saved for the adjoint
 // (and h for the output, resonator_out).
 template <typename Real>
-DS_HD void resonator(const Real* p, Real sample_rate, int n, const Real* DS_RESTRICT x, Real* DS_RESTRICT y,
-                     Real* DS_RESTRICT h) {
+DS_HD void resonator(const Real* p, Real sample_rate, int n, const Real* DS_RESTRICT x,
+                     Real* DS_RESTRICT y, Real* DS_RESTRICT h) {
   constexpr int K = kResonatorBlock;
   const auto c = resonator_coefficients(p, sample_rate);
   const int block = c.delay_int >= K ? K : 1;
@@ -101,9 +103,9 @@ DS_HD void resonator(const Real* p, Real sample_rate, int n, const Real* DS_REST
   for (int i0 = 0; i0 < n; i0 += block) {
     const int m = n - i0 < block ? n - i0 : block;
     Real d[K];
-DS_UNROLL
+    DS_UNROLL
     for (int k = 0; k < K; ++k) d[k] = k < m ? resonator_tap(y, i0 + k, c) : Real(0);
-DS_UNROLL
+    DS_UNROLL
     for (int k = 0; k < K; ++k) {
       if (k >= m) break;
       const int i = i0 + k;
@@ -141,7 +143,7 @@ DS_HD void resonator_vjp(const Real* p, Real sample_rate, int n,                
   for (int i1 = n - 1; i1 >= 0; i1 -= block) {
     const int m = i1 + 1 < block ? i1 + 1 : block;  // steps i1, i1 - 1, ..., i1 - m + 1
     Real vy[K] = {}, vo[K] = {}, hv[K] = {}, hp[K] = {}, y0[K] = {}, y1[K] = {};
-DS_UNROLL
+    DS_UNROLL
     for (int k = 0; k < K; ++k) {
       if (k >= m) break;
       const int i = i1 - k, j = i - c.delay_int;
@@ -150,7 +152,7 @@ DS_UNROLL
       y0[k] = j >= 0 ? y[j] : Real(0);
       y1[k] = j >= 1 ? y[j - 1] : Real(0);
     }
-DS_UNROLL
+    DS_UNROLL
     for (int k = 0; k < K; ++k) {
       if (k >= m) break;
       const int i = i1 - k, j = i - c.delay_int;

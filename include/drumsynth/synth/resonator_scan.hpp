@@ -20,8 +20,8 @@
 
 namespace drumsynth {
 
-constexpr int kResonatorScanWidth = 32;    // a warp's lanes
-constexpr int kResonatorLaneSamples = 8;   // the most samples one lane walks in a block
+constexpr int kResonatorScanWidth = 32;   // a warp's lanes
+constexpr int kResonatorLaneSamples = 8;  // the most samples one lane walks in a block
 
 // How a delay's blocks are cut: a block of at most D samples (its taps read
 // only earlier blocks) and at most lane_samples a lane, each lane a run of
@@ -51,7 +51,8 @@ DS_HD int resonator_lane_count(const ResonatorBlocking& k, int m, int lane) {
 template <typename Real>
 DS_HD void affine_scan_in_warp_order(AffineStep<Real>* s) {
   for (int d = 1; d < kResonatorScanWidth; d *= 2)
-    for (int k = kResonatorScanWidth - 1; k >= d; --k) s[k] = affine_then(s[k - d], s[k]);  // from the top: reads are of the last round
+    for (int k = kResonatorScanWidth - 1; k >= d; --k)
+      s[k] = affine_then(s[k - d], s[k]);  // from the top: reads are of the last round
 }
 
 template <typename Real>
@@ -87,10 +88,11 @@ DS_HD void resonator_blocked(const Real* p, Real sample_rate, int n, const Real*
 // end; lane k's run is the block's samples i1 - r for r in its offsets (from
 // the top down).
 template <typename Real>
-DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,                // forward inputs
+DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,  // forward inputs
                                  const Real* DS_RESTRICT y, const Real* DS_RESTRICT h,  // saved
-                                 const Real* DS_RESTRICT v_out,                         // output gradient
-                                 Real* v_p, Real* DS_RESTRICT v_y, int lane_samples = kResonatorLaneSamples) {
+                                 const Real* DS_RESTRICT v_out,  // output gradient
+                                 Real* v_p, Real* DS_RESTRICT v_y,
+                                 int lane_samples = kResonatorLaneSamples) {
   const auto c = resonator_coefficients(p, sample_rate);
   const Real gain = p[P::resonator_gain];
   const ResonatorBlocking k = resonator_blocking(c.delay_int, lane_samples);
@@ -98,12 +100,15 @@ DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,        
   Real carry = Real(0);
   ResonatorGrads<Real> g{Real(0), Real(0), Real(0), Real(0)};
   AffineStep<Real> lanes[kResonatorScanWidth];
-  const auto step_at = [&](int i) { return AffineStep<Real>{c.a, gain * v_out[i] + c.fb * v_y[i]}; };
+  const auto step_at = [&](int i) {
+    return AffineStep<Real>{c.a, gain * v_out[i] + c.fb * v_y[i]};
+  };
   const int n_blocks = (n + k.block - 1) / k.block;
   for (int bi = n_blocks - 1; bi >= 0; --bi) {
     const int i0 = bi * k.block, m = n - i0 < k.block ? n - i0 : k.block, i1 = i0 + m - 1;
     for (int lane = 0; lane < kResonatorScanWidth; ++lane) {
-      AffineStep<Real> run = affine_identity<Real>();  // lambda -> lambda - a lambda + input, from the top down
+      AffineStep<Real> run =
+          affine_identity<Real>();  // lambda -> lambda - a lambda + input, from the top down
       for (int s = 0, i = i1 - lane * k.per_lane; s < resonator_lane_count(k, m, lane); ++s, --i)
         run = affine_then(run, step_at(i));
       lanes[lane] = run;
@@ -113,10 +118,12 @@ DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,        
     for (int lane = 0; lane < kResonatorScanWidth; ++lane) {
       Real lambda = affine_apply(lane > 0 ? lanes[lane - 1] : affine_identity<Real>(), carry);
       for (int s = 0, i = i1 - lane * k.per_lane; s < resonator_lane_count(k, m, lane); ++s, --i) {
-        lambda = affine_apply(step_at(i), lambda);  // v_y[i] is complete: its scatters come from later blocks
+        lambda = affine_apply(step_at(i),
+                              lambda);  // v_y[i] is complete: its scatters come from later blocks
         const int j = i - c.delay_int;
         const Real y0 = j >= 0 ? y[j] : Real(0), y1 = j >= 1 ? y[j - 1] : Real(0);
-        const Real v_d = resonator_sample_vjp(c, lambda, v_y[i], v_out[i], h[i], i > 0 ? h[i - 1] : Real(0), y0, y1, g);
+        const Real v_d = resonator_sample_vjp(c, lambda, v_y[i], v_out[i], h[i],
+                                              i > 0 ? h[i - 1] : Real(0), y0, y1, g);
         if (j >= 0) v_y[j] += v_d * (Real(1) - c.frac);
         if (j >= 1) v_y[j - 1] += v_d * c.frac;
         if (i == i0) lambda_first = lambda;

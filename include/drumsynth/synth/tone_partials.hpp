@@ -12,7 +12,7 @@ namespace drumsynth {
 // One partial at one sample (t > 0); rise = envelope_rise(t, tone_attack_s).
 template <typename Real>
 DS_HD Real tone_partial_sample(Real freq_hz, Real decay_s, Real gain, Real rise, Real t,
-                                wide_t<Real> S) {
+                               wide_t<Real> S) {
   return gain * rise * envelope_fall(t, decay_s) * dm::sin_turns<Real>(wide_t<Real>(freq_hz) * S);
 }
 
@@ -21,10 +21,10 @@ DS_HD Real tone_partial_sample(Real freq_hz, Real decay_s, Real gain, Real rise,
 //   d/dtheta = gain rise fall cos, so d/df = 2 pi S d/dtheta and d/dS = 2 pi f d/dtheta.
 template <typename Real>
 DS_HD void tone_partial_sample_vjp(Real freq_hz, Real decay_s, Real gain, Real rise, Real t,
-                                   wide_t<Real> S,                  // forward inputs
-                                   Real v_y,                        // output gradient
-                                   Real& v_freq_hz, Real& v_decay_s, Real& v_gain,
-                                   Real& v_rise, Real& v_t, Real& v_S) {
+                                   wide_t<Real> S,  // forward inputs
+                                   Real v_y,        // output gradient
+                                   Real& v_freq_hz, Real& v_decay_s, Real& v_gain, Real& v_rise,
+                                   Real& v_t, Real& v_S) {
   const Real fall = envelope_fall(t, decay_s);
   Real s, c;  // of theta = 2 pi f S
   dm::sin_cos_turns(wide_t<Real>(freq_hz) * S, s, c);
@@ -43,15 +43,15 @@ DS_HD Real tone_partials_sample(const Real* p, Real t, wide_t<Real> S) {
   const Real rise = envelope_rise(t, p[P::tone_attack_s]);
   Real y = Real(0);
   for (int k = 0; k < kNumPartials; ++k)
-    y += tone_partial_sample(p[P::tone_freq_hz(k)], p[P::tone_decay_s(k)], p[P::tone_gain(k)],
-                             rise, t, S);
+    y += tone_partial_sample(p[P::tone_freq_hz(k)], p[P::tone_decay_s(k)], p[P::tone_gain(k)], rise,
+                             t, S);
   return y;
 }
 
 // Adds into v_p, v_t and v_S.
 template <typename Real>
 DS_HD void tone_partials_sample_vjp(const Real* p, Real t, wide_t<Real> S,  // forward inputs
-                                    Real v_y,                       // output gradient
+                                    Real v_y,                               // output gradient
                                     Real* v_p, Real& v_t, Real& v_S) {
   if (t <= Real(0)) return;
   const Real rise = envelope_rise(t, p[P::tone_attack_s]);
@@ -61,8 +61,8 @@ DS_HD void tone_partials_sample_vjp(const Real* p, Real t, wide_t<Real> S,  // f
   // local memory, ~300 bytes a thread, and most of the kernel's traffic).
   DS_UNROLL
   for (int k = 0; k < kNumPartials; ++k)
-    tone_partial_sample_vjp(p[P::tone_freq_hz(k)], p[P::tone_decay_s(k)], p[P::tone_gain(k)],
-                            rise, t, S, v_y, v_p[P::tone_freq_hz(k)], v_p[P::tone_decay_s(k)],
+    tone_partial_sample_vjp(p[P::tone_freq_hz(k)], p[P::tone_decay_s(k)], p[P::tone_gain(k)], rise,
+                            t, S, v_y, v_p[P::tone_freq_hz(k)], v_p[P::tone_decay_s(k)],
                             v_p[P::tone_gain(k)], v_rise, v_t, v_S);
   envelope_rise_vjp(t, p[P::tone_attack_s], v_rise, v_p[P::tone_attack_s], v_t);
 }

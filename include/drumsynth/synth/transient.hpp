@@ -22,9 +22,9 @@ DS_HD Real transient_sample(const Real* p, Real t, wide_t<Real> S) {
 // Adds into the transient's parameter gradients, v_t and v_S.
 template <typename Real>
 DS_HD void transient_sample_vjp(const Real* p, Real t, wide_t<Real> S,  // forward inputs
-                                Real v_y,                       // output gradient
-                                Real& v_freq_hz, Real& v_attack_s, Real& v_decay_s,
-                                Real& v_drive, Real& v_gain, Real& v_t, Real& v_S) {
+                                Real v_y,                               // output gradient
+                                Real& v_freq_hz, Real& v_attack_s, Real& v_decay_s, Real& v_drive,
+                                Real& v_gain, Real& v_t, Real& v_S) {
   const Real e = attack_decay(t, p[P::transient_attack_s], p[P::transient_decay_s]);
   Real s, c;
   dm::sin_cos_turns(wide_t<Real>(p[P::transient_freq_hz]) * S, s, c);
