@@ -12,11 +12,11 @@
 #include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
 #include "loss/mrstft_loss.hpp"
+#include "named_choices.hpp"
 #include "synth/voice_tape.hpp"
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
 #include "mrstft_loss.cuh"
-#include "named_choices.hpp"
 #endif
 
 namespace drumsynth {
