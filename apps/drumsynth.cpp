@@ -208,12 +208,12 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   if (ranks->size > 1 && resolve_device(o.fit.device) == Device::cuda)
     use_cuda_device(ranks->local_rank);
   std::filesystem::create_directories(out_dir);
-  const std::vector<std::string> files = find_audio_files(in_dir);  // the whole job's
+  const std::vector<std::string> files = find_audio_files(in_dir, out_dir);  // the whole job's
   if (ranks->rank != 0)
     return run_batch_job(in_dir, out_dir, files, o, *ranks, {}).summary.interrupted ? 130 : 0;
 
-  auto log = spdlog::basic_logger_mt(
-      "batch", (std::filesystem::path(out_dir) / "drumsynth-batch.log").string());
+  auto log =
+      spdlog::basic_logger_mt("batch", (std::filesystem::path(out_dir) / kBatchLogName).string());
   log->set_pattern("[%Y-%m-%d %H:%M:%S] %v");
   log->set_level(spdlog::level::info);  // --quiet quiets the terminal, not the record
   log->flush_on(spdlog::level::info);

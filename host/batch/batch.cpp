@@ -45,22 +45,55 @@ int BatchSummary::count(const std::string& status) const {
                            [&](const BatchItem& i) { return i.status == status; }));
 }
 
-std::vector<std::string> find_audio_files(const std::string& dir) {
+namespace {
+
+// What a batch wrote, under the folder being searched (find_audio_files).
+bool batch_output_folder(const fs::path& folder, const std::string& output) {
+  std::error_code ec;
+  if (!output.empty() && fs::equivalent(folder, output, ec)) return true;
+  return fs::exists(folder / kBatchLogName, ec);
+}
+constexpr const char* kAudioExtensions[] = {".wav",  ".wave", ".flac", ".aif",  ".aiff",
+                                            ".aifc", ".ogg",  ".oga",  ".opus", ".w64",
+                                            ".caf",  ".au",   ".snd"};
+
+// A batch's render beside its preset (fit_output_paths, an output folder that
+// is the input's): NAME.fit.wav, the render of NAME.wav; or NAME.wav beside
+// another NAME.<audio> (a FLAC's or an AIFF's render).
+bool batch_render(const fs::path& file) {
+  if (file.extension() != ".wav") return false;
+  std::error_code ec;
+  const fs::path dir = file.parent_path();
+  const std::string stem = file.stem().string();
+  if (fs::path(stem).extension() == ".fit")
+    return fs::exists(dir / (fs::path(stem).stem().string() + ".preset.json"), ec);
+  if (!fs::exists(dir / (stem + ".preset.json"), ec)) return false;
+  for (const char* ext : kAudioExtensions)
+    if (std::string(ext) != ".wav" && fs::exists(dir / (stem + ext), ec)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> find_audio_files(const std::string& dir, const std::string& output) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) throw InputError(dir, "no such folder");
   if (!fs::is_directory(dir, ec)) throw InputError(dir, "is not a folder");
-  static const char* kExtensions[] = {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg",
-                                      ".oga", ".opus", ".w64",  ".caf", ".au",   ".snd"};
   std::vector<std::string> files;
   for (auto it =
            fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
        it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
-    if (!it->is_regular_file(ec)) continue;
+    if (it->is_directory(ec) && batch_output_folder(it->path(), output)) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec) || batch_render(it->path())) continue;
     std::string ext = it->path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    if (std::find(std::begin(kExtensions), std::end(kExtensions), ext) != std::end(kExtensions))
+    if (std::find(std::begin(kAudioExtensions), std::end(kAudioExtensions), ext) !=
+        std::end(kAudioExtensions))
       files.push_back(it->path().string());
   }
   std::sort(files.begin(), files.end());
@@ -118,7 +151,7 @@ void record_fit(BatchItem& item, const Sound& sound, const SoundFit& fit,
     write_fit_outputs(sound, fit.result, options, paths);
     item.status = "ok";
     item.initial_loss = fit.result.initial_loss, item.final_loss = fit.result.best_loss;
-    item.iterations = options.iterations;
+    item.iterations = int(fit.result.loss_history.size());  // fewer than options' when it converged
     item.skipped_steps = fit.result.skipped_steps;
     item.seconds = fit.result.seconds;
   } catch (const std::exception& e) {
@@ -247,7 +280,7 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
   // belonged to have no preset, so they are fitted again below.
   summary.stale_temporaries_removed = remove_stale_temporaries(out_dir);
   std::vector<FitOutputPaths> paths;
-  std::vector<std::string> files = find_audio_files(in_dir);
+  std::vector<std::string> files = find_audio_files(in_dir, out_dir);
   if (o.shard_count > 1) {
     const std::vector<int> shard = shard_by_samples(files, o.shard_count);
     std::vector<std::string> mine;

@@ -71,9 +71,16 @@ struct BatchSummary {
   int count(const std::string& status) const;
 };
 
+// The log a batch writes into its output folder; a folder holding one is a
+// batch's output, never its input.
+inline constexpr const char* kBatchLogName = "drumsynth-batch.log";
+
 // Audio files under dir, recursively, sorted (by extension: wav, flac, aif(f),
-// ogg, oga, opus, w64, caf, au, snd).
-std::vector<std::string> find_audio_files(const std::string& dir);
+// ogg, oga, opus, w64, caf, au, snd), but what a batch wrote: the folder
+// `output` (this batch's, when it lies inside dir), any other folder holding a
+// batch log, and a render NAME.fit.wav beside its NAME.preset.json (a batch
+// whose output is its input folder).
+std::vector<std::string> find_audio_files(const std::string& dir, const std::string& output = "");
 
 // `file` (found under `folder`) relative to the folder as written, not as
 // resolved: fs::relative follows links, and a linked sound would be mirrored

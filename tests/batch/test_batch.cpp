@@ -256,6 +256,39 @@ TEST(Batch, GoesOnPastBadFilesAndReportsThem) {
   EXPECT_EQ(run_drumsynth("batch " + q(in / "missing") + " -o " + q(out2 / "m")).exit_code, 1);
 }
 
+// A batch's output inside its input folder (as a new user writes
+// `batch samples -o samples/presets`, or `-o samples`) is not fitted again by
+// the next run: the second run finds the same sounds, all done, and writes no
+// folder inside the output. Another batch's output folder under the input is
+// left out too.
+TEST(Batch, OutputInsideTheInputIsNotFittedAgain) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir in;
+  fs::copy_file(test::shared_data() / "drums-dev/ElectricEmpireKit/EE_Click.flac",
+                in.path / "click.flac");
+  fs::copy_file(test::shared_data() / "drums-dev/Audiophob/124382__cubix__8bit-snare.wav",
+                in.path / "snare.wav");
+  const std::string args = " --iterations 2 --device cpu --quiet --no-report";
+  for (const std::string out : {in / "presets", in.path.string()}) {
+    for (int run = 0; run < 2; ++run) {
+      const auto r = run_drumsynth("batch " + q(in.path.string()) + " -o " + q(out) + args);
+      ASSERT_EQ(r.exit_code, 0) << out << ", run " << run << ": " << r.output;
+      const auto j = read_json(out + "/summary.json");
+      EXPECT_EQ(j["total"], 2) << out << ", run " << run;
+      EXPECT_EQ(j["skipped"], run == 0 ? 0 : 2) << out << ", run " << run;
+    }
+  }
+  EXPECT_FALSE(fs::exists(in / "presets/presets"));
+  EXPECT_FALSE(fs::exists(in / "snare.fit.fit.wav"));
+  // A third batch elsewhere: the two output folders under the input are skipped.
+  ScratchDir elsewhere;
+  ASSERT_EQ(
+      run_drumsynth("batch " + q(in.path.string()) + " -o " + q(elsewhere.path.string()) + args)
+          .exit_code,
+      0);
+  EXPECT_EQ(read_json(elsewhere / "summary.json")["total"], 2);
+}
+
 // Linked sounds (a folder of symlinks into a sample library) are mirrored
 // under their link names inside the output folder, never beside the targets.
 TEST(Batch, LinkedSoundsStayInsideTheOutputFolder) {
