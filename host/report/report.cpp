@@ -36,6 +36,18 @@ namespace {
 constexpr int kSpectrogramWidth = 320, kSpectrogramHeight = 128;
 constexpr double kAttackS = 0.03;
 
+// Whether browsers play this audio file as it is: WAV, FLAC, Ogg (Vorbis,
+// Opus) do; AIFF, CAF, W64 and AU do not (Chromium: MEDIA_ERR_SRC_NOT_SUPPORTED),
+// so those targets get a WAV preview beside the pictures.
+bool browser_plays(const fs::path& audio) {
+  std::string ext = audio.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  for (const char* playable : {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus"})
+    if (ext == playable) return true;
+  return false;
+}
+
 std::string format(const char* fmt, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, fmt, v);
@@ -117,7 +129,9 @@ json fitted_row(const ReportEntry& e, const fs::path& out_dir, const fs::path& a
   if (!ec && fs::exists(figures) && fs::last_write_time(figures, ec) >= preset_time) {
     std::ifstream in(figures);
     try {
-      return json::parse(in);
+      json kept = json::parse(in);
+      if (kept.contains("target"))
+        return kept;                    // else written before rows named their target's audio
     } catch (const json::exception&) {  // rewritten below
     }
   }
@@ -141,7 +155,14 @@ json fitted_row(const ReportEntry& e, const fs::path& out_dir, const fs::path& a
   write_png(target_png.string(), colour_spectrogram(db_target, top));
   write_png(render_png.string(), colour_spectrogram(db_render, top));
   write_text_atomic(attack.string(), attack_svg(y, x, rate, onset_s(target)));
-  json row = {{"target_png", link(target_png, out_dir)},
+  std::string target_audio = link(e.input, out_dir);
+  if (!browser_plays(e.input)) {  // the target as it was fitted: mono, at its rate
+    const fs::path preview = base.string() + ".target.wav";
+    save_wav(preview.string(), target.samples, rate);
+    target_audio = link(preview, out_dir);
+  }
+  json row = {{"target", target_audio},
+              {"target_png", link(target_png, out_dir)},
               {"render_png", link(render_png, out_dir)},
               {"attack_svg", link(attack, out_dir)},
               {"initial_loss", p.initial_loss},
@@ -176,9 +197,8 @@ json row_of(const ReportEntry& e, const fs::path& out_dir, const Figures* figure
   json row = {{"name", e.name},
               {"folder", fs::path(e.name).parent_path().generic_string()},
               {"status", e.status},
-              {"error", e.error},
-              {"target", link(e.input, out_dir)}};
-  if (!figures) return row;
+              {"error", e.error}};
+  if (!figures) return row;  // not fitted: no player (a file that failed may not play at all)
   if (!figures->error.empty()) {
     row["status"] = "failed";
     row["error"] = "report: " + figures->error;

@@ -10,6 +10,7 @@ Selenium is missing (scripts/test installs them).
 import json
 import os
 import shutil
+import struct
 import subprocess
 import time
 import wave
@@ -47,14 +48,33 @@ def browser():
     d.quit()
 
 
+def wav_to_aiff(wav_path, aiff_path, seconds):
+    """The first seconds of a 16-bit WAV as 16-bit AIFF (big-endian PCM), which browsers do not play."""
+    with wave.open(str(wav_path)) as w:
+        channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
+        frames = w.readframes(int(seconds * rate))
+    assert width == 2, "a 16-bit source"
+    pcm = bytearray(frames)
+    pcm[0::2], pcm[1::2] = frames[1::2], frames[0::2]  # little- to big-endian
+    n = len(pcm) // (2 * channels)
+    # COMM's rate is an 80-bit extended float: exponent 16383 + e, mantissa with its top bit set.
+    e = rate.bit_length() - 1
+    rate80 = struct.pack(">HQ", 16383 + e, rate << (63 - e))
+    comm = struct.pack(">hIh", channels, n, 16) + rate80
+    ssnd = struct.pack(">II", 0, 0) + bytes(pcm)
+    body = b"AIFF" + b"COMM" + struct.pack(">I", len(comm)) + comm + b"SSND" + struct.pack(">I", len(ssnd)) + ssnd
+    Path(aiff_path).write_bytes(b"FORM" + struct.pack(">I", len(body)) + body)
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """inputs/*.wav (timpany in a subfolder) and a broken file, fitted for 20 iterations."""
+    """inputs/*.wav (timpany in a subfolder), one as AIFF, and a broken file, fitted for 20 iterations."""
     root = tmp_path_factory.mktemp("report")
     src, out = root / "in", root / "out"
     (src / "sub").mkdir(parents=True)
     for f in (SOURCE / "inputs").glob("*.wav"):
         shutil.copy(f, src / ("sub" if f.stem == "timpany" else "") / f.name)
+    wav_to_aiff(SOURCE / "inputs" / "frame_drum.wav", src / "sub" / "frame_drum_aiff.aif", 0.6)
     (src / "broken.wav").write_bytes(os.urandom(3000))
     r = subprocess.run([CLI, "batch", str(src), "-o", str(out), "--iterations", "20", "--device", "cpu", "--quiet"],
                        capture_output=True, text=True)
@@ -82,26 +102,32 @@ def test_batch_report_loads_plays_sorts_filters_and_lists_the_failure(browser, b
     assert names(browser)[0] == "broken.wav", "failed sounds sort first among the worst"
     assert severe_console_messages(browser) == []
 
-    # The failed file, with its reason.
+    # The failed file, with its reason, and no player.
     failed = browser.find_element(By.CSS_SELECTOR, "tr.failed")
     assert "broken.wav" in failed.text and "not a readable audio file" in failed.text
+    assert failed.find_elements(By.TAG_NAME, "audio") == []
 
-    # Every audio element has a playable source whose duration is the file's.
-    for audio in browser.find_elements(By.TAG_NAME, "audio"):
+    # Every audio element has a playable source whose duration is the file's:
+    # the AIFF target plays through its WAV preview.
+    audios = browser.find_elements(By.TAG_NAME, "audio")
+    assert len(audios) == 2 * 5
+    sources = []
+    for audio in audios:
         src_url = audio.get_attribute("src")
         path = Path(browser.execute_script("return decodeURIComponent(new URL(arguments[0]).pathname)", src_url))
-        if path.name == "broken.wav":
-            continue
+        sources.append(path)
         deadline = time.time() + 10
         while browser.execute_script("return arguments[0].readyState", audio) < 1 and time.time() < deadline:
             time.sleep(0.05)
         duration = browser.execute_script("return arguments[0].duration", audio)
         assert browser.execute_script("return arguments[0].error", audio) is None, path
         assert duration == pytest.approx(wav_seconds(path), abs=2e-3), path
+    assert not any(p.suffix == ".aif" for p in sources)
+    assert any(p.name == "frame_drum_aiff.aif.target.wav" for p in sources), sources
 
     # Every picture loads (lazy ones once scrolled to).
     images = browser.find_elements(By.CSS_SELECTOR, "#rows img")
-    assert len(images) == 4 * 4  # two spectrograms, the loss curve and the attack per fitted sound
+    assert len(images) == 4 * 5  # two spectrograms, the loss curve and the attack per fitted sound
     for img in images:
         browser.execute_script("arguments[0].scrollIntoView()", img)
         deadline = time.time() + 10
@@ -119,9 +145,9 @@ def test_batch_report_loads_plays_sorts_filters_and_lists_the_failure(browser, b
 
     # The folder filter hides the other rows.
     Select(browser.find_element(By.ID, "folder")).select_by_value("sub")
-    assert names(browser) == ["sub/timpany.wav"]
+    assert sorted(names(browser)) == ["sub/frame_drum_aiff.aif", "sub/timpany.wav"]
     Select(browser.find_element(By.ID, "folder")).select_by_value("")
-    assert len(names(browser)) == 5
+    assert len(names(browser)) == 6
     assert severe_console_messages(browser) == []
 
 
@@ -133,7 +159,8 @@ def test_resumed_batch_report_covers_every_sound(batch):
     html = (out / "report.html").read_text()
     rows = json.loads(html.split('<script id="row-data" type="application/json">')[1].split("</script>")[0])
     assert sorted(r["name"] for r in rows) == sorted(
-        ["broken.wav", "frame_drum.wav", "hi_snare.wav", "ringing_snare.wav", "sub/timpany.wav", "sub/again.wav"])
+        ["broken.wav", "frame_drum.wav", "hi_snare.wav", "ringing_snare.wav", "sub/timpany.wav", "sub/again.wav",
+         "sub/frame_drum_aiff.aif"])
     assert all("final_loss" in r for r in rows if r["name"] != "broken.wav")
 
 
