@@ -5,7 +5,10 @@
 //   - the mean absolute difference of their 10 ms RMS envelopes in dB (floor -80 dB),
 //   - both again over the first 30 ms after the target's onset (the attack),
 //   - the time-frequency envelope error (host/report/envelope_errors.hpp: ERB bands x 10 ms
-//     frames, dB over the audible cells), which two noises with one envelope pass.
+//     frames, dB over the audible cells), which two noises with one envelope pass,
+//   - DrumBlender's log-spectral distance and MFCC error (host/report/spectral_metrics.hpp),
+//   - the end level: the last 5 ms against the peak, render minus target, in dB (a
+//     render cut while it still rings ends far above a target that has died away).
 // Usage: bench_quality ARM_NAME OUT_ROOT [--split CSV --part PART] IN_DIR [IN_DIR ...]
 //   (renders of IN_DIR/x/y.wav are read from OUT_ROOT/basename(IN_DIR)/x/y.wav;
 //   with --split, only the sounds of that part of bench/dev-split.csv, whose
@@ -25,6 +28,7 @@
 #include "loss/mrstft_loss.hpp"
 #include "report/envelope_errors.hpp"
 #include "report/quantile.hpp"
+#include "report/spectral_metrics.hpp"
 
 using namespace drumsynth;
 namespace fs = std::filesystem;
@@ -53,7 +57,7 @@ std::map<std::string, std::pair<std::string, std::string>> read_split(const std:
 }
 
 struct Scores {
-  std::vector<double> loss, env, loss30, env30, tf;
+  std::vector<double> loss, env, loss30, env30, tf, lsd, mfcc, end;
 };
 
 }  // namespace
@@ -80,7 +84,8 @@ int main(int argc, char** argv) {
   Scores all;
   std::map<std::string, Scores> by_category;
   std::ofstream csv(out_root / "quality.csv");
-  csv << "file,category,auraloss,envelope_db,auraloss_30ms,envelope_db_30ms,tf_envelope_db\n";
+  csv << "file,category,auraloss,envelope_db,auraloss_30ms,envelope_db_30ms,tf_envelope_db,lsd,"
+         "mfcc,end_level_db\n";
   int missing = 0;
   for (size_t a = 2; a < args.size(); ++a) {
     const fs::path in_dir = args[a];
@@ -111,11 +116,14 @@ int main(int argc, char** argv) {
       std::vector<double> y30(y.begin() + on, y.begin() + on + len),
           x30(x.begin() + on, x.begin() + on + len);
       const double l30 = aura(x30, y30, sr), e30 = rms_envelope_error_db(x30, y30, sr, 0.005);
+      const double lsd = log_spectral_distance(x, y), mf = mfcc_error(x, y, sr),
+                   end = end_level_db(x, sr) - end_level_db(y, sr);
       for (Scores* sc : {&all, &by_category[category]})
         sc->loss.push_back(l), sc->env.push_back(e), sc->loss30.push_back(l30),
-            sc->env30.push_back(e30), sc->tf.push_back(tf);
+            sc->env30.push_back(e30), sc->tf.push_back(tf), sc->lsd.push_back(lsd),
+            sc->mfcc.push_back(mf), sc->end.push_back(end);
       csv << rel << "," << category << "," << l << "," << e << "," << l30 << "," << e30 << "," << tf
-          << "\n";
+          << "," << lsd << "," << mf << "," << end << "\n";
     }
   }
   if (all.loss.empty()) {
@@ -123,16 +131,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::ofstream cats(out_root / "categories.csv");
-  cats << "arm,category,sounds,auraloss_median,envelope_db_median,tf_envelope_db_median\n";
+  cats << "arm,category,sounds,auraloss_median,envelope_db_median,tf_envelope_db_median,lsd_median,"
+          "mfcc_median,end_level_db_median\n";
   for (const auto& [category, sc] : by_category)
     cats << arm << "," << category << "," << sc.loss.size() << "," << quantile(sc.loss, 0.5) << ","
-         << quantile(sc.env, 0.5) << "," << quantile(sc.tf, 0.5) << "\n";
+         << quantile(sc.env, 0.5) << "," << quantile(sc.tf, 0.5) << "," << quantile(sc.lsd, 0.5)
+         << "," << quantile(sc.mfcc, 0.5) << "," << quantile(sc.end, 0.5) << "\n";
   std::printf(
-      "| %s | %zu | %.3f | %.3f | %.2f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f | %.2f |%s\n",
+      "| %s | %zu | %.3f | %.3f | %.2f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f | %.2f | %.2f | "
+      "%.0f | %+.1f "
+      "|%s\n",
       arm.c_str(), all.loss.size(), quantile(all.loss, 0.5), quantile(all.loss, 0.9),
       quantile(all.env, 0.5), quantile(all.env, 0.9), quantile(all.loss30, 0.5),
       quantile(all.loss30, 0.9), quantile(all.env30, 0.5), quantile(all.env30, 0.9),
-      quantile(all.tf, 0.5), quantile(all.tf, 0.9),
-      missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
+      quantile(all.tf, 0.5), quantile(all.tf, 0.9), quantile(all.lsd, 0.5), quantile(all.mfcc, 0.5),
+      quantile(all.end, 0.5), missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
   return 0;
 }
