@@ -86,8 +86,9 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
                  r.skipped_steps, options.iterations);
   write_fit_outputs(target, r, options, paths);
   if (!quiet)
-    spdlog::info("loss {:.4f} -> {:.4f} in {:.1f} s; wrote {}, {}, {}", r.initial_loss, r.best_loss,
-                 r.seconds, paths.preset, paths.wav, paths.loss_csv);
+    spdlog::info("loss {:.4f} -> {:.4f} in {} iterations, {:.1f} s; wrote {}, {}, {}",
+                 r.initial_loss, r.best_loss, r.loss_history.size(), r.seconds, paths.preset,
+                 paths.wav, paths.loss_csv);
   if (report) {
     const std::string name = std::filesystem::path(input).filename().string();
     const std::string page = write_report(out_dir, {{input, name, "ok", "", paths}},
@@ -354,6 +355,18 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
            "(default: {} from the analysis start, 0 from random logits)",
            kAnalysisPitchHoldIterations))
       ->check(CLI::NonNegativeNumber);
+  c->add_option(
+       "--stop-window", o.stop_window,
+       "Stop a restart once its rate has been cut --stop-rate-cuts times and its best loss has not "
+       "fallen by --stop-gain (relative) in this many iterations (0: run every iteration)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  c->add_option("--stop-rate-cuts", o.stop_rate_cuts, "See --stop-window")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  c->add_option("--stop-gain", o.stop_gain, "See --stop-window")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   c->add_option("--search-generations", o.search_generations,
                 "Generations of a CMA-ES search over the audible partials' frequencies and decays "
                 "before the gradient fit (0: none)")

@@ -308,6 +308,7 @@ OptimizerConfig optimizer_config(const FitOptions& o) {
   c.learning_rate = o.learning_rate;
   c.plateau_factor = o.plateau_factor;
   c.plateau_patience = o.plateau_patience;
+  c.stop_window = o.stop_window, c.stop_rate_cuts = o.stop_rate_cuts, c.stop_gain = o.stop_gain;
   const double pitch = o.pitch_lr_scale > 0
                            ? o.pitch_lr_scale
                            : (o.init == FitInit::analysis ? kAnalysisPitchLrScale : 1.0);

@@ -120,9 +120,12 @@ inline void report_progress(const FitControl& control, int done, int iterations,
 }
 
 // An instance's result from its final optimiser state; with no finite loss at
-// all (or no iterations), its last logits (`last`, [kNumParams]).
+// all (or no iterations), its last logits (`last`, [kNumParams]). A converged
+// instance's history ends where it stopped (the batch may have run on).
 inline void finish_instance_fit(InstanceFit& r, const OptimizerState& s, const float* last) {
   r.best_loss = s.best_loss, r.best_iteration = s.best_iteration, r.skipped_steps = s.skipped_steps;
+  if (s.stopped_after > 0 && r.loss_history.size() > size_t(s.stopped_after))
+    r.loss_history.resize(size_t(s.stopped_after));
   if (is_finite_loss(s.best_loss))
     r.best_logits.assign(s.best_logits, s.best_logits + kNumParams);
   else
@@ -157,6 +160,9 @@ inline std::vector<InstanceFit> optimize_on_host(Backend& backend, std::vector<f
     }
     if (detail::progress_due(control, it + 1, config.iterations))
       detail::report_progress(control, it + 1, config.iterations, loss, state, start);
+    if (std::all_of(state.begin(), state.end(),
+                    [](const OptimizerState& s) { return s.stopped_after > 0; }))
+      break;
   }
   for (size_t b = 0; b < B; ++b)
     detail::finish_instance_fit(results[b], state[b], logits.data() + b * kNumParams);

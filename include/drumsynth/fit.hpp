@@ -54,6 +54,12 @@ struct FitOptions {
   int pitch_hold_iterations = -1;
   double plateau_factor = 0.5;  // torch ReduceLROnPlateau, as the original
   int plateau_patience = 50;
+  // A restart stops when it has converged: after stop_rate_cuts cuts of the
+  // rate, no fall of the best loss by a relative stop_gain in stop_window
+  // iterations (0: every fit runs all its iterations).
+  int stop_window = 0;
+  int stop_rate_cuts = 2;
+  double stop_gain = 1e-3;
   uint64_t seed = 0;  // restart r: noise seed seed + r, and its starting point
   FitInit init = FitInit::analysis;
   int restarts = 1;  // starting points fitted side by side, the best kept

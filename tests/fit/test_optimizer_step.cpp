@@ -127,6 +127,39 @@ TEST(OptimizerStep, NonFiniteStepsAreSkippedAndCounted) {
   for (float v : z) EXPECT_TRUE(std::isfinite(v));
 }
 
+// Convergence: a loss that falls fast, then creeps (less than stop_gain per
+// window): the instance stops once the schedule has cut the rate twice and a
+// window has passed without a relative gain of stop_gain; from then on its
+// state and logits do not change. Without a window it never stops.
+TEST(OptimizerStep, ConvergedInstancesStopAndStayPut) {
+  OptimizerConfig c;
+  for (double& v : c.lr_scale) v = 1.0;
+  c.plateau_patience = 10;
+  c.stop_window = 30, c.stop_rate_cuts = 2, c.stop_gain = 1e-3;
+  const auto loss_at = [](int it) { return float(it < 50 ? 2.0 - 0.02 * it : 1.0 - 1e-6 * it); };
+  OptimizerState s, never;
+  optimizer_init(c, s);
+  OptimizerConfig off = c;
+  off.stop_window = 0;
+  optimizer_init(off, never);
+  std::vector<float> z(kNumParams, 0.5f), z_off = z, g(kNumParams, 1.0f);
+  int stopped = -1;
+  for (int it = 0; it < 400; ++it) {
+    optimizer_step(c, s, it, loss_at(it), g.data(), z.data());
+    optimizer_step(off, never, it, loss_at(it), g.data(), z_off.data());
+    if (stopped < 0 && s.stopped_after > 0) stopped = it;
+  }
+  // The last gain of 1e-3 is at iteration 50 (the step down to 1.0); the
+  // schedule cuts at 61 and 72 (patience 10), so the window decides: 50 + 30.
+  ASSERT_GE(stopped, 0) << "never converged";
+  EXPECT_EQ(s.stopped_after, stopped + 1);
+  EXPECT_GE(s.rate_cuts, 2);
+  EXPECT_EQ(stopped, 50 + 30);
+  EXPECT_EQ(never.stopped_after, 0);
+  EXPECT_GT(never.t, s.t) << "the converged instance kept stepping";
+  EXPECT_EQ(s.t, stopped + 1);
+}
+
 // The first hold_iterations steps use lr_scale_held: a parameter held at 0
 // stays put while the others move, then moves with the moments it gathered.
 TEST(OptimizerStep, HeldParametersStayForTheHoldThenMove) {

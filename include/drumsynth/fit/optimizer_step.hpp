@@ -18,6 +18,13 @@ struct OptimizerConfig {
   // For the first hold_iterations Adam steps, lr_scale_held instead of lr_scale.
   int hold_iterations = 0;
   double lr_scale_held[kNumParams];
+  // Converged: once the schedule has cut the rate stop_rate_cuts times and the
+  // best loss has not fallen by a relative stop_gain over the last
+  // stop_window iterations, the instance stops (its state frozen, its history
+  // ended). stop_window 0: it runs every iteration.
+  int stop_window = 0;
+  int stop_rate_cuts = 2;
+  double stop_gain = 1e-3;
 };
 
 // Everything an instance's optimiser carries from one step to the next.
@@ -31,6 +38,10 @@ struct OptimizerState {
   int best_iteration;
   float best_logits[kNumParams];
   int skipped_steps;  // iterations whose loss or gradient was not finite
+  int rate_cuts;      // the schedule's
+  double gain_best;   // the best loss when it last fell by stop_gain, and where
+  int gain_iteration;
+  int stopped_after;  // iterations run when it converged; 0 while it runs
 };
 
 DS_HD bool is_finite_loss(double x) {
@@ -50,6 +61,10 @@ DS_HD void optimizer_init(const OptimizerConfig& c, OptimizerState& s) {
   s.best_loss = INFINITY;
   s.best_iteration = 0;
   s.skipped_steps = 0;
+  s.rate_cuts = 0;
+  s.gain_best = INFINITY;
+  s.gain_iteration = 0;
+  s.stopped_after = 0;
 }
 
 // Adam with bias correction:
@@ -79,7 +94,18 @@ DS_HD void plateau_step(const OptimizerConfig& c, OptimizerState& s, double loss
   } else if (++s.plateau_bad > c.plateau_patience) {
     s.plateau_bad = 0;
     s.lr *= c.plateau_factor;
+    ++s.rate_cuts;
   }
+}
+
+// The convergence test (OptimizerConfig::stop_window), after the step of
+// `iteration` (0-based) with this loss.
+DS_HD void convergence_step(const OptimizerConfig& c, OptimizerState& s, int iteration,
+                            double loss) {
+  if (loss < s.gain_best * (1.0 - c.stop_gain)) s.gain_best = loss, s.gain_iteration = iteration;
+  if (c.stop_window > 0 && s.rate_cuts >= c.stop_rate_cuts &&
+      iteration - s.gain_iteration >= c.stop_window)
+    s.stopped_after = iteration + 1;
 }
 
 DS_HD bool is_finite_gradient(const float* g) {
@@ -89,11 +115,13 @@ DS_HD bool is_finite_gradient(const float* g) {
 }
 
 // One iteration, given the loss and gradient at logits z: keep z if it is the
-// best so far, step Adam, then the schedule (which sees this step's loss).
-// A step whose loss or gradient is not finite is not taken (a NaN would reach
-// Adam's moments and every later step): it is counted, and nothing changes.
+// best so far, step Adam, then the schedule (which sees this step's loss) and
+// the convergence test. A step whose loss or gradient is not finite is not
+// taken (a NaN would reach Adam's moments and every later step): it is
+// counted, and nothing changes. A converged instance changes no more.
 DS_HD void optimizer_step(const OptimizerConfig& c, OptimizerState& s, int iteration, float loss,
                           const float* g, float* z) {
+  if (s.stopped_after > 0) return;
   if (!is_finite_loss(loss) || !is_finite_gradient(g)) {
     ++s.skipped_steps;
     return;
@@ -105,6 +133,7 @@ DS_HD void optimizer_step(const OptimizerConfig& c, OptimizerState& s, int itera
   }
   adam_step(c, s, g, z);
   plateau_step(c, s, loss);
+  convergence_step(c, s, iteration, loss);
 }
 
 }  // namespace drumsynth
