@@ -22,6 +22,7 @@
 #include "drumsynth/batch_job.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
+#include "drumsynth/playback.hpp"
 #include "drumsynth/preset.hpp"
 #include "drumsynth/render.hpp"
 #include "drumsynth/report.hpp"
@@ -101,12 +102,11 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
 int run_render(const std::string& preset_path, const std::string& out, double rate, double seconds,
                bool quiet) {
   const Preset p = load_preset(preset_path);
-  const VoiceSpec spec = preset_voice_spec(p, rate, seconds);
-  const auto audio = render(p.params, spec);
-  save_wav(out, std::vector<float>(audio.begin(), audio.end()), spec.sample_rate);
+  const double out_rate = preset_voice_spec(p, rate).sample_rate;
+  const auto audio = play_preset(p, rate, seconds);
+  save_wav(out, std::vector<float>(audio.begin(), audio.end()), out_rate);
   if (!quiet)
-    spdlog::info("wrote {} ({:.3f} s at {} Hz)", out, spec.n_samples / spec.sample_rate,
-                 spec.sample_rate);
+    spdlog::info("wrote {} ({:.3f} s at {} Hz)", out, double(audio.size()) / out_rate, out_rate);
   return 0;
 }
 
@@ -413,7 +413,9 @@ struct RenderCommand {
     c->add_option("-o,--output", out, "Output WAV file")->required();
     c->add_option("--sample-rate", rate, "Sample rate (default: the preset's)")
         ->check(CLI::Range(8000.0, 192000.0));
-    c->add_option("--seconds", seconds, "Length (default: the preset's)")
+    c->add_option("--seconds", seconds,
+                  "Length (default: until it has died away, 90 dB under its peak; shorter ends "
+                  "with a 10 ms release fade)")
         ->check(CLI::Range(1e-4, 600.0));
     add_common(c, common);
     return c;

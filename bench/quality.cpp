@@ -8,7 +8,9 @@
 //     frames, dB over the audible cells), which two noises with one envelope pass,
 //   - DrumBlender's log-spectral distance and MFCC error (host/report/spectral_metrics.hpp),
 //   - the end level: the last 5 ms against the peak, render minus target, in dB (a
-//     render cut while it still rings ends far above a target that has died away).
+//     render cut while it still rings ends far above a target that has died away);
+//     of the preset rendered at the target's length without the release fade
+//     (playback.hpp) that the written render ends with, which would hide it.
 // Usage: bench_quality ARM_NAME OUT_ROOT [--split CSV --part PART] IN_DIR [IN_DIR ...]
 //   (renders of IN_DIR/x/y.wav are read from OUT_ROOT/basename(IN_DIR)/x/y.wav;
 //   with --split, only the sounds of that part of bench/dev-split.csv, whose
@@ -25,6 +27,7 @@
 
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/batch.hpp"
+#include "drumsynth/preset.hpp"
 #include "loss/mrstft_loss.hpp"
 #include "report/envelope_errors.hpp"
 #include "report/quantile.hpp"
@@ -116,8 +119,12 @@ int main(int argc, char** argv) {
       std::vector<double> y30(y.begin() + on, y.begin() + on + len),
           x30(x.begin() + on, x.begin() + on + len);
       const double l30 = aura(x30, y30, sr), e30 = rms_envelope_error_db(x30, y30, sr, 0.005);
+      const Preset preset =
+          load_preset(batch_output_paths(f, in_dir.string(), out_dir.string()).preset);
+      const std::vector<double> unfaded =
+          drumsynth::render(preset.params, preset_voice_spec(preset));
       const double lsd = log_spectral_distance(x, y), mf = mfcc_error(x, y, sr),
-                   end = end_level_db(x, sr) - end_level_db(y, sr);
+                   end = end_level_db(unfaded, sr) - end_level_db(y, sr);
       for (Scores* sc : {&all, &by_category[category]})
         sc->loss.push_back(l), sc->env.push_back(e), sc->loss30.push_back(l30),
             sc->env30.push_back(e30), sc->tf.push_back(tf), sc->lsd.push_back(lsd),

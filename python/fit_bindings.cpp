@@ -16,6 +16,7 @@
 #include "bindings.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
+#include "drumsynth/playback.hpp"
 #include "drumsynth/render.hpp"
 
 namespace drumsynth::python {
@@ -131,7 +132,7 @@ PyFitResult result_of(const Sound& target, const FitResult& r, const FitOptions&
   PyFitResult p;
   p.preset = make_preset(target, r, o);
   const std::vector<double> audio =
-      render(p.preset.params, preset_voice_spec(p.preset));  // as the CLI's render of a fit
+      play_preset(p.preset, 0, target.seconds());  // as the CLI's render of a fit
   p.render.assign(audio.begin(), audio.end());
   p.loss_history = r.loss_history;
   p.best_loss = r.best_loss, p.initial_loss = r.initial_loss, p.seconds = r.seconds;

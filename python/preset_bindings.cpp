@@ -9,6 +9,7 @@
 
 #include "bindings.hpp"
 #include "drumsynth/param_table.hpp"
+#include "drumsynth/playback.hpp"
 #include "drumsynth/preset.hpp"
 #include "drumsynth/render.hpp"
 
@@ -52,18 +53,17 @@ void set_parameters(Preset& p, const py::dict& changes) {
 
 py::array_t<float> render_preset(const Preset& p, std::optional<double> sample_rate,
                                  std::optional<double> seconds) {
-  VoiceSpec spec;
   try {
-    spec = preset_voice_spec(p, sample_rate.value_or(0.0), seconds.value_or(0.0));
+    preset_voice_spec(p, sample_rate.value_or(0.0));  // a bad rate: ValueError, before the GIL goes
   } catch (const Error& e) {
     throw py::value_error(e.what());
   }
   std::vector<float> audio;
   {
     py::gil_scoped_release nogil;
-    const std::vector<double> rendered =
-        render(p.params, spec);  // in double, as `drumsynth render`
-    audio.assign(rendered.begin(), rendered.end());
+    const std::vector<double> played =
+        play_preset(p, sample_rate.value_or(0.0), seconds.value_or(0.0));
+    audio.assign(played.begin(), played.end());  // in double, as `drumsynth render`
   }
   return to_numpy(audio);
 }
@@ -103,8 +103,10 @@ void register_preset(py::module_& m) {
       .def("to_json", &preset_to_json, "The preset's JSON text, as saved.")
       .def("render", &render_preset, py::arg("sample_rate") = py::none(),
            py::arg("seconds") = py::none(),
-           "Renders the preset as float32 mono: by default at the fitted target's rate and length; "
-           "sample_rate renders the same duration at another rate, seconds sets the length.")
+           "Renders the preset as float32 mono, as `drumsynth render`: at the fitted target's rate "
+           "or "
+           "sample_rate; to its natural length (until it has died away, 90 dB under its peak) or "
+           "seconds, a shorter length ending with a 10 ms release fade.")
       .def_property(
           "parameters", &parameters_of, &set_parameters,
           "The synth parameters by name, in physical units (s, Hz, ratio, gain). Assigning a "

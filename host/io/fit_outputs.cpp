@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "drumsynth/render.hpp"
+#include "drumsynth/playback.hpp"
 #include "io/write_atomic.hpp"
 
 namespace drumsynth {
@@ -91,8 +91,8 @@ void write_fit_outputs(const Sound& target, const FitResult& result, const FitOp
       loss_curve_svg(result.loss_history, fs::path(target.path).filename().string() + ": loss (" +
                                               name_of(options.loss.preset) + "), log scale"));
   const Preset preset = make_preset(target, result, options);
-  std::vector<double> params = preset.params;
-  const auto audio = render(params, preset_voice_spec(preset));
+  const auto audio =
+      play_preset(preset, 0, target.seconds());  // the target's length, faded if it rings on
   save_wav(paths.wav, std::vector<float>(audio.begin(), audio.end()), preset.sample_rate);
   save_preset(paths.preset, preset);
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "drumsynth/audio_io.hpp"
+#include "drumsynth/playback.hpp"
 #include "drumsynth/preset.hpp"
 #include "test_support.hpp"
 
@@ -48,12 +49,28 @@ TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
   while (std::getline(csv, line)) ++lines;
   EXPECT_EQ(lines, 9);  // header + 8 iterations
 
-  // render reproduces the fit's render exactly (same preset, same noise seed).
-  const auto rr =
-      run_drumsynth("render " + q(dir / "EE_Click.preset.json") + " -o " + q(dir / "again.wav"));
+  // render at the target's length reproduces the fit's render exactly (same
+  // preset, same noise seed, the same release fade where it still rings).
+  char target_seconds[64];
+  std::snprintf(target_seconds, sizeof target_seconds, "%.17g", target.seconds());
+  const auto rr = run_drumsynth("render " + q(dir / "EE_Click.preset.json") + " -o " +
+                                q(dir / "again.wav") + " --seconds " + target_seconds);
   ASSERT_EQ(rr.exit_code, 0) << rr.output;
   const Sound a = load_sound(dir / "EE_Click.wav"), b = load_sound(dir / "again.wav");
   EXPECT_EQ(a.samples, b.samples);
+  // By default it plays to where the sound has died away: the same start,
+  // and an end at least 80 dB under the peak (24-bit quantisation hides less).
+  ASSERT_EQ(run_drumsynth("render " + q(dir / "EE_Click.preset.json") + " -o " +
+                          q(dir / "natural.wav") + " -q")
+                .exit_code,
+            0);
+  const Sound n = load_sound(dir / "natural.wav");
+  const size_t fade = size_t(kReleaseFadeS * n.sample_rate),
+               common = std::min(n.samples.size(), a.samples.size());
+  for (size_t i = 0; i + fade < common; ++i) ASSERT_EQ(n.samples[i], a.samples[i]) << i;
+  float peak = 0;
+  for (float v : n.samples) peak = std::max(peak, std::abs(v));
+  EXPECT_LT(std::abs(n.samples.back()), peak * 1e-4f);
   // ... and at another rate and length.
   const auto r2 = run_drumsynth("render " + q(dir / "EE_Click.preset.json") + " -o " +
                                 q(dir / "r96.wav") + " --sample-rate 96000 --seconds 0.5 --quiet");

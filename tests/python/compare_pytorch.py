@@ -12,6 +12,7 @@ without the shared data (as compare_auraloss.py).
   compare_pytorch.py DRUMSYNTH SEED_INPUTS_DIR [GRADIENT_DUMP]
 """
 import json
+import math
 import os
 import subprocess
 import sys
@@ -69,6 +70,14 @@ def main():
             assert (e["min"], e["max"], e["map"]) == (lo, hi, kind), f"table differs at {name}: {e}"
         print(f"parameter table: {dm.N_PARAMS} entries match the presets'")
         rate = 48000
+        # Each preset's natural length (`render` without --seconds): a shorter
+        # render ends with the release fade (playback.hpp), applied below to the
+        # PyTorch model's render too.
+        natural = []
+        for j, pfile in enumerate(preset_files):
+            out = os.path.join(tmp, f"natural{j}.wav")
+            run(drumsynth, "render", pfile, "-o", out, "--sample-rate", str(rate), "--quiet")
+            natural.append(len(read_wav(out)[1]))
         for seconds in (0.1, 0.5):
             # Each preset played by the C++ and by the PyTorch model, at the same rate and length.
             wavs, renders = [], []
@@ -81,7 +90,12 @@ def main():
                                  dtype=torch.float32)
                 white = torch.from_numpy(dm.white_noise(presets[j]["noise_seed"], n))[None, :]
                 with torch.no_grad():
-                    renders.append(dm.synthesize(p, n, float(rate), white))
+                    render = dm.synthesize(p, n, float(rate), white)
+                if n < natural[j]:  # the release fade: a raised cosine over min(10 ms, n / 4), the last sample 0
+                    m = min(n // 4, int(0.01 * rate + 0.5))
+                    i = torch.arange(m, dtype=torch.float64)
+                    render[0, n - m:] *= torch.flip(0.5 - 0.5 * torch.cos(math.pi * i / m), [0]).to(render.dtype)
+                renders.append(render)
             for preset_name in ("seed", "auraloss"):
                 for a, b in ((0, 1), (1, 2), (2, 0)):
                     cpp = float(run(drumsynth, "loss", wavs[b], wavs[a], "--loss-preset", preset_name).split()[-1])

@@ -1,0 +1,91 @@
+// Playing a preset back (playback.hpp): its natural length, the release fade.
+#include "drumsynth/playback.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "drumsynth/error.hpp"
+#include "drumsynth/math/common.hpp"
+#include "drumsynth/synth/params.hpp"
+
+namespace drumsynth {
+
+namespace {
+
+// A length surely past the natural one: the onset and the attacks, then for
+// each block the time its envelope g e^{-t/d} takes to fall from its gain g
+// to kNaturalEndDb below the loudest gain, the resonator's ring added on top
+// (it is fed by the source and decays at its own rate after). Rendering this
+// long and cutting at the last sample above the threshold gives the length.
+double length_bound_s(const std::vector<double>& p) {
+  struct Block {
+    double gain, decay_s;
+  };
+  std::vector<Block> blocks = {{p[P::transient_gain], p[P::transient_decay_s]},
+                               {p[P::noise_gain], p[P::noise_decay_s]}};
+  for (int k = 0; k < kNumPartials; ++k)
+    blocks.push_back({p[P::tone_gain(k)], p[P::tone_decay_s(k)]});
+  for (int k = 0; k < kNoiseBands; ++k)
+    blocks.push_back({p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)]});
+  double loudest = p[P::resonator_gain];
+  for (const Block& b : blocks) loudest = std::max(loudest, b.gain);
+  const double floor = loudest * std::pow(10.0, -kNaturalEndDb / 20.0);
+  const auto fall_s = [&](double gain, double decay_s) {
+    return decay_s * std::log(std::max(1.0, gain / floor));
+  };
+  double longest = 0;
+  for (const Block& b : blocks) longest = std::max(longest, fall_s(b.gain, b.decay_s));
+  const double attacks =
+      5.0 * std::max({p[P::transient_attack_s], p[P::tone_attack_s], p[P::noise_attack_s]});
+  return p[P::onset_s] + attacks + longest + fall_s(p[P::resonator_gain], p[P::resonator_decay_s]) +
+         0.01;
+}
+
+VoiceSpec spec_at(const Preset& p, double sample_rate, double seconds) {
+  VoiceSpec spec = preset_voice_spec(p, sample_rate);
+  spec.n_samples = std::max(1, int(std::lround(seconds * spec.sample_rate)));
+  return spec;
+}
+
+// The samples up to the last one above kNaturalEndDb below the peak.
+size_t natural_end(const std::vector<double>& x) {
+  double peak = 0;
+  for (double v : x) peak = std::max(peak, std::abs(v));
+  const double floor = peak * std::pow(10.0, -kNaturalEndDb / 20.0);
+  size_t end = x.size();
+  while (end > 1 && std::abs(x[end - 1]) <= floor) --end;
+  return end;
+}
+
+}  // namespace
+
+double natural_length_s(const Preset& p, double sample_rate, double max_s) {
+  const VoiceSpec spec = spec_at(p, sample_rate, std::min(max_s, length_bound_s(p.params)));
+  return double(natural_end(render(p.params, spec))) / spec.sample_rate;
+}
+
+void release_fade(std::vector<double>& x, double sample_rate) {
+  const size_t n = std::min(x.size() / 4, size_t(std::lround(kReleaseFadeS * sample_rate)));
+  for (size_t i = 0; i < n; ++i)  // the last sample is 0
+    x[x.size() - 1 - i] *= 0.5 - 0.5 * std::cos(kPi * double(i) / double(n));
+}
+
+std::vector<double> play_preset(const Preset& p, double sample_rate, double seconds) {
+  // One render as long as the bound (or the length asked for, when longer):
+  // its natural end, then the part asked for. Each sample depends only on
+  // those before it, so a prefix is the shorter render.
+  const VoiceSpec spec =
+      spec_at(p, sample_rate, std::max(seconds, std::min(60.0, length_bound_s(p.params))));
+  std::vector<double> x = render(p.params, spec);
+  const size_t natural = natural_end(x);
+  if (seconds <= 0) {
+    x.resize(natural);
+    return x;
+  }
+  const size_t n = size_t(std::max(1L, std::lround(seconds * spec.sample_rate)));
+  x.resize(n);
+  if (n < natural) release_fade(x, spec.sample_rate);
+  return x;
+}
+
+}  // namespace drumsynth
