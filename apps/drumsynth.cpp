@@ -22,10 +22,13 @@
 #include "drumsynth/batch_job.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
+#include "drumsynth/hits.hpp"
+#include "drumsynth/kit_render.hpp"
 #include "drumsynth/playback.hpp"
 #include "drumsynth/preset.hpp"
 #include "drumsynth/render.hpp"
 #include "drumsynth/report.hpp"
+#include "drumsynth/split.hpp"
 #include "drumsynth/switches.hpp"
 #include "drumsynth/throughput.hpp"
 #include "ranks.hpp"
@@ -69,9 +72,53 @@ std::string device_description(const FitOptions& o) {
              : "CPU (" + std::to_string(o.n_threads) + " threads)";
 }
 
+// fit --split: each hit fitted, a kit and a MIDI file that replay the recording.
+int run_split_fit(const Sound& target, const std::vector<Hit>& hits, const std::string& out_dir,
+                  FitOptions options, bool quiet) {
+  const SplitPaths paths = split_paths(target.path, out_dir);
+  options.progress = nullptr;  // several sounds at once
+  const SplitFit s = fit_split(target, hits, options, paths);
+  for (size_t h = 0; h < s.fits.size(); ++h) {
+    if (s.fits[h].error) {
+      try {
+        std::rethrow_exception(s.fits[h].error);
+      } catch (const std::exception& e) {
+        spdlog::warn("hit {} at {:.3f} s: not fitted: {}", h + 1, hits[h].onset_s, e.what());
+      }
+    } else if (!quiet) {
+      const FitResult& r = s.fits[h].result;
+      spdlog::info("hit {} at {:.3f} s, velocity {}: loss {:.4f} -> {:.4f} in {} iterations", h + 1,
+                   hits[h].onset_s, hits[h].velocity, r.initial_loss, r.best_loss,
+                   r.loss_history.size());
+    }
+  }
+  if (!quiet) {
+    const std::vector<double> y(target.samples.begin(), target.samples.end());
+    spdlog::info(
+        "wrote {}/, {} ({} pads), {} and {} (the kit playing the MIDI file: loss {:.4f} against "
+        "the recording, auraloss preset)",
+        paths.folder, paths.kit, s.kit.pads.size(), paths.midi, paths.replay,
+        mrstft_loss(s.replay, y, target.sample_rate, loss_preset(LossPreset::auraloss)));
+  }
+  return 0;
+}
+
 int run_fit(const std::string& input, const std::string& out_dir, FitOptions options,
-            double max_seconds, bool quiet, bool report) {
+            double max_seconds, bool quiet, bool report, bool split) {
   const Sound target = load_sound(input, {max_seconds});
+  const std::vector<Hit> hits = find_hits(target);
+  if (hits.size() > 1) {
+    std::string at;
+    for (const Hit& h : hits) at += (at.empty() ? "" : ", ") + fmt::format("{:.3f}", h.onset_s);
+    if (split) {
+      if (!quiet) spdlog::info("{}: {} hits (at {} s); fitting each", input, hits.size(), at);
+      return run_split_fit(target, hits, out_dir, options, quiet);
+    }
+    spdlog::warn(
+        "{}: {} hits (at {} s), fitted as one sound; --split fits each and writes a kit and a MIDI "
+        "file",
+        input, hits.size(), at);
+  }
   const FitOutputPaths paths = fit_output_paths(input, out_dir);
   if (!quiet) {
     spdlog::info(
@@ -151,6 +198,9 @@ struct JobProgress {
     if (it.skipped_steps > 0)
       log->warn("{}: {} iterations skipped: the loss or its gradient was not finite", it.relative,
                 it.skipped_steps);
+    if (it.hits > 1)
+      log->warn("{}: {} hits, fitted as one sound (fit --split fits each and writes a kit)",
+                it.relative, it.hits);
     if (quiet) return;
     const BatchProgress p = counts.progress(&it);
     // Off a terminal: a line per 5% of the sounds, not one per sound.
@@ -177,6 +227,11 @@ int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::
                 total, ok, skipped, failed, out_dir.c_str());
   for (const auto& it : s.items)
     if (it.status == "failed") std::fprintf(stderr, "failed: %s\n", it.error.c_str());
+  for (const auto& it : s.items)
+    if (it.hits > 1)
+      std::fprintf(stderr,
+                   "%s: %d hits, fitted as one sound (fit --split fits each and writes a kit)\n",
+                   it.relative.c_str(), it.hits);
   if (!job.unreported.empty()) {
     std::string names;
     for (const auto& m : job.unreported) names += (names.empty() ? "" : ", ") + m;
@@ -315,8 +370,10 @@ struct FitArgs {
     options.device = DeviceChoice::automatic;
     options.n_threads = kCores;
   }
+  double band_range_db = 0;  // 0: the preset's
   FitOptions finish() {
     options.loss = loss_preset(loss);
+    if (band_range_db > 0) options.loss.band_range_db = band_range_db;
     options.init = init == "random" ? FitInit::random : FitInit::analysis;
     return options;
   }
@@ -328,6 +385,10 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   add_loss_preset(c, a.loss);
+  c->add_option("--band-range-db", a.band_range_db,
+                "The band-energy term's floor under the target's loudest cell, in dB (default: the "
+                "preset's)")
+      ->check(CLI::Range(10.0, 200.0));
   c->add_option("--init", a.init,
                 "Starting point: analysis (of the target) or random (the original's)")
       ->capture_default_str()
@@ -394,12 +455,16 @@ struct FitCommand {
         ->capture_default_str()
         ->check(CLI::Range(1, 256));
     c->add_flag("--no-report", no_report, "Do not write OUT/report.html");
+    c->add_flag(
+        "--split", split,
+        "A recording of several hits: fit each, and write a kit (a pad per hit) and a MIDI file of "
+        "the hits that replay it");
     add_common(c, common);
     return c;
   }
-  bool no_report = false;
+  bool no_report = false, split = false;
   int run() {
-    return run_fit(input, out, fit.finish(), common.max_seconds, common.quiet, !no_report);
+    return run_fit(input, out, fit.finish(), common.max_seconds, common.quiet, !no_report, split);
   }
 };
 
@@ -421,6 +486,38 @@ struct RenderCommand {
     return c;
   }
   int run() { return run_render(preset, out, rate, seconds, common.quiet); }
+};
+
+// play: a kit playing a MIDI file, offline, as the instrument would.
+struct PlayCommand {
+  CommonArgs common;
+  std::string kit, midi, out;
+  double rate = 48000, seconds = 0;
+  CLI::App* add(CLI::App& app) {
+    auto* c = app.add_subcommand("play", "Render a kit playing a MIDI file to a WAV file");
+    c->add_option("kit", kit, "NAME.kit.json")->required();
+    c->add_option("midi", midi, "Standard MIDI file (its note-ons play the pads on their notes)")
+        ->required();
+    c->add_option("-o,--output", out, "Output WAV file")->required();
+    c->add_option("--sample-rate", rate, "Sample rate")
+        ->capture_default_str()
+        ->check(CLI::Range(8000.0, 192000.0));
+    c->add_option("--seconds", seconds, "Length (default: until the last note has died away)")
+        ->check(CLI::Range(1e-4, 3600.0));
+    add_common(c, common);
+    return c;
+  }
+  int run() {
+    const LoadedKit k = load_kit_presets(load_kit(kit));
+    for (const std::string& problem : k.problems) spdlog::warn("{}", problem);
+    const std::vector<NoteEvent> notes = load_midi(midi);
+    const std::vector<double> audio = render_kit(k, notes, rate, seconds);
+    save_wav(out, std::vector<float>(audio.begin(), audio.end()), rate);
+    if (!common.quiet)
+      spdlog::info("wrote {} ({} notes, {:.3f} s at {} Hz)", out, notes.size(), audio.size() / rate,
+                   rate);
+    return 0;
+  }
 };
 
 struct LossCommand {
@@ -526,8 +623,9 @@ int main(int argc, char** argv) {
   BatchCommand batch;
   BenchCommand bench;
   ReportCommand report;
-  CLI::App* commands[] = {fit.add(app),   render.add(app), loss.add(app),
-                          batch.add(app), bench.add(app),  report.add(app)};
+  PlayCommand play;
+  CLI::App* commands[] = {fit.add(app),   render.add(app), loss.add(app), batch.add(app),
+                          bench.add(app), report.add(app), play.add(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -535,7 +633,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (fit.common.quiet || render.common.quiet || loss.common.quiet || batch.common.quiet ||
-      report.common.quiet)
+      report.common.quiet || play.common.quiet)
     spdlog::set_level(spdlog::level::warn);
   try {
     if (*commands[0]) return fit.run();
@@ -544,6 +642,7 @@ int main(int argc, char** argv) {
     if (*commands[3]) return batch.run();
     if (*commands[4]) return bench.run();
     if (*commands[5]) return report.run();
+    if (*commands[6]) return play.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drumsynth: error: %s\n", e.what());
     return 1;

@@ -40,7 +40,8 @@ nlohmann::json to_json(const BatchItem& i) {
           {"skipped_steps", i.skipped_steps},
           {"seconds", i.seconds},
           {"error", i.error},
-          {"preset", i.preset}};
+          {"preset", i.preset},
+          {"hits", i.hits}};
 }
 
 BatchItem from_json(const nlohmann::json& j) {
@@ -49,7 +50,7 @@ BatchItem from_json(const nlohmann::json& j) {
   i.initial_loss = j["initial_loss"], i.final_loss = j["final_loss"],
   i.iterations = j["iterations"];
   i.skipped_steps = j["skipped_steps"], i.seconds = j["seconds"], i.error = j["error"],
-  i.preset = j["preset"];
+  i.preset = j["preset"], i.hits = j["hits"];
   return i;
 }
 

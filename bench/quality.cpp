@@ -119,10 +119,14 @@ int main(int argc, char** argv) {
       std::vector<double> y30(y.begin() + on, y.begin() + on + len),
           x30(x.begin() + on, x.begin() + on + len);
       const double l30 = aura(x30, y30, sr), e30 = rms_envelope_error_db(x30, y30, sr, 0.005);
-      const Preset preset =
-          load_preset(batch_output_paths(f, in_dir.string(), out_dir.string()).preset);
-      const std::vector<double> unfaded =
-          drumsynth::render(preset.params, preset_voice_spec(preset));
+      // (The reference rows' renders have no preset and no fade.)
+      const std::string preset_path =
+          batch_output_paths(f, in_dir.string(), out_dir.string()).preset;
+      std::vector<double> unfaded = x;
+      if (fs::exists(preset_path)) {
+        const Preset preset = load_preset(preset_path);
+        unfaded = drumsynth::render(preset.params, preset_voice_spec(preset));
+      }
       const double lsd = log_spectral_distance(x, y), mf = mfcc_error(x, y, sr),
                    end = end_level_db(unfaded, sr) - end_level_db(y, sr);
       for (Scores* sc : {&all, &by_category[category]})

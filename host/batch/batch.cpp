@@ -16,6 +16,7 @@
 
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
+#include "drumsynth/hits.hpp"
 #include "drumsynth/preset.hpp"
 #include "io/write_atomic.hpp"
 
@@ -233,6 +234,7 @@ void fit_chunk(std::vector<BatchItem>& items, const std::vector<FitOutputPaths>&
     BatchItem& item = items[todo[j]];
     try {
       sounds.push_back(load_sound(item.input, tracker.o.load));
+      item.hits = int(find_hits(sounds.back()).size());
       loaded.push_back(todo[j]);
     } catch (const std::exception& e) {
       item.status = "failed", item.error = e.what();
@@ -343,16 +345,18 @@ void write_batch_summary(const std::string& out_dir, const BatchSummary& s) {
     return q + "\"";
   };
   std::ostringstream csv;
-  csv << "file,status,initial_loss,final_loss,iterations,seconds,error\n";
+  csv << "file,status,initial_loss,final_loss,iterations,hits,seconds,error\n";
   nlohmann::json items = nlohmann::json::array();
   for (const auto& i : s.items) {
     csv << csv_field(i.relative) << "," << i.status << "," << i.initial_loss << "," << i.final_loss
-        << "," << i.iterations << "," << i.seconds << "," << csv_field(i.error) << "\n";
+        << "," << i.iterations << "," << (i.hits ? std::to_string(i.hits) : "") << "," << i.seconds
+        << "," << csv_field(i.error) << "\n";
     items.push_back({{"file", i.relative},
                      {"status", i.status},
                      {"initial_loss", i.initial_loss},
                      {"final_loss", i.final_loss},
                      {"iterations", i.iterations},
+                     {"hits", i.hits},
                      {"seconds", i.seconds},
                      {"error", i.error},
                      {"preset", i.preset},

@@ -35,6 +35,8 @@ struct BatchItem {
   double initial_loss = 0, final_loss = 0;
   int iterations = 0;
   int skipped_steps = 0;  // iterations not taken: loss or gradient not finite
+  int hits =
+      0;  // hits in the recording (hits.hpp), fitted as one sound; 0: not looked at (done before)
   double seconds = 0;
   std::string error;
   std::string preset;  // output preset path

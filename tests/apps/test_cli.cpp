@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "drumsynth/audio_io.hpp"
+#include "drumsynth/kit.hpp"
+#include "drumsynth/loss_settings.hpp"
+#include "drumsynth/midi.hpp"
 #include "drumsynth/playback.hpp"
 #include "drumsynth/preset.hpp"
 #include "test_support.hpp"
@@ -79,6 +83,73 @@ TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
   const Sound c = load_sound(dir / "r96.wav");
   EXPECT_EQ(c.sample_rate, 96000);
   EXPECT_EQ(c.samples.size(), 48000u);
+}
+
+// A fragment of three hits (a kick, a snare, a soft kick): `fit` says so;
+// `fit --split` fits each hit and writes a kit of three pads and a MIDI file
+// of three notes whose replay is closer to the fragment than the one-sound
+// fit; `play` renders that kit and MIDI file to the same replay; `batch`
+// counts the hits in its summary.
+TEST(Cli, SplitFitsEachHitAndItsKitReplaysTheFragment) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir dir;
+  const auto kit_sound = [](const char* name) {
+    return load_sound((test::shared_data() / "drums-dev/ElectricEmpireKit" / name).string());
+  };
+  const Sound kick = kit_sound("EE_Kick_Ring.flac"), snare = kit_sound("EE_Snare_1.flac");
+  const double rate = kick.sample_rate;
+  std::vector<float> mix(size_t(1.2 * rate), 0.0f);
+  for (const auto& [sound, at, gain] :
+       {std::tuple{&kick, 0.0, 0.9}, {&snare, 0.4, 0.7}, {&kick, 0.8, 0.4}})
+    for (size_t i = 0; i < sound->samples.size() && size_t(at * rate) + i < mix.size(); ++i)
+      mix[size_t(at * rate) + i] += float(gain) * sound->samples[i];
+  std::filesystem::create_directories(dir.path / "in");
+  test::write_audio(dir / "in/frag.wav", mix, int(rate), 1);
+  const std::string args = " --iterations 60 --device cpu";
+  const auto one = run_drumsynth("fit " + q(dir / "in/frag.wav") + " -o " + q(dir / "one") + args +
+                                 " --no-report");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_NE(one.output.find("3 hits (at 0.000, "), std::string::npos) << one.output;
+  const auto split = run_drumsynth("fit " + q(dir / "in/frag.wav") + " -o " + q(dir / "split") +
+                                   args + " --split");
+  ASSERT_EQ(split.exit_code, 0) << split.output;
+  const Kit kit = load_kit(dir / "split/frag.kit.json");
+  ASSERT_EQ(kit.pads.size(), 3u);
+  const auto notes = load_midi(dir / "split/frag.mid");
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_NEAR(notes[1].time_s, 0.4, 0.005);
+  EXPECT_LT(notes[2].velocity, notes[0].velocity);
+  for (int h = 1; h <= 3; ++h)
+    EXPECT_TRUE(
+        std::filesystem::exists(dir / ("split/frag/hit" + std::to_string(h) + ".preset.json")))
+        << h;
+  const Sound replay = load_sound(dir / "split/frag.replay.wav"),
+              target = load_sound(dir / "in/frag.wav");
+  const Sound fitted = load_sound(dir / "one/frag.wav");
+  const auto loss = [&](const Sound& x) {
+    return mrstft_loss(std::vector<double>(x.samples.begin(), x.samples.end()),
+                       std::vector<double>(target.samples.begin(), target.samples.end()), rate,
+                       loss_preset(LossPreset::auraloss));
+  };
+  std::printf("  against the fragment (auraloss): the kit's replay %.3f, the one-sound fit %.3f\n",
+              loss(replay), loss(fitted));
+  EXPECT_LT(loss(replay), loss(fitted));
+  // `play` renders the same replay from the kit and the MIDI file.
+  char seconds[64];
+  std::snprintf(seconds, sizeof seconds, "%.17g", target.seconds());
+  const auto played =
+      run_drumsynth("play " + q(dir / "split/frag.kit.json") + " " + q(dir / "split/frag.mid") +
+                    " -o " + q(dir / "played.wav") + " --sample-rate " + std::to_string(int(rate)) +
+                    " --seconds " + seconds + " -q");
+  ASSERT_EQ(played.exit_code, 0) << played.output;
+  EXPECT_EQ(load_sound(dir / "played.wav").samples, replay.samples);
+  // batch: the hits in the summary.
+  const auto b = run_drumsynth("batch " + q(dir / "in") + " -o " + q(dir / "batch") + args +
+                               " --quiet --no-report");
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  std::ifstream summary(dir / "batch/summary.json");
+  EXPECT_EQ(nlohmann::json::parse(summary)["items"][0]["hits"], 3);
+  EXPECT_NE(b.output.find("frag.wav: 3 hits, fitted as one sound"), std::string::npos) << b.output;
 }
 
 // `drumsynth fit kick.wav` in the sound's own folder must not overwrite it.
