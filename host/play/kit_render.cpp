@@ -1,46 +1,13 @@
-// A kit played offline (kit_render.hpp): each note's voice rendered whole
-// (playback.hpp) and mixed in at its time, cut where its choke group or a
-// newer voice of its pad ends it.
+// A kit played offline (kit_render.hpp): its presets read, then the
+// instrument's engine run over the notes.
 #include "drumsynth/kit_render.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
-#include "drumsynth/math/common.hpp"
-#include "drumsynth/playback.hpp"
-#include "drumsynth/synth/params.hpp"
+#include "drumsynth/kit_player.hpp"
 
 namespace drumsynth {
-
-namespace {
-
-std::vector<int> frequency_params() {
-  std::vector<int> f = {P::transient_freq_hz, P::resonator_freq_hz, P::noise_low_hz,
-                        P::noise_high_hz};
-  for (int k = 0; k < kNumPartials; ++k) f.push_back(P::tone_freq_hz(k));
-  return f;
-}
-
-std::vector<int> decay_params() {
-  std::vector<int> d = {P::transient_decay_s, P::resonator_decay_s, P::noise_decay_s};
-  for (int k = 0; k < kNumPartials; ++k) d.push_back(P::tone_decay_s(k));
-  for (int k = 0; k < kNoiseBands; ++k) d.push_back(P::noise_bank_decay_s(k));
-  return d;
-}
-
-struct Voice {
-  int pad;
-  size_t start;               // sample of the note
-  size_t cut = SIZE_MAX;      // sample where it starts to fade out, if cut
-  std::vector<double> audio;  // its render, gain applied
-  // One past its last sample: its render's end, or its fade's.
-  size_t end(size_t fade) const {
-    return cut == SIZE_MAX ? start + audio.size() : std::min(start + audio.size(), cut + fade);
-  }
-};
-
-}  // namespace
 
 LoadedKit load_kit_presets(const Kit& kit) {
   LoadedKit k;
@@ -65,75 +32,35 @@ LoadedKit load_kit_presets(const Kit& kit) {
   return k;
 }
 
-std::vector<double> pad_params(const Pad& pad, const std::vector<double>& params) {
-  std::vector<double> p = params;
-  const double ratio = std::pow(2.0, pad.tune_semitones / 12.0);
-  for (int i : frequency_params()) p[size_t(i)] *= ratio;
-  for (int i : decay_params()) p[size_t(i)] *= pad.decay_scale;
-  const double tones = 1.0 - std::max(0.0, pad.tone_noise_balance),
-               noise = 1.0 + std::min(0.0, pad.tone_noise_balance);
-  p[P::transient_gain] *= tones;
-  for (int k = 0; k < kNumPartials; ++k) p[size_t(P::tone_gain(k))] *= tones;
-  p[P::noise_gain] *= noise;
-  for (int k = 0; k < kNoiseBands; ++k) p[size_t(P::noise_bank_gain(k))] *= noise;
-  return p;
-}
-
-int layer_for_velocity(const Pad& pad, int velocity) {
-  int best = 0;
-  for (int l = 1; l < int(pad.layers.size()); ++l)
-    if (std::abs(pad.layers[size_t(l)].velocity - velocity) <=
-        std::abs(pad.layers[size_t(best)].velocity - velocity))
-      best = l;
-  return best;
-}
-
 std::vector<double> render_kit(const LoadedKit& kit, const std::vector<NoteEvent>& notes,
                                double sample_rate, double seconds) {
-  std::vector<Voice> voices;
-  const size_t fade = size_t(std::lround(kCutFadeS * sample_rate));
-  for (const NoteEvent& n : notes) {
-    const auto found = std::find_if(kit.kit.pads.begin(), kit.kit.pads.end(),
-                                    [&](const Pad& p) { return p.note == n.note; });
-    if (found == kit.kit.pads.end()) continue;
-    const int pad = int(found - kit.kit.pads.begin());
-    const size_t start = size_t(std::lround(std::max(0.0, n.time_s) * sample_rate));
-    // Its choke group's other pads stop; so does its own oldest voice beyond kVoicesPerPad.
-    int sounding = 0;
-    for (Voice& v : voices) {
-      if (v.cut <= start || v.end(fade) <= start) continue;
-      const Pad& other = kit.kit.pads[size_t(v.pad)];
-      if (v.pad != pad && found->choke_group != 0 && other.choke_group == found->choke_group)
-        v.cut = start;
-      if (v.pad == pad) ++sounding;
+  constexpr int kBlock = 256;
+  KitPlayer player(sample_rate, std::max(1, int(kit.kit.pads.size())) * kVoicesPerPad);
+  player.swap_kit(prepare_kit(kit));
+  std::vector<NoteEvent> sorted = notes;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const NoteEvent& a, const NoteEvent& b) { return a.time_s < b.time_s; });
+  const size_t length = seconds > 0 ? size_t(std::lround(seconds * sample_rate)) : 0;
+  std::vector<double> out;
+  float block[kBlock];
+  size_t next = 0;
+  for (size_t at = 0;; at += kBlock) {
+    if (seconds > 0 ? at >= length
+                    : next == sorted.size() && at > 0 && player.sounding_voices() == 0)
+      break;
+    for (; next < sorted.size(); ++next) {
+      const size_t frame = size_t(std::lround(std::max(0.0, sorted[next].time_s) * sample_rate));
+      if (frame >= at + kBlock) break;
+      player.note_on(sorted[next].note, sorted[next].velocity, int(frame - std::min(frame, at)));
     }
-    if (sounding >= kVoicesPerPad)
-      for (Voice& v : voices)
-        if (v.pad == pad && v.cut > start && v.end(fade) > start) {
-          v.cut = start;  // the oldest (voices are in note order)
-          break;
-        }
-    const int layer = layer_for_velocity(*found, n.velocity);
-    if (kit.silent[size_t(pad)][size_t(layer)]) continue;
-    Preset p = kit.presets[size_t(pad)][size_t(layer)];
-    p.params = pad_params(*found, p.params);
-    Voice v{pad, start, SIZE_MAX, play_preset(p, sample_rate)};
-    const double gain = velocity_gain(n.velocity, found->layers[size_t(layer)].velocity) *
-                        std::pow(10.0, found->level_db / 20.0);
-    for (double& s : v.audio) s *= gain;
-    voices.push_back(std::move(v));
+    player.process(block, kBlock);
+    out.insert(out.end(), block, block + kBlock);
   }
-  size_t length = seconds > 0 ? size_t(std::lround(seconds * sample_rate)) : 0;
-  if (seconds <= 0)
-    for (const Voice& v : voices) length = std::max(length, v.end(fade));
-  std::vector<double> out(length, 0.0);
-  for (const Voice& v : voices)
-    for (size_t at = v.start; at < std::min(length, v.end(fade)); ++at) {
-      const size_t i = at - v.start;
-      const double g =
-          at < v.cut ? 1.0 : 0.5 + 0.5 * std::cos(kPi * double(at - v.cut) / double(fade));
-      out[at] += g * v.audio[i];
-    }
+  if (seconds > 0) {
+    out.resize(length, 0.0);
+  } else {  // up to the last sample a voice made
+    while (!out.empty() && out.back() == 0.0) out.pop_back();
+  }
   return out;
 }
 

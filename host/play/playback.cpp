@@ -10,36 +10,34 @@
 
 namespace drumsynth {
 
-namespace {
-
 // A length surely past the natural one: the onset and the attacks, then for
 // each block the time its envelope g e^{-t/d} takes to fall from its gain g
 // to kNaturalEndDb below the loudest gain, the resonator's ring added on top
 // (it is fed by the source and decays at its own rate after). Rendering this
 // long and cutting at the last sample above the threshold gives the length.
-double length_bound_s(const std::vector<double>& p) {
-  struct Block {
-    double gain, decay_s;
-  };
-  std::vector<Block> blocks = {{p[P::transient_gain], p[P::transient_decay_s]},
-                               {p[P::noise_gain], p[P::noise_decay_s]}};
+double length_bound_s(const double* p) {
+  constexpr int kBlocks = 2 + kNumPartials + kNoiseBands;
+  double gain[kBlocks], decay_s[kBlocks];  // no allocation: the player calls it at each note
+  gain[0] = p[P::transient_gain], decay_s[0] = p[P::transient_decay_s];
+  gain[1] = p[P::noise_gain], decay_s[1] = p[P::noise_decay_s];
   for (int k = 0; k < kNumPartials; ++k)
-    blocks.push_back({p[P::tone_gain(k)], p[P::tone_decay_s(k)]});
+    gain[2 + k] = p[P::tone_gain(k)], decay_s[2 + k] = p[P::tone_decay_s(k)];
   for (int k = 0; k < kNoiseBands; ++k)
-    blocks.push_back({p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)]});
+    gain[2 + kNumPartials + k] = p[P::noise_bank_gain(k)],
+                            decay_s[2 + kNumPartials + k] = p[P::noise_bank_decay_s(k)];
   double loudest = p[P::resonator_gain];
-  for (const Block& b : blocks) loudest = std::max(loudest, b.gain);
+  for (double g : gain) loudest = std::max(loudest, g);
   const double floor = loudest * std::pow(10.0, -kNaturalEndDb / 20.0);
-  const auto fall_s = [&](double gain, double decay_s) {
-    return decay_s * std::log(std::max(1.0, gain / floor));
-  };
+  const auto fall_s = [&](double g, double d) { return d * std::log(std::max(1.0, g / floor)); };
   double longest = 0;
-  for (const Block& b : blocks) longest = std::max(longest, fall_s(b.gain, b.decay_s));
+  for (int b = 0; b < kBlocks; ++b) longest = std::max(longest, fall_s(gain[b], decay_s[b]));
   const double attacks =
       5.0 * std::max({p[P::transient_attack_s], p[P::tone_attack_s], p[P::noise_attack_s]});
   return p[P::onset_s] + attacks + longest + fall_s(p[P::resonator_gain], p[P::resonator_decay_s]) +
          0.01;
 }
+
+namespace {
 
 VoiceSpec spec_at(const Preset& p, double sample_rate, double seconds) {
   VoiceSpec spec = preset_voice_spec(p, sample_rate);
@@ -60,7 +58,7 @@ size_t natural_end(const std::vector<double>& x) {
 }  // namespace
 
 double natural_length_s(const Preset& p, double sample_rate, double max_s) {
-  const VoiceSpec spec = spec_at(p, sample_rate, std::min(max_s, length_bound_s(p.params)));
+  const VoiceSpec spec = spec_at(p, sample_rate, std::min(max_s, length_bound_s(p.params.data())));
   return double(natural_end(render(p.params, spec))) / spec.sample_rate;
 }
 
@@ -75,7 +73,7 @@ std::vector<double> play_preset(const Preset& p, double sample_rate, double seco
   // its natural end, then the part asked for. Each sample depends only on
   // those before it, so a prefix is the shorter render.
   const VoiceSpec spec =
-      spec_at(p, sample_rate, std::max(seconds, std::min(60.0, length_bound_s(p.params))));
+      spec_at(p, sample_rate, std::max(seconds, std::min(60.0, length_bound_s(p.params.data()))));
   std::vector<double> x = render(p.params, spec);
   const size_t natural = natural_end(x);
   if (seconds <= 0) {

@@ -1,6 +1,5 @@
-// A kit played offline: a list of notes through its pads into one sound, as
-// the instrument plays them (the same layers, velocity curve, controls,
-// choke groups and voice stealing). `drumsynth play` and the split of a
+// A kit played offline: a list of notes through its pads into one sound,
+// by the instrument's own engine. `drumsynth play` and the split of a
 // multi-hit file's replay use it.
 #pragma once
 
@@ -27,17 +26,9 @@ struct LoadedKit {
 };
 LoadedKit load_kit_presets(const Kit& kit);
 
-// A pad's controls applied to a layer's parameters: every frequency times
-// 2^(tune / 12), every decay time times decay_scale, the tones' and the
-// transient's gains times 1 - max(0, balance), the noise's times
-// 1 + min(0, balance). (The level is the voice's gain, not a parameter.)
-std::vector<double> pad_params(const Pad& pad, const std::vector<double>& params);
-
-// Which layer a velocity plays: the nearest by velocity (the louder on a tie).
-int layer_for_velocity(const Pad& pad, int velocity);
-
 // The notes (their pads by note; notes without a pad are skipped) at
-// sample_rate, for `seconds` (0: until the last voice has died away).
+// sample_rate, for `seconds` (0: until the last voice has died away): the
+// instrument's engine (kit_player.hpp) run offline, in blocks of 256.
 std::vector<double> render_kit(const LoadedKit& kit, const std::vector<NoteEvent>& notes,
                                double sample_rate, double seconds = 0);
 

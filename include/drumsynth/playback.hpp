@@ -25,6 +25,10 @@ std::vector<double> play_preset(const Preset& p, double sample_rate = 0, double 
 // own), has fallen kNaturalEndDb below its peak for good (at most max_s).
 double natural_length_s(const Preset& p, double sample_rate = 0, double max_s = 60.0);
 
+// A length surely past the natural one, from the parameters alone
+// [kNumParams] (no render; allocates nothing).
+double length_bound_s(const double* params);
+
 // The release fade over the last min(kReleaseFadeS, a quarter) of x.
 void release_fade(std::vector<double>& x, double sample_rate);
 

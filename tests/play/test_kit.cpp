@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "drumsynth/kit_render.hpp"
 #include "drumsynth/param_table.hpp"
@@ -138,23 +139,30 @@ TEST(Midi, NotesRoundTripAndTempoChangesAreFollowed) {
   EXPECT_THROW(midi_from_bytes("RIFF....", "wav.mid"), InputError);
 }
 
+// At a layer's velocity the preset as render plays it (the engine in float:
+// within float rounding; after render's natural end, under its floor);
+// below the softest layer, that layer at the velocity curve.
 TEST(KitRender, ANoteIsItsLayerAtTheVelocityCurve) {
   ScratchDir dir;
   const LoadedKit kit = load_kit_presets(example_kit(dir));
   ASSERT_TRUE(kit.problems.empty());
-  const std::vector<double> alone = play_preset(kit.presets[2][1], 48000);
-  // At its layer's velocity the preset as fitted; at 60 the soft layer (nearer), scaled.
-  const auto hard = render_kit(kit, {{0.0, 36, 120}}, 48000);
-  ASSERT_EQ(hard.size(), alone.size());
-  for (size_t i = 0; i < alone.size(); ++i) ASSERT_EQ(hard[i], alone[i]) << i;
-  const std::vector<double> soft_alone = play_preset(kit.presets[2][0], 48000);
-  const auto soft = render_kit(kit, {{0.1, 36, 60}}, 48000);
-  EXPECT_EQ(layer_for_velocity(kit.kit.pads[2], 60), 0);
-  EXPECT_EQ(layer_for_velocity(kit.kit.pads[2], 80), 1);  // a tie: the louder
-  const double g = velocity_gain(60, 40);
-  EXPECT_NEAR(g, 2.25, 1e-12);
-  for (size_t i = 0; i < soft_alone.size(); ++i)
-    ASSERT_NEAR(soft[4800 + i], g * soft_alone[i], 1e-12) << i;
+  double worst = 0;
+  for (const auto& [velocity, layer, gain] :
+       {std::tuple{120, 1, 1.0}, {40, 0, 1.0}, {20, 0, velocity_gain(20, 40)}}) {
+    const std::vector<double> alone = play_preset(kit.presets[2][size_t(layer)], 48000);
+    const auto played = render_kit(kit, {{0.0, 36, velocity}}, 48000);
+    ASSERT_GE(played.size(), alone.size());
+    double peak = 0, err = 0;
+    for (double v : alone) peak = std::max(peak, std::abs(gain * v));
+    for (size_t i = 0; i < alone.size(); ++i)
+      err = std::max(err, std::abs(played[i] - gain * alone[i]));
+    for (size_t i = alone.size(); i < played.size(); ++i)
+      ASSERT_LE(std::abs(played[i]), 1.001 * peak * std::pow(10.0, -kNaturalEndDb / 20.0)) << i;
+    std::printf("  velocity %d: layer %d x %.4f, worst difference %.2e of the peak (bound 1e-5)\n",
+                velocity, layer, gain, err / peak);
+    EXPECT_LT(err, 1e-5 * peak) << velocity;
+    worst = std::max(worst, err / peak);
+  }
 }
 
 TEST(KitRender, AChokeCutsAndAPadHasFourVoices) {

@@ -1,0 +1,312 @@
+// The kit instrument's engine (kit_player.hpp): voices that run the model's
+// per-sample math a block at a time, in float, each from rest at its note.
+// Per sample n of a voice (t = n / rate - onset), in render's order
+// (host/synth/voice.cpp): the source (transient + tones, 0 until the onset),
+// the noise band's two one-poles and the noise bank's bands on the white
+// noise of (seed, n), the resonator's comb on half the source, then the mix.
+#include "drumsynth/kit_player.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "cpu/flush_denormals.hpp"
+#include "drumsynth/playback.hpp"
+#include "drumsynth/synth/mix.hpp"
+
+namespace drumsynth {
+
+namespace {
+
+// The resonator's delay line holds up to this long a period: its lowest
+// frequency (30 Hz) tuned two octaves down (a pad's tune reaches -24).
+constexpr double kLowestResonatorHz = 7.0;
+
+// The matched order of a pad's partials: each layer's partials permuted to
+// the first layer's by frequency (cents) weighted by level, greedily, the
+// loudest pairs first.
+void match_partials(std::vector<std::vector<double>>& layers) {
+  if (layers.size() < 2) return;
+  const std::vector<double>& ref = layers[0];
+  for (size_t l = 1; l < layers.size(); ++l) {
+    std::vector<double>& p = layers[l];
+    struct Pair {
+      double cost;
+      int a, b;
+    };
+    std::vector<Pair> pairs;
+    for (int a = 0; a < kNumPartials; ++a)
+      for (int b = 0; b < kNumPartials; ++b) {
+        const double cents =
+            std::abs(1200.0 * std::log2(p[P::tone_freq_hz(b)] / ref[P::tone_freq_hz(a)]));
+        const double level = std::abs(std::log(p[P::tone_gain(b)] / ref[P::tone_gain(a)]));
+        pairs.push_back({cents + 100.0 * level, a, b});
+      }
+    std::sort(pairs.begin(), pairs.end(),
+              [](const Pair& x, const Pair& y) { return x.cost < y.cost; });
+    int to[kNumPartials];
+    bool a_used[kNumPartials] = {}, b_used[kNumPartials] = {};
+    for (const Pair& pr : pairs)
+      if (!a_used[pr.a] && !b_used[pr.b]) a_used[pr.a] = b_used[pr.b] = true, to[pr.a] = pr.b;
+    const std::vector<double> before = p;
+    for (int a = 0; a < kNumPartials; ++a)
+      for (int j = 0; j < 3; ++j)
+        p[size_t(P::tone_first + 3 * a + j)] = before[size_t(P::tone_first + 3 * to[a] + j)];
+  }
+}
+
+PadControls controls_of(const Pad& pad) {
+  return {float(pad.level_db), float(pad.tune_semitones), float(pad.decay_scale),
+          float(pad.tone_noise_balance)};
+}
+
+}  // namespace
+
+std::unique_ptr<PreparedKit> prepare_kit(const LoadedKit& kit) {
+  auto prepared = std::make_unique<PreparedKit>();
+  prepared->problems = kit.problems;
+  for (size_t i = 0; i < kit.kit.pads.size(); ++i) {
+    const Pad& pad = kit.kit.pads[i];
+    PreparedKit::PadLayers& out = prepared->pads[pad.note];
+    out.choke_group = pad.choke_group;
+    out.controls = controls_of(pad);
+    for (size_t l = 0; l < pad.layers.size(); ++l) {
+      if (kit.silent[i][l]) continue;
+      out.velocity.push_back(pad.layers[l].velocity);
+      out.params.push_back(kit.presets[i][l].params);
+      out.seed.push_back(kit.presets[i][l].noise_seed);
+    }
+    out.present = !out.params.empty();
+    match_partials(out.params);
+  }
+  return prepared;
+}
+
+void apply_pad_controls(const PadControls& c, double* p) {
+  const double ratio = std::pow(2.0, double(c.tune_semitones) / 12.0);
+  for (int i : {int(P::transient_freq_hz), int(P::resonator_freq_hz), int(P::noise_low_hz),
+                int(P::noise_high_hz)})
+    p[i] *= ratio;
+  for (int k = 0; k < kNumPartials; ++k) p[P::tone_freq_hz(k)] *= ratio;
+  for (int i : {int(P::transient_decay_s), int(P::resonator_decay_s), int(P::noise_decay_s)})
+    p[i] *= c.decay_scale;
+  for (int k = 0; k < kNumPartials; ++k) p[P::tone_decay_s(k)] *= c.decay_scale;
+  for (int k = 0; k < kNoiseBands; ++k) p[P::noise_bank_decay_s(k)] *= c.decay_scale;
+  const double tones = 1.0 - std::max(0.0, double(c.tone_noise_balance));
+  const double noise = 1.0 + std::min(0.0, double(c.tone_noise_balance));
+  p[P::transient_gain] *= tones;
+  for (int k = 0; k < kNumPartials; ++k) p[P::tone_gain(k)] *= tones;
+  p[P::noise_gain] *= noise;
+  for (int k = 0; k < kNoiseBands; ++k) p[P::noise_bank_gain(k)] *= noise;
+}
+
+double voice_at_velocity(const PreparedKit::PadLayers& pad, int velocity,
+                         const PadControls& controls, double* params, uint64_t* seed) {
+  const int n = int(pad.params.size());
+  double gain = 1.0;
+  int above = 0;
+  while (above < n && pad.velocity[size_t(above)] < velocity) ++above;
+  if (above == 0 || above == n || pad.velocity[size_t(above)] == velocity) {  // one layer
+    const int l = above == n ? n - 1 : above;
+    std::copy(pad.params[size_t(l)].begin(), pad.params[size_t(l)].end(), params);
+    *seed = pad.seed[size_t(l)];
+    gain = velocity_gain(velocity, pad.velocity[size_t(l)]);
+  } else {  // between two layers: their parameters blended, the nearer layer's noise
+    const int lo = above - 1, hi = above;
+    const double x = double(velocity - pad.velocity[size_t(lo)]) /
+                     double(pad.velocity[size_t(hi)] - pad.velocity[size_t(lo)]);
+    const auto& a = pad.params[size_t(lo)];
+    const auto& b = pad.params[size_t(hi)];
+    for (int i = 0; i < kNumParams; ++i)
+      params[i] = i == P::onset_s
+                      ? (1 - x) * a[size_t(i)] + x * b[size_t(i)]
+                      : std::exp((1 - x) * std::log(a[size_t(i)]) + x * std::log(b[size_t(i)]));
+    *seed = pad.seed[size_t(x < 0.5 ? lo : hi)];
+  }
+  apply_pad_controls(controls, params);
+  return gain * std::pow(10.0, double(controls.level_db) / 20.0);
+}
+
+struct KitPlayer::Voice {
+  bool active = false;
+  int note = 0;
+  long age = 0;
+  float p[kNumParams];
+  float gain = 0, rate = 48000;
+  uint64_t seed = 0;
+  long n = 0, end = 0;               // the sample it is at, and its bound (length_bound_s)
+  int fade_left = -1, fade_len = 1;  // a cut's fade, samples left (-1: none)
+  float a_low = 0, a_high = 0, lo = 0, bd = 0;
+  float bank_a[kNoiseBands - 1] = {};
+  float bank_state[kNoiseBands][4] = {};
+  ResonatorCoefficients<float> c{};
+  float h = 0;
+  std::vector<float> ring;  // the resonator's y, the last ring.size() samples
+  size_t mask = 0;
+
+  void start(const double* params, double sample_rate, uint64_t noise_seed, float level,
+             long bound) {
+    for (int i = 0; i < kNumParams; ++i) p[i] = float(params[i]);
+    rate = float(sample_rate), seed = noise_seed, gain = level;
+    n = 0, end = bound, fade_left = -1;
+    a_low = one_pole_coefficient(p[P::noise_low_hz], rate);
+    a_high = one_pole_coefficient(p[P::noise_high_hz], rate);
+    lo = bd = 0;
+    for (int j = 0; j < kNoiseBands - 1; ++j)
+      bank_a[j] = one_pole_coefficient(float(noise_bank_crossover_hz(j)), rate);
+    for (auto& s : bank_state) std::fill(std::begin(s), std::end(s), 0.0f);
+    c = resonator_coefficients(p, rate);
+    c.delay_int = std::min(c.delay_int, int(ring.size()) - 2);
+    h = 0;
+    std::fill(ring.begin(), ring.end(), 0.0f);
+    active = true;
+  }
+
+  void cut(int samples) {
+    if (fade_left < 0) fade_len = fade_left = std::max(1, samples);
+  }
+
+  // Adds frames samples of this voice into out.
+  void render_add(float* out, int frames) {
+    for (int f = 0; f < frames && active; ++f, ++n) {
+      const float t = time_since_onset(p, int(n), rate);
+      const float src = t > 0.0f ? source_sample(p, phase_time(p, int(n), rate)) : 0.0f;
+      const float w = white_noise<float>(seed, uint64_t(n));
+      lo = one_pole_step(lo, w, a_low);
+      bd = one_pole_step(bd, w - lo, a_high);
+      float bank = 0;
+      const float rise = envelope_rise(t, p[P::noise_attack_s]);
+      for (int k = 0; k < kNoiseBands; ++k) {  // noise_bank_filter's step, then the band's envelope
+        float x = w;
+        if (k > 0) {
+          bank_state[k][0] = one_pole_step(bank_state[k][0], x, bank_a[k - 1]);
+          x -= bank_state[k][0];
+          bank_state[k][1] = one_pole_step(bank_state[k][1], x, bank_a[k - 1]);
+          x -= bank_state[k][1];
+        }
+        if (k < kNoiseBands - 1) {
+          bank_state[k][2] = one_pole_step(bank_state[k][2], x, bank_a[k]);
+          bank_state[k][3] = one_pole_step(bank_state[k][3], bank_state[k][2], bank_a[k]);
+          x = bank_state[k][3];
+        }
+        if (t > 0.0f)
+          bank += noise_bank_band_sample(p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)],
+                                         rise, t, x);
+      }
+      // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
+      const long j = n - c.delay_int;
+      const float y0 = j >= 0 ? ring[size_t(j) & mask] : 0.0f,
+                  y1 = j >= 1 ? ring[size_t(j - 1) & mask] : 0.0f;
+      h = one_pole_step(h, (1.0f - c.frac) * y0 + c.frac * y1, c.a);
+      ring[size_t(n) & mask] = resonator_send(src) + c.fb * h;
+      float y = gain * mix_sample(p, t, src, bd, resonator_out(p, h), bank);
+      if (fade_left >= 0) {
+        y *= 0.5f - 0.5f * std::cos(float(kPi) * float(fade_left) / float(fade_len));
+        if (--fade_left < 0) active = false;
+      }
+      out[f] += y;
+      if (n + 1 >= end) active = false;
+    }
+  }
+};
+
+KitPlayer::KitPlayer(double sample_rate, int max_voices)
+    : rate_(sample_rate), voices_(size_t(max_voices)) {
+  size_t ring = 4;
+  while (double(ring) < sample_rate / kLowestResonatorHz + 4) ring *= 2;
+  for (Voice& v : voices_) v.ring.assign(ring, 0.0f), v.mask = ring - 1;
+  for (auto& pad : controls_) pad[0] = 0.0f, pad[1] = 0.0f, pad[2] = 1.0f, pad[3] = 0.0f;
+  pending_.reserve(1024);
+}
+
+KitPlayer::~KitPlayer() {
+  delete incoming_.exchange(nullptr);
+  delete retired_.exchange(nullptr);
+  delete kit_;
+}
+
+std::unique_ptr<PreparedKit> KitPlayer::swap_kit(std::unique_ptr<PreparedKit> kit) {
+  if (kit)
+    for (int note = 0; note < kMaxPads; ++note)
+      if (kit->pads[note].present) set_controls(note, kit->pads[note].controls);
+  delete incoming_.exchange(kit.release());  // one the audio thread never took
+  return std::unique_ptr<PreparedKit>(retired_.exchange(nullptr));
+}
+
+void KitPlayer::set_controls(int note, const PadControls& c) {
+  if (note < 0 || note >= kMaxPads) return;
+  controls_[note][0] = c.level_db, controls_[note][1] = c.tune_semitones;
+  controls_[note][2] = c.decay_scale, controls_[note][3] = c.tone_noise_balance;
+}
+
+PadControls KitPlayer::controls(int note) const {
+  return {controls_[note][0], controls_[note][1], controls_[note][2], controls_[note][3]};
+}
+
+bool KitPlayer::has_kit() const { return kit_ != nullptr || incoming_.load() != nullptr; }
+
+void KitPlayer::note_on(int note, int velocity, int frame) {
+  if (velocity <= 0 || note < 0 || note >= kMaxPads || pending_.size() == pending_.capacity())
+    return;
+  pending_.push_back({note, std::min(velocity, 127), std::max(0, frame)});
+}
+
+void KitPlayer::start_voice(int note, int velocity) {
+  const PreparedKit::PadLayers& pad = kit_->pads[note];
+  if (!pad.present) return;
+  const long fade = std::max(1L, std::lround(kCutFadeS * rate_));
+  // Its choke group's other pads stop; a pad with kVoicesPerPad sounding loses its oldest.
+  Voice* oldest = nullptr;
+  int sounding = 0;
+  for (Voice& v : voices_) {
+    if (!v.active || v.fade_left >= 0) continue;
+    if (v.note != note && pad.choke_group != 0 && kit_->pads[v.note].choke_group == pad.choke_group)
+      v.cut(int(fade));
+    if (v.note == note && (++sounding, !oldest || v.age < oldest->age)) oldest = &v;
+  }
+  if (sounding >= kVoicesPerPad && oldest) oldest->cut(int(fade));
+  // A free voice, or else the oldest of all.
+  Voice* free = nullptr;
+  for (Voice& v : voices_)
+    if (!v.active) {
+      free = &v;
+      break;
+    }
+  if (!free)
+    for (Voice& v : voices_)
+      if (!free || v.age < free->age) free = &v;
+  double params[kNumParams];
+  uint64_t seed = 0;
+  const double gain = voice_at_velocity(pad, velocity, controls(note), params, &seed);
+  const long bound = std::lround(std::min(60.0, length_bound_s(params)) * rate_);
+  free->start(params, rate_, seed, float(gain), std::max(1L, bound));
+  free->note = note, free->age = ++age_;
+}
+
+void KitPlayer::render_voices(float* out, int frames) {
+  for (Voice& v : voices_)
+    if (v.active) v.render_add(out, frames);
+}
+
+void KitPlayer::process(float* out, int frames) {
+  const FlushDenormals flush;
+  if (retired_.load() == nullptr)  // a new kit, once the last one replaced has been collected
+    if (PreparedKit* in = incoming_.exchange(nullptr)) retired_.store(std::exchange(kit_, in));
+  std::fill(out, out + frames, 0.0f);
+  int done = 0;
+  for (const Pending& e : pending_) {
+    const int at = std::min(e.frame, frames);
+    if (at > done) render_voices(out + done, at - done), done = at;
+    if (kit_) start_voice(e.note, e.velocity);
+  }
+  pending_.clear();
+  if (frames > done) render_voices(out + done, frames - done);
+}
+
+int KitPlayer::sounding_voices() const {
+  int n = 0;
+  for (const Voice& v : voices_) n += v.active;
+  return n;
+}
+
+}  // namespace drumsynth
