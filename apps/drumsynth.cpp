@@ -23,6 +23,7 @@
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
 #include "drumsynth/hits.hpp"
+#include "drumsynth/kit_maker.hpp"
 #include "drumsynth/kit_render.hpp"
 #include "drumsynth/playback.hpp"
 #include "drumsynth/preset.hpp"
@@ -488,6 +489,59 @@ struct RenderCommand {
   int run() { return run_render(preset, out, rate, seconds, common.quiet); }
 };
 
+// kit: presets gathered into a kit file; and, with --sfz, the kit as an SFZ.
+struct KitCommand {
+  CommonArgs common;
+  std::string folder, out, from, sfz;
+  int velocities = 5;
+  double rate = 48000;
+  CLI::App* add(CLI::App& app) {
+    auto* c = app.add_subcommand(
+        "kit", "Gather fitted presets into a kit file (pads on MIDI notes, velocity layers)");
+    c->add_option("folder", folder, "Folder of presets (NAME.preset.json, searched recursively)")
+        ->required();
+    c->add_option("-o,--output", out, "Kit file to write (NAME.kit.json)")->required();
+    c->add_option("--from", from,
+                  "The sample kit the presets were fitted from (an .sfz, or a Hydrogen "
+                  "drumkit.xml): its notes and "
+                  "velocity layers (default: General MIDI notes by name and sound, layers by "
+                  "velocity words)");
+    c->add_option("--sfz", sfz,
+                  "Also write the kit as an SFZ instrument of rendered samples into this folder");
+    c->add_option("--velocities", velocities, "SFZ: velocity layers rendered per pad")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 127));
+    c->add_option("--sample-rate", rate, "SFZ: the samples' rate")
+        ->capture_default_str()
+        ->check(CLI::Range(8000.0, 192000.0));
+    add_common(c, common);
+    return c;
+  }
+  int run() {
+    const std::vector<std::string> presets = find_presets(folder);
+    if (presets.empty()) throw InputError(folder, "no presets (NAME.preset.json) found");
+    std::vector<SampleMapping> mapping;
+    if (!from.empty()) mapping = read_kit_mapping(from);
+    Kit kit = make_kit(presets, from.empty() ? nullptr : &mapping,
+                       std::filesystem::path(out).stem().stem().string());
+    if (kit.pads.empty()) throw InputError(folder, "no preset matches a sample of " + from);
+    save_kit(out, kit);
+    if (!common.quiet) {
+      spdlog::info("wrote {}: {} pads from {} presets", out, kit.pads.size(), presets.size());
+      for (const Pad& p : kit.pads)
+        spdlog::info("  {:3d} {}: {} layer(s){}", p.note, p.name, p.layers.size(),
+                     p.choke_group ? fmt::format(", choke group {}", p.choke_group) : "");
+    }
+    if (!sfz.empty()) {
+      const LoadedKit loaded = load_kit_presets(load_kit(out));
+      const std::string path = export_sfz(loaded, sfz, kit.name, velocities, rate);
+      if (!common.quiet)
+        spdlog::info("wrote {} ({} samples)", path, kit.pads.size() * size_t(velocities));
+    }
+    return 0;
+  }
+};
+
 // play: a kit playing a MIDI file, offline, as the instrument would.
 struct PlayCommand {
   CommonArgs common;
@@ -555,14 +609,39 @@ struct BatchCommand {
         ->check(CLI::Range(1, 1024));
     c->add_flag("--force", options.force, "Refit sounds that already have a preset");
     c->add_flag("--no-report", no_report, "Do not write OUT/report.html");
+    c->add_flag("--kit", kit,
+                "Also write OUT/NAME.kit.json of the presets (the folder's .sfz or drumkit.xml "
+                "gives the notes and "
+                "velocity layers, where it has one)");
     add_common(c, common);
     return c;
   }
-  bool no_report = false;
+  bool no_report = false, kit = false;
   int run() {
     options.fit = fit.finish();
     options.load.max_seconds = common.max_seconds;
-    return run_batch(in, out, options, common.quiet, !no_report);
+    const int status = run_batch(in, out, options, common.quiet, !no_report);
+    if (kit && (status == 0 || status == 3)) write_batch_kit();
+    return status;
+  }
+  // The kit of what the batch fitted, mapped by the input folder's own sample kit if it has one.
+  void write_batch_kit() const {
+    namespace fs = std::filesystem;
+    std::vector<SampleMapping> mapping;
+    std::string from;
+    for (const auto& e : fs::directory_iterator(in)) {
+      const std::string name = e.path().filename().string(), ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".sfz" || name == "drumkit.xml")) from = e.path().string();
+    }
+    if (!from.empty()) mapping = read_kit_mapping(from);
+    std::string name = fs::path(in).filename().string();
+    if (name.empty()) name = fs::path(in).parent_path().filename().string();
+    const Kit k = make_kit(find_presets(out), from.empty() ? nullptr : &mapping, name);
+    const std::string path = (fs::path(out) / (name + ".kit.json")).string();
+    save_kit(path, k);
+    if (!common.quiet)
+      spdlog::info("wrote {}: {} pads{}", path, k.pads.size(),
+                   from.empty() ? "" : " (notes and layers from " + from + ")");
   }
 };
 
@@ -624,8 +703,9 @@ int main(int argc, char** argv) {
   BenchCommand bench;
   ReportCommand report;
   PlayCommand play;
+  KitCommand kit;
   CLI::App* commands[] = {fit.add(app),   render.add(app), loss.add(app), batch.add(app),
-                          bench.add(app), report.add(app), play.add(app)};
+                          bench.add(app), report.add(app), play.add(app), kit.add(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -633,7 +713,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (fit.common.quiet || render.common.quiet || loss.common.quiet || batch.common.quiet ||
-      report.common.quiet || play.common.quiet)
+      report.common.quiet || play.common.quiet || kit.common.quiet)
     spdlog::set_level(spdlog::level::warn);
   try {
     if (*commands[0]) return fit.run();
@@ -643,6 +723,7 @@ int main(int argc, char** argv) {
     if (*commands[4]) return bench.run();
     if (*commands[5]) return report.run();
     if (*commands[6]) return play.run();
+    if (*commands[7]) return kit.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drumsynth: error: %s\n", e.what());
     return 1;

@@ -69,21 +69,31 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Whether the name holds `word` as a word or a word's start ("kick", "kick2",
-// "BD_", not "bdx" for "bd").
+// Whether the name holds `word`: a word of four letters or more anywhere
+// ("floortom" holds "floor", "hatsemiopen" "open"), a shorter one as a word
+// of its own or at a word's end or start ("BD_", "kick2", "floortom"'s
+// "tom"; not "bdx" for "bd").
 bool has_word(const std::string& name, const std::string& word) {
   for (size_t at = name.find(word); at != std::string::npos; at = name.find(word, at + 1)) {
-    const bool starts = at == 0 || !std::isalpha(static_cast<unsigned char>(name[at - 1]));
+    if (word.size() > 3) return true;
     const size_t end = at + word.size();
-    const bool ends = word.size() > 3 || end == name.size() ||
-                      !std::isalpha(static_cast<unsigned char>(name[end]));
-    if (starts && ends) return true;
+    const bool starts = at == 0 || !std::isalpha(static_cast<unsigned char>(name[at - 1]));
+    const bool ends = end == name.size() || !std::isalpha(static_cast<unsigned char>(name[end]));
+    if (starts || ends) return true;
   }
   return false;
 }
 
 int note_from_name(const std::string& file_name) {
   const std::string n = lower(fs::path(file_name).stem().string());
+  // A General MIDI drum note leading the name ("41-FloorTom"), as sample kits number their files.
+  size_t digits = 0;
+  while (digits < n.size() && std::isdigit(static_cast<unsigned char>(n[digits]))) ++digits;
+  if (digits >= 2 && digits <= 3 && digits < n.size() &&
+      !std::isalpha(static_cast<unsigned char>(n[digits]))) {
+    const int note = std::stoi(n.substr(0, digits));
+    if (note >= 27 && note <= 87) return note;
+  }
   const auto any = [&](std::initializer_list<const char*> words) {
     for (const char* w : words)
       if (has_word(n, w)) return true;

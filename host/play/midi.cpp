@@ -98,8 +98,8 @@ void read_track(Bytes& b, size_t end, std::vector<TickedNote>& notes,
     }
     const uint8_t kind = status & 0xF0;
     const bool two = kind != 0xC0 && kind != 0xD0;
-    const uint8_t data2 = two ? b.u8() : 0;
-    if (kind == 0x90 && data2 > 0) notes.push_back({tick, data1 & 0x7F, data2 & 0x7F});
+    const uint8_t data2 = two ? uint8_t(b.u8() & 0x7F) : 0;  // data bytes are 7-bit
+    if (kind == 0x90 && data2 > 0) notes.push_back({tick, data1 & 0x7F, data2});
   }
 }
 

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <tuple>
 
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/kit.hpp"
+#include "drumsynth/kit_maker.hpp"
 #include "drumsynth/loss_settings.hpp"
 #include "drumsynth/midi.hpp"
 #include "drumsynth/playback.hpp"
@@ -150,6 +152,47 @@ TEST(Cli, SplitFitsEachHitAndItsKitReplaysTheFragment) {
   std::ifstream summary(dir / "batch/summary.json");
   EXPECT_EQ(nlohmann::json::parse(summary)["items"][0]["hits"], 3);
   EXPECT_NE(b.output.find("frag.wav: 3 hits, fitted as one sound"), std::string::npos) << b.output;
+}
+
+// A sample kit fitted as a kit: `batch --kit` over two drums of
+// RedZeppelin4 (five velocity layers each, its kit.sfz beside them) writes
+// a kit of two pads of five layers at the SFZ's velocities, the hats in a
+// choke group; `kit --sfz` writes it as an SFZ that reads back.
+TEST(Cli, BatchKitFollowsTheSampleKitsMap) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  ScratchDir dir;
+  const auto rz4 = test::shared_data() / "kits/RedZeppelin4";
+  std::filesystem::create_directories(dir.path / "rz/samples");
+  std::ofstream sfz(dir / "rz/kit.sfz");
+  std::ifstream all(rz4 / "kit.sfz");
+  for (std::string line; std::getline(all, line);)
+    if (line.find("key=36 ") != std::string::npos || line.find("key=42 ") != std::string::npos) {
+      sfz << line << "\n";
+      const std::string sample =
+          line.substr(line.find("sample=") + 7, line.find(" key") - line.find("sample=") - 7);
+      std::filesystem::copy_file(rz4 / sample, dir.path / "rz" / sample);
+    }
+  sfz.close();
+  const auto b = run_drumsynth("batch " + q(dir / "rz") + " -o " + q(dir / "out") +
+                               " --iterations 3 --device cpu --quiet --no-report --kit");
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  const Kit kit = load_kit(dir / "out/rz.kit.json");
+  ASSERT_EQ(kit.pads.size(), 2u);
+  EXPECT_EQ(kit.pads[0].note, 36);
+  ASSERT_EQ(kit.pads[0].layers.size(), 5u);
+  EXPECT_EQ(kit.pads[0].layers[0].velocity, 26);
+  EXPECT_EQ(kit.pads[0].layers[4].velocity, 127);
+  EXPECT_EQ(kit.pads[1].choke_group, 1);
+  const auto k =
+      run_drumsynth("kit " + q(dir / "out") + " -o " + q(dir / "again.kit.json") + " --from " +
+                    q(dir / "rz/kit.sfz") + " --sfz " + q(dir / "sfz") + " --velocities 3 -q");
+  ASSERT_EQ(k.exit_code, 0) << k.output;
+  std::ifstream written(dir / "sfz/again.sfz");
+  std::stringstream text;
+  text << written.rdbuf();
+  EXPECT_EQ(read_sfz(text.str(), "again.sfz").size(), 6u);
+  EXPECT_EQ(run_drumsynth("kit " + q(dir / "rz") + " -o " + q(dir / "none.kit.json")).exit_code,
+            1);  // no presets
 }
 
 // `drumsynth fit kick.wav` in the sound's own folder must not overwrite it.

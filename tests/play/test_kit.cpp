@@ -137,6 +137,15 @@ TEST(Midi, NotesRoundTripAndTempoChangesAreFollowed) {
   EXPECT_EQ(timed[2].note, 42);
   EXPECT_THROW(midi_from_bytes("MThd\0\0", "short.mid"), InputError);
   EXPECT_THROW(midi_from_bytes("RIFF....", "wav.mid"), InputError);
+  // A malformed velocity byte with its high bit set, 0x80, is 0: a note-off
+  // (found by fuzz_kit_files: it had played as velocity 0).
+  std::string bad("MThd\0\0\0\6\0\0\0\1\0\x60", 14);
+  const std::string odd("\x00\x99\x24\x80\x00\x26\xC0\x00\xFF\x2F\x00", 11);
+  bad += std::string("MTrk\0\0\0", 7) + char(odd.size()) + odd;
+  const auto masked = midi_from_bytes(bad, "odd.mid");
+  ASSERT_EQ(masked.size(), 1u);
+  EXPECT_EQ(masked[0].note, 38);
+  EXPECT_EQ(masked[0].velocity, 64);
 }
 
 // At a layer's velocity the preset as render plays it (the engine in float:
