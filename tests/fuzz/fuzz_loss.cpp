@@ -33,7 +33,7 @@ constexpr double kRates[16] = {8000,  11025, 16000,  22050,  24000,  32000,     
 drumsynth::LossSettings chosen_settings(const uint8_t* h, size_t size, size_t* used) {
   *used = 1;
   drumsynth::LossSettings s;
-  s.preset = LossPreset::custom;
+  s.preset = drumsynth::LossPreset::custom;
   const int n_res = 1 + h[0] % 3;
   if (size < size_t(3 + 3 * n_res)) return *used = size, s;
   for (int r = 0; r < n_res; ++r) {
