@@ -10,6 +10,7 @@
 #include <cmath>
 #include <utility>
 
+#include "cpu/cpu_clones.hpp"
 #include "cpu/flush_denormals.hpp"
 #include "drumsynth/playback.hpp"
 #include "drumsynth/synth/mix.hpp"
@@ -127,6 +128,9 @@ double voice_at_velocity(const PreparedKit::PadLayers& pad, int velocity,
   return gain * std::pow(10.0, double(controls.level_db) / 20.0);
 }
 
+// Samples a voice computes at a time (its arrays on the stack).
+constexpr int kChunk = 64;
+
 struct KitPlayer::Voice {
   bool active = false;
   int note = 0;
@@ -155,6 +159,10 @@ struct KitPlayer::Voice {
     for (int j = 0; j < kNoiseBands - 1; ++j)
       bank_a[j] = one_pole_coefficient(float(noise_bank_crossover_hz(j)), rate);
     for (auto& s : bank_state) std::fill(std::begin(s), std::end(s), 0.0f);
+    std::fill(std::begin(tones_on), std::end(tones_on), true);
+    std::fill(std::begin(bank_on), std::end(bank_on), true);
+    transient_on = true;
+    chunk_at = kChunk, handed = 0;
     c = resonator_coefficients(p, rate);
     c.delay_int = std::min(c.delay_int, int(ring.size()) - 2);
     h = 0;
@@ -166,49 +174,130 @@ struct KitPlayer::Voice {
     if (fade_left < 0) fade_len = fade_left = std::max(1, samples);
   }
 
-  // Adds frames samples of this voice into out.
-  void render_add(float* out, int frames) {
-    for (int f = 0; f < frames && active; ++f, ++n) {
-      const float t = time_since_onset(p, int(n), rate);
-      const float src = t > 0.0f ? source_sample(p, phase_time(p, int(n), rate)) : 0.0f;
-      const float w = white_noise<float>(seed, uint64_t(n));
-      lo = one_pole_step(lo, w, a_low);
-      bd = one_pole_step(bd, w - lo, a_high);
-      float bank = 0;
-      const float rise = envelope_rise(t, p[P::noise_attack_s]);
-      for (int k = 0; k < kNoiseBands; ++k) {  // noise_bank_filter's step, then the band's envelope
-        float x = w;
-        if (k > 0) {
-          bank_state[k][0] = one_pole_step(bank_state[k][0], x, bank_a[k - 1]);
-          x -= bank_state[k][0];
-          bank_state[k][1] = one_pole_step(bank_state[k][1], x, bank_a[k - 1]);
-          x -= bank_state[k][1];
-        }
-        if (k < kNoiseBands - 1) {
-          bank_state[k][2] = one_pole_step(bank_state[k][2], x, bank_a[k]);
-          bank_state[k][3] = one_pole_step(bank_state[k][3], bank_state[k][2], bank_a[k]);
-          x = bank_state[k][3];
-        }
-        if (t > 0.0f)
-          bank += noise_bank_band_sample(p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)],
-                                         rise, t, x);
-      }
-      // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
-      const long j = n - c.delay_int;
-      const float y0 = j >= 0 ? ring[size_t(j) & mask] : 0.0f,
-                  y1 = j >= 1 ? ring[size_t(j - 1) & mask] : 0.0f;
-      h = one_pole_step(h, (1.0f - c.frac) * y0 + c.frac * y1, c.a);
-      ring[size_t(n) & mask] = resonator_send(src) + c.fb * h;
-      float y = gain * mix_sample(p, t, src, bd, resonator_out(p, h), bank);
-      if (fade_left >= 0) {
-        y *= 0.5f - 0.5f * std::cos(float(kPi) * float(fade_left) / float(fade_len));
-        if (--fade_left < 0) active = false;
-      }
-      out[f] += y;
-      if (n + 1 >= end) active = false;
-    }
-  }
+  // Blocks whose sound has fallen below kSilent stop being computed.
+  bool tones_on[kNumPartials];
+  bool bank_on[kNoiseBands];
+  bool transient_on = true;
+  // A chunk computed ahead, always kChunk samples from the voice's start on,
+  // so its samples do not depend on the host's block size.
+  float chunk[kChunk];
+  int chunk_at = kChunk;  // the next sample to hand out
+  long handed = 0;        // samples handed out
 };
+
+namespace {
+
+// A block is dropped once its envelope's level (its gain times its fall) is
+// under this and falling: -140 dB of full scale, under float rounding of
+// what is left.
+constexpr float kSilent = 1e-7f;
+
+// One chunk of a voice: the per-sample values that need no state (time,
+// swept time, envelopes, oscillators) over the whole chunk, in loops the
+// compiler vectorises (libm's vector functions, the widest this CPU runs:
+// cpu_clones.hpp); then the recurrences (noise filters, the bank's bands,
+// the resonator) and the mix sample by sample. The same functions as
+// render's, in the same order for each sample.
+DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
+  constexpr int m = kChunk;
+  float* out = v->chunk;
+  const float* p = v->p;
+  const float rate = v->rate;
+  float t[kChunk], src[kChunk], rise[kChunk], nrise[kChunk], bank[kChunk];
+  double S[kChunk];
+  for (int j = 0; j < m; ++j) {
+    const double tw = phase_time(p, int(v->n + j), rate);
+    t[j] = float(tw);
+    S[j] = swept_time(tw, p[P::sweep_ratio], p[P::sweep_s]);
+    rise[j] = envelope_rise(t[j], p[P::tone_attack_s]);
+    nrise[j] = envelope_rise(t[j], p[P::noise_attack_s]);
+    src[j] = 0.0f, bank[j] = 0.0f;
+  }
+  const bool sounding = t[m - 1] > 0.0f;
+  if (sounding) {
+    for (int k = 0; k < kNumPartials; ++k) {
+      if (!v->tones_on[k]) continue;
+      const float f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
+      for (int j = 0; j < m; ++j) src[j] += tone_partial_sample(f, d, g, rise[j], t[j], S[j]);
+      if (t[0] > 5.0f * p[P::tone_attack_s] && g * envelope_fall(t[m - 1], d) < kSilent)
+        v->tones_on[k] = false;
+    }
+    if (v->transient_on) {
+      for (int j = 0; j < m; ++j) src[j] += transient_sample(p, t[j], S[j]);
+      if (t[0] > 5.0f * p[P::transient_attack_s] &&
+          p[P::transient_gain] * p[P::transient_drive] *
+                  envelope_fall(t[m - 1], p[P::transient_decay_s]) <
+              kSilent)
+        v->transient_on = false;
+    }
+    for (int j = 0; j < m; ++j)
+      if (!(t[j] > 0.0f)) src[j] = 0.0f;  // render's source starts after the onset
+  }
+  // The recurrences, in order, sample by sample; their states kept per sample
+  // for the envelopes and the mix, which then run over the chunk in vectors.
+  float white[kChunk], band[kChunk], bank_band[kNoiseBands][kChunk], h[kChunk];
+  for (int j = 0; j < m; ++j) white[j] = white_noise<float>(v->seed, uint64_t(v->n + j));
+  for (int j = 0; j < m; ++j) {
+    const long n = v->n + j;
+    const float w = white[j];
+    v->lo = one_pole_step(v->lo, w, v->a_low);
+    v->bd = one_pole_step(v->bd, w - v->lo, v->a_high);
+    band[j] = v->bd;
+    for (int k = 0; k < kNoiseBands; ++k) {  // noise_bank_filter's step
+      float x = w;
+      float* st = v->bank_state[k];
+      if (k > 0) {
+        st[0] = one_pole_step(st[0], x, v->bank_a[k - 1]);
+        x -= st[0];
+        st[1] = one_pole_step(st[1], x, v->bank_a[k - 1]);
+        x -= st[1];
+      }
+      if (k < kNoiseBands - 1) {
+        st[2] = one_pole_step(st[2], x, v->bank_a[k]);
+        st[3] = one_pole_step(st[3], st[2], v->bank_a[k]);
+        x = st[3];
+      }
+      bank_band[k][j] = x;
+    }
+    // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
+    const long i = n - v->c.delay_int;
+    const float y0 = i >= 0 ? v->ring[size_t(i) & v->mask] : 0.0f;
+    const float y1 = i >= 1 ? v->ring[size_t(i - 1) & v->mask] : 0.0f;
+    v->h = one_pole_step(v->h, (1.0f - v->c.frac) * y0 + v->c.frac * y1, v->c.a);
+    v->ring[size_t(n) & v->mask] = resonator_send(src[j]) + v->c.fb * v->h;
+    h[j] = v->h;
+  }
+  for (int k = 0; k < kNoiseBands; ++k) {  // each band under its envelope, from the onset on
+    if (!v->bank_on[k]) continue;
+    const float g = p[P::noise_bank_gain(k)], d = p[P::noise_bank_decay_s(k)];
+    for (int j = 0; j < m; ++j)
+      bank[j] += t[j] > 0.0f ? noise_bank_band_sample(g, d, nrise[j], t[j], bank_band[k][j]) : 0.0f;
+  }
+  for (int j = 0; j < m; ++j)
+    out[j] = v->gain * mix_sample(p, t[j], src[j], band[j], resonator_out(p, h[j]), bank[j]);
+  for (int k = 0; k < kNoiseBands; ++k)
+    if (v->bank_on[k] && t[0] > 5.0f * p[P::noise_attack_s] &&
+        p[P::noise_bank_gain(k)] * envelope_fall(t[m - 1], p[P::noise_bank_decay_s(k)]) < kSilent)
+      v->bank_on[k] = false;
+  v->n += m;
+}
+
+// Adds frames samples of a voice into out from its chunks, its cut's fade
+// applied, until its end.
+void render_voice_add(KitPlayer::Voice* v, float* out, int frames) {
+  for (int f = 0; f < frames && v->active; ++f) {
+    if (v->chunk_at == kChunk) render_chunk(v), v->chunk_at = 0;
+    float y = v->chunk[v->chunk_at++];
+    if (v->fade_left >= 0) {
+      y *= 0.5f - 0.5f * std::cos(float(kPi) * float(v->fade_left) / float(v->fade_len));
+      if (--v->fade_left < 0) v->active = false;
+    }
+    out[f] += y;
+    if (++v->handed >= v->end) v->active = false;
+  }
+}
+
+}  // namespace
 
 KitPlayer::KitPlayer(double sample_rate, int max_voices)
     : rate_(sample_rate), voices_(size_t(max_voices)) {
@@ -285,7 +374,7 @@ void KitPlayer::start_voice(int note, int velocity) {
 
 void KitPlayer::render_voices(float* out, int frames) {
   for (Voice& v : voices_)
-    if (v.active) v.render_add(out, frames);
+    if (v.active) render_voice_add(&v, out, frames);
 }
 
 void KitPlayer::process(float* out, int frames) {

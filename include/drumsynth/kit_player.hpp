@@ -79,8 +79,9 @@ class KitPlayer {
   void process(float* out, int frames);
   int sounding_voices() const;
 
+  struct Voice;  // the engine's own (kit_player.cpp)
+
  private:
-  struct Voice;
   struct Pending {
     int note, velocity, frame;
   };
