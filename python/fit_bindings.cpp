@@ -40,8 +40,10 @@ struct PyFitResult {
 
 // The fit's keyword arguments as FitOptions; ValueError for a bad one.
 FitOptions fit_options(int iterations, const std::string& loss_preset_name, const std::string& init,
-                       int restarts, uint64_t seed, const std::string& device, int threads) {
+                       int restarts, uint64_t seed, const std::string& device, int threads,
+                       int stop_window) {
   if (iterations < 1) throw py::value_error("iterations must be at least 1");
+  if (stop_window < 0) throw py::value_error("stop_window must be 0 (never stop early) or more");
   if (restarts < 1) throw py::value_error("restarts must be at least 1");
   if (init != "analysis" && init != "random")
     throw py::value_error("init must be 'analysis' or 'random'");
@@ -49,6 +51,7 @@ FitOptions fit_options(int iterations, const std::string& loss_preset_name, cons
   o.device = parse_choice<DeviceChoice>(device);
   o.loss = named_loss(loss_preset_name);
   o.iterations = iterations, o.restarts = restarts, o.seed = seed;
+  o.stop_window = stop_window;
   o.init = init == "random" ? FitInit::random : FitInit::analysis;
   o.n_threads = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
   return o;
@@ -145,7 +148,7 @@ std::vector<std::optional<PyFitResult>> fit_many(
     const py::sequence& audios, const py::object& sample_rates, int iterations,
     const std::string& loss, const std::string& init, int restarts, uint64_t seed,
     const std::string& device, const py::object& progress, int threads, double max_seconds,
-    const std::optional<std::vector<std::string>>& names) {
+    const std::optional<std::vector<std::string>>& names, int stop_window) {
   const size_t n = py::len(audios);
   std::vector<double> rates;
   if (py::isinstance<py::sequence>(sample_rates)) {
@@ -157,7 +160,8 @@ std::vector<std::optional<PyFitResult>> fit_many(
     rates.assign(n, sample_rates.cast<double>());
   }
   if (names && names->size() != n) throw py::value_error("names must name every sound");
-  const FitOptions o = fit_options(iterations, loss, init, restarts, seed, device, threads);
+  const FitOptions o =
+      fit_options(iterations, loss, init, restarts, seed, device, threads, stop_window);
   LoadOptions lo;
   lo.max_seconds = max_seconds;
   std::vector<Sound> sounds;
@@ -191,7 +195,9 @@ constexpr const char* kFitDoc =
     "CPU the same file and seed give the same preset, bit for bit). progress(FitProgress) is "
     "called at most "
     "every 100 ms on the calling thread; Ctrl-C ends the fit early and returns the best so far "
-    "(FitResult.interrupted). The GIL is released while it runs. Raises ValueError for NaN/Inf, "
+    "(FitResult.interrupted). A fit stops once converged (as `drumsynth fit --stop-window`; "
+    "stop_window=0 runs every iteration). The GIL is released while it runs. Raises ValueError for "
+    "NaN/Inf, "
     "empty or "
     "silent audio, a rate outside 8-192 kHz, a sound longer than max_seconds or a bad argument.";
 
@@ -248,10 +254,11 @@ void register_fit(py::module_& m) {
       "fit",
       [](const py::handle& audio, double sample_rate, int iterations, const std::string& loss,
          const std::string& init, int restarts, uint64_t seed, const std::string& device,
-         const py::object& progress, int threads, double max_seconds, const std::string& name) {
+         const py::object& progress, int threads, double max_seconds, const std::string& name,
+         int stop_window) {
         auto results = fit_many(py::make_tuple(audio), py::float_(sample_rate), iterations, loss,
                                 init, restarts, seed, device, progress, threads, max_seconds,
-                                std::vector<std::string>{name});
+                                std::vector<std::string>{name}, stop_window);
         if (!results[0]) {  // Ctrl-C before it started
           PyErr_SetNone(PyExc_KeyboardInterrupt);
           throw py::error_already_set();
@@ -262,12 +269,13 @@ void register_fit(py::module_& m) {
       py::arg("loss_preset") = name_of(kDefaultFitLoss), py::arg("init") = "analysis",
       py::arg("restarts") = 1, py::arg("seed") = 0, py::arg("device") = "auto",
       py::arg("progress") = py::none(), py::arg("threads") = 0, py::arg("max_seconds") = 10.0,
-      py::arg("name") = "<array>", kFitDoc);
+      py::arg("name") = "<array>", py::arg("stop_window") = FitOptions{}.stop_window, kFitDoc);
   m.def("fit_many", &fit_many, py::arg("audios"), py::arg("sample_rates"), py::kw_only(),
         py::arg("iterations") = 1000, py::arg("loss_preset") = name_of(kDefaultFitLoss),
         py::arg("init") = "analysis", py::arg("restarts") = 1, py::arg("seed") = 0,
         py::arg("device") = "auto", py::arg("progress") = py::none(), py::arg("threads") = 0,
-        py::arg("max_seconds") = 10.0, py::arg("names") = py::none(), kFitManyDoc);
+        py::arg("max_seconds") = 10.0, py::arg("names") = py::none(),
+        py::arg("stop_window") = FitOptions{}.stop_window, kFitManyDoc);
 }
 
 }  // namespace drumsynth::python

@@ -66,6 +66,7 @@ def fit(
     threads: int = 0,
     max_seconds: float = 10.0,
     name: str = "<array>",
+    stop_window: int = 50,
 ) -> FitResult: ...
 def fit_many(
     audios: Sequence[ArrayLike],
@@ -81,6 +82,7 @@ def fit_many(
     threads: int = 0,
     max_seconds: float = 10.0,
     names: Optional[Sequence[str]] = None,
+    stop_window: int = 50,
 ) -> list[Optional[FitResult]]: ...
 def load_audio(path: str, max_seconds: float = 10.0) -> tuple[npt.NDArray[np.float32], int]: ...
 def loss(estimate: ArrayLike, target: ArrayLike, sample_rate: float, preset: str = "seed") -> float: ...

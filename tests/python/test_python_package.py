@@ -191,6 +191,17 @@ def test_the_gil_is_released_during_a_fit_and_progress_comes_at_most_every_100_m
     assert (gaps[:-1] >= 0.09).all(), f"progress came faster than every 100 ms: {gaps.min():.3f} s"
 
 
+def test_a_fit_stops_once_converged_unless_told_not_to():
+    audio = tone(16000, 16000.0, 200.0)
+    early = drumsynth.fit(audio, 16000, iterations=1500, device="cpu", loss_preset="auraloss")
+    full = drumsynth.fit(audio, 16000, iterations=1500, device="cpu", loss_preset="auraloss", stop_window=0)
+    assert len(full.loss_history) == 1500
+    assert 100 < len(early.loss_history) < 1500
+    assert np.array_equal(early.loss_history, full.loss_history[: len(early.loss_history)])
+    with pytest.raises(ValueError, match="stop_window"):
+        drumsynth.fit(audio, 16000, stop_window=-1)
+
+
 def test_ctrl_c_ends_a_fit_early_with_the_best_so_far():
     import _thread
 
@@ -198,7 +209,7 @@ def test_ctrl_c_ends_a_fit_early_with_the_best_so_far():
     timer = threading.Timer(1.0, _thread.interrupt_main)  # as Ctrl-C in a notebook
     timer.start()
     start = time.monotonic()
-    r = drumsynth.fit(audio, 16000, iterations=100000, device="cpu", loss_preset="auraloss")
+    r = drumsynth.fit(audio, 16000, iterations=100000, device="cpu", loss_preset="auraloss", stop_window=0)
     timer.join()
     assert r.interrupted
     assert time.monotonic() - start < 10
