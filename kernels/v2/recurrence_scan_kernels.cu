@@ -113,8 +113,9 @@ __global__ void resonator_scan_kernel(BatchView batch, SynthTape tape, int lane_
   const InstanceView v = instance(batch, b);
   const auto c = resonator_coefficients(v.p, v.sr);
   const ResonatorBlocking k = resonator_blocking(c.delay_int, lane_samples);
-  const float* x = tape.res_in + v.o;
-  float *y = tape.res_y + v.o, *h = tape.res_h + v.o;
+  const float* __restrict__ x = tape.res_in + v.o;
+  float* __restrict__ y = tape.res_y + v.o;
+  float* __restrict__ h = tape.res_h + v.o;
   float carry = 0.0f;  // h before the block
   for (int i0 = 0; i0 < v.n; i0 += k.block) {
     const int m = min(k.block, v.n - i0), count = resonator_lane_count(k, m, lane),
@@ -142,12 +143,9 @@ __global__ void resonator_scan_kernel(BatchView batch, SynthTape tape, int lane_
 
 // Backwards in blocks; lane k's run is the samples i1 - r for its offsets r
 // (from the top down). The taps' scatter into v_y lands D or more back, in
-// earlier blocks: sample i gives v_y[j] and v_y[j - 1] (j = i - D) shares, so
-// within a lane v_y[j - 1] takes sample i's and sample i - 1's, added in one
-// write. Only the lane's top sample's v_y[j] is also the lane above's bottom
-// sample's v_y[j - 1]: both shares are held and the lane adds them once,
-// after its run; the block's bottom sample's frac share lands where the next
-// block's lane 0 takes nothing from above.
+// earlier blocks, gathered to one write a place (resonator_lane_vjp); the
+// two shares that meet a neighbour's cross by a shuffle
+// (resonator_lane_edges_vjp). resonator_blocked_vjp is the CPU twin.
 __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, SynthAdjointScratch s,
                                           float* __restrict__ v_params,
                                           int lane_samples) {  // [B, P]
@@ -162,8 +160,10 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
   const auto c = resonator_coefficients(v.p, v.sr);
   const float gain = v.p[P::resonator_gain];
   const ResonatorBlocking k = resonator_blocking(c.delay_int, lane_samples);
-  const float *y = tape.res_y + v.o, *h = tape.res_h + v.o, *v_out = s.v_mix + v.o;
-  float* v_y = s.v_res_y + v.o;  // when done, the input's gradient (resonator_vjp)
+  const float* __restrict__ y = tape.res_y + v.o;
+  const float* __restrict__ h = tape.res_h + v.o;
+  const float* __restrict__ v_out = s.v_mix + v.o;
+  float* __restrict__ v_y = s.v_res_y + v.o;  // when done, the input's gradient (resonator_vjp)
   for (int i = lane; i < v.n; i += 32) v_y[i] = 0.0f;
   __syncwarp();
   float carry = 0.0f;  // lambda after the block
@@ -181,34 +181,12 @@ __global__ void resonator_scan_vjp_kernel(BatchView batch, SynthTape tape, Synth
     }
     AffineStep<float> entry;
     WarpScan(scan_temp[warp]).ExclusiveScan(run, entry, affine_identity<float>(), AffineThen());
-    float lambda = affine_apply(entry, carry);
-    // v_y[j_q] (j_q = top - q - D) takes sample q's (1 - frac) share and
-    // sample q - 1's frac share, added together: one write a place. The top
-    // one's first share and the bottom one's frac share meet another lane's.
-    float top_share = 0.0f, above_frac = 0.0f;  // above_frac: sample q - 1's frac share
-#pragma unroll
-    for (int q = 0; q < kResonatorLaneSamples; ++q)
-      if (q < count) {
-        const int i = top - q, j = i - c.delay_int;
-        lambda = affine_apply(AffineStep<float>{c.a, gain * vo[q] + c.fb * vy[q]}, lambda);
-        const float y0 = j >= 0 ? y[j] : 0.0f, y1 = j >= 1 ? y[j - 1] : 0.0f;
-        const float v_d =
-            resonator_sample_vjp(c, lambda, vy[q], vo[q], h[i], i > 0 ? h[i - 1] : 0.0f, y0, y1, g);
-        if (q == 0)
-          top_share = v_d * (1.0f - c.frac);
-        else if (j >= 0)
-          v_y[j] += v_d * (1.0f - c.frac) + above_frac;
-        above_frac = v_d * c.frac;
-      }
-    const float bottom_frac = above_frac;  // the run's bottom sample's, for v_y[j_bottom - 1]
+    const auto r =
+        resonator_lane_vjp(c, gain, y, h, vy, vo, count, top, affine_apply(entry, carry), v_y, g);
     const float from_above =
-        __shfl_up_sync(kFullWarp, bottom_frac, 1);  // the lane above's bottom sample's
-    if (count > 0) {
-      const int j_top = top - c.delay_int, j_bottom = top - (count - 1) - c.delay_int;
-      if (j_top >= 0) v_y[j_top] += top_share + (lane >= 1 ? from_above : 0.0f);
-      if (top - (count - 1) == i0 && j_bottom >= 1)
-        v_y[j_bottom - 1] += bottom_frac;  // the block's bottom sample
-    }
+        __shfl_up_sync(kFullWarp, r.bottom_frac, 1);  // the lane above's bottom sample's
+    resonator_lane_edges_vjp(c, lane, i0, top, count, r, from_above, v_y);
+    const float lambda = r.lambda;
     carry = __shfl_sync(kFullWarp, lambda,
                         (m - 1) / k.per_lane);  // lambda at the block's bottom sample
     __syncwarp();

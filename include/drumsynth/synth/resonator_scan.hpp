@@ -84,9 +84,68 @@ DS_HD void resonator_blocked(const Real* p, Real sample_rate, int n, const Real*
   }
 }
 
+// One lane's run of a block in the adjoint, from its top sample down, the
+// run's v_y and v_out given (vy, vo: count of them, complete: their scatters
+// come from later blocks), lambda entering at the top. The taps' scatter
+//   v_y[j] += (1 - frac) v_d[i],  v_y[j - 1] += frac v_d[i]   (j = i - D)
+// is gathered so each place is written once: v_y[j_q] takes sample q's
+// (1 - frac) share and sample q - 1's frac share together. Two shares meet
+// another lane's and are returned instead: the top sample's (1 - frac) share,
+// whose place also takes the frac share of the lane above's bottom sample,
+// and the bottom sample's frac share (resonator_lane_edges_vjp adds both).
+// The GPU's lanes and the CPU's twin (resonator_blocked_vjp) both run this.
+template <typename Real>
+struct ResonatorLaneVjp {
+  Real lambda;       // at the run's bottom sample
+  Real top_share;    // (1 - frac) v_d of the top sample, for v_y[j_top]
+  Real bottom_frac;  // frac v_d of the bottom sample, for v_y[j_bottom - 1]
+};
+
+template <typename Real>
+DS_HD ResonatorLaneVjp<Real> resonator_lane_vjp(const ResonatorCoefficients<Real>& c, Real gain,
+                                                const Real* DS_RESTRICT y,
+                                                const Real* DS_RESTRICT h, const Real* vy,
+                                                const Real* vo, int count, int top, Real lambda,
+                                                Real* DS_RESTRICT v_y, ResonatorGrads<Real>& g) {
+  Real top_share = Real(0), above_frac = Real(0);  // above_frac: sample q - 1's frac share
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int q = 0; q < kResonatorLaneSamples; ++q)
+    if (q < count) {
+      const int i = top - q, j = i - c.delay_int;
+      lambda = affine_apply(AffineStep<Real>{c.a, gain * vo[q] + c.fb * vy[q]}, lambda);
+      const Real y0 = j >= 0 ? y[j] : Real(0), y1 = j >= 1 ? y[j - 1] : Real(0);
+      const Real v_d = resonator_sample_vjp(c, lambda, vy[q], vo[q], h[i],
+                                            i > 0 ? h[i - 1] : Real(0), y0, y1, g);
+      if (q == 0)
+        top_share = v_d * (Real(1) - c.frac);
+      else if (j >= 0)
+        v_y[j] += v_d * (Real(1) - c.frac) + above_frac;
+      above_frac = v_d * c.frac;
+    }
+  return {lambda, top_share, above_frac};
+}
+
+// The two shares a lane's run leaves (resonator_lane_vjp): its top place
+// takes its own share and from_above, the frac share of the bottom sample of
+// the lane above (lane - 1, the samples just above; none for lane 0, whose
+// sample above is the next block's bottom one, added there); the block's
+// bottom sample's frac share lands where no lane of the earlier block adds.
+template <typename Real>
+DS_HD void resonator_lane_edges_vjp(const ResonatorCoefficients<Real>& c, int lane, int i0, int top,
+                                    int count, const ResonatorLaneVjp<Real>& r, Real from_above,
+                                    Real* v_y) {
+  if (count <= 0) return;
+  const int j_top = top - c.delay_int, j_bottom = top - (count - 1) - c.delay_int;
+  if (j_top >= 0) v_y[j_top] += r.top_share + (lane >= 1 ? from_above : Real(0));
+  if (top - (count - 1) == i0 && j_bottom >= 1) v_y[j_bottom - 1] += r.bottom_frac;
+}
+
 // Adjoint, as resonator_vjp (same arguments and outputs), in blocks from the
 // end; lane k's run is the block's samples i1 - r for r in its offsets (from
-// the top down).
+// the top down). The CPU twin of the GPU's warp: the same lane runs and
+// gathered writes (resonator_lane_vjp), the lanes one after another.
 template <typename Real>
 DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,  // forward inputs
                                  const Real* DS_RESTRICT y, const Real* DS_RESTRICT h,  // saved
@@ -100,36 +159,33 @@ DS_HD void resonator_blocked_vjp(const Real* p, Real sample_rate, int n,  // for
   Real carry = Real(0);
   ResonatorGrads<Real> g{Real(0), Real(0), Real(0), Real(0)};
   AffineStep<Real> lanes[kResonatorScanWidth];
-  const auto step_at = [&](int i) {
-    return AffineStep<Real>{c.a, gain * v_out[i] + c.fb * v_y[i]};
-  };
+  Real vy[kResonatorScanWidth][kResonatorLaneSamples],
+      vo[kResonatorScanWidth][kResonatorLaneSamples];
   const int n_blocks = (n + k.block - 1) / k.block;
   for (int bi = n_blocks - 1; bi >= 0; --bi) {
     const int i0 = bi * k.block, m = n - i0 < k.block ? n - i0 : k.block, i1 = i0 + m - 1;
     for (int lane = 0; lane < kResonatorScanWidth; ++lane) {
       AffineStep<Real> run =
           affine_identity<Real>();  // lambda -> lambda - a lambda + input, from the top down
-      for (int s = 0, i = i1 - lane * k.per_lane; s < resonator_lane_count(k, m, lane); ++s, --i)
-        run = affine_then(run, step_at(i));
+      const int top = i1 - lane * k.per_lane, count = resonator_lane_count(k, m, lane);
+      for (int q = 0; q < count; ++q) {
+        vy[lane][q] = v_y[top - q], vo[lane][q] = v_out[top - q];
+        run = affine_then(run, AffineStep<Real>{c.a, gain * vo[lane][q] + c.fb * vy[lane][q]});
+      }
       lanes[lane] = run;
     }
     affine_scan_in_warp_order(lanes);
-    Real lambda_first = carry;  // lambda at the block's first sample: the next block's carry
+    Real lambda_bottom = carry, above_bottom_frac = Real(0);
     for (int lane = 0; lane < kResonatorScanWidth; ++lane) {
-      Real lambda = affine_apply(lane > 0 ? lanes[lane - 1] : affine_identity<Real>(), carry);
-      for (int s = 0, i = i1 - lane * k.per_lane; s < resonator_lane_count(k, m, lane); ++s, --i) {
-        lambda = affine_apply(step_at(i),
-                              lambda);  // v_y[i] is complete: its scatters come from later blocks
-        const int j = i - c.delay_int;
-        const Real y0 = j >= 0 ? y[j] : Real(0), y1 = j >= 1 ? y[j - 1] : Real(0);
-        const Real v_d = resonator_sample_vjp(c, lambda, v_y[i], v_out[i], h[i],
-                                              i > 0 ? h[i - 1] : Real(0), y0, y1, g);
-        if (j >= 0) v_y[j] += v_d * (Real(1) - c.frac);
-        if (j >= 1) v_y[j - 1] += v_d * c.frac;
-        if (i == i0) lambda_first = lambda;
-      }
+      const int top = i1 - lane * k.per_lane, count = resonator_lane_count(k, m, lane);
+      const Real entry = affine_apply(lane > 0 ? lanes[lane - 1] : affine_identity<Real>(), carry);
+      const ResonatorLaneVjp<Real> r =
+          resonator_lane_vjp(c, gain, y, h, vy[lane], vo[lane], count, top, entry, v_y, g);
+      resonator_lane_edges_vjp(c, lane, i0, top, count, r, above_bottom_frac, v_y);
+      above_bottom_frac = count > 0 ? r.bottom_frac : Real(0);
+      if (count > 0 && top - (count - 1) == i0) lambda_bottom = r.lambda;
     }
-    carry = lambda_first;
+    carry = lambda_bottom;  // lambda at the block's first sample: the next block's carry
   }
   resonator_coefficients_vjp(p, sample_rate, c, g.v_frac, g.v_fb, g.v_a, g.v_gain, v_p);
 }
