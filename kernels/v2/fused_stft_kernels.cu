@@ -76,6 +76,24 @@ struct FusedShape {
   static constexpr bool folded = Folded;
   static_assert(int(F::Inv::output_ept) == ept && int(F::Inv::input_ept) == bin_ept,
                 "one layout for both FFTs");
+  // What fused_stft_block.hpp's phases take for granted of that layout:
+  static_assert(F::Fwd::implicit_type_batching == 1 &&
+                    sizeof(typename F::Complex) == 2 * sizeof(float),
+                "a complex element is two floats, one FFT's");
+  static_assert(std::is_same_v<typename F::Fwd::input_type,
+                               std::conditional_t<Folded, typename F::Complex, float>> &&
+                    std::is_same_v<typename F::Inv::output_type, typename F::Fwd::input_type>,
+                "the reals are floats (normal) or pairs of them (folded), read as floats");
+  static_assert(stride == int(F::Fwd::block_dim.x) && ffts == int(F::Fwd::block_dim.y),
+                "a row of threads per FFT, its frame picked by threadIdx.y");
+  static_assert((Folded ? 2 : 1) * ept * stride == N,
+                "the threads' real slots cover the frame once");
+  static_assert(int(F::Fwd::output_length) == N / 2 + 1 && int(F::Inv::input_length) == N / 2 + 1,
+                "natural layout: bins 0..N/2");
+  static_assert(bin_ept * stride >= N / 2 + 1 && (bin_ept - 1) * stride < N / 2 + 1,
+                "every bin held, by thread x as bin x + i stride, the last element partly");
+  static_assert(2 * int(F::kStorage) >= (Folded ? 2 : 1) * ept && int(F::kStorage) >= bin_ept,
+                "the thread's array holds the reals as floats and the bins");
 };
 
 // One block: run blockIdx.x of sound blockIdx.y. Frames go kFfts at a time
