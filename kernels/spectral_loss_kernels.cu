@@ -122,8 +122,9 @@ __global__ void resolution_loss_kernel(
   const double count = double(frame_offset[b + 1] - frame_offset[b]) * n_bins;
   const double cells = cell_offset ? double(max(1, cell_offset[b + 1] - cell_offset[b])) : 1.0;
   const double norm_y = sqrt(norm_y2[b]), norm_d = sqrt(sums[3 * b]);
-  const double band = cell_offset ? w_band * sums[3 * b + 2] / cells : 0.0;
-  loss[b] += inv_r * float(w_sc * norm_d / norm_y + w_lm * sums[3 * b + 1] / count + band);
+  const double band = cell_offset ? mean_term(double(w_band), sums[3 * b + 2], cells) : 0.0;
+  loss[b] += inv_r * float(spectral_convergence_term(double(w_sc), norm_d, norm_y) +
+                           mean_term(double(w_lm), sums[3 * b + 1], count) + band);
   norms[4 * b] = float(norm_y), norms[4 * b + 1] = float(norm_d),
             norms[4 * b + 2] = float(1.0 / count);
   norms[4 * b + 3] = float(1.0 / cells);

@@ -304,8 +304,8 @@ DS_CPU_CLONES Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* 
   const A band = settings_.w_band_log != 0 ? A(settings_.w_band_log) * A(band_loss(r)) : A(0);
   const A cumulative =
       settings_.w_cumulative != 0 ? A(settings_.w_cumulative) * A(cumulative_loss(r)) : A(0);
-  return Real(A(settings_.w_sc) * std::sqrt(sum_d2) / A(r.norm_y) +
-              A(settings_.w_log_mag) * sum_log / A(count) + band + cumulative);
+  return Real(spectral_convergence_term(A(settings_.w_sc), A(std::sqrt(sum_d2)), A(r.norm_y)) +
+              mean_term(A(settings_.w_log_mag), sum_log, A(count)) + band + cumulative);
 }
 
 // This resolution's dL/d(padded signal) (already divided by the number of

@@ -152,6 +152,26 @@ TEST(MrstftLoss, BandTermSeesEnvelopesNotFineStructure) {
   EXPECT_GT(ratio(1.0, 0.0, std::log(2.0)), 0.8);
 }
 
+// Spectral convergence divides by ||Y||, which only a target with no energy
+// and no magnitude floor (eps = 0) makes 0: then the term is 0 with its
+// gradient (spectral_convergence_term, spectral_bin_grad), not NaN; and the
+// log term, off (weight 0), is 0 though its log 0 is not finite. An
+// infinity or NaN here would reach every parameter of a fit.
+TEST(MrstftLoss, SpectralConvergenceOfASilentTargetIsZeroNotNaN) {
+  LossSettings s = small_settings(false);
+  s.eps = 0.0, s.w_log_mag = 0.0;
+  const std::vector<double> silence(600, 0.0);
+  MrstftLoss<double> loss(s, 16000.0, silence);
+  std::vector<double> v;
+  const double l = loss.loss_and_gradient(noise(600, 6, 150.0), v);
+  EXPECT_EQ(l, 0.0);
+  for (double g : v) ASSERT_EQ(g, 0.0);
+  // With the target's energy back, the same term is positive and has a gradient.
+  MrstftLoss<double> heard(s, 16000.0, noise(600, 5, 200.0));
+  EXPECT_GT(heard.loss_and_gradient(noise(600, 6, 150.0), v), 0.1);
+  EXPECT_GT(*std::max_element(v.begin(), v.end()), 0.0);
+}
+
 TEST(MrstftLoss, IsZeroForTheTargetItselfAndPositiveOtherwise) {
   const auto y = noise(5000, 3, 1000.0);
   for (const auto& name : test::loss_preset_names()) {

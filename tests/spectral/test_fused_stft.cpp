@@ -72,6 +72,10 @@ TEST(FusedStft, SplitGradientIsTheBinGradient) {
     const double scale = norm_d > 0 ? 1.0 / norm_d : 0.0;
     EXPECT_NEAR(g.rest + scale * g.sc, whole, 1e-12 * (1 + std::abs(whole)));
   }
+  // A target with no energy (eps = 0): no spectral-convergence gradient, not NaN.
+  EXPECT_EQ(split_spectral_bin_grad(0.5, std::log(0.5), 0.0, -1e300, 0.0, 1e-3, 0.7, 0.0).sc, 0.0);
+  EXPECT_EQ(spectral_bin_grad(0.5, std::log(0.5), 0.0, -1e300, 0.0, 2.0, 1e-3, 0.7, 0.0), 0.0);
+  EXPECT_EQ(resolution_terms(4.0, 0.0, 0.0, 0.0, 10.0, 1.0, 0.7, 0.0, 0.0), 0.0);
 }
 
 TEST(FusedStft, RunsOwnEveryPositionOnceAndSeeEveryFrameThatReachesIt) {

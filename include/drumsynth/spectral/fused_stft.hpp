@@ -131,7 +131,8 @@ DS_HD SplitBinGrad<Real> split_spectral_bin_grad(Real mag_x, Real log_mag_x, Rea
                                                  Real w_sc, Real w_lm) {
   const Real dlog = log_mag_y - log_mag_x;
   const Real sgn = dlog > Real(0) ? Real(1) : (dlog < Real(0) ? Real(-1) : Real(0));
-  return {-w_lm * sgn * inv_count / mag_x, -w_sc * (mag_y - mag_x) / norm_y};
+  return {-w_lm * sgn * inv_count / mag_x,
+          norm_y > Real(0) ? -w_sc * (mag_y - mag_x) / norm_y : Real(0)};
 }
 
 // One bin's dL/d|X| as the spectrum an inverse real FFT turns into the
@@ -156,7 +157,8 @@ DS_HD void c2r_packed_gradient(int k, int n_bins, Real re, Real im, Real eps, Re
 template <typename Real>
 DS_HD Real resolution_terms(Real d2, Real dlog, Real band, Real norm_y, Real count, Real cells,
                             Real w_sc, Real w_lm, Real w_band) {
-  return w_sc * dm::sqrt(d2) / norm_y + w_lm * dlog / count + w_band * band / cells;
+  return spectral_convergence_term(w_sc, dm::sqrt(d2), norm_y) + mean_term(w_lm, dlog, count) +
+         mean_term(w_band, band, cells);
 }
 
 // The scale of the spectral convergence part once norm_diff is known.
