@@ -304,12 +304,14 @@ int run_bench(const ThroughputOptions& o, bool json) {
         "\"sample_rate\": %g, "
         "\"loss_preset\": \"%s\", \"ms_per_iteration\": %.4f, \"ms_min\": %.4f, \"ms_max\": %.4f, "
         "\"iterations\": %d, \"sound_iterations_per_s\": %.2f, \"memory_per_sound_mb\": %.3f, "
-        "\"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": %s, \"spectral\": %s, \"switches\": "
+        "\"peak_memory_per_sound_mb\": %.3f, \"fit_loop_ms_per_iteration\": %.4f, \"fit_loop\": "
+        "%s, \"spectral\": %s, \"switches\": "
         "%s}\n",
         r.device.c_str(), name_of(o.kernels).c_str(), o.batch, o.seconds, o.sample_rate,
         name_of(o.loss_preset).c_str(), r.ms_per_iteration, r.ms_min, r.ms_max, r.iterations,
-        r.sound_iterations_per_s, r.memory_per_sound_mb, r.fit_loop_ms_per_iteration,
-        nlohmann::json(r.fit_loop).dump().c_str(), nlohmann::json(r.spectral).dump().c_str(),
+        r.sound_iterations_per_s, r.memory_per_sound_mb, r.peak_memory_per_sound_mb,
+        r.fit_loop_ms_per_iteration, nlohmann::json(r.fit_loop).dump().c_str(),
+        nlohmann::json(r.spectral).dump().c_str(),
         nlohmann::json(describe_switches(read_switches())).dump().c_str());
   else
     std::printf(
@@ -319,7 +321,9 @@ int run_bench(const ThroughputOptions& o, bool json) {
         r.device.c_str(), o.batch, o.seconds, o.sample_rate, name_of(o.loss_preset).c_str(),
         r.ms_per_iteration, r.iterations, r.ms_min, r.ms_max, r.sound_iterations_per_s,
         r.memory_per_sound_mb > 0
-            ? (", " + std::to_string(r.memory_per_sound_mb) + " MB GPU memory per sound").c_str()
+            ? fmt::format(", {:.2f} MB GPU memory per sound ({:.2f} at the set-up's peak)",
+                          r.memory_per_sound_mb, r.peak_memory_per_sound_mb)
+                  .c_str()
             : "");
   if (!json && !r.spectral.empty()) std::printf("  loss: %s\n", r.spectral.c_str());
   if (!json && !r.fit_loop.empty())

@@ -20,6 +20,12 @@ bool device_available(std::string* why);
 std::string device_name();
 // Bytes of device memory in use (total - free), for memory-per-sound figures.
 size_t device_bytes_in_use();
+// Bytes the library's device buffers hold now, their most since
+// reset_device_buffer_peak (cuFFT's plans not included: device_bytes_in_use
+// sees those).
+size_t device_buffer_bytes();
+size_t device_buffer_peak_bytes();
+void reset_device_buffer_peak();
 // Bytes of device memory free now.
 size_t device_bytes_free();
 // Makes device index % (visible devices) the current one.

@@ -57,13 +57,21 @@ inline void check_launch(const char* kernel, const char* where) {
                              cudaGetErrorString(err));
 }
 
+// Every DeviceBuffer's bytes, and their most since the last reset
+// (cuda_backend.hpp's device_buffer_peak_bytes): a backend's set-up peak,
+// which a reading of free memory after the set-up does not see.
+void note_device_buffer_bytes(long long delta);
+
 // Device memory of n elements of T, freed on destruction.
 template <typename T>
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
   explicit DeviceBuffer(size_t n) { resize(n); }
-  ~DeviceBuffer() { cudaFree(ptr_); }
+  ~DeviceBuffer() {
+    cudaFree(ptr_);
+    note_device_buffer_bytes(-(long long)(n_ * sizeof(T)));
+  }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   // On a failed allocation it throws and holds nothing (size 0), never a size
@@ -71,9 +79,11 @@ class DeviceBuffer {
   void resize(size_t n) {
     if (n == n_) return;
     cudaFree(ptr_);
+    note_device_buffer_bytes(-(long long)(n_ * sizeof(T)));
     ptr_ = nullptr;
     n_ = 0;
     if (n) CUDA_CHECK(cudaMalloc(&ptr_, n * sizeof(T)));
+    note_device_buffer_bytes((long long)(n * sizeof(T)));
     n_ = n;
   }
   void upload(const std::vector<T>& v) {

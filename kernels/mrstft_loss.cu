@@ -99,7 +99,8 @@ struct GpuMrstft::Impl {
   }
 
   // One resolution's framing layout over the batch (stft_framing.hpp), its
-  // window and its cuFFT plans (without work areas: share_scratch gives them one).
+  // window and its forward cuFFT plan (without a work area: share_scratch
+  // gives the plans one).
   static std::unique_ptr<Resolution> make_resolution(const StftResolution& rs,
                                                      const std::vector<int>& offsets) {
     auto r = std::make_unique<Resolution>();
@@ -128,9 +129,13 @@ struct GpuMrstft::Impl {
     r->mag_y.resize(r->n_bins_total());
     r->norms.resize(size_t(4 * n_instances));
     r->norm_y2.resize(size_t(n_instances)), r->sums.resize(size_t(3 * n_instances));
-    r->work_bytes = std::max(make_plan(&r->r2c, n, r->total_frames, CUFFT_R2C),
-                             make_plan(&r->c2r, n, r->total_frames, CUFFT_C2R));
+    r->work_bytes = make_plan(&r->r2c, n, r->total_frames, CUFFT_R2C);
     return r;
+  }
+  // The inverse plan, where the chain runs the estimate's gradient.
+  static void add_inverse_plan(Resolution& r) {
+    r.work_bytes =
+        std::max(r.work_bytes, make_plan(&r.c2r, r.res.fft_size, r.total_frames, CUFFT_C2R));
   }
 
   // The band term's tables of one resolution (loss_band_bins, per distinct
@@ -168,8 +173,10 @@ struct GpuMrstft::Impl {
   }
 
   // The scratch every resolution shares (they run one after another), sized
-  // for the largest, and cuFFT's one work area.
-  void share_scratch() {
+  // for the largest, and cuFFT's one work area. For the target's pass only
+  // (the fused kernels take over after it): the frames and their spectra,
+  // not the estimate's magnitudes and overlap-add buffer.
+  void share_scratch(bool target_pass_only) {
     size_t max_frames = 0, max_bins = 0, max_padded_total = 0, max_work = 1, max_cells = 1;
     for (const auto& r : res) {
       max_cells = std::max(max_cells, size_t(r->total_cells));
@@ -179,13 +186,15 @@ struct GpuMrstft::Impl {
       max_work = std::max(max_work, r->work_bytes);
     }
     frames.resize(max_frames), spec.resize(max_bins);
-    mag_x.resize(max_bins), log_mag_x.resize(max_bins);
-    v_padded.resize(max_padded_total);
-    if (settings.w_band_log != 0) band_x.resize(max_cells);
+    if (!target_pass_only) {
+      mag_x.resize(max_bins), log_mag_x.resize(max_bins);
+      v_padded.resize(max_padded_total);
+      if (settings.w_band_log != 0) band_x.resize(max_cells);
+    }
     fft_work.resize(max_work);
     for (auto& r : res) {
       CUFFT_CHECK(cufftSetWorkArea(r->r2c, fft_work.get()));
-      CUFFT_CHECK(cufftSetWorkArea(r->c2r, fft_work.get()));
+      if (r->c2r) CUFFT_CHECK(cufftSetWorkArea(r->c2r, fft_work.get()));
     }
   }
 
@@ -253,24 +262,32 @@ struct GpuMrstft::Impl {
                                 r.padded_len_host, r.n_frames_host, one_wave, blocks_per_sm);
   }
 
-  // Switches to the fused kernels when every resolution's FFT size is built
-  // and fits the device's shared memory, and frees the cuFFT chain's
-  // per-frame scratch, which only the target pass needed. Else says why not.
-  std::string use_fused(const float* d_targets) {
+  // Whether the fused kernels can run this batch: every resolution's FFT
+  // size built and its runs within the device's shared memory; "" if so
+  // (their run lengths in fused_frames), else why not.
+  std::vector<int> fused_frames;
+  std::string fused_why_not() {
     folded_fft = switches.fused_fft_folded;
-    size_t max_runs = 1, max_padded_total = 1;
-    std::vector<int> frames;
+    fused_frames.clear();
     for (const auto& r : res) {
       const std::string n = std::to_string(r->res.fft_size);
       if (!fused_stft_supports(r->res.fft_size)) return "no fused kernel for a " + n + "-point FFT";
-      frames.push_back(planned_frames(*r));
-      const FusedStftArgs a = fused_args(*r, frames.back());
-      if (fused_stft_blocks_per_sm(a) < 1)
+      fused_frames.push_back(planned_frames(*r));
+      if (fused_stft_blocks_per_sm(fused_args(*r, fused_frames.back())) < 1)
         return "a " + n + "-point FFT's runs need more shared memory than the device has";
-      max_runs = std::max(max_runs, size_t(a.max_runs));
-      max_padded_total = std::max(max_padded_total, r->padded_total);
     }
-    // The chain's scratch first, so the two never take memory together.
+    return "";
+  }
+
+  // After the target's pass: frees the cuFFT chain's scratch, which only that
+  // pass needed, then takes the fused kernels' (so the two never take memory
+  // together) and switches to them.
+  void use_fused(const float* d_targets) {
+    size_t max_runs = 1, max_padded_total = 1;
+    for (size_t i = 0; i < res.size(); ++i) {
+      max_runs = std::max(max_runs, size_t(fused_args(*res[i], fused_frames[i]).max_runs));
+      max_padded_total = std::max(max_padded_total, res[i]->padded_total);
+    }
     frames.resize(0), spec.resize(0), mag_x.resize(0), log_mag_x.resize(0), v_padded.resize(0),
         band_x.resize(0);
     fft_work.resize(0);  // the plans are not run again
@@ -287,12 +304,12 @@ struct GpuMrstft::Impl {
     plan = std::string("fused (cuFFTDx, real_mode::") + (folded_fft ? "folded" : "normal") +
            "), frames per run";
     for (size_t i = 0; i < res.size(); ++i) {
-      fused_per_resolution.push_back(fused_args(*res[i], frames[i]));  // with the buffers just made
-      plan += (i ? ", " : " ") + std::to_string(frames[i]) + " at " +
+      fused_per_resolution.push_back(
+          fused_args(*res[i], fused_frames[i]));  // with the buffers just made
+      plan += (i ? ", " : " ") + std::to_string(fused_frames[i]) + " at " +
               std::to_string(res[i]->res.fft_size);
     }
     fused = true;
-    return "";
   }
 #endif
 
@@ -342,19 +359,27 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
                                                                     m.ss_y.get());
   CUDA_CHECK_LAUNCH(sum_squares_kernel);
   DS_CHECK(int(sample_rates.size()) == m.B);
+  // Whether the fused kernels take over after the target's pass is known
+  // first, so the chain's plans and scratch for the estimate's gradient are
+  // made only where the chain runs it.
+  std::string why_not = "this build has no cuFFTDx (scripts/gpu-deps builds it in)";
+  bool will_fuse = false;
   for (const auto& rs : settings.resolutions) {
     m.res.push_back(Impl::make_resolution(rs, offsets));
     if (settings.w_band_log != 0) m.make_bands(*m.res.back());
   }
-  m.share_scratch();
+#if defined(DRUMSYNTH_HAVE_CUFFTDX)
+  if (fused_spectral) why_not = m.fused_why_not(), will_fuse = why_not.empty();
+#endif
+  if (!will_fuse)
+    for (auto& r : m.res) Impl::add_inverse_plan(*r);
+  m.share_scratch(/*target_pass_only=*/will_fuse);
   for (auto& r : m.res) m.target_bins(*r);
   m.pre_y.resize(0);  // the target is in its spectra and norms from here on
-  if (!fused_spectral) return;
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
-  const std::string why_not = m.use_fused(d_targets);
-#else
-  const std::string why_not = "this build has no cuFFTDx (scripts/gpu-deps builds it in)";
+  if (will_fuse) m.use_fused(d_targets);
 #endif
+  if (!fused_spectral || will_fuse) return;
   // Once per process: a batch makes a loss per GPU batch.
   static bool said = false;
   if (!why_not.empty() && !said) {
@@ -373,7 +398,10 @@ bool fused_spectral_built() {
 }
 
 GpuMrstft::~GpuMrstft() {
-  for (auto& r : impl_->res) cufftDestroy(r->r2c), cufftDestroy(r->c2r);
+  for (auto& r : impl_->res) {
+    if (r->r2c) cufftDestroy(r->r2c);
+    if (r->c2r) cufftDestroy(r->c2r);
+  }
 }
 
 void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {

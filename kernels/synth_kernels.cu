@@ -1,6 +1,7 @@
 // Synthesis on the GPU: the forward kernels and, below each, its adjoint. They
 // call the same __host__ __device__ math as the CPU reference (include/drumsynth).
 #include <algorithm>
+#include <atomic>
 
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
@@ -308,6 +309,21 @@ bool device_available(std::string* why) {
   }
   return true;
 }
+
+namespace {
+std::atomic<long long> buffer_bytes{0}, buffer_peak{0};
+}
+
+void note_device_buffer_bytes(long long delta) {
+  const long long now = buffer_bytes += delta;
+  for (long long peak = buffer_peak.load();
+       now > peak && !buffer_peak.compare_exchange_weak(peak, now);) {
+  }
+}
+
+size_t device_buffer_bytes() { return size_t(std::max(0LL, buffer_bytes.load())); }
+size_t device_buffer_peak_bytes() { return size_t(std::max(0LL, buffer_peak.load())); }
+void reset_device_buffer_peak() { buffer_peak = buffer_bytes.load(); }
 
 size_t device_bytes_in_use() {
   size_t free_b = 0, total_b = 0;

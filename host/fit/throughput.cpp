@@ -36,6 +36,9 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
   ThroughputResult r;
   const Device device = resolve_device(o.device);
   const size_t before = device == Device::cuda ? cuda_bytes_in_use() : 0;
+#if DRUMSYNTH_HAVE_CUDA
+  if (device == Device::cuda) cuda::reset_device_buffer_peak();
+#endif
   auto backend =
       make_backend(device, instances, loss_preset(o.loss_preset), o.n_threads, o.kernels);
   std::vector<float> loss(static_cast<size_t>(o.batch)), grad(logits.size());
@@ -57,6 +60,9 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
     r.device = cuda_device_name();
     r.memory_per_sound_mb = double(cuda_bytes_in_use() - before) / o.batch / 1e6;
 #if DRUMSYNTH_HAVE_CUDA
+    r.peak_memory_per_sound_mb =
+        r.memory_per_sound_mb +
+        double(cuda::device_buffer_peak_bytes() - cuda::device_buffer_bytes()) / o.batch / 1e6;
     r.spectral = cuda::spectral_path(*backend);
     // The device loop's whole run over the same number of iterations: its
     // first iteration as launches and its capture included, nothing per

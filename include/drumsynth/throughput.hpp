@@ -26,7 +26,10 @@ struct ThroughputResult {
   double ms_min = 0, ms_max = 0;  // the spread of the timed iterations
   int iterations = 0;
   double sound_iterations_per_s = 0;
-  double memory_per_sound_mb = 0;  // GPU only; 0 on the CPU
+  double memory_per_sound_mb = 0;  // GPU only, 0 on the CPU: in use while fitting
+  // GPU only: the most in use at once, the backend's set-up included (its
+  // buffers' peak over what they hold while fitting, added to the above).
+  double peak_memory_per_sound_mb = 0;
   // GPU only: the fit loop with the optimiser on the device, per iteration
   // (the mean over `iterations`), and how it ran ("CUDA graph" or "launches (why)").
   double fit_loop_ms_per_iteration = 0;

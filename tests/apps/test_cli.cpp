@@ -244,6 +244,7 @@ TEST(Cli, BenchPrintsOneConsistentJsonLine) {
               0.01 * double(j.at("sound_iterations_per_s")));
   EXPECT_EQ(j.at("fit_loop"), "");
   EXPECT_EQ(j.at("memory_per_sound_mb"), 0.0);
+  EXPECT_EQ(j.at("peak_memory_per_sound_mb"), 0.0);
 }
 
 // Bad input: exit 1, one line on stderr naming the file and the problem, and
