@@ -46,6 +46,7 @@ struct GpuMrstft::Impl {
               band_lo.get(), band_of_bin.get(), cell_offset.get()};
     }
     cufftHandle r2c = 0, c2r = 0;
+    bool longest = false;  // one of the two longest FFTs, of 8192 points or more
     int max_padded = 0;
     int max_bins = 0;         // frames x bins of the instance with most
     size_t padded_total = 0;  // padded samples of the whole batch
@@ -239,6 +240,8 @@ struct GpuMrstft::Impl {
     a.w_sc = float(settings.w_sc), a.w_lm = float(settings.w_log_mag),
     a.w_band = float(settings.w_band_log);
     a.inv_resolutions = 1.0f / float(res.size());
+    a.fast_math = switches.fused_fast_math;
+    a.ola_in_memory = r.longest && switches.fused_ola_memory;
     if (settings.w_band_log != 0)
       a.bands = {r.max_bands,         r.rate_row.get(),    r.band_count.get(), r.band_lo.get(),
                  r.band_of_bin.get(), r.cell_offset.get(), r.log_band_y.get(), r.band_floor.get()};
@@ -248,7 +251,9 @@ struct GpuMrstft::Impl {
   }
 
   // A resolution's run length: fused_planned_frames for this device and
-  // batch, or the fixed plan's (Switches::fused_plan_fixed).
+  // batch, or the fixed plan's (Switches::fused_plan_fixed). At the two
+  // longest FFTs, where the halo is most of the work, the plan may go down
+  // to one block an SM for longer runs (Switches::fused_plan_long).
   int planned_frames(const Resolution& r) const {
     if (switches.fused_plan_fixed) return fused_frames_per_run(r.res);
     int device = 0, sms = 0;
@@ -257,9 +262,13 @@ struct GpuMrstft::Impl {
     const auto blocks_per_sm = [&](int frames) {
       return fused_stft_blocks_per_sm(fused_args(r, frames));
     };
-    const long long one_wave = (long long)sms * blocks_per_sm(fused_frames_per_run(r.res));
+    const int min_occupancy = r.longest && switches.fused_plan_long ? 1 : 0;
+    const long long one_wave =
+        (long long)sms *
+        (min_occupancy ? min_occupancy : blocks_per_sm(fused_frames_per_run(r.res)));
     return fused_planned_frames(r.res, fused_stft_ffts_per_block(r.res.fft_size, folded_fft),
-                                r.padded_len_host, r.n_frames_host, one_wave, blocks_per_sm);
+                                r.padded_len_host, r.n_frames_host, one_wave, blocks_per_sm,
+                                min_occupancy);
   }
 
   // Whether the fused kernels can run this batch: every resolution's FFT
@@ -364,10 +373,16 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
   // made only where the chain runs it.
   std::string why_not = "this build has no cuFFTDx (scripts/gpu-deps builds it in)";
   bool will_fuse = false;
+  std::vector<int> sizes;
   for (const auto& rs : settings.resolutions) {
     m.res.push_back(Impl::make_resolution(rs, offsets));
     if (settings.w_band_log != 0) m.make_bands(*m.res.back());
+    sizes.push_back(rs.fft_size);
   }
+  std::sort(sizes.rbegin(), sizes.rend());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  for (auto& r : m.res)  // the two longest, of 8192 points or more
+    r->longest = r->res.fft_size >= 8192 && (sizes.size() < 2 || r->res.fft_size >= sizes[1]);
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
   if (fused_spectral) why_not = m.fused_why_not(), will_fuse = why_not.empty();
 #endif

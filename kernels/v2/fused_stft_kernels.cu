@@ -61,7 +61,7 @@ template <int N, bool Folded>
 DS_HD FusedSharedLayout shared_layout(const FusedStftArgs& a) {
   using F = FusedFft<N, Folded>;
   return fused_shared_layout(F::kFftBytes, int(F::kFfts), N,
-                             a.bands.band_count ? a.bands.max_bands : 0, a.frames_per_run,
+                             a.bands.band_count ? a.bands.max_bands : 0, fused_shared_ola_frames(a),
                              a.res.hop);
 }
 
@@ -118,11 +118,12 @@ __launch_bounds__(FusedFft<N, Folded>::Fwd::max_threads_per_block) __global__
   Complex* fft_shared = reinterpret_cast<Complex*>(shared);
   float* mags = reinterpret_cast<float*>(shared);  // the same memory between the transforms
   float* cells = mags + L.mag_floats;
-  float* ola_rest = reinterpret_cast<float*>(shared + L.union_bytes);
-  float* ola_sc = ola_rest + L.ola_floats / 2;
+  float *ola_rest = nullptr, *ola_sc = nullptr;
+  fused_ola_targets(a, R, b, reinterpret_cast<float*>(shared + L.union_bytes), ola_rest, ola_sc);
   const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * blockDim.x + tx,
             n_threads = blockDim.x * blockDim.y;
-  for (int i = tid; i < int(L.ola_floats); i += n_threads) ola_rest[i] = 0.0f;
+  for (int i = tid; i < R.run.end_q - R.run.begin_q; i += n_threads)
+    ola_rest[i] = 0.0f, ola_sc[i] = 0.0f;
   float d2 = 0.0f, dlog = 0.0f, band = 0.0f;
   __syncthreads();
 
@@ -155,7 +156,7 @@ __launch_bounds__(FusedFft<N, Folded>::Fwd::max_threads_per_block) __global__
     }
   }
 
-  if (gradient)
+  if (gradient && !a.ola_in_memory)
     for (int q = R.run.begin_q + tid; q < R.run.end_q; q += n_threads) {
       a.v_rest[a.padded_offset[b] + q] = ola_rest[q - R.run.begin_q];
       a.v_sc[a.padded_offset[b] + q] = ola_sc[q - R.run.begin_q];

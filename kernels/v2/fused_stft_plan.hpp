@@ -47,7 +47,8 @@ inline FusedRunCost fused_run_cost(const StftResolution& r, int ffts, int frames
 // The run length for one resolution and batch. Candidates: the fixed plan's
 // (fused_frames_per_run), the lengths that fill whole groups (g ffts - halo),
 // and the length of one run for the longest sound (no halo at all). Of
-// those with at least the fixed plan's blocks an SM (blocks_per_sm(frames):
+// those with at least min_occupancy blocks an SM (0: the fixed plan's; a
+// plan may trade blocks an SM for fewer halo frames) (blocks_per_sm(frames):
 // the device's occupancy for that block's shared memory, 0 when it does not
 // fit) and, where the fixed plan fills the device once (min_blocks blocks),
 // as many, the one with the fewest slots (fused_run_cost); ties go to the
@@ -56,10 +57,13 @@ inline FusedRunCost fused_run_cost(const StftResolution& r, int ffts, int frames
 template <typename BlocksPerSm>
 int fused_planned_frames(const StftResolution& r, int ffts, const std::vector<int>& padded_len,
                          const std::vector<int>& n_frames, long long min_blocks,
-                         BlocksPerSm&& blocks_per_sm) {
+                         BlocksPerSm&& blocks_per_sm, int min_occupancy = 0) {
   const int fixed = fused_frames_per_run(r), halo = fused_halo_frames(r);
-  const int occupancy = blocks_per_sm(fixed);
-  if (occupancy <= 0 || padded_len.empty()) return fixed;  // the caller finds that it does not fit
+  const int fixed_occupancy = blocks_per_sm(fixed);
+  if (fixed_occupancy <= 0 || padded_len.empty())
+    return fixed;  // the caller finds that it does not fit
+  const int occupancy =
+      min_occupancy > 0 && min_occupancy < fixed_occupancy ? min_occupancy : fixed_occupancy;
   const FusedRunCost base = fused_run_cost(r, ffts, fixed, padded_len, n_frames);
   const long long enough = base.blocks < min_blocks ? base.blocks : min_blocks;
   int longest = 1;  // runs that own every position of the longest sound: one run a sound

@@ -245,18 +245,22 @@ TEST(FitSounds, FinishEndsEarlyWithTheBestSoFar) {
 // describe_switches names only those that differ.
 TEST(Switches, ReadFromTheEnvironmentInOnePlace) {
   EXPECT_EQ(describe_switches(read_switches()), "");
-  setenv("DRUMSYNTH_FUSED_FFT", "folded", 1);
+  EXPECT_TRUE(read_switches().fused_fft_folded);  // the default
+  setenv("DRUMSYNTH_FUSED_FFT", "normal", 1);
+  setenv("DRUMSYNTH_FUSED_OLA", "memory", 1);
   setenv("DRUMSYNTH_CUDA_GRAPH", "0", 1);
   setenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES", "9", 1);
   Switches s = read_switches();
-  EXPECT_TRUE(s.fused_fft_folded);
+  EXPECT_FALSE(s.fused_fft_folded);
+  EXPECT_TRUE(s.fused_ola_memory);
   EXPECT_FALSE(s.cuda_graph);
   EXPECT_EQ(s.resonator_lane_samples, 0);
-  EXPECT_EQ(describe_switches(s), "DRUMSYNTH_FUSED_FFT=folded DRUMSYNTH_CUDA_GRAPH=0");
+  EXPECT_EQ(describe_switches(s),
+            "DRUMSYNTH_FUSED_FFT=normal DRUMSYNTH_FUSED_OLA=memory DRUMSYNTH_CUDA_GRAPH=0");
   setenv("DRUMSYNTH_RESONATOR_LANE_SAMPLES", "1", 1);
   EXPECT_EQ(read_switches().resonator_lane_samples, 1);
-  for (const char* name :
-       {"DRUMSYNTH_FUSED_FFT", "DRUMSYNTH_CUDA_GRAPH", "DRUMSYNTH_RESONATOR_LANE_SAMPLES"})
+  for (const char* name : {"DRUMSYNTH_FUSED_FFT", "DRUMSYNTH_FUSED_OLA", "DRUMSYNTH_CUDA_GRAPH",
+                           "DRUMSYNTH_RESONATOR_LANE_SAMPLES"})
     unsetenv(name);
   EXPECT_EQ(describe_switches(read_switches()), "");
 }

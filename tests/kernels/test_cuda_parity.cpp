@@ -45,8 +45,8 @@ std::vector<int> parity_batch_sizes() {
 }
 
 // The kernel variants the every-instance test runs: v1, v2 as it is (the
-// fused kernels' planned runs, real_mode::normal FFTs, the resonator in lanes
-// of up to 8 samples), and v2 with each switch not yet verified on a device,
+// fused kernels' planned runs, long at the two longest FFTs, real_mode::folded
+// FFTs, the resonator in lanes of up to 8 samples), and v2 with each switch,
 // set while its backend is made and runs. DRUMSYNTH_PARITY_VARIANTS (names
 // separated by commas) keeps some: scripts/gpu-check runs the switched ones
 // each in its own process, so that one whose kernel faults (a CUDA context
@@ -63,7 +63,10 @@ std::vector<ParityVariant> parity_variants() {
       {"v1", "v1", nullptr, nullptr},
       {"v2", "v2", nullptr, nullptr},
       {"v2 fixed plan", "v2", "DRUMSYNTH_FUSED_PLAN", "fixed"},
-      {"v2 folded FFT", "v2", "DRUMSYNTH_FUSED_FFT", "folded"},
+      {"v2 occupancy plan", "v2", "DRUMSYNTH_FUSED_PLAN", "occupancy"},
+      {"v2 normal FFT", "v2", "DRUMSYNTH_FUSED_FFT", "normal"},
+      {"v2 overlap-add in memory", "v2", "DRUMSYNTH_FUSED_OLA", "memory"},
+      {"v2 fast math", "v2", "DRUMSYNTH_FUSED_FAST_MATH", "1"},
       {"v2 resonator lanes of 1", "v2", "DRUMSYNTH_RESONATOR_LANE_SAMPLES", "1"}};
   const char* chosen = std::getenv("DRUMSYNTH_PARITY_VARIANTS");
   if (!chosen || !*chosen) return all;

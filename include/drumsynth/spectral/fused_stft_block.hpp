@@ -68,6 +68,14 @@ struct FusedStftArgs {
   Real eps = 0;
   Real w_sc = 0, w_lm = 0, w_band = 0;  // the loss weights
   Real inv_resolutions = 1;
+  // The per-bin logarithms and divisions as the GPU's fast intrinsics
+  // (bin_log, bin_div; Switches::fused_fast_math).
+  bool fast_math = false;
+  // The overlap-add straight into v_rest and v_sc (device memory) instead of
+  // the block's shared memory: a run's length is then not bounded by shared
+  // memory, so one run can hold a whole sound and compute no halo frames
+  // (Switches::fused_ola_memory, at the two longest FFTs).
+  bool ola_in_memory = false;
   FusedBands<Real> bands;
   // Scratch: the two overlap-added gradient parts over the padded positions,
   // the runs' partial sums [B][max_runs][3], the SC part's scale [B].
@@ -90,6 +98,7 @@ struct FusedRun {
   const int* band_of_bin;
   const Real* log_band_y;  // its cells' ln(E_y + f)
   Real floor, inv_cells, norm_y, inv_count, w_sc, w_lm, w_band;
+  bool fast_math;
 };
 
 template <typename Real>
@@ -119,7 +128,30 @@ DS_HD FusedRun<Real> fused_run(const FusedStftArgs<Real>& a, const Real* x_all, 
   R.floor = bands ? K.floor[b] : Real(0);
   const int cells = bands ? K.cell_offset[b + 1] - K.cell_offset[b] : 1;
   R.inv_cells = Real(1) / Real(cells > 1 ? cells : 1);
+  R.fast_math = a.fast_math;
   return R;
+}
+
+// The frames of overlap-add a block keeps in shared memory: its run's, or
+// none where the overlap-add goes to memory.
+template <typename Real>
+DS_HD int fused_shared_ola_frames(const FusedStftArgs<Real>& a) {
+  return a.ola_in_memory ? 0 : a.frames_per_run;
+}
+
+// Where run R of sound b adds its two gradient parts, each from its first
+// owned position: the block's shared memory (ola_shared, the rest part's
+// frames_per_run hop floats then the SC part's, copied out at the end), or
+// with ola_in_memory the sound's two parts in memory themselves.
+template <typename Real>
+DS_HD void fused_ola_targets(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int b,
+                             Real* ola_shared, Real*& ola_rest, Real*& ola_sc) {
+  if (a.ola_in_memory) {
+    const size_t at = size_t(a.padded_offset[b]) + size_t(R.run.begin_q);
+    ola_rest = a.v_rest + at, ola_sc = a.v_sc + at;
+  } else {
+    ola_rest = ola_shared, ola_sc = ola_shared + size_t(a.frames_per_run) * size_t(a.res.hop);
+  }
 }
 
 // Thread x's R2C inputs of frame f: the windowed padded signal (0 for a slot
@@ -151,7 +183,9 @@ DS_HD void fused_bins(const FusedStftArgs<Real>& a, const FusedRun<Real>& R, int
     if (k >= R.n_bins) continue;
     const Real m = clamped_magnitude(Real(data[i].x), Real(data[i].y), a.eps);
     mag[k] = m;
-    if (owned) d2 += (my[k] - m) * (my[k] - m), dlog += dm::abs(dm::log(my[k]) - dm::log(m));
+    if (owned)
+      d2 += (my[k] - m) * (my[k] - m),
+          dlog += dm::abs(bin_log(my[k], R.fast_math) - bin_log(m, R.fast_math));
   }
 }
 
@@ -167,7 +201,7 @@ DS_HD void fused_cell(const FusedRun<Real>& R, int group, int c, const Real* mag
   for (int k = R.band_lo[bb]; k < R.band_lo[bb + 1]; ++k) e += m[k] * m[k];
   cells[slot * R.max_bands + bb] = e;
   if (f >= R.run.owned_frame && f < R.run.end_frame)
-    band += dm::abs(R.log_band_y[f * R.n_bands + bb] - dm::log(e + R.floor));
+    band += dm::abs(R.log_band_y[f * R.n_bands + bb] - bin_log(e + R.floor, R.fast_math));
 }
 
 // Thread x's bins of frame f (slot's magnitudes mag and cells): dL/d|X| in
@@ -185,15 +219,16 @@ DS_HD void fused_gradient(const FusedStftArgs<Real>& a, const FusedRun<Real>& R,
     Real zr = Real(0), zi = Real(0), sr = Real(0), si = Real(0);
     if (active && k < R.n_bins) {
       const Real m = mag[k];
-      const auto g = split_spectral_bin_grad(m, dm::log(m), my[k], dm::log(my[k]), R.norm_y,
-                                             R.inv_count, R.w_sc, R.w_lm);
+      const auto g =
+          split_spectral_bin_grad(m, bin_log(m, R.fast_math), my[k], bin_log(my[k], R.fast_math),
+                                  R.norm_y, R.inv_count, R.w_sc, R.w_lm, R.fast_math);
       Real rest = g.rest;
       if (R.band_of_bin && R.band_of_bin[k] >= 0) {
         const int bb = R.band_of_bin[k];
         const Real e = cells[bb];
         rest += Real(2) * m *
-                band_cell_grad(e, dm::log(e + R.floor), R.log_band_y[f * R.n_bands + bb], R.floor,
-                               R.inv_cells, R.w_band);
+                band_cell_grad(e, bin_log(e + R.floor, R.fast_math),
+                               R.log_band_y[f * R.n_bands + bb], R.floor, R.inv_cells, R.w_band);
       }
       const Real re = Real(data[i].x), im = Real(data[i].y);
       c2r_packed_gradient(k, R.n_bins, re, im, a.eps, m, rest, zr, zi);
