@@ -46,6 +46,7 @@ def _table():
           ("noise_gain", 1e-4, 1.0, "log")]
     for k in range(N_NOISE_BANDS):
         t += [(f"noise_bank{k + 1}_gain", 1e-4, 1.0, "log"), (f"noise_bank{k + 1}_decay_s", 0.003, 2.0, "log")]
+    t += [("release_start_s", 0.01, 20.0, "log"), ("release_s", 0.002, 20.0, "log")]
     return t
 
 
@@ -219,7 +220,12 @@ def synthesize(p, n, sample_rate, white, source_and_noise_fn=source_and_noise, r
     (the time-domain block scan)."""
     source, noise = source_and_noise_fn(p, n, sample_rate, white)
     res = (resonator or _resonator_spectral)(0.5 * source, p, sample_rate)
-    return torch.tanh(source + noise + res)
+    # The release (include/drumsynth/synth/release.hpp): 1 until its start, then a fall.
+    t = (torch.arange(n, device=p.device, dtype=torch.float64)[None, :] / sample_rate
+         - p[:, IDX["onset_s"], None].double()).to(REAL)
+    late = t - p[:, IDX["release_start_s"], None]
+    release = torch.where(late > 0, _exp32(-late / p[:, IDX["release_s"], None]), torch.ones_like(late))
+    return release * torch.tanh(source + noise + res)
 
 
 # ---- the loss (host/loss/loss_settings.cpp, host/loss/mrstft_loss.cpp) ----

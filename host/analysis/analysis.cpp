@@ -282,6 +282,7 @@ Analysis analyse(const Sound& target) {
   const int peak_frame = int(std::max_element(env.begin(), env.end()) - env.begin());
   a.attack_s = std::max(0.0005, (peak_frame + 0.5) * hop / sr / 3.0);
   a.decay_s = envelope_decay_s(env, peak_frame, hop, sr);
+  a.length_s = std::max(1.0 / sr, (n - start) / sr);
   // Spectra of the first 100 ms and of 100 ms later (or half-way through a
   // short hit), for the noise's measures.
   const double bin_hz = sr / kFft;
@@ -342,6 +343,11 @@ std::vector<double> params_from_analysis(const Analysis& a, double sr) {
     set(P::noise_bank_gain(k), 0.75 * a.bank_level[k]);
     set(P::noise_bank_decay_s(k), a.bank_decay_s[k]);
   }
+  // The release starts inside the recording, mild (-3.5 dB at its end), so
+  // that the loss's gradient reaches it: a recording faded or gated at its
+  // end pulls it in, one that rings out pushes it away.
+  set(P::release_start_s, 0.8 * a.length_s);
+  set(P::release_s, 0.5 * a.length_s);
   return p;
 }
 

@@ -137,10 +137,16 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   if (!params.is_object()) throw InputError(path, "preset has no \"parameters\" object");
   p.params.resize(kNumParams);
   // Version 1 had no noise bank: its bands are silent (gain 0, outside the
-  // range a fit uses), so the preset renders exactly as it did.
-  const int n_read = version == 1 ? P::noise_bank_first : kNumParams;
+  // range a fit uses), so the preset renders exactly as it did. Versions 1
+  // and 2 had no release: it starts at its maximum, past any sound's end.
+  const int n_read = version == 1   ? P::noise_bank_first
+                     : version == 2 ? P::release_start_s
+                                    : kNumParams;
   for (int k = 0; k < kNoiseBands && version == 1; ++k)
     p.params[P::noise_bank_gain(k)] = 0.0, p.params[P::noise_bank_decay_s(k)] = 0.1;
+  if (version < 3)
+    p.params[P::release_start_s] = param_table()[P::release_start_s].max,
+    p.params[P::release_s] = param_table()[P::release_s].max;
   for (int i = 0; i < n_read; ++i) {
     const auto& s = param_table()[i];
     if (!params.contains(s.name)) throw InputError(path, "missing parameter '" + s.name + "'");

@@ -44,6 +44,10 @@ std::vector<ParamSpec> make_table() {
     t[P::noise_bank_gain(k)] = {n + "_gain", "gain", 1e-4, 1.0, M::log};
     t[P::noise_bank_decay_s(k)] = {n + "_decay_s", "s", 0.003, 2.0, M::log};
   }
+  // Model version 3: the release; its maxima (older presets' values) put it
+  // past the end of any sound.
+  t[P::release_start_s] = {"release_start_s", "s", 0.01, 20.0, M::log};
+  t[P::release_s] = {"release_s", "s", 0.002, 20.0, M::log};
   return t;
 }
 }  // namespace

@@ -29,6 +29,7 @@ struct Analysis {
   // (as noise_level) and how fast it falls.
   double bank_level[kNoiseBands] = {};
   double bank_decay_s[kNoiseBands] = {};
+  double length_s = 1;  // from the onset to the end of the recording
 };
 
 Analysis analyse(const Sound& target);

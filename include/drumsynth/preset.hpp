@@ -17,7 +17,9 @@ namespace drumsynth {
 // 2: adds the noise bank (noise_bank.hpp: kNoiseBands bands, each a gain and
 //    a decay). Version 1 presets still load, with a silent bank, and render
 //    as before.
-constexpr int kPresetFormatVersion = 2;
+// 3: adds the release (release.hpp: its start and time). Older presets load
+//    with the release past their end, and render as before.
+constexpr int kPresetFormatVersion = 3;
 
 struct Preset {
   std::vector<double> params;  // [kNumParams], physical units

@@ -47,6 +47,7 @@ TEST(Analysis, FindsOnsetPartialsAndTheirDecays) {
 TEST(Analysis, FindsTheNoiseDarkeningAsItDecays) {
   std::vector<double> p(kNumParams);
   for (int i = 0; i < kNumParams; ++i) p[i] = param_table()[i].min;  // everything else silent
+  p[P::release_start_s] = param_table()[P::release_start_s].max;     // and no release
   p[P::noise_attack_s] = 1e-4;
   for (int k = 0; k < kNoiseBands; ++k)
     p[P::noise_bank_gain(k)] = 0.2, p[P::noise_bank_decay_s(k)] = 0.4 * std::pow(0.1, k / 5.0);

@@ -1,6 +1,6 @@
 // The mix: how the blocks make one sample of the sound,
 //   source = transient + tones                  (both pitch-swept, from the onset on)
-//   out    = tanh(source + noise + resonator(0.5 * source) + noise_bank)
+//   out    = release(t) * tanh(source + noise + resonator(0.5 * source) + noise_bank)
 // The per-sample math of the source (source_sample) and of the mix
 // (mix_sample), with their adjoints, shared by the CPU's voice (the whole
 // sound rendered with its tape, host/synth/voice.cpp) and the CUDA kernels
@@ -11,6 +11,7 @@
 #include "drumsynth/synth/noise_band.hpp"
 #include "drumsynth/synth/noise_bank.hpp"
 #include "drumsynth/synth/pitch_sweep.hpp"
+#include "drumsynth/synth/release.hpp"
 #include "drumsynth/synth/resonator.hpp"
 #include "drumsynth/synth/tone_partials.hpp"
 #include "drumsynth/synth/transient.hpp"
@@ -63,26 +64,30 @@ DS_HD Real resonator_send(Real source) {
 }
 
 // The mix at one sample, t = time_since_onset:
-//   out = tanh(source + noise_band_sample(t, band) + resonator_out + bank)
+//   out = release_gain(t) * tanh(source + noise_band_sample(t, band) + resonator_out + bank)
 // bank: the noise bank's value at this sample (noise_bank_sample; 0 for a
 // version-1 preset, whose bank gains are 0, so it renders as before).
 template <typename Real>
 DS_HD Real mix_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out,
                       Real bank) {
   const Real noise = noise_band_sample(p, t, noise_band);
-  return dm::tanh(source + noise + res_out + bank);
+  return release_gain(p, t) * dm::tanh(source + noise + res_out + bank);
 }
 
-// Adjoint of the mix at one sample: v_mix = v_out (1 - out^2) (tanh') reaches
-// the source, the noise, the resonator's output and the bank alike; the noise sample's
-// adjoint gives v_band and adds into the noise envelope's gradients and v_t.
-// Returns v_mix.
+// Adjoint of the mix at one sample, out = g y with y = tanh(mix): the release
+// gets v_out y; v_mix = v_out g (1 - y^2) reaches the source, the noise, the
+// resonator's output and the bank alike; the noise sample's adjoint gives
+// v_band and adds into the noise envelope's gradients and v_t. v_rel: the
+// release's two parameters' gradients (start, time). Returns v_mix.
 template <typename Real>
 DS_HD Real mix_sample_vjp(const Real* p, Real t, Real noise_band, Real out,  // forward
                           Real v_out,                                        // output grad
-                          Real& v_band, Real& v_attack_s, Real& v_decay_s, Real& v_gain,
-                          Real& v_t) {
-  const Real v_mix = v_out * (Real(1) - out * out);
+                          Real& v_band, Real& v_attack_s, Real& v_decay_s, Real& v_gain, Real& v_t,
+                          Real& v_release_start_s, Real& v_release_s) {
+  const Real g = release_gain(p, t);
+  const Real y = g > Real(0) ? out / g : Real(0);  // (g = 0: out = 0, and no gradient)
+  release_gain_vjp(p, t, g, v_out * y, v_release_start_s, v_release_s, v_t);
+  const Real v_mix = v_out * g * (Real(1) - y * y);
   v_band = noise_band_sample_vjp(p, t, noise_band, v_mix, v_attack_s, v_decay_s, v_gain, v_t);
   return v_mix;
 }

@@ -39,7 +39,9 @@ enum : int {
   noise_high_hz,  // low-pass cutoff: the band's upper edge
   noise_gain,
   noise_bank_first,  // model version 2: first of 2 * kNoiseBands bank parameters
-  count = noise_bank_first + 2 * kNoiseBands
+  release_start_s = noise_bank_first + 2 * kNoiseBands,  // model version 3: the release
+  release_s,                                             // (release.hpp)
+  count
 };
 constexpr int tone_freq_hz(int k) { return tone_first + 3 * k; }
 constexpr int tone_decay_s(int k) { return tone_first + 3 * k + 1; }
