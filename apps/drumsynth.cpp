@@ -186,6 +186,7 @@ extern "C" void on_sigint(int) {
 struct JobProgress {
   std::shared_ptr<spdlog::logger> log;
   bool quiet;
+  bool split;  // --split: several hits are fitted hit by hit after the batch
   BatchCounts counts;
   bool tty = ::isatty(2);
 
@@ -199,8 +200,8 @@ struct JobProgress {
     if (it.skipped_steps > 0)
       log->warn("{}: {} iterations skipped: the loss or its gradient was not finite", it.relative,
                 it.skipped_steps);
-    if (it.hits > 1)
-      log->warn("{}: {} hits, fitted as one sound (fit --split fits each and writes a kit)",
+    if (it.hits > 1 && !split)
+      log->warn("{}: {} hits, fitted as one sound (--split fits each and writes a kit)",
                 it.relative, it.hits);
     if (quiet) return;
     const BatchProgress p = counts.progress(&it);
@@ -217,7 +218,7 @@ struct JobProgress {
 // The batch's end on rank 0: the log's last lines, the terminal's, and the
 // exit status (0 all fitted, 3 some failed, 1 none, 130 interrupted).
 int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::string& out_dir,
-                     spdlog::logger& log, bool quiet) {
+                     spdlog::logger& log, bool quiet, bool split) {
   const BatchSummary& s = job.summary;
   const int total = int(s.items.size()), failed = s.count("failed");
   const int ok = s.count("ok"), skipped = s.count("skipped");
@@ -229,9 +230,9 @@ int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::
   for (const auto& it : s.items)
     if (it.status == "failed") std::fprintf(stderr, "failed: %s\n", it.error.c_str());
   for (const auto& it : s.items)
-    if (it.hits > 1)
+    if (it.hits > 1 && !split)
       std::fprintf(stderr,
-                   "%s: %d hits, fitted as one sound (fit --split fits each and writes a kit)\n",
+                   "%s: %d hits, fitted as one sound (--split fits each and writes a kit)\n",
                    it.relative.c_str(), it.hits);
   if (!job.unreported.empty()) {
     std::string names;
@@ -251,8 +252,26 @@ int report_batch_end(const BatchJob& job, const std::string& in_dir, const std::
   return failed ? 3 : 0;
 }
 
+// batch --split, after the batch: its recordings of several hits fitted hit by
+// hit into the output mirror, each logged and said.
+void split_recordings(const std::string& in_dir, const std::string& out_dir, const BatchOptions& o,
+                      spdlog::logger& log, bool quiet) {
+  for (const RecordingSplit& r :
+       split_batch_recordings(in_dir, out_dir, o.fit, o.load, o.force, &g_stop)) {
+    const std::string line =
+        !r.error.empty() ? fmt::format("{}: {} hits, not split: {}", r.relative, r.hits, r.error)
+        : r.done         ? fmt::format("{}: {} hits, each fitted: {}", r.relative, r.hits, r.kit)
+                         : fmt::format("{}: {} hits, split before: {}", r.relative, r.hits, r.kit);
+    if (r.error.empty())
+      log.info("{}", line);
+    else
+      log.warn("{}", line);
+    if (!quiet || !r.error.empty()) std::fprintf(stderr, "%s\n", line.c_str());
+  }
+}
+
 int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOptions o, bool quiet,
-              bool report) {
+              bool report, bool split) {
   const auto start = std::chrono::steady_clock::now();
   // Ctrl-C (and mpirun's SIGTERM to a job being stopped) from here on stops
   // cleanly (the log file appearing below means it is armed).
@@ -277,7 +296,7 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   log->info("batch {} -> {}: {} iterations, {} restart(s), loss {}, {} CPU job(s){}", in_dir,
             out_dir, o.fit.iterations, o.fit.restarts, name_of(o.fit.loss.preset), o.fit.n_threads,
             ranks->size > 1 ? fmt::format(" in each of {} ranks", ranks->size) : std::string());
-  JobProgress progress{log, quiet, BatchCounts(int(files.size()))};
+  JobProgress progress{log, quiet, split, BatchCounts(int(files.size()))};
   const BatchJob job = run_batch_job(in_dir, out_dir, files, o, *ranks,
                                      [&](const BatchItem& it) { progress.finished(it); });
   for (int r : job.silent_ranks) log->warn("rank {} did not finish", r);
@@ -293,7 +312,8 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     log->info("report: {}", write_batch_report(in_dir, out_dir, job.summary, device, wall));
   }
-  return report_batch_end(job, in_dir, out_dir, *log, quiet);
+  if (split && !job.summary.interrupted) split_recordings(in_dir, out_dir, o, *log, quiet);
+  return report_batch_end(job, in_dir, out_dir, *log, quiet, split);
 }
 
 int run_bench(const ThroughputOptions& o, bool json) {
@@ -612,6 +632,9 @@ struct BatchCommand {
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
     c->add_flag("--force", options.force, "Refit sounds that already have a preset");
+    c->add_flag("--split", split,
+                "Also fit each hit of a recording of several: OUT/.../NAME.kit.json, NAME.mid "
+                "and NAME/hitK.* beside its fit as one sound");
     c->add_flag("--no-report", no_report, "Do not write OUT/report.html");
     c->add_flag("--kit", kit,
                 "Also write OUT/NAME.kit.json of the presets (the folder's .sfz or drumkit.xml "
@@ -620,11 +643,11 @@ struct BatchCommand {
     add_common(c, common);
     return c;
   }
-  bool no_report = false, kit = false;
+  bool no_report = false, kit = false, split = false;
   int run() {
     options.fit = fit.finish();
     options.load.max_seconds = common.max_seconds;
-    const int status = run_batch(in, out, options, common.quiet, !no_report);
+    const int status = run_batch(in, out, options, common.quiet, !no_report, split);
     if (kit && (status == 0 || status == 3)) write_batch_kit();
     return status;
   }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "drumsynth/audio_io.hpp"
+#include "drumsynth/batch.hpp"
 #include "drumsynth/fit_outputs.hpp"
 #include "drumsynth/kit_render.hpp"
 
@@ -80,6 +81,37 @@ SplitFit fit_split(const Sound& recording, const std::vector<Hit>& hits, const F
            recording.sample_rate);
   save_midi(paths.midi, out.notes);
   save_kit(paths.kit, out.kit);
+  return out;
+}
+
+std::vector<RecordingSplit> split_batch_recordings(const std::string& in_dir,
+                                                   const std::string& out_dir,
+                                                   const FitOptions& options,
+                                                   const LoadOptions& load, bool force,
+                                                   const std::atomic<bool>* stop) {
+  std::vector<RecordingSplit> out;
+  FitOptions quiet = options;
+  quiet.progress = nullptr;  // several sounds at once
+  for (const std::string& file : find_audio_files(in_dir, out_dir)) {
+    if (stop && stop->load()) break;
+    RecordingSplit r;
+    const fs::path relative = fs::relative(file, in_dir);
+    r.relative = relative.generic_string();
+    const SplitPaths paths =
+        split_paths(file, (fs::path(out_dir) / relative.parent_path()).string());
+    r.kit = paths.kit;
+    try {
+      const Sound sound = load_sound(file, load);
+      const std::vector<Hit> hits = find_hits(sound);
+      r.hits = int(hits.size());
+      if (hits.size() < 2) continue;
+      if (force || !fs::exists(paths.kit)) fit_split(sound, hits, quiet, paths), r.done = true;
+    } catch (const std::exception& e) {
+      if (r.hits < 2) continue;  // unreadable: the batch itself reports it
+      r.error = e.what();
+    }
+    out.push_back(r);
+  }
   return out;
 }
 

@@ -5,9 +5,11 @@
 // hits' onsets and velocities, so that the kit replays the recording.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
+#include "drumsynth/audio_io.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/hits.hpp"
 #include "drumsynth/kit.hpp"
@@ -39,5 +41,24 @@ std::vector<Sound> hit_sounds(const Sound& recording, const std::vector<Hit>& hi
 // when no hit could be fitted.
 SplitFit fit_split(const Sound& recording, const std::vector<Hit>& hits, const FitOptions& options,
                    const SplitPaths& paths);
+
+// batch --split: the recordings of several hits among a batch's (those
+// find_audio_files finds under in_dir), each fitted hit by hit (fit_split)
+// into its folder of the output mirror, beside its fit as one sound. A
+// recording whose kit is there already is skipped unless `force`; one that
+// cannot be read or fitted gets its error, and the next goes on. `stop`
+// (optional), once set, ends the walk before the next recording.
+struct RecordingSplit {
+  std::string relative;  // the recording's path under in_dir
+  int hits = 0;
+  std::string kit;    // the kit file (SplitPaths::kit)
+  bool done = false;  // fitted now; false: skipped (its kit was there) or failed
+  std::string error;  // why it failed ("" if not)
+};
+std::vector<RecordingSplit> split_batch_recordings(const std::string& in_dir,
+                                                   const std::string& out_dir,
+                                                   const FitOptions& options,
+                                                   const LoadOptions& load, bool force,
+                                                   const std::atomic<bool>* stop = nullptr);
 
 }  // namespace drumsynth

@@ -91,7 +91,7 @@ TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
 // `fit --split` fits each hit and writes a kit of three pads and a MIDI file
 // of three notes whose replay is closer to the fragment than the one-sound
 // fit; `play` renders that kit and MIDI file to the same replay; `batch`
-// counts the hits in its summary.
+// counts the hits in its summary, and `batch --split` writes the kit too.
 TEST(Cli, SplitFitsEachHitAndItsKitReplaysTheFragment) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
   ScratchDir dir;
@@ -152,6 +152,24 @@ TEST(Cli, SplitFitsEachHitAndItsKitReplaysTheFragment) {
   std::ifstream summary(dir / "batch/summary.json");
   EXPECT_EQ(nlohmann::json::parse(summary)["items"][0]["hits"], 3);
   EXPECT_NE(b.output.find("frag.wav: 3 hits, fitted as one sound"), std::string::npos) << b.output;
+  // batch --split: the hits fitted too, into the output mirror, beside the
+  // one-sound fit; run again, the kit is kept, not fitted again.
+  const std::string split_batch =
+      "batch " + q(dir / "in") + " -o " + q(dir / "bs") + args + " --no-report --split";
+  const auto bs = run_drumsynth(split_batch);
+  ASSERT_EQ(bs.exit_code, 0) << bs.output;
+  EXPECT_NE(bs.output.find("frag.wav: 3 hits, each fitted: "), std::string::npos) << bs.output;
+  EXPECT_EQ(bs.output.find("fitted as one sound"), std::string::npos) << bs.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "bs/frag.preset.json"));
+  EXPECT_EQ(load_kit(dir / "bs/frag.kit.json").pads.size(), 3u);
+  EXPECT_EQ(load_midi(dir / "bs/frag.mid").size(), 3u);
+  EXPECT_TRUE(std::filesystem::exists(dir / "bs/frag/hit3.preset.json"));
+  const auto written = std::filesystem::last_write_time(dir / "bs/frag.kit.json");
+  const auto again = run_drumsynth(split_batch);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("frag.wav: 3 hits, split before: "), std::string::npos)
+      << again.output;
+  EXPECT_EQ(std::filesystem::last_write_time(dir / "bs/frag.kit.json"), written);
 }
 
 // A sample kit fitted as a kit: `batch --kit` over two drums of
