@@ -396,9 +396,11 @@ struct FitArgs {
     options.n_threads = kCores;
   }
   double band_range_db = 0;  // 0: the preset's
+  double env_weight = -1;    // < 0: the preset's
   FitOptions finish() {
     options.loss = loss_preset(loss);
     if (band_range_db > 0) options.loss.band_range_db = band_range_db;
+    if (env_weight >= 0) options.loss.w_env_log = env_weight;
     options.init = init == "random" ? FitInit::random : FitInit::analysis;
     return options;
   }
@@ -414,6 +416,10 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
                 "The band-energy term's floor under the target's loudest cell, in dB (default: the "
                 "preset's)")
       ->check(CLI::Range(10.0, 200.0));
+  c->add_option("--env-weight", a.env_weight,
+                "Weight of the envelope term: 10 ms loudness to the sound's end (default: the "
+                "preset's; CPU only)")
+      ->check(CLI::Range(0.0, 100.0));
   c->add_option("--init", a.init,
                 "Starting point: analysis (of the target) or random (the original's)")
       ->capture_default_str()

@@ -58,6 +58,19 @@ void reflect_pad_adjoint_add(const Real* v_padded, int N, int padded_len, int ha
   for (int s = 0; s < N; ++s) v_x[s] += v_padded[half + s];
   for (int j = half + padded_len; j < padded_len + 2 * half; ++j) add(j);
 }
+
+// Mean squares of frames of len samples (the last may be shorter).
+template <typename Real>
+std::vector<Acc<Real>> frame_mean_squares(const std::vector<Real>& x, int len) {
+  std::vector<Acc<Real>> e;
+  for (size_t start = 0; start < x.size(); start += size_t(len)) {
+    const size_t end = std::min(x.size(), start + size_t(len));
+    Acc<Real> s = 0;
+    for (size_t n = start; n < end; ++n) s += Acc<Real>(x[n]) * Acc<Real>(x[n]);
+    e.push_back(s / Acc<Real>(end - start));
+  }
+  return e;
+}
 }  // namespace
 
 template <typename Real>
@@ -79,6 +92,14 @@ MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
     pre_y_ = target_;
   }
   rms_y_ = rms(target_);
+  if (settings_.w_env_log != 0) {
+    env_len_ = std::max(1, int(std::lround(settings_.env_frame_s * sample_rate)));
+    const auto e = frame_mean_squares(target_, env_len_);
+    const Acc<Real> loudest = *std::max_element(e.begin(), e.end());
+    env_floor_ = std::max(Real(loudest * std::pow(10.0, -settings_.env_range_db / 10.0)),
+                          std::numeric_limits<Real>::min());
+    for (const auto v : e) log_env_y_.push_back(Real(std::log(Real(v) + env_floor_)));
+  }
   std::vector<std::complex<Real>> spec_y;
   for (const auto& rs : settings_.resolutions) {
     if (rs.fft_size < 2 || rs.fft_size % 2 || rs.hop < 1 || rs.win_length < 1 ||
@@ -340,6 +361,30 @@ DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r) {
 }
 
 template <typename Real>
+Real MrstftLoss<Real>::envelope_loss(const std::vector<Real>& x) {
+  const auto e = frame_mean_squares(x, env_len_);
+  const Real w = Real(settings_.w_env_log), inv_frames = Real(1) / Real(e.size());
+  env_c_.resize(e.size());
+  Acc<Real> sum = 0;
+  for (size_t j = 0; j < e.size(); ++j) {
+    const Real log_e = Real(std::log(Real(e[j]) + env_floor_));
+    sum += std::abs(Acc<Real>(log_env_y_[j]) - Acc<Real>(log_e));
+    env_c_[j] = band_cell_grad(Real(e[j]), log_e, log_env_y_[j], env_floor_, inv_frames, w);
+  }
+  return Real(mean_term(Acc<Real>(w), sum, Acc<Real>(e.size())));
+}
+
+template <typename Real>
+void MrstftLoss<Real>::envelope_gradient(const std::vector<Real>& x, std::vector<Real>& v_x) const {
+  const size_t N = x.size();
+  for (size_t j = 0; j < env_c_.size(); ++j) {
+    const size_t start = j * size_t(env_len_), end = std::min(N, start + size_t(env_len_));
+    const Real inv_len = Real(1) / Real(end - start);
+    for (size_t n = start; n < end; ++n) v_x[n] += envelope_sample_grad(env_c_[j], x[n], inv_len);
+  }
+}
+
+template <typename Real>
 Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v_x) {
   const FlushDenormals flush;
   const int N = n_samples();
@@ -375,6 +420,7 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
   total /= R;
   const Real rms_x = rms(x);
   total += rms_term(rms_x, rms_y_, Acc<Real>(settings_.rms_weight));
+  if (settings_.w_env_log != 0) total += envelope_loss(x);
   if (v_x) {
     // The resolutions' gradients summed in resolution order, whichever thread
     // made them, so the result does not depend on the number of threads (fits
@@ -393,6 +439,7 @@ Real MrstftLoss<Real>::evaluate(const std::vector<Real>& x, std::vector<Real>* v
       const Real c = rms_term_grad_scale(rms_x, rms_y_, Real(settings_.rms_weight), N);
       for (int i = 0; i < N; ++i) (*v_x)[i] += c * x[i];
     }
+    if (settings_.w_env_log != 0) envelope_gradient(x, *v_x);
   }
   return Real(total);
 }

@@ -74,12 +74,20 @@ class MrstftLoss {
   Real resolution_loss(Resolution& r, const Real* x);
   void resolution_gradient(Resolution& r);
   Real evaluate(const std::vector<Real>& x, std::vector<Real>* v_x);
+  // The envelope term (settings.w_env_log != 0): its value, each frame's c
+  // (band_cell_grad) kept in env_c_ for envelope_gradient.
+  Real envelope_loss(const std::vector<Real>& x);
+  void envelope_gradient(const std::vector<Real>& x, std::vector<Real>& v_x) const;
 
   LossSettings settings_;
   std::vector<Real> target_;
   std::vector<Real> fir_;            // A-weighting taps, empty when off
   std::vector<Real> pre_y_, pre_x_;  // pre-filtered target and estimate
   Real rms_y_ = 0;
+  int env_len_ = 0;              // the envelope term's frame, samples
+  Real env_floor_ = 0;           // f: the target's loudest frame, env_range_db down
+  std::vector<Real> log_env_y_;  // [frames] ln(E_y + f)
+  std::vector<Real> env_c_;      // [frames] the estimate's dEN/dE_x
   std::vector<Resolution> resolutions_;
   std::vector<Real> losses_;  // [resolution]
   std::vector<Real> v_pre_;   // dL/d(pre-filtered estimate)

@@ -55,6 +55,14 @@ struct LossSettings {
   // so a frequency has a gradient where the per-bin terms have none. On the
   // CPU only (an experiment that did not help: docs/quality.md).
   double w_cumulative = 0.0;
+  // The envelope term (off at 0): over frames of env_frame_s of the signal
+  // itself, the mean of |ln(E_y + f) - ln(E_x + f)|, E a frame's mean square,
+  // f the target's loudest frame env_range_db down: the loudness over time to
+  // the end of the sound, its tail included (spectral_loss_math.hpp). On the
+  // CPU only, in no preset (`--env-weight`; measured: docs/quality.md).
+  double w_env_log = 0.0;
+  double env_range_db = 100.0;
+  double env_frame_s = 0.01;
 };
 
 // The settings' numbers as a table, which the preset files write and read
@@ -66,7 +74,7 @@ struct LossNumber {
   double LossSettings::*value;
   double LossSettings::*written_with;  // null: always written
 };
-inline constexpr std::array<LossNumber, 7> kLossNumbers{{
+inline constexpr std::array<LossNumber, 10> kLossNumbers{{
     {"w_sc", &LossSettings::w_sc, nullptr},
     {"w_log_mag", &LossSettings::w_log_mag, nullptr},
     {"rms_weight", &LossSettings::rms_weight, nullptr},
@@ -74,6 +82,9 @@ inline constexpr std::array<LossNumber, 7> kLossNumbers{{
     {"w_band_log", &LossSettings::w_band_log, &LossSettings::w_band_log},
     {"band_range_db", &LossSettings::band_range_db, &LossSettings::w_band_log},
     {"w_cumulative", &LossSettings::w_cumulative, &LossSettings::w_cumulative},
+    {"w_env_log", &LossSettings::w_env_log, &LossSettings::w_env_log},
+    {"env_range_db", &LossSettings::env_range_db, &LossSettings::w_env_log},
+    {"env_frame_s", &LossSettings::env_frame_s, &LossSettings::w_env_log},
 }};
 
 // The analysis window of a resolution, [fft_size] (stft_window_value).

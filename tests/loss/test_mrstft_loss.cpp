@@ -58,11 +58,13 @@ LossSettings small_settings(bool a_weighting, double w_band_log = 0.0) {
 }
 
 TEST(MrstftLoss, GradientMatchesFiniteDifferences) {
-  for (int variant = 0; variant < 4; ++variant) {
+  for (int variant = 0; variant < 5; ++variant) {
     const bool aw = variant == 1;
     const double w_band = variant == 2 ? 0.7 : 0.0;  // the band-energy term on its own resolutions
     LossSettings settings = small_settings(aw, w_band);
     settings.w_cumulative = variant == 3 ? 0.8 : 0.0;  // the cumulative-spectrum term
+    if (variant == 4)  // the envelope term, frames of 1 ms (16 samples; 600 is not a multiple)
+      settings.w_env_log = 1.3, settings.env_frame_s = 0.001;
     const int n = 600;
     const auto y = noise(n, 5, 200.0);
     MrstftLoss<double> loss(settings, 16000.0, y);
@@ -84,6 +86,7 @@ TEST(MrstftLoss, GradientMatchesFiniteDifferences) {
                                  aw             ? "dL/dx, A-weighting + RMS"
                                  : w_band != 0  ? "dL/dx, band term"
                                  : variant == 3 ? "dL/dx, cumulative term"
+                                 : variant == 4 ? "dL/dx, envelope term"
                                                 : "dL/dx, plain");
   }
 }
@@ -157,6 +160,32 @@ TEST(MrstftLoss, BandTermSeesEnvelopesNotFineStructure) {
 // gradient (spectral_convergence_term, spectral_bin_grad), not NaN; and the
 // log term, off (weight 0), is 0 though its log 0 is not finite. An
 // infinity or NaN here would reach every parameter of a fit.
+// The envelope term sees a tail the spectral terms barely weigh: a decaying
+// tone whose last 100 ms are cut to silence (a gated recording) against the
+// same tone ringing on. The term is the mean over 10 ms frames of the log
+// difference down to 100 dB under the loudest frame, so the ringing tail
+// costs it about 10 frames' worth of tens of dB (ln units) out of 50; and 0
+// for the target itself.
+TEST(MrstftLoss, EnvelopeTermWeighsAGatedTail) {
+  const double sr = 16000.0;
+  const int n = 8000;
+  std::vector<double> ringing(static_cast<size_t>(n)), gated;
+  for (int i = 0; i < n; ++i) ringing[size_t(i)] = std::exp(-i / 4000.0) * std::sin(0.3 * i);
+  gated = ringing;
+  for (int i = n - 1600; i < n; ++i) gated[size_t(i)] = 0.0;
+  LossSettings only_env;
+  only_env.resolutions = {{64, 16, 64}};
+  only_env.w_sc = only_env.w_log_mag = 0.0;
+  only_env.w_env_log = 1.0;
+  MrstftLoss<double> env(only_env, sr, gated);
+  EXPECT_NEAR(env.loss(gated), 0.0, 1e-12);
+  const double tail = env.loss(ringing);
+  // 10 of 50 frames, each ln(E_x + f) - ln(f) with E_x ~ e^-3.6 / 2 and f 1e-10 / 2: ~ 19.
+  EXPECT_GT(tail, 0.2 * 15.0);
+  EXPECT_LT(tail, 0.2 * 25.0);
+  std::printf("  envelope term of the ringing tail against the gated one: %.3f\n", tail);
+}
+
 TEST(MrstftLoss, SpectralConvergenceOfASilentTargetIsZeroNotNaN) {
   LossSettings s = small_settings(false);
   s.eps = 0.0, s.w_log_mag = 0.0;

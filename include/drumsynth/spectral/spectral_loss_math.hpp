@@ -76,6 +76,16 @@ DS_HD Real band_cell_grad(Real e_x, Real log_e_x, Real log_e_y, Real floor, Real
   return -w * sgn * inv_cells / (e_x + floor);
 }
 
+// The envelope term: the band-energy term's form over frames of the signal
+// itself (E a frame's mean square, f the target's loudest frame range_db
+// down), EN = mean over frames |ln(E_y + f) - ln(E_x + f)|; through sample n
+// of frame j (of len samples): d EN / d x_n = c 2 x_n / len, c =
+// band_cell_grad(E_x, ...) with inv_cells = 1 / frames.
+template <typename Real>
+DS_HD Real envelope_sample_grad(Real c, Real x, Real inv_len) {
+  return c * Real(2) * x * inv_len;
+}
+
 // The RMS term w (rms_x - rms_y)^2, accumulated in Acc (the CPU sums the loss
 // in double, the GPU in float).
 template <typename Acc, typename Real>
