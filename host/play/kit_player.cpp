@@ -243,22 +243,9 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
     v->lo = one_pole_step(v->lo, w, v->a_low);
     v->bd = one_pole_step(v->bd, w - v->lo, v->a_high);
     band[j] = v->bd;
-    for (int k = 0; k < kNoiseBands; ++k) {  // noise_bank_filter's step
-      float x = w;
-      float* st = v->bank_state[k];
-      if (k > 0) {
-        st[0] = one_pole_step(st[0], x, v->bank_a[k - 1]);
-        x -= st[0];
-        st[1] = one_pole_step(st[1], x, v->bank_a[k - 1]);
-        x -= st[1];
-      }
-      if (k < kNoiseBands - 1) {
-        st[2] = one_pole_step(st[2], x, v->bank_a[k]);
-        st[3] = one_pole_step(st[3], st[2], v->bank_a[k]);
-        x = st[3];
-      }
-      bank_band[k][j] = x;
-    }
+    float bank_out[kNoiseBands];
+    noise_bank_step(w, v->bank_a, v->bank_state, bank_out);
+    for (int k = 0; k < kNoiseBands; ++k) bank_band[k][j] = bank_out[k];
     // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
     const long i = n - v->c.delay_int;
     const float y0 = i >= 0 ? v->ring[size_t(i) & v->mask] : 0.0f;

@@ -30,9 +30,31 @@ DS_HD double noise_bank_crossover_hz(int j) {
   return j == 0 ? 150.0 : j == 1 ? 400.0 : j == 2 ? 1000.0 : j == 3 ? 2500.0 : 6000.0;
 }
 
+// One sample of every band from the white noise w: a[j] the crossovers'
+// one-pole coefficients [kNoiseBands - 1], state[k] band k's four one-poles
+// (high-pass, high-pass, low-pass, low-pass).
+template <typename Real>
+DS_HD void noise_bank_step(Real w, const Real* a, Real (*state)[4], Real* out) {
+  DS_UNROLL
+  for (int k = 0; k < kNoiseBands; ++k) {
+    Real x = w;
+    if (k > 0) {
+      state[k][0] = one_pole_step(state[k][0], x, a[k - 1]);
+      x -= state[k][0];
+      state[k][1] = one_pole_step(state[k][1], x, a[k - 1]);
+      x -= state[k][1];
+    }
+    if (k < kNoiseBands - 1) {
+      state[k][2] = one_pole_step(state[k][2], x, a[k]);
+      state[k][3] = one_pole_step(state[k][3], state[k][2], a[k]);
+      x = state[k][3];
+    }
+    out[k] = x;
+  }
+}
+
 // The bands for samples [0, n): band k of sample i at bands[k * stride + i]
-// (stride >= n). One pass over the noise, the bands' filters side by side;
-// state[k] holds band k's four one-poles (high-pass, high-pass, low-pass, low-pass).
+// (stride >= n). One pass over the noise, the bands' filters side by side.
 template <typename Real>
 DS_HD void noise_bank_filter(Real sample_rate, uint64_t seed, int n, Real* DS_RESTRICT bands,
                              size_t stride) {
@@ -42,23 +64,10 @@ DS_HD void noise_bank_filter(Real sample_rate, uint64_t seed, int n, Real* DS_RE
     a[j] = one_pole_coefficient(Real(noise_bank_crossover_hz(j)), sample_rate);
   Real state[kNoiseBands][4] = {};
   for (int i = 0; i < n; ++i) {
-    const Real w = white_noise<Real>(seed, uint64_t(i));
+    Real out[kNoiseBands];
+    noise_bank_step(white_noise<Real>(seed, uint64_t(i)), a, state, out);
     DS_UNROLL
-    for (int k = 0; k < kNoiseBands; ++k) {
-      Real x = w;
-      if (k > 0) {
-        state[k][0] = one_pole_step(state[k][0], x, a[k - 1]);
-        x -= state[k][0];
-        state[k][1] = one_pole_step(state[k][1], x, a[k - 1]);
-        x -= state[k][1];
-      }
-      if (k < kNoiseBands - 1) {
-        state[k][2] = one_pole_step(state[k][2], x, a[k]);
-        state[k][3] = one_pole_step(state[k][3], state[k][2], a[k]);
-        x = state[k][3];
-      }
-      bands[size_t(k) * stride + i] = x;
-    }
+    for (int k = 0; k < kNoiseBands; ++k) bands[size_t(k) * stride + i] = out[k];
   }
 }
 
