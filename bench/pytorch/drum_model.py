@@ -27,8 +27,9 @@ N_PARTIALS = 12
 # benchmark); tests/python/compare_pytorch.py sets float64 to check the
 # gradients against the C++ model in double.
 REAL = torch.float32
-N_NOISE_BANDS = 6
-NOISE_BANK_CROSSOVERS_HZ = (150.0, 400.0, 1000.0, 2500.0, 6000.0)  # include/drumsynth/synth/noise_bank.hpp
+N_NOISE_BANDS = 8
+NOISE_BANK_CROSSOVERS_HZ = (150.0, 400.0, 1000.0, 2500.0, 6000.0, 10000.0, 15000.0)  # noise_bank.hpp
+FIRST_BILINEAR_CROSSOVER = 4  # from 6 kHz up the bank's one-poles are bilinear (one_pole.hpp)
 
 
 def _table():
@@ -101,6 +102,20 @@ def _one_pole(x, a, cutoff_hz, sample_rate):
     h = a[:, None] * torch.exp(-2 * math.pi * cutoff_hz[:, None] / sample_rate * m)
     L = 1 << (2 * n - 1).bit_length()
     return torch.fft.irfft(torch.fft.rfft(x, L) * torch.fft.rfft(h, L), L)[..., :n]
+
+
+def _bilinear_one_pole(x, cutoff_hz, sample_rate):
+    """y[n] = b (x[n] + x[n-1]) + p y[n-1] (one_pole.hpp bilinear_one_pole), as
+    b (x + x delayed) convolved with p^m."""
+    n = x.shape[-1]
+    w = math.pi * min(cutoff_hz / sample_rate, 0.49)
+    K = math.sin(w) / math.cos(w)
+    b, p = K / (1 + K), (1 - K) / (1 + K)
+    u = b * (x + torch.nn.functional.pad(x, (1, 0))[..., :n])
+    m = torch.arange(n, device=x.device, dtype=torch.float64)
+    h = (torch.where(m % 2 == 1, -1.0, 1.0) if p < 0 else torch.ones_like(m)) * abs(p) ** m
+    L = 1 << (2 * n - 1).bit_length()
+    return torch.fft.irfft(torch.fft.rfft(u, L) * torch.fft.rfft(h.to(REAL), L), L)[..., :n]
 
 
 def _resonator(x, p, sample_rate):
@@ -198,6 +213,8 @@ def source_and_noise(p, n, sample_rate, white):
     # at the lower crossover, two-pole low-pass at the upper), each with its
     # gain and decay.
     def one_pole_at(x, c_hz):
+        if c_hz >= NOISE_BANK_CROSSOVERS_HZ[FIRST_BILINEAR_CROSSOVER]:
+            return _bilinear_one_pole(x, c_hz, sample_rate)
         c = torch.full((x.shape[0],), c_hz, device=dev, dtype=REAL)
         return _one_pole(x, 1 - _exp32(-2 * math.pi * c / sample_rate), c, sample_rate)
 

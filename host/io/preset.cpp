@@ -139,8 +139,10 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   // Version 1 had no noise bank: its bands are silent (gain 0, outside the
   // range a fit uses), so the preset renders exactly as it did. Versions 1
   // and 2 had no release: it starts at its maximum, past any sound's end.
+  // Version 2 had 6 bands, the last (6 kHz up) today's top three
+  // (noise_bank.hpp): theirs are its gain and decay.
   const int n_read = version == 1   ? P::noise_bank_first
-                     : version == 2 ? P::release_start_s
+                     : version == 2 ? P::noise_bank_gain(kFirstTopNoiseBand + 1)
                                     : kNumParams;
   for (int k = 0; k < kNoiseBands && version == 1; ++k)
     p.params[P::noise_bank_gain(k)] = 0.0, p.params[P::noise_bank_decay_s(k)] = 0.1;
@@ -162,6 +164,9 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
     }
     p.params[i] = x;
   }
+  for (int k = kFirstTopNoiseBand + 1; k < kNoiseBands && version == 2; ++k)
+    p.params[P::noise_bank_gain(k)] = p.params[P::noise_bank_gain(kFirstTopNoiseBand)],
+    p.params[P::noise_bank_decay_s(k)] = p.params[P::noise_bank_decay_s(kFirstTopNoiseBand)];
   return p;
 }
 

@@ -141,8 +141,8 @@ struct KitPlayer::Voice {
   long n = 0, end = 0;               // the sample it is at, and its bound (length_bound_s)
   int fade_left = -1, fade_len = 1;  // a cut's fade, samples left (-1: none)
   float a_low = 0, a_high = 0, lo = 0, bd = 0;
-  float bank_a[kNoiseBands - 1] = {};
-  float bank_state[kNoiseBands][4] = {};
+  NoiseBankFilters<float> bank_filters{};
+  float bank_state[kNoiseBands][8] = {};
   ResonatorCoefficients<float> c{};
   float h = 0;
   std::vector<float> ring;  // the resonator's y, the last ring.size() samples
@@ -156,8 +156,7 @@ struct KitPlayer::Voice {
     a_low = one_pole_coefficient(p[P::noise_low_hz], rate);
     a_high = one_pole_coefficient(p[P::noise_high_hz], rate);
     lo = bd = 0;
-    for (int j = 0; j < kNoiseBands - 1; ++j)
-      bank_a[j] = one_pole_coefficient(float(noise_bank_crossover_hz(j)), rate);
+    bank_filters = noise_bank_filters(rate);
     for (auto& s : bank_state) std::fill(std::begin(s), std::end(s), 0.0f);
     std::fill(std::begin(tones_on), std::end(tones_on), true);
     std::fill(std::begin(bank_on), std::end(bank_on), true);
@@ -244,7 +243,7 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
     v->bd = one_pole_step(v->bd, w - v->lo, v->a_high);
     band[j] = v->bd;
     float bank_out[kNoiseBands];
-    noise_bank_step(w, v->bank_a, v->bank_state, bank_out);
+    noise_bank_step(w, v->bank_filters, v->bank_state, bank_out);
     for (int k = 0; k < kNoiseBands; ++k) bank_band[k][j] = bank_out[k];
     // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
     const long i = n - v->c.delay_int;

@@ -17,8 +17,11 @@ namespace drumsynth {
 // 2: adds the noise bank (noise_bank.hpp: kNoiseBands bands, each a gain and
 //    a decay). Version 1 presets still load, with a silent bank, and render
 //    as before.
-// 3: adds the release (release.hpp: its start and time). Older presets load
-//    with the release past their end, and render as before.
+// 3: adds the release (release.hpp: its start and time) and splits the noise
+//    bank's top band (6 kHz up) at 10 and 15 kHz (noise_bank.hpp). Older
+//    presets load with the release past their end and the old top band's gain
+//    and decay in all three: version 1 renders exactly as before, version 2
+//    but for the top band's new crossovers.
 constexpr int kPresetFormatVersion = 3;
 
 struct Preset {

@@ -112,6 +112,27 @@ TEST(Preset, RejectsBadPresetsWithOneLine) {
   expect_bad(j.dump(), "malformed preset");
 }
 
+// A version-2 preset (six noise bands, no release) loads with the release
+// past its end and its last band's gain and decay in today's three top bands
+// (noise_bank.hpp), which together cover what that band did.
+TEST(Preset, Version2PresetsLoadWithTheirTopBandSplit) {
+  auto j = nlohmann::json::parse(preset_to_json(example()));
+  j["format_version"] = 2;
+  for (const char* gone : {"noise_bank7_gain", "noise_bank7_decay_s", "noise_bank8_gain",
+                           "noise_bank8_decay_s", "release_start_s", "release_s"})
+    j["parameters"].erase(gone);
+  const Preset p = preset_from_json(j.dump(), "v2.json");
+  const Preset written = example();
+  for (int i = 0; i < P::noise_bank_gain(kFirstTopNoiseBand + 1); ++i)
+    EXPECT_NEAR(p.params[size_t(i)], written.params[size_t(i)], 1e-12 * written.params[size_t(i)]);
+  for (int k = kFirstTopNoiseBand + 1; k < kNoiseBands; ++k) {
+    EXPECT_EQ(p.params[P::noise_bank_gain(k)], p.params[P::noise_bank_gain(kFirstTopNoiseBand)]);
+    EXPECT_EQ(p.params[P::noise_bank_decay_s(k)],
+              p.params[P::noise_bank_decay_s(kFirstTopNoiseBand)]);
+  }
+  EXPECT_EQ(p.params[P::release_start_s], param_table()[P::release_start_s].max);
+}
+
 TEST(Preset, AcceptsHandEditedValues) {
   auto j = nlohmann::json::parse(preset_to_json(example()));
   j["parameters"]["tone1_freq_hz"] = 110.0;  // a bare number is accepted too

@@ -7,7 +7,8 @@
 //            first band, no low-pass for the last; c_j = noise_bank_crossover_hz(j))
 //   y(t)   = sum_k gain_k rise(t) fall_k(t) band_k[n]
 // lowpass2 and highpass2 are two one-poles in series (one_pole.hpp; a
-// high-pass is x - lowpass(x)), 12 dB per octave on both skirts. rise:
+// high-pass is x - lowpass(x)), 12 dB per octave on both skirts; bilinear
+// ones from 6 kHz up. rise:
 // noise_attack_s; fall_k: noise_bank<k>_decay_s (envelope.hpp). The crossovers
 // are fixed, so the bands depend on the seed and the rate only, not on any
 // parameter: their adjoint is not needed, and a backend may make them once
@@ -24,31 +25,71 @@
 namespace drumsynth {
 
 // Crossovers between the bands, in Hz: a kick's body, a snare's and a tom's
-// body, their upper partials, the wires and sticks, the cymbals' sizzle.
+// body, their upper partials, the wires and sticks, the cymbals' sizzle and
+// air (10 and 15 kHz: model version 3, where the filters from 6 kHz up
+// became bilinear).
 // (A function, not an array: device code reads it without a copy in device memory.)
 DS_HD double noise_bank_crossover_hz(int j) {
-  return j == 0 ? 150.0 : j == 1 ? 400.0 : j == 2 ? 1000.0 : j == 3 ? 2500.0 : 6000.0;
+  return j == 0   ? 150.0
+         : j == 1 ? 400.0
+         : j == 2 ? 1000.0
+         : j == 3 ? 2500.0
+         : j == 4 ? 6000.0
+         : j == 5 ? 10000.0
+                  : 15000.0;
 }
 
-// One sample of every band from the white noise w: a[j] the crossovers'
-// one-pole coefficients [kNoiseBands - 1], state[k] band k's four one-poles
-// (high-pass, high-pass, low-pass, low-pass).
+// The crossovers' filters at a rate: the impulse-invariant one-poles below
+// 6 kHz (model version 2's), bilinear ones from 6 kHz up, which still
+// separate the bands near Nyquist (one_pole.hpp).
 template <typename Real>
-DS_HD void noise_bank_step(Real w, const Real* a, Real (*state)[4], Real* out) {
+struct NoiseBankFilters {
+  Real a[kNoiseBands - 1];
+  BilinearPole<Real> top[kNoiseBands - 1];
+};
+DS_HD bool noise_bank_bilinear(int j) { return j >= kFirstTopNoiseBand - 1; }
+template <typename Real>
+DS_HD NoiseBankFilters<Real> noise_bank_filters(Real sample_rate) {
+  NoiseBankFilters<Real> f;
+  DS_UNROLL
+  for (int j = 0; j < kNoiseBands - 1; ++j) {
+    f.a[j] = one_pole_coefficient(Real(noise_bank_crossover_hz(j)), sample_rate);
+    f.top[j] = bilinear_one_pole(Real(noise_bank_crossover_hz(j)), sample_rate);
+  }
+  return f;
+}
+
+// Band k's two-pole high-pass (at crossover k - 1) or low-pass (at k) with
+// the crossover's filter; s: its two one-poles' states (four for bilinear).
+template <typename Real>
+DS_HD Real noise_bank_highpass2(Real x, const NoiseBankFilters<Real>& f, int j, Real* s) {
+  if (!noise_bank_bilinear(j)) {
+    s[0] = one_pole_step(s[0], x, f.a[j]);
+    x -= s[0];
+    s[1] = one_pole_step(s[1], x, f.a[j]);
+    return x - s[1];
+  }
+  x -= bilinear_lowpass_step(s, x, f.top[j]);
+  return x - bilinear_lowpass_step(s + 2, x, f.top[j]);
+}
+template <typename Real>
+DS_HD Real noise_bank_lowpass2(Real x, const NoiseBankFilters<Real>& f, int j, Real* s) {
+  if (!noise_bank_bilinear(j)) {
+    s[0] = one_pole_step(s[0], x, f.a[j]);
+    return s[1] = one_pole_step(s[1], s[0], f.a[j]);
+  }
+  return bilinear_lowpass_step(s + 2, bilinear_lowpass_step(s, x, f.top[j]), f.top[j]);
+}
+
+// One sample of every band from the white noise w; state[k]: band k's
+// filters (high-pass in 0..3, low-pass in 4..7).
+template <typename Real>
+DS_HD void noise_bank_step(Real w, const NoiseBankFilters<Real>& f, Real (*state)[8], Real* out) {
   DS_UNROLL
   for (int k = 0; k < kNoiseBands; ++k) {
     Real x = w;
-    if (k > 0) {
-      state[k][0] = one_pole_step(state[k][0], x, a[k - 1]);
-      x -= state[k][0];
-      state[k][1] = one_pole_step(state[k][1], x, a[k - 1]);
-      x -= state[k][1];
-    }
-    if (k < kNoiseBands - 1) {
-      state[k][2] = one_pole_step(state[k][2], x, a[k]);
-      state[k][3] = one_pole_step(state[k][3], state[k][2], a[k]);
-      x = state[k][3];
-    }
+    if (k > 0) x = noise_bank_highpass2(x, f, k - 1, state[k]);
+    if (k < kNoiseBands - 1) x = noise_bank_lowpass2(x, f, k, state[k] + 4);
     out[k] = x;
   }
 }
@@ -58,14 +99,11 @@ DS_HD void noise_bank_step(Real w, const Real* a, Real (*state)[4], Real* out) {
 template <typename Real>
 DS_HD void noise_bank_filter(Real sample_rate, uint64_t seed, int n, Real* DS_RESTRICT bands,
                              size_t stride) {
-  Real a[kNoiseBands - 1];
-  DS_UNROLL
-  for (int j = 0; j < kNoiseBands - 1; ++j)
-    a[j] = one_pole_coefficient(Real(noise_bank_crossover_hz(j)), sample_rate);
-  Real state[kNoiseBands][4] = {};
+  const NoiseBankFilters<Real> f = noise_bank_filters(sample_rate);
+  Real state[kNoiseBands][8] = {};
   for (int i = 0; i < n; ++i) {
     Real out[kNoiseBands];
-    noise_bank_step(white_noise<Real>(seed, uint64_t(i)), a, state, out);
+    noise_bank_step(white_noise<Real>(seed, uint64_t(i)), f, state, out);
     DS_UNROLL
     for (int k = 0; k < kNoiseBands; ++k) bands[size_t(k) * stride + i] = out[k];
   }

@@ -21,6 +21,31 @@ DS_HD Real one_pole_coefficient_vjp(Real cutoff_hz, Real sample_rate, Real v_a) 
   return v_a * Real(kTwoPi) / sample_rate * dm::exp(-Real(kTwoPi) * cutoff_hz / sample_rate);
 }
 
+// The bilinear-transform one-pole low-pass (the noise bank's top bands, where
+// the impulse-invariant pole above passes over half the signal at Nyquist):
+//   y[n] = b (x[n] + x[n-1]) + p y[n-1],  K = tan(pi cutoff / rate),
+//   b = K / (1 + K), p = (1 - K) / (1 + K)
+// a zero at Nyquist and the cutoff where it is asked (prewarped); x -
+// lowpass(x) is its exact complementary high-pass. Cutoffs at or above 0.49 of
+// the rate are taken at 0.49.
+template <typename Real>
+struct BilinearPole {
+  Real b, p;
+};
+template <typename Real>
+DS_HD BilinearPole<Real> bilinear_one_pole(Real cutoff_hz, Real sample_rate) {
+  const Real w = Real(kPi) * dm::fmin(cutoff_hz / sample_rate, Real(0.49));
+  const Real K = dm::sin(w) / dm::cos(w);
+  return {K / (Real(1) + K), (Real(1) - K) / (Real(1) + K)};
+}
+// One step; state: the previous input and output.
+template <typename Real>
+DS_HD Real bilinear_lowpass_step(Real* state, Real x, BilinearPole<Real> c) {
+  const Real y = c.b * (x + state[0]) + c.p * state[1];
+  state[0] = x, state[1] = y;
+  return y;
+}
+
 // One step of the recurrence: the next output from the previous one and the input.
 template <typename Real>
 DS_HD Real one_pole_step(Real prev, Real x, Real a) {

@@ -14,7 +14,9 @@
 namespace drumsynth {
 
 constexpr int kNumPartials = 12;
-constexpr int kNoiseBands = 6;  // the noise bank (noise_bank.hpp), model version 2
+constexpr int kNoiseBands = 8;  // the noise bank (noise_bank.hpp): 6 in model version 2
+// Version 2's last band (6 kHz up) is today's bands kFirstTopNoiseBand.. (noise_bank.hpp).
+constexpr int kFirstTopNoiseBand = 5;
 
 // Parameter indices. Tone partial k uses tone_freq_hz(k), tone_decay_s(k), tone_gain(k).
 namespace P {
