@@ -236,23 +236,35 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
   // for the envelopes and the mix, which then run over the chunk in vectors.
   float white[kChunk], band[kChunk], bank_band[kNoiseBands][kChunk], h[kChunk];
   for (int j = 0; j < m; ++j) white[j] = white_noise<float>(v->seed, uint64_t(v->n + j));
+  // The bank's filters and states in locals for the chunk: the compiler
+  // keeps them in registers (through v-> they go to memory every sample).
+  const NoiseBankFilters<float> bank_filters = v->bank_filters;
+  float bank_state[kNoiseBands][8];
+  std::copy(&v->bank_state[0][0], &v->bank_state[0][0] + kNoiseBands * 8, &bank_state[0][0]);
+  float lo = v->lo, bd = v->bd, hh = v->h;  // (locals, as the bank's)
+  const float a_low = v->a_low, a_high = v->a_high, frac = v->c.frac, fb = v->c.fb, ca = v->c.a;
+  const long delay = v->c.delay_int;
+  float* const ring = v->ring.data();
+  const size_t mask = v->mask;
   for (int j = 0; j < m; ++j) {
     const long n = v->n + j;
     const float w = white[j];
-    v->lo = one_pole_step(v->lo, w, v->a_low);
-    v->bd = one_pole_step(v->bd, w - v->lo, v->a_high);
-    band[j] = v->bd;
+    lo = one_pole_step(lo, w, a_low);
+    bd = one_pole_step(bd, w - lo, a_high);
+    band[j] = bd;
     float bank_out[kNoiseBands];
-    noise_bank_step(w, v->bank_filters, v->bank_state, bank_out);
+    noise_bank_step(w, bank_filters, bank_state, bank_out);
     for (int k = 0; k < kNoiseBands; ++k) bank_band[k][j] = bank_out[k];
     // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
-    const long i = n - v->c.delay_int;
-    const float y0 = i >= 0 ? v->ring[size_t(i) & v->mask] : 0.0f;
-    const float y1 = i >= 1 ? v->ring[size_t(i - 1) & v->mask] : 0.0f;
-    v->h = one_pole_step(v->h, (1.0f - v->c.frac) * y0 + v->c.frac * y1, v->c.a);
-    v->ring[size_t(n) & v->mask] = resonator_send(src[j]) + v->c.fb * v->h;
-    h[j] = v->h;
+    const long i = n - delay;
+    const float y0 = i >= 0 ? ring[size_t(i) & mask] : 0.0f;
+    const float y1 = i >= 1 ? ring[size_t(i - 1) & mask] : 0.0f;
+    hh = one_pole_step(hh, (1.0f - frac) * y0 + frac * y1, ca);
+    ring[size_t(n) & mask] = resonator_send(src[j]) + fb * hh;
+    h[j] = hh;
   }
+  v->lo = lo, v->bd = bd, v->h = hh;
+  std::copy(&bank_state[0][0], &bank_state[0][0] + kNoiseBands * 8, &v->bank_state[0][0]);
   for (int k = 0; k < kNoiseBands; ++k) {  // each band under its envelope, from the onset on
     if (!v->bank_on[k]) continue;
     const float g = p[P::noise_bank_gain(k)], d = p[P::noise_bank_decay_s(k)];

@@ -51,6 +51,8 @@ DS_HD float floor(float x) { return ::floorf(x); }
 DS_HD double floor(double x) { return ::floor(x); }
 DS_HD float fmin(float a, float b) { return ::fminf(a, b); }
 DS_HD double fmin(double a, double b) { return ::fmin(a, b); }
+DS_HD float fmax(float a, float b) { return ::fmaxf(a, b); }
+DS_HD double fmax(double a, double b) { return ::fmax(a, b); }
 DS_HD float abs(float x) { return ::fabsf(x); }
 DS_HD double abs(double x) { return ::fabs(x); }
 #if !defined(__CUDACC__)
@@ -65,6 +67,7 @@ inline long double sqrt(long double x) { return ::sqrtl(x); }
 inline long double floor(long double x) { return ::floorl(x); }
 inline long double abs(long double x) { return ::fabsl(x); }
 inline long double fmin(long double a, long double b) { return ::fminl(a, b); }
+inline long double fmax(long double a, long double b) { return ::fmaxl(a, b); }
 #endif
 
 // sin and cos of an angle given in turns (cycles): sin(2 pi x), cos(2 pi x).

@@ -12,10 +12,11 @@
 
 namespace drumsynth {
 
+// (Branch-free, exp(-0) = 1 before the start: a sample loop over it vectorises.)
 template <typename Real>
 DS_HD Real release_gain(const Real* p, Real t) {
-  const Real late = t - p[P::release_start_s];
-  return late > Real(0) ? dm::exp(-late / p[P::release_s]) : Real(1);
+  const Real late = dm::fmax(t - p[P::release_start_s], Real(0));
+  return dm::exp(-late / p[P::release_s]);
 }
 
 // Adjoint, given g = release_gain and v_g = dL/dg (after t_r only):
