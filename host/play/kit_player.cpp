@@ -204,14 +204,14 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
   const float rate = v->rate;
   float t[kChunk], src[kChunk], rise[kChunk], nrise[kChunk], bank[kChunk];
   double S[kChunk];
-  for (int j = 0; j < m; ++j) {
-    const double tw = phase_time(p, int(v->n + j), rate);
-    t[j] = float(tw);
-    S[j] = swept_time(tw, p[P::sweep_ratio], p[P::sweep_s]);
-    rise[j] = envelope_rise(t[j], p[P::tone_attack_s]);
-    nrise[j] = envelope_rise(t[j], p[P::noise_attack_s]);
-    src[j] = 0.0f, bank[j] = 0.0f;
-  }
+  // (Loops apart, the double ones apart from the float ones: mixed, none vectorises.)
+  for (int j = 0; j < m; ++j) S[j] = phase_time(p, int(v->n + j), rate);
+  for (int j = 0; j < m; ++j) t[j] = float(S[j]);
+  for (int j = 0; j < m; ++j) S[j] = swept_time(S[j], p[P::sweep_ratio], p[P::sweep_s]);
+  const float tone_attack_s = p[P::tone_attack_s], noise_attack_s = p[P::noise_attack_s];
+  for (int j = 0; j < m; ++j) rise[j] = envelope_rise(t[j], tone_attack_s);
+  for (int j = 0; j < m; ++j) nrise[j] = envelope_rise(t[j], noise_attack_s);
+  std::fill(src, src + m, 0.0f), std::fill(bank, bank + m, 0.0f);
   const bool sounding = t[m - 1] > 0.0f;
   if (sounding) {
     for (int k = 0; k < kNumPartials; ++k) {
@@ -268,8 +268,10 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
   for (int k = 0; k < kNoiseBands; ++k) {  // each band under its envelope, from the onset on
     if (!v->bank_on[k]) continue;
     const float g = p[P::noise_bank_gain(k)], d = p[P::noise_bank_decay_s(k)];
-    for (int j = 0; j < m; ++j)
-      bank[j] += t[j] > 0.0f ? noise_bank_band_sample(g, d, nrise[j], t[j], bank_band[k][j]) : 0.0f;
+    for (int j = 0; j < m; ++j) {  // (a select, not a branch around the exp: it vectorises)
+      const float y = noise_bank_band_sample(g, d, nrise[j], std::max(t[j], 0.0f), bank_band[k][j]);
+      bank[j] += t[j] > 0.0f ? y : 0.0f;
+    }
   }
   for (int j = 0; j < m; ++j)
     out[j] = v->gain * mix_sample(p, t[j], src[j], band[j], resonator_out(p, h[j]), bank[j]);
