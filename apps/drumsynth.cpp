@@ -135,9 +135,10 @@ int run_fit(const std::string& input, const std::string& out_dir, FitOptions opt
                  r.skipped_steps, options.iterations);
   write_fit_outputs(target, r, options, paths);
   if (!quiet)
-    spdlog::info("loss {:.4f} -> {:.4f} in {} iterations, {:.1f} s; wrote {}, {}, {}",
-                 r.initial_loss, r.best_loss, r.loss_history.size(), r.seconds, paths.preset,
-                 paths.wav, paths.loss_csv);
+    spdlog::info("loss {:.4f} -> {:.4f} in {} iterations{}, {:.1f} s; wrote {}, {}, {}",
+                 r.initial_loss, r.best_loss, r.loss_history.size(),
+                 r.partials_dropped ? fmt::format(", {} partials dropped", r.partials_dropped) : "",
+                 r.seconds, paths.preset, paths.wav, paths.loss_csv);
   if (report) {
     const std::string name = std::filesystem::path(input).filename().string();
     const std::string page = write_report(out_dir, {{input, name, "ok", "", paths}},
@@ -468,6 +469,11 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
                 "Candidates per search generation (0: CMA-ES's default, 4 + 3 ln n)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
+  c->add_option("--prune", o.prune_max_loss_rise,
+                "After the fit, turn off the partials that together cost at most this relative "
+                "rise of the loss (0.01: 1%; negative: keep every partial)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1.0, 1.0));
   add_device(c, o.device);
   add_kernels(c, o.kernels);
 }

@@ -10,7 +10,10 @@
 //   - the end level: the last 5 ms against the peak, render minus target, in dB (a
 //     render cut while it still rings ends far above a target that has died away);
 //     of the preset rendered at the target's length without the release fade
-//     (playback.hpp) that the written render ends with, which would hide it.
+//     (playback.hpp) that the written render ends with, which would hide it;
+//   - the same of the written render (with that fade: what a user plays), and the tail
+//     level: the unfaded render's 5 ms that end 25 ms before the end, against the
+//     target's (whether the decays follow the recording up to its own fade-out).
 // Usage: bench_quality ARM_NAME OUT_ROOT [--split CSV --part PART] IN_DIR [IN_DIR ...]
 //   (renders of IN_DIR/x/y.wav are read from OUT_ROOT/basename(IN_DIR)/x/y.wav;
 //   with --split, only the sounds of that part of bench/dev-split.csv, whose
@@ -60,7 +63,7 @@ std::map<std::string, std::pair<std::string, std::string>> read_split(const std:
 }
 
 struct Scores {
-  std::vector<double> loss, env, loss30, env30, tf, lsd, mfcc, end;
+  std::vector<double> loss, env, loss30, env30, tf, lsd, mfcc, end, end_wav, tail;
 };
 
 }  // namespace
@@ -88,7 +91,7 @@ int main(int argc, char** argv) {
   std::map<std::string, Scores> by_category;
   std::ofstream csv(out_root / "quality.csv");
   csv << "file,category,auraloss,envelope_db,auraloss_30ms,envelope_db_30ms,tf_envelope_db,lsd,"
-         "mfcc,end_level_db\n";
+         "mfcc,end_level_db,end_level_wav_db,tail_level_db\n";
   int missing = 0;
   for (size_t a = 2; a < args.size(); ++a) {
     const fs::path in_dir = args[a];
@@ -128,13 +131,16 @@ int main(int argc, char** argv) {
         unfaded = drumsynth::render(preset.params, preset_voice_spec(preset));
       }
       const double lsd = log_spectral_distance(x, y), mf = mfcc_error(x, y, sr),
-                   end = end_level_db(unfaded, sr) - end_level_db(y, sr);
+                   end = end_level_db(unfaded, sr) - end_level_db(y, sr),
+                   end_wav = end_level_db(x, sr) - end_level_db(y, sr),
+                   tail = end_level_db(unfaded, sr, 0.005, 0.025) - end_level_db(y, sr, 0.005, 0.025);
       for (Scores* sc : {&all, &by_category[category]})
         sc->loss.push_back(l), sc->env.push_back(e), sc->loss30.push_back(l30),
             sc->env30.push_back(e30), sc->tf.push_back(tf), sc->lsd.push_back(lsd),
-            sc->mfcc.push_back(mf), sc->end.push_back(end);
+            sc->mfcc.push_back(mf), sc->end.push_back(end), sc->end_wav.push_back(end_wav),
+            sc->tail.push_back(tail);
       csv << rel << "," << category << "," << l << "," << e << "," << l30 << "," << e30 << "," << tf
-          << "," << lsd << "," << mf << "," << end << "\n";
+          << "," << lsd << "," << mf << "," << end << "," << end_wav << "," << tail << "\n";
     }
   }
   if (all.loss.empty()) {
@@ -143,19 +149,20 @@ int main(int argc, char** argv) {
   }
   std::ofstream cats(out_root / "categories.csv");
   cats << "arm,category,sounds,auraloss_median,envelope_db_median,tf_envelope_db_median,lsd_median,"
-          "mfcc_median,end_level_db_median\n";
+          "mfcc_median,end_level_db_median,end_level_wav_db_median,tail_level_db_median\n";
   for (const auto& [category, sc] : by_category)
     cats << arm << "," << category << "," << sc.loss.size() << "," << quantile(sc.loss, 0.5) << ","
          << quantile(sc.env, 0.5) << "," << quantile(sc.tf, 0.5) << "," << quantile(sc.lsd, 0.5)
-         << "," << quantile(sc.mfcc, 0.5) << "," << quantile(sc.end, 0.5) << "\n";
+         << "," << quantile(sc.mfcc, 0.5) << "," << quantile(sc.end, 0.5) << ","
+         << quantile(sc.end_wav, 0.5) << "," << quantile(sc.tail, 0.5) << "\n";
   std::printf(
       "| %s | %zu | %.3f | %.3f | %.2f | %.2f | %.3f | %.3f | %.2f | %.2f | %.2f | %.2f | %.2f | "
-      "%.0f | %+.1f "
+      "%.0f | %+.1f | %+.1f | %+.1f "
       "|%s\n",
       arm.c_str(), all.loss.size(), quantile(all.loss, 0.5), quantile(all.loss, 0.9),
       quantile(all.env, 0.5), quantile(all.env, 0.9), quantile(all.loss30, 0.5),
       quantile(all.loss30, 0.9), quantile(all.env30, 0.5), quantile(all.env30, 0.9),
       quantile(all.tf, 0.5), quantile(all.tf, 0.9), quantile(all.lsd, 0.5), quantile(all.mfcc, 0.5),
-      quantile(all.end, 0.5), missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
+      quantile(all.end, 0.5), quantile(all.end_wav, 0.5), quantile(all.tail, 0.5), missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "drumsynth/switches.hpp"
 #include "drumsynth/synth/noise_rng.hpp"
 #include "fit/population_search.hpp"
+#include "fit/prune_partials.hpp"
 
 namespace drumsynth {
 
@@ -143,6 +144,21 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
   for (size_t s = 0; s < group.size(); ++s) {
     const int best = best_restart(runs, s * o.restarts, o.restarts);
     results.push_back(sound_result(runs[s * o.restarts + best], o.seed + uint64_t(best), seconds));
+  }
+  if (o.prune_max_loss_rise >= 0) {
+    std::vector<PruneJob> jobs;
+    for (size_t s = 0; s < group.size(); ++s)
+      jobs.push_back({group[s], results[s].noise_seed, results[s].best_logits});
+    const auto pruned = prune_partials(jobs, o.loss, o.prune_max_loss_rise, device, n_threads,
+                                       int(instances.size()));
+    for (size_t s = 0; s < group.size(); ++s) {
+      if (pruned[s].dropped == 0) continue;
+      FitResult& r = results[s];
+      r.best_logits = pruned[s].logits, r.best_loss = pruned[s].loss_after;
+      r.partials_dropped = pruned[s].dropped;
+      r.params =
+          params_from_logits(std::vector<double>(r.best_logits.begin(), r.best_logits.end()));
+    }
   }
   return results;
 }

@@ -38,6 +38,7 @@ Preset make_preset(const Sound& target, const FitResult& result, const FitOption
   p.final_loss = result.best_loss;
   p.initial_loss = result.initial_loss;
   p.iterations = int(result.loss_history.size());
+  p.partials_dropped = result.partials_dropped;
   p.source = target.path;
   return p;
 }

@@ -89,6 +89,7 @@ std::string preset_to_json(const Preset& p) {
        {{"initial_loss", p.initial_loss},
         {"final_loss", p.final_loss},
         {"iterations", p.iterations},
+        {"partials_dropped", p.partials_dropped},
         {"source", p.source}}},
       {"parameters", params}};
   return j.dump(2) + "\n";
@@ -125,6 +126,7 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
       p.initial_loss = f.value("initial_loss", 0.0);
       p.final_loss = f.value("final_loss", 0.0);
       p.iterations = f.contains("iterations") ? json_int(f["iterations"]) : 0;
+      p.partials_dropped = f.contains("partials_dropped") ? json_int(f["partials_dropped"]) : 0;
       p.source = f.value("source", "");
     }
   } catch (const json::exception& e) {

@@ -131,13 +131,14 @@ double mfcc_error(const std::vector<double>& estimate, const std::vector<double>
   return error;
 }
 
-double end_level_db(const std::vector<double>& x, double sample_rate, double end_s) {
+double end_level_db(const std::vector<double>& x, double sample_rate, double end_s,
+                    double before_s) {
   double peak = 0;
   for (double v : x) peak = std::max(peak, std::abs(v));
-  const size_t n =
-      std::min(x.size(), std::max<size_t>(1, size_t(std::lround(end_s * sample_rate))));
+  const size_t last = x.size() - std::min(x.size(), size_t(std::lround(before_s * sample_rate)));
+  const size_t n = std::min(last, std::max<size_t>(1, size_t(std::lround(end_s * sample_rate))));
   double sum = 0;
-  for (size_t i = x.size() - n; i < x.size(); ++i) sum += x[i] * x[i];
+  for (size_t i = last - n; i < last; ++i) sum += x[i] * x[i];
   if (peak <= 0 || n == 0) return -120.0;
   return std::max(-120.0, 20.0 * std::log10(std::sqrt(sum / double(n)) / peak));
 }

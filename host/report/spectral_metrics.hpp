@@ -32,7 +32,9 @@ double mfcc_error(const std::vector<double>& estimate, const std::vector<double>
 
 // The level of x's last end_s seconds (RMS) relative to its peak sample, in
 // dB (at least -120 dB): a sound that has died away ends far below its peak,
-// one that is cut while ringing does not.
-double end_level_db(const std::vector<double>& x, double sample_rate, double end_s = 0.005);
+// one that is cut while ringing does not. before_s moves the window that far
+// back from the end (the tail before a recording's own fade-out).
+double end_level_db(const std::vector<double>& x, double sample_rate, double end_s = 0.005,
+                    double before_s = 0.0);
 
 }  // namespace drumsynth

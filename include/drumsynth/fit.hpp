@@ -70,6 +70,9 @@ struct FitOptions {
   int search_generations = 0;
   int search_population = 0;
   int search_after_iterations = -1;  // gradient steps before the search; -1: the pitch hold's
+  // After the fit, the partials whose dropping together costs at most this
+  // relative rise of the loss are turned off (fit/prune_partials.hpp); < 0: none.
+  double prune_max_loss_rise = -1.0;
   LossSettings loss = loss_preset(kDefaultFitLoss);
   DeviceChoice device = DeviceChoice::cpu;
   int n_threads = 1;              // CPU: threads (sounds fitted at once, or one sound's work)
@@ -93,6 +96,7 @@ struct FitResult : InstanceFit {
   std::vector<double> params;  // physical units of best_logits
   double seconds = 0;          // wall time of the sound's backend batch, shared among its sounds
   uint64_t noise_seed = 0;     // of the restart this result comes from
+  int partials_dropped = 0;    // by the pruning after the fit (best_loss is after it)
 };
 
 // One sound's outcome: its best restart, or the error that stopped it.

@@ -33,7 +33,8 @@ struct Preset {
   double final_loss = 0;
   double initial_loss = 0;
   int iterations = 0;
-  std::string source;  // the fitted file, as given
+  int partials_dropped = 0;  // turned off after the fit (FitOptions::prune_max_loss_rise)
+  std::string source;        // the fitted file, as given
 };
 
 std::string preset_to_json(const Preset& p);

@@ -11,6 +11,7 @@
 #include "drumsynth/kit_maker.hpp"
 #include "drumsynth/loss_settings.hpp"
 #include "drumsynth/midi.hpp"
+#include "drumsynth/param_table.hpp"
 #include "drumsynth/playback.hpp"
 #include "drumsynth/preset.hpp"
 #include "test_support.hpp"
@@ -85,6 +86,21 @@ TEST(Cli, FitWritesPresetRenderAndLossHistoryThenRenderReproducesIt) {
   const Sound c = load_sound(dir / "r96.wav");
   EXPECT_EQ(c.sample_rate, 96000);
   EXPECT_EQ(c.samples.size(), 48000u);
+
+  // --prune: partials that cost at most 3% of the loss are turned off (gain at its
+  // minimum), and the preset and the log say how many.
+  ScratchDir pruned;
+  const auto rp = run_drumsynth("fit " + q(input) + " -o " + q(pruned.path.string()) +
+                                " --iterations 8 --no-report --prune 0.03");
+  ASSERT_EQ(rp.exit_code, 0) << rp.output;
+  const Preset pp = load_preset(pruned / "EE_Click.preset.json");
+  int off = 0;
+  for (int k = 0; k < kNumPartials; ++k)
+    off += pp.params[P::tone_gain(k)] <= param_table()[P::tone_gain(k)].min * 1.0001;
+  EXPECT_GT(pp.partials_dropped, 0);
+  EXPECT_EQ(off, pp.partials_dropped);
+  EXPECT_NE(rp.output.find(std::to_string(off) + " partials dropped"), std::string::npos)
+      << rp.output;
 }
 
 // A fragment of three hits (a kick, a snare, a soft kick): `fit` says so;

@@ -26,6 +26,7 @@ Preset example() {
   p.final_loss = 0.5;
   p.initial_loss = 2.5;
   p.iterations = 100;
+  p.partials_dropped = 7;
   p.source = "kick.wav";
   return p;
 }
@@ -40,6 +41,7 @@ TEST(Preset, RoundTripsThroughJson) {
   EXPECT_EQ(a.loss.preset, b.loss.preset);
   EXPECT_EQ(a.loss.resolutions.size(), b.loss.resolutions.size());
   EXPECT_EQ(a.final_loss, b.final_loss);
+  EXPECT_EQ(a.partials_dropped, b.partials_dropped);
   EXPECT_EQ(a.source, b.source);
   // Readable: physical units by name, with the format version.
   const auto j = nlohmann::json::parse(preset_to_json(a));

@@ -1,7 +1,8 @@
 // The time-frequency envelope error (host/tf_envelope.hpp): it passes two noise
 // realisations with the same envelope, where the MRSTFT loss cannot tell them
 // from a bad match, and fails a wrong decay, a wrong spectral tilt, a wrong
-// pitch and silence.
+// pitch and silence. The end level reads a decay's level at the end, or
+// before a fade-out.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 
 #include "loss/mrstft_loss.hpp"
 #include "report/envelope_errors.hpp"
+#include "report/spectral_metrics.hpp"
 
 namespace drumsynth {
 namespace {
@@ -87,6 +89,21 @@ TEST(TfEnvelope, BandsFollowTheErbScaleUpToTheRate) {
   // At 16 kHz the bands stop at 0.45 x 16 kHz = 7.2 kHz: about 29 ERB.
   const auto low_rate = tf_envelope_db(std::vector<double>(16000, 0.1), 16000.0);
   EXPECT_LT(low_rate[0].size(), cells[0].size());
+}
+
+TEST(EndLevel, IsTheDecaysLevelAtTheEndOrBeforeAFade) {
+  // A tone under exp(-t / 0.3): 1 s from the peak, -20 log10(e) / 0.3 = -28.95 dB (less the
+  // window's half width); with a 20 ms fade to silence at its end, the last 5 ms fall away
+  // but the 5 ms ending 25 ms before the end still read the decay.
+  std::vector<double> x = decaying_tone(1000.0);
+  const double per_s = 20.0 * std::log10(std::exp(1.0)) / 0.3;
+  const double rms = 20.0 * std::log10(std::sqrt(0.5));  // a sine's RMS against its peak
+  EXPECT_NEAR(end_level_db(x, kRate), rms - per_s * (1.0 - 0.0025), 0.2);
+  EXPECT_NEAR(end_level_db(x, kRate, 0.005, 0.025), rms - per_s * (1.0 - 0.0275), 0.2);
+  const size_t fade = size_t(0.02 * kRate);
+  for (size_t i = 0; i < fade; ++i) x[x.size() - 1 - i] *= double(i) / double(fade) * 1e-3;
+  EXPECT_LT(end_level_db(x, kRate), rms - per_s - 60.0);
+  EXPECT_NEAR(end_level_db(x, kRate, 0.005, 0.025), rms - per_s * (1.0 - 0.0275), 0.2);
 }
 
 }  // namespace
