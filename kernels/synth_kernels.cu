@@ -214,14 +214,14 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* v_o
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
   const size_t stride = size_t(batch.offset[batch.n_instances]);
-  float va = 0, vd = 0, vg = 0, vt = 0, v_start = 0, v_release = 0;
+  float va = 0, vd = 0, vg = 0, vt = 0, v_start = 0, v_release = 0, v_gate_start = 0, v_gate = 0;
   float v_bank_gain[kNoiseBands] = {}, v_bank_decay[kNoiseBands] = {};  // registers
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
     float v_band;
     const float v_mix = mix_sample_vjp(p, t, tape.noise_band[g], tape.out[g], v_out[g], v_band, va,
-                                       vd, vg, vt, v_start, v_release);
+                                       vd, vg, vt, v_start, v_release, v_gate_start, v_gate);
     s.v_mix[g] = v_mix;
     s.v_band[g] = v_band;
     noise_bank_sample_vjp(p, t, tape.noise_bank + g, stride, v_mix, v_bank_gain, v_bank_decay, va,
@@ -229,6 +229,7 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* v_o
   }
   const float sa = block_sum(va), sd = block_sum(vd), sg = block_sum(vg), st = block_sum(vt);
   const float s_start = block_sum(v_start), s_release = block_sum(v_release);
+  (void)v_gate_start, (void)v_gate;  // the gate is not fitted (release.hpp, host/synth/voice.cpp)
   if (threadIdx.x == 0) {
     add_block_grad(v_params, s.block_grads, b, P::release_start_s, s_start);
     add_block_grad(v_params, s.block_grads, b, P::release_s, s_release);

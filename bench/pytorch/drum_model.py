@@ -48,6 +48,7 @@ def _table():
     for k in range(N_NOISE_BANDS):
         t += [(f"noise_bank{k + 1}_gain", 1e-4, 1.0, "log"), (f"noise_bank{k + 1}_decay_s", 0.003, 2.0, "log")]
     t += [("release_start_s", 0.01, 20.0, "log"), ("release_s", 0.002, 20.0, "log")]
+    t += [("gate_start_s", 0.01, 20.0, "log"), ("gate_s", 0.001, 20.0, "log")]
     return t
 
 
@@ -237,11 +238,13 @@ def synthesize(p, n, sample_rate, white, source_and_noise_fn=source_and_noise, r
     (the time-domain block scan)."""
     source, noise = source_and_noise_fn(p, n, sample_rate, white)
     res = (resonator or _resonator_spectral)(0.5 * source, p, sample_rate)
-    # The release (include/drumsynth/synth/release.hpp): 1 until its start, then a fall.
+    # The release and the gate (include/drumsynth/synth/release.hpp): 1 until a start, then a fall.
     t = (torch.arange(n, device=p.device, dtype=torch.float64)[None, :] / sample_rate
          - p[:, IDX["onset_s"], None].double()).to(REAL)
-    late = t - p[:, IDX["release_start_s"], None]
-    release = torch.where(late > 0, _exp32(-late / p[:, IDX["release_s"], None]), torch.ones_like(late))
+    late = torch.clamp(t - p[:, IDX["release_start_s"], None], min=0)
+    # The gate is measured, not fitted: no gradient reaches its parameters (the onset's, through t, does).
+    gated = torch.clamp(t - p[:, IDX["gate_start_s"], None].detach(), min=0)
+    release = _exp32(-late / p[:, IDX["release_s"], None] - gated / p[:, IDX["gate_s"], None].detach())
     return release * torch.tanh(source + noise + res)
 
 

@@ -263,6 +263,39 @@ double peak_of(const std::vector<float>& x) {
   return peak;
 }
 
+// A fade-out at the recording's end (an editor's fade or gate): the log RMS
+// envelope in 5 ms frames, its trend a least-squares line over the window
+// before the last quarter (at most the last 100 ms) of the hit, and the
+// last frame's fall under that line. A drum's own decay slows as its high
+// partials die (the envelope in dB bends up, above a line fitted before), so
+// a fall under the line is the fade's. The fade starts at the first frame of
+// the end region from which every frame sits 3 dB or more under the line;
+// its rate, the last frame's fall over the time from the fade's start to
+// that frame's middle.
+void measure_end_fade(const std::vector<float>& x, int start, double sr, Analysis& a) {
+  constexpr double kMinDropDb = 12.0, kBelowDb = 3.0;
+  const int hop = std::max(1, int(0.005 * sr));
+  const auto env = rms_envelope(x, start, hop);
+  const int frames = int(env.size()) - 1;  // (the last may be short: left out)
+  const int tail = std::min(frames / 4, int(0.1 * sr / hop));
+  if (tail < 4) return;
+  const int first = std::max(0, frames - tail - std::max(3 * tail, int(0.3 * sr / hop)));
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  const int m = frames - tail - first;
+  for (int f = first; f < frames - tail; ++f) {
+    const double t = f, y = 20.0 * std::log10(env[size_t(f)]);
+    sx += t, sy += y, sxx += t * t, sxy += t * y;
+  }
+  const double slope = (m * sxy - sx * sy) / (m * sxx - sx * sx), at0 = (sy - slope * sx) / m;
+  const auto under = [&](int f) { return at0 + slope * f - 20.0 * std::log10(env[size_t(f)]); };
+  const double drop = under(frames - 1);
+  if (!(drop >= kMinDropDb)) return;
+  int from = frames - 1;
+  while (from > frames - tail && under(from - 1) >= kBelowDb) --from;
+  a.fade_start_s = double(from) * hop / sr;
+  a.fade_db_per_s = drop / std::max(double(frames - 1 - from) + 0.5, 0.5) / (hop / sr);
+}
+
 }  // namespace
 
 double onset_s(const Sound& target) {
@@ -295,6 +328,7 @@ Analysis analyse(const Sound& target) {
   measure_spectral_shape(early, bin_hz, a);
   a.noise_level = noise_floor_level(early, sr, early_len, a.peak);
   measure_noise_bank(early, later, later_s, sr, early_len, a);
+  measure_end_fade(x, start, sr, a);
   return a;
 }
 
@@ -348,6 +382,14 @@ std::vector<double> params_from_analysis(const Analysis& a, double sr) {
   // end pulls it in, one that rings out pushes it away.
   set(P::release_start_s, 0.8 * a.length_s);
   set(P::release_s, 0.5 * a.length_s);
+  // The gate: the recording's own fade-out, starting as it and falling as
+  // fast (20 log10(e) / tau dB a second); off (past any end) where it has none.
+  set(P::gate_start_s, param_table()[P::gate_start_s].max);
+  set(P::gate_s, param_table()[P::gate_s].max);
+  if (a.fade_db_per_s > 0) {
+    set(P::gate_start_s, a.fade_start_s);
+    set(P::gate_s, 20.0 * std::log10(std::exp(1.0)) / a.fade_db_per_s);
+  }
   return p;
 }
 

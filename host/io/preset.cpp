@@ -142,15 +142,20 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   // range a fit uses), so the preset renders exactly as it did. Versions 1
   // and 2 had no release: it starts at its maximum, past any sound's end.
   // Version 2 had 6 bands, the last (6 kHz up) today's top three
-  // (noise_bank.hpp): theirs are its gain and decay.
+  // (noise_bank.hpp): theirs are its gain and decay. Versions 1-3 had no
+  // gate: it starts at its maximum too.
   const int n_read = version == 1   ? P::noise_bank_first
                      : version == 2 ? P::noise_bank_gain(kFirstTopNoiseBand + 1)
+                     : version == 3 ? P::gate_start_s
                                     : kNumParams;
   for (int k = 0; k < kNoiseBands && version == 1; ++k)
     p.params[P::noise_bank_gain(k)] = 0.0, p.params[P::noise_bank_decay_s(k)] = 0.1;
   if (version < 3)
     p.params[P::release_start_s] = param_table()[P::release_start_s].max,
     p.params[P::release_s] = param_table()[P::release_s].max;
+  if (version < 4)
+    p.params[P::gate_start_s] = param_table()[P::gate_start_s].max,
+    p.params[P::gate_s] = param_table()[P::gate_s].max;
   for (int i = 0; i < n_read; ++i) {
     const auto& s = param_table()[i];
     if (!params.contains(s.name)) throw InputError(path, "missing parameter '" + s.name + "'");

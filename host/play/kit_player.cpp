@@ -93,6 +93,8 @@ void apply_pad_controls(const PadControls& c, double* p) {
     p[i] *= c.decay_scale;
   for (int k = 0; k < kNumPartials; ++k) p[P::tone_decay_s(k)] *= c.decay_scale;
   for (int k = 0; k < kNoiseBands; ++k) p[P::noise_bank_decay_s(k)] *= c.decay_scale;
+  // The recording's fade-out moves with the decays it ends (a longer sound is faded later).
+  p[P::gate_start_s] *= c.decay_scale, p[P::gate_s] *= c.decay_scale;
   const double tones = 1.0 - std::max(0.0, double(c.tone_noise_balance));
   const double noise = 1.0 + std::min(0.0, double(c.tone_noise_balance));
   p[P::transient_gain] *= tones;

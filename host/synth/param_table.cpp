@@ -48,6 +48,9 @@ std::vector<ParamSpec> make_table() {
   // past the end of any sound.
   t[P::release_start_s] = {"release_start_s", "s", 0.01, 20.0, M::log};
   t[P::release_s] = {"release_s", "s", 0.002, 20.0, M::log};
+  // Model version 4: the gate, as the release (maxima: off).
+  t[P::gate_start_s] = {"gate_start_s", "s", 0.01, 20.0, M::log};
+  t[P::gate_s] = {"gate_s", "s", 0.001, 20.0, M::log};
   return t;
 }
 }  // namespace

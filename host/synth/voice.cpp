@@ -177,12 +177,15 @@ DS_CPU_CLONES void mix_backward(const Real* p, int n, Real sr, VoiceTape<Real>& 
                                 const Real* v_out, Real* v_p) {
   const Real *band = tape.noise_band.data(), *out = tape.out.data();
   Real *v_mix = tape.v_mix.data(), *v_band = tape.v_band.data();
-  Real va = 0, vd = 0, vg = 0, vt = 0, v_start = 0, v_release = 0;
+  Real va = 0, vd = 0, vg = 0, vt = 0, v_start = 0, v_release = 0, v_gate_start = 0, v_gate = 0;
   for (int i = 0; i < n; ++i)
     v_mix[i] = mix_sample_vjp(p, time_since_onset(p, i, sr), band[i], out[i], v_out[i], v_band[i],
-                              va, vd, vg, vt, v_start, v_release);
+                              va, vd, vg, vt, v_start, v_release, v_gate_start, v_gate);
   v_p[P::noise_attack_s] += va, v_p[P::noise_decay_s] += vd, v_p[P::noise_gain] += vg;
   v_p[P::release_start_s] += v_start, v_p[P::release_s] += v_release;
+  // The gate is measured, not fitted (release.hpp): its gradient is dropped, so
+  // that no optimiser steps it; the onset's keeps what the gate adds (vt).
+  (void)v_gate_start, (void)v_gate;
   v_p[P::onset_s] -= vt;
 }
 

@@ -30,6 +30,10 @@ struct Analysis {
   double bank_level[kNoiseBands] = {};
   double bank_decay_s[kNoiseBands] = {};
   double length_s = 1;  // from the onset to the end of the recording
+  // The recording's own fade-out, if it ends with one (an editor's fade or
+  // gate): its envelope falls away from its decay's trend from fade_start_s
+  // (from the onset) on, by fade_db_per_s on average to its end (0: no fade).
+  double fade_start_s = 0, fade_db_per_s = 0;
 };
 
 Analysis analyse(const Sound& target);

@@ -22,7 +22,7 @@ namespace drumsynth {
 //    presets load with the release past their end and the old top band's gain
 //    and decay in all three: version 1 renders exactly as before, version 2
 //    but for the top band's new crossovers.
-constexpr int kPresetFormatVersion = 3;
+constexpr int kPresetFormatVersion = 4;
 
 struct Preset {
   std::vector<double> params;  // [kNumParams], physical units

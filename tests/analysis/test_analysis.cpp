@@ -37,6 +37,29 @@ TEST(Analysis, FindsOnsetPartialsAndTheirDecays) {
   EXPECT_LT(a.glide_ratio, 1.02);  // no glide (the search's grid steps are 4.4%)
 }
 
+// The recording's own fade-out: none in two partials ringing out (their
+// envelope in dB bends up as the faster one dies, never under its trend);
+// found where the last 60 ms fall 60 dB, in dB linearly, from 0.74 s on; the
+// gate starts there and falls by about that much, and is off without one.
+TEST(Analysis, FindsTheRecordingsFadeOutAndGatesThere) {
+  Sound s = two_partials();
+  const Analysis rings = analyse(s);
+  EXPECT_EQ(rings.fade_db_per_s, 0.0);
+  const size_t n = s.samples.size(), fade = size_t(0.06 * s.sample_rate);
+  for (size_t i = 0; i < fade; ++i)
+    s.samples[n - fade + i] *= float(std::pow(10.0, -60.0 * double(i) / double(fade) / 20.0));
+  const Analysis faded = analyse(s);
+  EXPECT_NEAR(faded.onset_s + faded.fade_start_s, 0.74, 0.012);
+  EXPECT_NEAR(faded.fade_db_per_s, 1000.0, 200.0);  // 60 dB in 60 ms, less the decay's own
+  const auto p = params_from_analysis(faded, s.sample_rate);
+  EXPECT_NEAR(p[P::gate_start_s], faded.fade_start_s, 1e-9);
+  EXPECT_NEAR(p[P::gate_s], 20.0 * std::log10(std::exp(1.0)) / faded.fade_db_per_s, 1e-12);
+  const auto q = params_from_analysis(rings, s.sample_rate);
+  EXPECT_EQ(q[P::gate_start_s], param_table()[P::gate_start_s].max);
+  EXPECT_NEAR(q[P::release_start_s], 0.8 * rings.length_s, 1e-9);  // the release as before
+  EXPECT_NEAR(p[P::release_start_s], 0.8 * faded.length_s, 1e-9);
+}
+
 // Noise whose highs die ten times faster than its lows (the noise bank alone:
 // band 1 rings 0.4 s, the top band 0.04 s, the others between): the analysis finds
 // the bank's decays falling with frequency. What it measures is the decay of
@@ -48,6 +71,7 @@ TEST(Analysis, FindsTheNoiseDarkeningAsItDecays) {
   std::vector<double> p(kNumParams);
   for (int i = 0; i < kNumParams; ++i) p[i] = param_table()[i].min;  // everything else silent
   p[P::release_start_s] = param_table()[P::release_start_s].max;     // and no release
+  p[P::gate_start_s] = param_table()[P::gate_start_s].max;           // nor gate
   p[P::noise_attack_s] = 1e-4;
   for (int k = 0; k < kNoiseBands; ++k)
     p[P::noise_bank_gain(k)] = 0.2,

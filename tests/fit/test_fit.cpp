@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "drumsynth/analysis.hpp"
 #include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/switches.hpp"
@@ -34,6 +35,22 @@ TEST(Fit, LowersTheLossOnARealDrumAndKeepsTheBest) {
   float l = 0;
   backend->loss_only(z.data(), &l);
   EXPECT_NEAR(l, r.best_loss, 1e-6 * r.best_loss);
+}
+
+// The gate is measured, not fitted: a recording with a fade-out keeps the
+// gate the analysis put on it through the fit, where every other block moves.
+TEST(Fit, KeepsTheGateWhereTheAnalysisPutIt) {
+  DRUMSYNTH_REQUIRE_SHARED_DATA();
+  const Sound s = load_sound(
+      (test::shared_data() / "drums-dev/Gimme_A_Hand_1_0/WoodBlock-Hard.wav").string());
+  const auto start = params_from_analysis(analyse(s), s.sample_rate);
+  ASSERT_LT(start[P::gate_start_s], 0.5 * param_table()[P::gate_start_s].max);  // a fade found
+  FitOptions o;
+  o.iterations = 30;
+  const FitResult r = fit(s, o);
+  for (int i : {int(P::gate_start_s), int(P::gate_s)})
+    EXPECT_NEAR(r.params[i], start[i], 1e-5 * start[i]) << param_table()[i].name;
+  EXPECT_GT(std::abs(r.params[P::release_start_s] / start[P::release_start_s] - 1), 1e-3);
 }
 
 TEST(Fit, IsDeterministicForASeed) {

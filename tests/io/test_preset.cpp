@@ -133,6 +133,23 @@ TEST(Preset, Version2PresetsLoadWithTheirTopBandSplit) {
               p.params[P::noise_bank_decay_s(kFirstTopNoiseBand)]);
   }
   EXPECT_EQ(p.params[P::release_start_s], param_table()[P::release_start_s].max);
+  EXPECT_EQ(p.params[P::gate_start_s], param_table()[P::gate_start_s].max);
+}
+
+// A version-3 preset (no gate) loads with every parameter as written and the
+// gate past its end (off); one with gate values that claims version 3 ignores them.
+TEST(Preset, Version3PresetsLoadWithTheGateOff) {
+  auto j = nlohmann::json::parse(preset_to_json(example()));
+  j["format_version"] = 3;
+  j["parameters"].erase("gate_start_s"), j["parameters"].erase("gate_s");
+  const Preset p = preset_from_json(j.dump(), "v3.json");
+  const Preset written = example();
+  for (int i = 0; i < P::gate_start_s; ++i)
+    EXPECT_NEAR(p.params[size_t(i)], written.params[size_t(i)], 1e-12 * written.params[size_t(i)]);
+  EXPECT_EQ(p.params[P::gate_start_s], param_table()[P::gate_start_s].max);
+  EXPECT_EQ(p.params[P::gate_s], param_table()[P::gate_s].max);
+  // Written today, the gate is there.
+  EXPECT_TRUE(nlohmann::json::parse(preset_to_json(example()))["parameters"].contains("gate_s"));
 }
 
 TEST(Preset, AcceptsHandEditedValues) {

@@ -22,6 +22,7 @@ Preset ringing_preset() {
   p.params[P::tone_gain(1)] = 0.3, p.params[P::tone_decay_s(1)] = 0.2,
   p.params[P::tone_freq_hz(1)] = 260;
   p.params[P::release_start_s] = param_table()[P::release_start_s].max;  // no release: rings out
+  p.params[P::gate_start_s] = param_table()[P::gate_start_s].max;        // nor gate
   p.sample_rate = 48000, p.n_samples = 24000, p.noise_seed = 7;
   return p;
 }

@@ -71,6 +71,13 @@ void check_all_parameters(const std::vector<double>& p, const LinearProbe& probe
     n[i] = numeric[i] * scale;
     largest = std::max(largest, std::abs(n[i]));
   }
+  // The gate is held (release.hpp): no gradient of its own (its adjoint is
+  // checked in tests/synth/test_release.cpp); what it adds to the onset's is
+  // checked here.
+  for (int i : {int(P::gate_start_s), int(P::gate_s)}) {
+    EXPECT_EQ(analytic[i], 0.0) << what;
+    a[i] = n[i] = 0.0;
+  }
   // Tolerance 1e-5 relative (the bound).
   test::expect_gradients_match(a, n, param_names(), 1e-5, 1e-9 * largest, what);
 }
@@ -88,8 +95,8 @@ TEST(Voice, GradientMatchesFiniteDifferencesOnRandomPresets) {
   }
 }
 
-// The release inside the signal (random presets mostly start it past their
-// short test signals' end).
+// The release and the gate inside the signal (random presets mostly start
+// them past their short test signals' end).
 TEST(Voice, GradientMatchesFiniteDifferencesWithTheReleaseInside) {
   std::mt19937_64 rng(12);
   for (int trial = 0; trial < 2; ++trial) {
@@ -98,6 +105,8 @@ TEST(Voice, GradientMatchesFiniteDifferencesWithTheReleaseInside) {
     p[P::onset_s] = 0.0123457;
     p[P::release_start_s] = 0.0731 + 0.02 * trial;
     p[P::release_s] = 0.02 + 0.1 * trial;
+    p[P::gate_start_s] = 0.1 + 0.03 * trial;
+    p[P::gate_s] = 0.01 + 0.02 * trial;
     check_all_parameters(p, probe, "release inside, preset " + std::to_string(trial));
   }
 }
@@ -118,6 +127,7 @@ TEST(Voice, GradientMatchesFiniteDifferencesAtRangeEnds) {
     // sample at e^-10 and below, and the check of the other blocks' minima
     // with nothing above rounding: at both ends it stays past the signal.
     p[P::release_start_s] = t[P::release_start_s].max, p[P::release_s] = t[P::release_s].max;
+    p[P::gate_start_s] = t[P::gate_start_s].max, p[P::gate_s] = t[P::gate_s].max;  // (as the release)
     if (!end) p[P::onset_s] = 0.33 / sr;
     if (end) p[P::onset_s] = 0.05 - 0.33 / sr;
     LinearProbe probe(end ? 4000 : 2000, sr, 3);

@@ -77,16 +77,18 @@ DS_HD Real mix_sample(const Real* p, Real t, Real source, Real noise_band, Real 
 // Adjoint of the mix at one sample, out = g y with y = tanh(mix): the release
 // gets v_out y; v_mix = v_out g (1 - y^2) reaches the source, the noise, the
 // resonator's output and the bank alike; the noise sample's adjoint gives
-// v_band and adds into the noise envelope's gradients and v_t. v_rel: the
-// release's two parameters' gradients (start, time). Returns v_mix.
+// v_band and adds into the noise envelope's gradients and v_t; and the
+// release's and the gate's parameters' gradients (start, time each). Returns v_mix.
 template <typename Real>
 DS_HD Real mix_sample_vjp(const Real* p, Real t, Real noise_band, Real out,  // forward
                           Real v_out,                                        // output grad
                           Real& v_band, Real& v_attack_s, Real& v_decay_s, Real& v_gain, Real& v_t,
-                          Real& v_release_start_s, Real& v_release_s) {
+                          Real& v_release_start_s, Real& v_release_s, Real& v_gate_start_s,
+                          Real& v_gate_s) {
   const Real g = release_gain(p, t);
   const Real y = g > Real(0) ? out / g : Real(0);  // (g = 0: out = 0, and no gradient)
-  release_gain_vjp(p, t, g, v_out * y, v_release_start_s, v_release_s, v_t);
+  release_gain_vjp(p, t, g, v_out * y, v_release_start_s, v_release_s, v_gate_start_s, v_gate_s,
+                   v_t);
   const Real v_mix = v_out * g * (Real(1) - y * y);
   v_band = noise_band_sample_vjp(p, t, noise_band, v_mix, v_attack_s, v_decay_s, v_gain, v_t);
   return v_mix;

@@ -43,6 +43,8 @@ enum : int {
   noise_bank_first,  // model version 2: first of 2 * kNoiseBands bank parameters
   release_start_s = noise_bank_first + 2 * kNoiseBands,  // model version 3: the release
   release_s,                                             // (release.hpp)
+  gate_start_s,  // model version 4: the recording's own fade-out (release.hpp)
+  gate_s,
   count
 };
 constexpr int tone_freq_hz(int k) { return tone_first + 3 * k; }
