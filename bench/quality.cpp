@@ -133,7 +133,8 @@ int main(int argc, char** argv) {
       const double lsd = log_spectral_distance(x, y), mf = mfcc_error(x, y, sr),
                    end = end_level_db(unfaded, sr) - end_level_db(y, sr),
                    end_wav = end_level_db(x, sr) - end_level_db(y, sr),
-                   tail = end_level_db(unfaded, sr, 0.005, 0.025) - end_level_db(y, sr, 0.005, 0.025);
+                   tail =
+                       end_level_db(unfaded, sr, 0.005, 0.025) - end_level_db(y, sr, 0.005, 0.025);
       for (Scores* sc : {&all, &by_category[category]})
         sc->loss.push_back(l), sc->env.push_back(e), sc->loss30.push_back(l30),
             sc->env30.push_back(e30), sc->tf.push_back(tf), sc->lsd.push_back(lsd),
@@ -163,6 +164,7 @@ int main(int argc, char** argv) {
       quantile(all.env, 0.5), quantile(all.env, 0.9), quantile(all.loss30, 0.5),
       quantile(all.loss30, 0.9), quantile(all.env30, 0.5), quantile(all.env30, 0.9),
       quantile(all.tf, 0.5), quantile(all.tf, 0.9), quantile(all.lsd, 0.5), quantile(all.mfcc, 0.5),
-      quantile(all.end, 0.5), quantile(all.end_wav, 0.5), quantile(all.tail, 0.5), missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
+      quantile(all.end, 0.5), quantile(all.end_wav, 0.5), quantile(all.tail, 0.5),
+      missing ? (" " + std::to_string(missing) + " missing").c_str() : "");
   return 0;
 }

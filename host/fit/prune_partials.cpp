@@ -51,8 +51,8 @@ std::vector<PruneOutcome> prune_partials(const std::vector<PruneJob>& jobs,
     std::vector<Instance> instances;
     for (size_t j = first; j < last; ++j)
       for (size_t c = 0; c <= on[j].size(); ++c)
-        instances.push_back({&jobs[j].target->samples, jobs[j].target->sample_rate,
-                             jobs[j].noise_seed});
+        instances.push_back(
+            {&jobs[j].target->samples, jobs[j].target->sample_rate, jobs[j].noise_seed});
     const auto backend = make_backend(device, instances, loss, n_threads);
     std::vector<float> batch(static_cast<size_t>(slots) * kNumParams),
         losses(static_cast<size_t>(slots));

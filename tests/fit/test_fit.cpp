@@ -41,8 +41,8 @@ TEST(Fit, LowersTheLossOnARealDrumAndKeepsTheBest) {
 // gate the analysis put on it through the fit, where every other block moves.
 TEST(Fit, KeepsTheGateWhereTheAnalysisPutIt) {
   DRUMSYNTH_REQUIRE_SHARED_DATA();
-  const Sound s = load_sound(
-      (test::shared_data() / "drums-dev/Gimme_A_Hand_1_0/WoodBlock-Hard.wav").string());
+  const Sound s =
+      load_sound((test::shared_data() / "drums-dev/Gimme_A_Hand_1_0/WoodBlock-Hard.wav").string());
   const auto start = params_from_analysis(analyse(s), s.sample_rate);
   ASSERT_LT(start[P::gate_start_s], 0.5 * param_table()[P::gate_start_s].max);  // a fade found
   FitOptions o;

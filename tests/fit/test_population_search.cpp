@@ -8,8 +8,8 @@
 #include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/render.hpp"
-#include "fit/two_partials.hpp"
 #include "fit/population_search.hpp"
+#include "fit/two_partials.hpp"
 
 namespace drumsynth {
 namespace {

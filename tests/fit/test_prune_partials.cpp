@@ -8,8 +8,8 @@
 #include "drumsynth/fit.hpp"
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/render.hpp"
-#include "fit/two_partials.hpp"
 #include "fit/prune_partials.hpp"
+#include "fit/two_partials.hpp"
 
 namespace drumsynth {
 namespace {
@@ -49,7 +49,7 @@ TEST(PrunePartials, DropsThePartialsThatMatchNothingAndKeepsTheOthers) {
   std::printf("loss %.4f -> %.4f, %d partials dropped\n", o.loss_before, o.loss_after, o.dropped);
   for (int k : {4, 7, 9}) EXPECT_TRUE(partial_dropped(o.logits, k)) << "partial " << k;
   for (int k : {0, 1}) EXPECT_FALSE(partial_dropped(o.logits, k)) << "partial " << k;
-  EXPECT_EQ(o.dropped, 3);  // the other seven were off already
+  EXPECT_EQ(o.dropped, 3);                 // the other seven were off already
   EXPECT_LT(o.loss_after, o.loss_before);  // they only added error
   // Off: gain and decay at their minima; nothing else moved.
   const auto q = params_from_logits(std::vector<double>(o.logits.begin(), o.logits.end()));
@@ -74,9 +74,8 @@ TEST(PrunePartials, KeepsWhatTheLossNeedsWithinTheRise) {
   const auto fitted = fit_with_extras(p);
   int last = 0;
   for (double rise : {0.0, 0.01, 0.1, 10.0}) {
-    const auto o =
-        prune_partials({{&target, 5, fitted}}, loss_preset(LossPreset::bands), rise, Device::cpu, 1,
-                       1000)[0];
+    const auto o = prune_partials({{&target, 5, fitted}}, loss_preset(LossPreset::bands), rise,
+                                  Device::cpu, 1, 1000)[0];
     EXPECT_GE(o.dropped, last) << rise;
     EXPECT_LE(o.loss_after, o.loss_before * (1 + rise)) << rise;
     last = o.dropped;
@@ -89,8 +88,8 @@ TEST(PrunePartials, JobsInSmallBatchesGiveWhatOneBatchGives) {
   const Sound target = target_of(p);
   auto q = p;
   q[P::tone_gain(1)] = 0.02;  // a second job: partial 1 much quieter than the target's
-  const std::vector<PruneJob> jobs{{&target, 5, fit_with_extras(p)}, {&target, 6, logits_of(q)},
-                                   {&target, 5, logits_of(p)}};
+  const std::vector<PruneJob> jobs{
+      {&target, 5, fit_with_extras(p)}, {&target, 6, logits_of(q)}, {&target, 5, logits_of(p)}};
   const auto one = prune_partials(jobs, loss_preset(LossPreset::bands), 0.01, Device::cpu, 1, 1000);
   const auto each = prune_partials(jobs, loss_preset(LossPreset::bands), 0.01, Device::cpu, 1, 1);
   ASSERT_EQ(one.size(), 3u);

@@ -89,7 +89,7 @@ TEST(Release, TheVoiceIsItsSoundTimesTheReleaseAndTheGate) {
     ASSERT_NEAR(b[i], g * a[i], 1e-15) << i;
     if (time > 0.12) loud_after = std::max(loud_after, std::abs(a[i]) - std::abs(b[i]));
   }
-  EXPECT_GT(loud_after, 1e-3);  // the release took something off the tail
+  EXPECT_GT(loud_after, 1e-3);           // the release took something off the tail
   EXPECT_LT(std::abs(b.back()), 1e-12);  // and the gate the rest: 80 ms at 5 ms, -139 dB
 }
 

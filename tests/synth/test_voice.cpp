@@ -127,7 +127,8 @@ TEST(Voice, GradientMatchesFiniteDifferencesAtRangeEnds) {
     // sample at e^-10 and below, and the check of the other blocks' minima
     // with nothing above rounding: at both ends it stays past the signal.
     p[P::release_start_s] = t[P::release_start_s].max, p[P::release_s] = t[P::release_s].max;
-    p[P::gate_start_s] = t[P::gate_start_s].max, p[P::gate_s] = t[P::gate_s].max;  // (as the release)
+    p[P::gate_start_s] = t[P::gate_start_s].max,
+    p[P::gate_s] = t[P::gate_s].max;  // (as the release)
     if (!end) p[P::onset_s] = 0.33 / sr;
     if (end) p[P::onset_s] = 0.05 - 0.33 / sr;
     LinearProbe probe(end ? 4000 : 2000, sr, 3);
