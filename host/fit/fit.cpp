@@ -140,25 +140,28 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
       group.size();
-  std::vector<FitResult> results;
+  // Each sound's best restart, its partials pruned where asked, then its result.
+  std::vector<InstanceFit> best;
+  std::vector<uint64_t> seeds;
   for (size_t s = 0; s < group.size(); ++s) {
-    const int best = best_restart(runs, s * o.restarts, o.restarts);
-    results.push_back(sound_result(runs[s * o.restarts + best], o.seed + uint64_t(best), seconds));
+    const int r = best_restart(runs, s * o.restarts, o.restarts);
+    best.push_back(runs[s * o.restarts + r]), seeds.push_back(o.seed + uint64_t(r));
   }
+  std::vector<PruneOutcome> pruned(group.size());
   if (o.prune_max_loss_rise >= 0) {
     std::vector<PruneJob> jobs;
     for (size_t s = 0; s < group.size(); ++s)
-      jobs.push_back({group[s], results[s].noise_seed, results[s].best_logits});
-    const auto pruned = prune_partials(jobs, o.loss, o.prune_max_loss_rise, device, n_threads,
-                                       int(instances.size()));
-    for (size_t s = 0; s < group.size(); ++s) {
-      if (pruned[s].dropped == 0) continue;
-      FitResult& r = results[s];
-      r.best_logits = pruned[s].logits, r.best_loss = pruned[s].loss_after;
-      r.partials_dropped = pruned[s].dropped;
-      r.params =
-          params_from_logits(std::vector<double>(r.best_logits.begin(), r.best_logits.end()));
-    }
+      jobs.push_back({group[s], seeds[s], best[s].best_logits});
+    pruned = prune_partials(jobs, o.loss, o.prune_max_loss_rise, device, n_threads,
+                            int(instances.size()));
+    for (size_t s = 0; s < group.size(); ++s)
+      if (pruned[s].dropped > 0)
+        best[s].best_logits = pruned[s].logits, best[s].best_loss = pruned[s].loss_after;
+  }
+  std::vector<FitResult> results;
+  for (size_t s = 0; s < group.size(); ++s) {
+    results.push_back(sound_result(best[s], seeds[s], seconds));
+    results.back().partials_dropped = pruned[s].dropped;
   }
   return results;
 }

@@ -22,6 +22,8 @@ namespace drumsynth {
 //    presets load with the release past their end and the old top band's gain
 //    and decay in all three: version 1 renders exactly as before, version 2
 //    but for the top band's new crossovers.
+// 4: adds the gate (release.hpp: the recording's own fade-out, its start and
+//    time). Older presets load with the gate past their end.
 constexpr int kPresetFormatVersion = 4;
 
 struct Preset {

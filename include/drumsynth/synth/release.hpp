@@ -7,7 +7,7 @@
 // follows: without them the fits' tails ended 20-60 dB above the recordings'
 // (docs/quality.md). The fits take the release into the decay's shape; the
 // gate is the recording's own fade-out over its last tens of ms, as the
-// analysis measures it (analysis.hpp: fade_start_s, fade_drop_db), and is not
+// analysis measures it (analysis.hpp: fade_start_s, fade_db_per_s), and is not
 // stepped by the fit (its gradient is computed, and dropped by the voice's
 // adjoint: the loss barely sees those ms and would push it off). Presets
 // older than version 3 (release) or 4 (gate) load with the start at its
