@@ -15,6 +15,7 @@
 #include "cuda_common.cuh"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/switches.hpp"
+#include "drumsynth/synth/voice_program.hpp"
 #include "mrstft_loss.cuh"
 #include "synth_kernels.cuh"
 #include "v2/cuda_graph.cuh"
@@ -55,7 +56,7 @@ class CudaBackend final : public Backend {
     offset_.upload(offset), rate_.upload(rates), seed_.upload(seeds), target_.upload(target);
     for (auto* b : {&low_, &band_, &source_, &res_y_, &res_h_, &out_, &v_out_, &v_mix_, &v_res_y_})
       b->resize(total);
-    noise_bank_.resize(total * kNoiseBands);
+    fixed_.resize(total * size_t(kFixedInputs));
     if (recurrences_.kind == Recurrences::v2_scan)
       block_grads_.resize(size_t(B_) * kSampleBlocks * kNumParams);
     const size_t np = size_t(B_) * kNumParams;
@@ -66,7 +67,7 @@ class CudaBackend final : public Backend {
     const bool fused = tables.kernels == Kernels::v2 && switches_.fused_spectral;
     mrstft_ = std::make_unique<GpuMrstft>(loss, offset, sample_rates, tables.a_weighting_taps,
                                           target_.get(), fused, switches_);
-    make_noise_bank(view(), noise_bank_.get());
+    make_fixed_inputs(view(), fixed_.get());
     target_.resize(0);  // the loss keeps what it needs of the target (its spectra and norms)
   }
 
@@ -192,8 +193,8 @@ class CudaBackend final : public Backend {
   BatchView view() const { return {B_, offset_.get(), rate_.get(), seed_.get(), params_.get()}; }
   SynthTape tape() const {
     // res_in in v_res_y's buffer (SynthTape says why)
-    return {low_.get(),     band_.get(),  noise_bank_.get(), source_.get(),
-            v_res_y_.get(), res_y_.get(), res_h_.get(),      out_.get()};
+    return {low_.get(),     band_.get(),  fixed_.get(), source_.get(),
+            v_res_y_.get(), res_y_.get(), res_h_.get(), out_.get()};
   }
   SynthAdjointScratch adjoint_scratch() const {
     // v_band in v_out's buffer, which the adjoint reads only there (SynthAdjointScratch)
@@ -231,7 +232,7 @@ class CudaBackend final : public Backend {
   DeviceBuffer<int> offset_;
   DeviceBuffer<float> rate_, target_;
   DeviceBuffer<uint64_t> seed_;
-  DeviceBuffer<float> low_, band_, noise_bank_, source_, res_y_, res_h_, out_;
+  DeviceBuffer<float> low_, band_, fixed_, source_, res_y_, res_h_, out_;
   DeviceBuffer<float> v_out_, v_mix_, v_res_y_;
   DeviceBuffer<float> block_grads_;  // v2: per-block parameter gradient sums (SynthAdjointScratch)
   DeviceBuffer<float> logits_, params_, v_params_, v_logits_, loss_;

@@ -5,7 +5,7 @@
 
 #include "cuda_backend.hpp"
 #include "cuda_common.cuh"
-#include "drumsynth/synth/mix.hpp"
+#include "drumsynth/synth/voice_program.hpp"
 #include "synth_kernels.cuh"
 #include "v2/recurrence_scan_kernels.cuh"
 
@@ -85,7 +85,7 @@ __global__ void param_block_sums_kernel(const float* __restrict__ block_grads, i
   v_params[j] += sum;
 }
 
-// ---- source: transient + tones, one thread per sample ----
+// ---- the source bus (voice_program.hpp), one thread per sample ----
 
 __global__ void source_kernel(BatchView batch, float* __restrict__ source,  // [total]
                               float* __restrict__ res_in) {                 // [total]
@@ -110,8 +110,8 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
   const int n = batch.offset[b + 1] - batch.offset[b];
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
-  // Every loop over v_local is unrolled (here, in tone_partials_sample_vjp and
-  // in the block sums below), so its indices are constants and it stays in
+  // Every loop over v_local is unrolled (here, in source_sample_vjp and in
+  // the block sums below), so its indices are constants and it stays in
   // registers; one runtime index puts the whole array in local memory.
   float v_local[kNumParams];
 #pragma unroll
@@ -120,11 +120,10 @@ __global__ void source_vjp_kernel(BatchView batch, const float* __restrict__ v_m
     const int g = batch.offset[b] + i;
     source_sample_vjp(p, phase_time(p, i, sr), source_gradient(v_mix[g], v_res_in[g]), v_local);
   }
-#pragma unroll
-  for (int k = 0; k < P::resonator_freq_hz; ++k) {  // the source's parameters come first
+  for_each_source_param([&](int k) {
     const float s = block_sum(v_local[k]);
     if (threadIdx.x == 0) add_block_grad(v_params, block_grads, b, k, s);
-  }
+  });
 }
 
 // ---- noise band filters and resonator: one thread per instance and chain ----
@@ -168,42 +167,43 @@ __global__ void recurrences_vjp_kernel(BatchView batch, SynthTape tape, SynthAdj
     resonator_vjp(p, sr, n, tape.res_y + o, tape.res_h + o, s.v_mix + o, v_p, s.v_res_y + o);
 }
 
-// ---- the noise bank's bands: they depend on no parameter, made once per batch ----
+// ---- the mix bus's fixed inputs: they depend on no parameter, made once per batch ----
 
-__global__ void noise_bank_kernel(BatchView batch,
-                                  float* __restrict__ bank) {  // [kNoiseBands, total]
+__global__ void fixed_inputs_kernel(BatchView batch,
+                                    float* __restrict__ fixed) {  // [kFixedInputs, total]
   const int b = blockIdx.x * blockDim.x + threadIdx.x;
   if (b >= batch.n_instances) return;
   const int o = batch.offset[b], n = batch.offset[b + 1] - o;
-  noise_bank_filter(batch.sample_rate[b], batch.seed[b], n, bank + o,
-                    size_t(batch.offset[batch.n_instances]));
+  drumsynth::make_fixed_inputs(batch.sample_rate[b], batch.seed[b], n, fixed + o,
+                               size_t(batch.offset[batch.n_instances]));
 }
 
-void make_noise_bank(const BatchView& batch, float* bank) {
-  noise_bank_kernel<<<(batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads,
-                      kRecurrenceThreads>>>(batch, bank);
-  CUDA_CHECK_LAUNCH(noise_bank_kernel);
+void make_fixed_inputs(const BatchView& batch, float* fixed) {
+  if (kFixedInputs == 0) return;
+  fixed_inputs_kernel<<<(batch.n_instances + kRecurrenceThreads - 1) / kRecurrenceThreads,
+                        kRecurrenceThreads>>>(batch, fixed);
+  CUDA_CHECK_LAUNCH(fixed_inputs_kernel);
 }
 
-// ---- mix: out = release * tanh(source + noise + resonator + bank) ----
+// ---- mix: out = release * tanh(source + noise + resonator + mix bus) ----
 
 __global__ void mix_kernel(BatchView batch, SynthTape tape) {
   const int b = blockIdx.y;
-  const size_t stride = size_t(batch.offset[batch.n_instances]);  // between the bank's bands
+  const size_t stride = size_t(batch.offset[batch.n_instances]);  // between the fixed inputs
   const int n = batch.offset[b + 1] - batch.offset[b];
   const float* p = batch.params + size_t(b) * kNumParams;
   const float sr = batch.sample_rate[b];
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
-    const float bank = noise_bank_sample(p, t, tape.noise_bank + g, stride);
+    const float bus = mix_bus_sample(p, t, tape.fixed + g, stride);
     tape.out[g] =
-        mix_sample(p, t, tape.source[g], tape.noise_band[g], resonator_out(p, tape.res_h[g]), bank);
+        mix_sample(p, t, tape.source[g], tape.noise_band[g], resonator_out(p, tape.res_h[g]), bus);
   }
 }
 
-// Adjoint (mix_sample_vjp, noise_bank_sample_vjp): v_mix, v_band, and
-// the noise envelope's and the bank's parameter gradients (block sums, then
+// Adjoint (mix_sample_vjp, mix_bus_sample_vjp): v_mix, v_band, and the
+// noise envelope's and the mix bus's parameter gradients (block sums, then
 // one add per block).
 // v_out is not __restrict__: s.v_band may be the same buffer (each sample's
 // v_out is read, then its v_band written in its place).
@@ -215,7 +215,9 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* v_o
   const float sr = batch.sample_rate[b];
   const size_t stride = size_t(batch.offset[batch.n_instances]);
   float va = 0, vd = 0, vg = 0, vt = 0, v_start = 0, v_release = 0, v_gate_start = 0, v_gate = 0;
-  float v_bank_gain[kNoiseBands] = {}, v_bank_decay[kNoiseBands] = {};  // registers
+  float v_local[kNumParams];  // the mix bus's parameters' (registers: constant indices, as in
+#pragma unroll                // source_vjp_kernel)
+  for (int k = 0; k < kNumParams; ++k) v_local[k] = 0.0f;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
     const int g = batch.offset[b] + i;
     const float t = time_since_onset(p, i, sr);
@@ -224,8 +226,7 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* v_o
                                        vd, vg, vt, v_start, v_release, v_gate_start, v_gate);
     s.v_mix[g] = v_mix;
     s.v_band[g] = v_band;
-    noise_bank_sample_vjp(p, t, tape.noise_bank + g, stride, v_mix, v_bank_gain, v_bank_decay, va,
-                          vt);
+    mix_bus_sample_vjp(p, t, tape.fixed + g, stride, v_mix, v_local, va, vt);
   }
   const float sa = block_sum(va), sd = block_sum(vd), sg = block_sum(vg), st = block_sum(vt);
   const float s_start = block_sum(v_start), s_release = block_sum(v_release);
@@ -238,14 +239,10 @@ __global__ void mix_vjp_kernel(BatchView batch, SynthTape tape, const float* v_o
     add_block_grad(v_params, s.block_grads, b, P::noise_gain, sg);
     add_block_grad(v_params, s.block_grads, b, P::onset_s, -st);  // t = n / sr - onset
   }
-#pragma unroll
-  for (int k = 0; k < kNoiseBands; ++k) {
-    const float sum_gain = block_sum(v_bank_gain[k]), sum_decay = block_sum(v_bank_decay[k]);
-    if (threadIdx.x == 0) {
-      add_block_grad(v_params, s.block_grads, b, P::noise_bank_gain(k), sum_gain);
-      add_block_grad(v_params, s.block_grads, b, P::noise_bank_decay_s(k), sum_decay);
-    }
-  }
+  for_each_mix_block_param([&](int k) {
+    const float sum = block_sum(v_local[k]);
+    if (threadIdx.x == 0) add_block_grad(v_params, s.block_grads, b, k, sum);
+  });
 }
 
 namespace {

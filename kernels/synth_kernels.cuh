@@ -20,14 +20,15 @@ struct BatchView {
   const float* params;       // [B, kNumParams], physical units
 };
 
-// Forward values kept for the adjoint, each [total samples] but noise_bank,
-// [kNoiseBands, total samples] (band k of every instance at k * total). Only
+// Forward values kept for the adjoint, each [total samples] but fixed, the
+// mix bus's fixed inputs (voice_program.hpp), [kFixedInputs, total samples]
+// (input k of every instance at k * total). Only
 // what cannot be had again cheaply is kept: the white noise and the high-pass's
 // output are drawn again (noise_band.hpp), the resonator's output is gain res_h
 // (resonator_out), and its input res_in lives in the adjoint's v_res_y buffer,
 // which nothing reads between the resonator and the adjoint.
 struct SynthTape {
-  float *noise_low, *noise_band, *noise_bank;
+  float *noise_low, *noise_band, *fixed;
   float *source, *res_in, *res_y, *res_h, *out;
 };
 
@@ -53,9 +54,9 @@ void params_from_logits(const float* logits, float* params, int n_instances);  /
 void params_from_logits_vjp(const float* logits, const float* params, const float* v_params,
                             float* v_logits, int n_instances);
 
-// The noise bank's bands of every instance into bank [kNoiseBands, total];
-// they depend on the seeds and rates only, so a backend makes them once.
-void make_noise_bank(const BatchView& batch, float* bank);
+// The mix bus's fixed inputs of every instance into fixed [kFixedInputs,
+// total]; they depend on the seeds and rates only, so a backend makes them once.
+void make_fixed_inputs(const BatchView& batch, float* fixed);
 
 // How the recurrences run: v1, one thread walks each sound's chain; v2,
 // parallel over samples by scans (v2/recurrence_scan_kernels.cuh), with

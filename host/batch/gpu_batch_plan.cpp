@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "drumsynth/fit/optimizer_step.hpp"
-#include "drumsynth/synth/noise_bank.hpp"
+#include "drumsynth/synth/voice_program.hpp"
 
 namespace drumsynth {
 
@@ -12,11 +12,11 @@ namespace {
 // Per-sample float buffers: the backend's 9 (the noise band's two filters,
 // source, the resonator's y and h, the mix, and the adjoint's v_out, v_mix,
 // v_res_y; synth_kernels.cuh says what is not kept and what shares a buffer)
-// and one to spare, the target, the noise bank's bands, and the loss's
+// and one to spare, the target, the mix bus's fixed inputs, and the loss's
 // A-weighted target, estimate and adjoint. (The two targets are freed once the
 // loss has the target's spectra; they count here for the setup's peak, beside
 // the cuFFT chain's scratch.)
-constexpr size_t kFloatsPerSample = 10 + 1 + kNoiseBands + 3;
+constexpr size_t kFloatsPerSample = 10 + 1 + kFixedInputs + 3;
 
 struct ResolutionSizes {
   size_t frame_values, bins, padded;
@@ -55,7 +55,7 @@ size_t gpu_instance_bytes(int n_samples, const LossSettings& loss, int iteration
 }
 
 size_t gpu_instance_flat_elements(int n_samples, const LossSettings& loss) {
-  size_t most = size_t(kNoiseBands) * size_t(n_samples);
+  size_t most = size_t(kFixedInputs) * size_t(n_samples);
   for (const auto& r : loss.resolutions) {
     const ResolutionSizes s = resolution_sizes(n_samples, r);
     most = std::max({most, s.frame_values, s.padded});

@@ -138,26 +138,10 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
   const json& params = j.contains("parameters") ? j["parameters"] : json();
   if (!params.is_object()) throw InputError(path, "preset has no \"parameters\" object");
   p.params.resize(kNumParams);
-  // Version 1 had no noise bank: its bands are silent (gain 0, outside the
-  // range a fit uses), so the preset renders exactly as it did. Versions 1
-  // and 2 had no release: it starts at its maximum, past any sound's end.
-  // Version 2 had 6 bands, the last (6 kHz up) today's top three
-  // (noise_bank.hpp): theirs are its gain and decay. Versions 1-3 had no
-  // gate: it starts at its maximum too.
-  const int n_read = version == 1   ? P::noise_bank_first
-                     : version == 2 ? P::noise_bank_gain(kFirstTopNoiseBand + 1)
-                     : version == 3 ? P::gate_start_s
-                                    : kNumParams;
-  for (int k = 0; k < kNoiseBands && version == 1; ++k)
-    p.params[P::noise_bank_gain(k)] = 0.0, p.params[P::noise_bank_decay_s(k)] = 0.1;
-  if (version < 3)
-    p.params[P::release_start_s] = param_table()[P::release_start_s].max,
-    p.params[P::release_s] = param_table()[P::release_s].max;
-  if (version < 4)
-    p.params[P::gate_start_s] = param_table()[P::gate_start_s].max,
-    p.params[P::gate_s] = param_table()[P::gate_s].max;
-  for (int i = 0; i < n_read; ++i) {
-    const auto& s = param_table()[i];
+  const auto& table = param_table();
+  for (int i = 0; i < kNumParams; ++i) {
+    const auto& s = table[size_t(i)];
+    if (version < s.since_version) continue;
     if (!params.contains(s.name)) throw InputError(path, "missing parameter '" + s.name + "'");
     const json& e = params[s.name];
     const json& v = e.is_object() ? e.value("value", json()) : e;  // {"value": x} or a bare x
@@ -171,9 +155,14 @@ Preset preset_from_json(const std::string& text, const std::string& path) {
     }
     p.params[i] = x;
   }
-  for (int k = kFirstTopNoiseBand + 1; k < kNoiseBands && version == 2; ++k)
-    p.params[P::noise_bank_gain(k)] = p.params[P::noise_bank_gain(kFirstTopNoiseBand)],
-    p.params[P::noise_bank_decay_s(k)] = p.params[P::noise_bank_decay_s(kFirstTopNoiseBand)];
+  // A parameter newer than the file's version takes its `absent` value (or,
+  // after it is read, that of its absent_from), which leaves the sound as it
+  // was (param_table.cpp says each).
+  for (int i = 0; i < kNumParams; ++i) {
+    const ParamSpec& s = table[size_t(i)];
+    if (version < s.since_version)
+      p.params[i] = s.absent_from >= 0 ? p.params[s.absent_from] : s.absent;
+  }
   return p;
 }
 

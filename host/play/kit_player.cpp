@@ -1,19 +1,21 @@
-// The kit instrument's engine (kit_player.hpp): voices that run the model's
-// per-sample math a block at a time, in float, each from rest at its note.
-// Per sample n of a voice (t = n / rate - onset), in render's order
-// (host/synth/voice.cpp): the source (transient + tones, 0 until the onset),
-// the noise band's two one-poles and the noise bank's bands on the white
-// noise of (seed, n), the resonator's comb on half the source, then the mix.
+// The kit instrument's engine (kit_player.hpp): voices that run the voice
+// program (voice_program.hpp) a chunk at a time, in float, each from rest at
+// its note. Per sample n of a voice (t = n / rate - onset), in render's order
+// (host/synth/voice.cpp): the source bus (0 until the onset), the noise
+// band's two one-poles and the mix bus's fixed inputs on the white noise of
+// (seed, n), the resonator's comb on half the source, then the mix.
 #include "drumsynth/kit_player.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 
 #include "cpu/cpu_clones.hpp"
 #include "cpu/flush_denormals.hpp"
+#include "drumsynth/param_table.hpp"
 #include "drumsynth/playback.hpp"
-#include "drumsynth/synth/mix.hpp"
+#include "drumsynth/synth/voice_program.hpp"
 
 namespace drumsynth {
 
@@ -83,24 +85,36 @@ std::unique_ptr<PreparedKit> prepare_kit(const LoadedKit& kit) {
   return prepared;
 }
 
+namespace {
+// Each parameter's pad role (param_table.hpp), read once before any audio
+// thread runs: apply_pad_controls is called at each note.
+const std::array<PadRole, kNumParams> kPadRoles = [] {
+  std::array<PadRole, kNumParams> roles{};
+  for (int i = 0; i < kNumParams; ++i) roles[size_t(i)] = param_table()[size_t(i)].pad_role;
+  return roles;
+}();
+}  // namespace
+
 void apply_pad_controls(const PadControls& c, double* p) {
   const double ratio = std::pow(2.0, double(c.tune_semitones) / 12.0);
-  for (int i : {int(P::transient_freq_hz), int(P::resonator_freq_hz), int(P::noise_low_hz),
-                int(P::noise_high_hz)})
-    p[i] *= ratio;
-  for (int k = 0; k < kNumPartials; ++k) p[P::tone_freq_hz(k)] *= ratio;
-  for (int i : {int(P::transient_decay_s), int(P::resonator_decay_s), int(P::noise_decay_s)})
-    p[i] *= c.decay_scale;
-  for (int k = 0; k < kNumPartials; ++k) p[P::tone_decay_s(k)] *= c.decay_scale;
-  for (int k = 0; k < kNoiseBands; ++k) p[P::noise_bank_decay_s(k)] *= c.decay_scale;
-  // The recording's fade-out moves with the decays it ends (a longer sound is faded later).
-  p[P::gate_start_s] *= c.decay_scale, p[P::gate_s] *= c.decay_scale;
   const double tones = 1.0 - std::max(0.0, double(c.tone_noise_balance));
   const double noise = 1.0 + std::min(0.0, double(c.tone_noise_balance));
-  p[P::transient_gain] *= tones;
-  for (int k = 0; k < kNumPartials; ++k) p[P::tone_gain(k)] *= tones;
-  p[P::noise_gain] *= noise;
-  for (int k = 0; k < kNoiseBands; ++k) p[P::noise_bank_gain(k)] *= noise;
+  for (int i = 0; i < kNumParams; ++i) switch (kPadRoles[size_t(i)]) {
+      case PadRole::pitch:
+        p[i] *= ratio;
+        break;
+      case PadRole::time:
+        p[i] *= c.decay_scale;
+        break;
+      case PadRole::tone_level:
+        p[i] *= tones;
+        break;
+      case PadRole::noise_level:
+        p[i] *= noise;
+        break;
+      case PadRole::fixed:
+        break;
+    }
 }
 
 double voice_at_velocity(const PreparedKit::PadLayers& pad, int velocity,
@@ -143,8 +157,7 @@ struct KitPlayer::Voice {
   long n = 0, end = 0;               // the sample it is at, and its bound (length_bound_s)
   int fade_left = -1, fade_len = 1;  // a cut's fade, samples left (-1: none)
   float a_low = 0, a_high = 0, lo = 0, bd = 0;
-  NoiseBankFilters<float> bank_filters{};
-  float bank_state[kNoiseBands][8] = {};
+  MixFixedStreams<float> streams{};  // the mix bus's fixed inputs, a sample at a time
   ResonatorCoefficients<float> c{};
   float h = 0;
   std::vector<float> ring;  // the resonator's y, the last ring.size() samples
@@ -158,11 +171,9 @@ struct KitPlayer::Voice {
     a_low = one_pole_coefficient(p[P::noise_low_hz], rate);
     a_high = one_pole_coefficient(p[P::noise_high_hz], rate);
     lo = bd = 0;
-    bank_filters = noise_bank_filters(rate);
-    for (auto& s : bank_state) std::fill(std::begin(s), std::end(s), 0.0f);
-    std::fill(std::begin(tones_on), std::end(tones_on), true);
-    std::fill(std::begin(bank_on), std::end(bank_on), true);
-    transient_on = true;
+    streams.start(rate);
+    std::fill(std::begin(source_on), std::end(source_on), true);
+    std::fill(std::begin(mix_on), std::end(mix_on), true);
     chunk_at = kChunk, handed = 0;
     c = resonator_coefficients(p, rate);
     c.delay_int = std::min(c.delay_int, int(ring.size()) - 2);
@@ -175,10 +186,9 @@ struct KitPlayer::Voice {
     if (fade_left < 0) fade_len = fade_left = std::max(1, samples);
   }
 
-  // Blocks whose sound has fallen below kSilent stop being computed.
-  bool tones_on[kNumPartials];
-  bool bank_on[kNoiseBands];
-  bool transient_on = true;
+  // Units whose sound has fallen below kSilent stop being computed.
+  bool source_on[kSourceUnits];
+  bool mix_on[kMixUnits];
   // A chunk computed ahead, always kChunk samples from the voice's start on,
   // so its samples do not depend on the host's block size.
   float chunk[kChunk];
@@ -204,46 +214,44 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
   float* out = v->chunk;
   const float* p = v->p;
   const float rate = v->rate;
-  float t[kChunk], src[kChunk], rise[kChunk], nrise[kChunk], bank[kChunk];
+  float t[kChunk], src[kChunk], rise[kChunk], mrise[kChunk], bus[kChunk];
   double S[kChunk];
   // (Loops apart, the double ones apart from the float ones: mixed, none vectorises.)
   for (int j = 0; j < m; ++j) S[j] = phase_time(p, int(v->n + j), rate);
   for (int j = 0; j < m; ++j) t[j] = float(S[j]);
   for (int j = 0; j < m; ++j) S[j] = swept_time(S[j], p[P::sweep_ratio], p[P::sweep_s]);
-  const float tone_attack_s = p[P::tone_attack_s], noise_attack_s = p[P::noise_attack_s];
-  for (int j = 0; j < m; ++j) rise[j] = envelope_rise(t[j], tone_attack_s);
-  for (int j = 0; j < m; ++j) nrise[j] = envelope_rise(t[j], noise_attack_s);
-  std::fill(src, src + m, 0.0f), std::fill(bank, bank + m, 0.0f);
+  const float source_attack_s = p[kSourceAttack], mix_attack_s = p[kMixAttack];
+  for (int j = 0; j < m; ++j) rise[j] = envelope_rise(t[j], source_attack_s);
+  for (int j = 0; j < m; ++j) mrise[j] = envelope_rise(t[j], mix_attack_s);
+  std::fill(src, src + m, 0.0f), std::fill(bus, bus + m, 0.0f);
+  // A unit is dropped once past its attack with its level's bound under kSilent.
+  const auto silent = [&](const UnitEnvelope<float>& e) {
+    return t[0] > 5.0f * e.attack_s && e.peak * envelope_fall(t[m - 1], e.decay_s) < kSilent;
+  };
   const bool sounding = t[m - 1] > 0.0f;
   if (sounding) {
-    for (int k = 0; k < kNumPartials; ++k) {
-      if (!v->tones_on[k]) continue;
-      const float f = p[P::tone_freq_hz(k)], d = p[P::tone_decay_s(k)], g = p[P::tone_gain(k)];
-      for (int j = 0; j < m; ++j) src[j] += tone_partial_sample(f, d, g, rise[j], t[j], S[j]);
-      if (t[0] > 5.0f * p[P::tone_attack_s] && g * envelope_fall(t[m - 1], d) < kSilent)
-        v->tones_on[k] = false;
-    }
-    if (v->transient_on) {
-      for (int j = 0; j < m; ++j) src[j] += transient_sample(p, t[j], S[j]);
-      if (t[0] > 5.0f * p[P::transient_attack_s] &&
-          p[P::transient_gain] * p[P::transient_drive] *
-                  envelope_fall(t[m - 1], p[P::transient_decay_s]) <
-              kSilent)
-        v->transient_on = false;
-    }
+    for_each_block(SourceBlocks{}, [&](auto b, int first, int) {
+      using B = decltype(b);
+      for (int u = 0; u < B::n_units; ++u) {
+        if (!v->source_on[first + u]) continue;
+        const auto q = B::unit(p, u);
+        for (int j = 0; j < m; ++j)
+          src[j] += B::sample(q, B::uses_bus_attack ? rise[j] : 1.0f, t[j], S[j], 0.0f);
+        if (silent(B::unit_envelope(p, u))) v->source_on[first + u] = false;
+      }
+    });
     for (int j = 0; j < m; ++j)
       if (!(t[j] > 0.0f)) src[j] = 0.0f;  // render's source starts after the onset
   }
   // The recurrences, in order, sample by sample; their states kept per sample
   // for the envelopes and the mix, which then run over the chunk in vectors.
-  float white[kChunk], band[kChunk], bank_band[kNoiseBands][kChunk], h[kChunk];
+  constexpr int kInputs = kFixedInputs > 0 ? kFixedInputs : 1;
+  float white[kChunk], band[kChunk], fixed[kInputs][kChunk], h[kChunk];
   for (int j = 0; j < m; ++j) white[j] = white_noise<float>(v->seed, uint64_t(v->n + j));
-  // The bank's filters and states in locals for the chunk: the compiler
-  // keeps them in registers (through v-> they go to memory every sample).
-  const NoiseBankFilters<float> bank_filters = v->bank_filters;
-  float bank_state[kNoiseBands][8];
-  std::copy(&v->bank_state[0][0], &v->bank_state[0][0] + kNoiseBands * 8, &bank_state[0][0]);
-  float lo = v->lo, bd = v->bd, hh = v->h;  // (locals, as the bank's)
+  // The fixed inputs' filters and states in locals for the chunk: the
+  // compiler keeps them in registers (through v-> they go to memory every sample).
+  MixFixedStreams<float> streams = v->streams;
+  float lo = v->lo, bd = v->bd, hh = v->h;  // (locals, as the streams)
   const float a_low = v->a_low, a_high = v->a_high, frac = v->c.frac, fb = v->c.fb, ca = v->c.a;
   const long delay = v->c.delay_int;
   float* const ring = v->ring.data();
@@ -254,9 +262,9 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
     lo = one_pole_step(lo, w, a_low);
     bd = one_pole_step(bd, w - lo, a_high);
     band[j] = bd;
-    float bank_out[kNoiseBands];
-    noise_bank_step(w, bank_filters, bank_state, bank_out);
-    for (int k = 0; k < kNoiseBands; ++k) bank_band[k][j] = bank_out[k];
+    float fixed_out[kInputs];
+    streams.step(w, fixed_out);
+    for (int k = 0; k < kFixedInputs; ++k) fixed[k][j] = fixed_out[k];
     // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
     const long i = n - delay;
     const float y0 = i >= 0 ? ring[size_t(i) & mask] : 0.0f;
@@ -266,21 +274,27 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
     h[j] = hh;
   }
   v->lo = lo, v->bd = bd, v->h = hh;
-  std::copy(&bank_state[0][0], &bank_state[0][0] + kNoiseBands * 8, &v->bank_state[0][0]);
-  for (int k = 0; k < kNoiseBands; ++k) {  // each band under its envelope, from the onset on
-    if (!v->bank_on[k]) continue;
-    const float g = p[P::noise_bank_gain(k)], d = p[P::noise_bank_decay_s(k)];
-    for (int j = 0; j < m; ++j) {  // (a select, not a branch around the exp: it vectorises)
-      const float y = noise_bank_band_sample(g, d, nrise[j], std::max(t[j], 0.0f), bank_band[k][j]);
-      bank[j] += t[j] > 0.0f ? y : 0.0f;
+  v->streams = streams;
+  for_each_block(MixBlocks{}, [&](auto b, int first, int f0) {  // from the onset on
+    using B = decltype(b);
+    for (int u = 0; u < B::n_units; ++u) {
+      if (!v->mix_on[first + u]) continue;
+      const float* in = fixed[B::fixed_inputs ? f0 + u : 0];
+      const auto q = B::unit(p, u);
+      for (int j = 0; j < m; ++j) {  // (a select, not a branch around the exp: it vectorises)
+        const float y = B::sample(q, B::uses_bus_attack ? mrise[j] : 1.0f, std::max(t[j], 0.0f),
+                                  0.0, B::fixed_inputs ? in[j] : 0.0f);
+        bus[j] += t[j] > 0.0f ? y : 0.0f;
+      }
     }
-  }
+  });
   for (int j = 0; j < m; ++j)
-    out[j] = v->gain * mix_sample(p, t[j], src[j], band[j], resonator_out(p, h[j]), bank[j]);
-  for (int k = 0; k < kNoiseBands; ++k)
-    if (v->bank_on[k] && t[0] > 5.0f * p[P::noise_attack_s] &&
-        p[P::noise_bank_gain(k)] * envelope_fall(t[m - 1], p[P::noise_bank_decay_s(k)]) < kSilent)
-      v->bank_on[k] = false;
+    out[j] = v->gain * mix_sample(p, t[j], src[j], band[j], resonator_out(p, h[j]), bus[j]);
+  for_each_block(MixBlocks{}, [&](auto b, int first, int) {
+    using B = decltype(b);
+    for (int u = 0; u < B::n_units; ++u)
+      if (v->mix_on[first + u] && silent(B::unit_envelope(p, u))) v->mix_on[first + u] = false;
+  });
   v->n += m;
 }
 

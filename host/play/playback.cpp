@@ -6,35 +6,37 @@
 
 #include "drumsynth/error.hpp"
 #include "drumsynth/math/common.hpp"
-#include "drumsynth/synth/params.hpp"
+#include "drumsynth/synth/voice_program.hpp"
 
 namespace drumsynth {
 
 // A length surely past the natural one: the onset and the attacks, then for
-// each block the time its envelope g e^{-t/d} takes to fall from its gain g
-// to kNaturalEndDb below the loudest gain, the resonator's ring added on top
+// each unit of a block the time its envelope g e^{-t/d} takes to fall from its
+// gain g to kNaturalEndDb below the loudest gain, the resonator's ring added on top
 // (it is fed by the source and decays at its own rate after). Rendering this
 // long and cutting at the last sample above the threshold gives the length.
 double length_bound_s(const double* p) {
-  constexpr int kBlocks = 2 + kNumPartials + kNoiseBands;
-  double gain[kBlocks], decay_s[kBlocks];  // no allocation: the player calls it at each note
-  gain[0] = p[P::transient_gain], decay_s[0] = p[P::transient_decay_s];
-  gain[1] = p[P::noise_gain], decay_s[1] = p[P::noise_decay_s];
-  for (int k = 0; k < kNumPartials; ++k)
-    gain[2 + k] = p[P::tone_gain(k)], decay_s[2 + k] = p[P::tone_decay_s(k)];
-  for (int k = 0; k < kNoiseBands; ++k)
-    gain[2 + kNumPartials + k] = p[P::noise_bank_gain(k)],
-                            decay_s[2 + kNumPartials + k] = p[P::noise_bank_decay_s(k)];
-  double loudest = p[P::resonator_gain];
-  for (double g : gain) loudest = std::max(loudest, g);
+  // Each unit of the program's blocks, and the noise band (its own block in
+  // the mix); no allocation: the player calls it at each note.
+  constexpr int kUnits = kSourceUnits + kMixUnits + 1;
+  UnitEnvelope<double> unit[kUnits];
+  int n_units = 0;
+  const auto add_units = [&](auto b, int, int) {
+    for (int u = 0; u < decltype(b)::n_units; ++u)
+      unit[n_units++] = decltype(b)::unit_envelope(p, u);
+  };
+  for_each_block(SourceBlocks{}, add_units);
+  for_each_block(MixBlocks{}, add_units);
+  unit[n_units++] = {p[P::noise_gain], p[P::noise_decay_s], p[P::noise_attack_s], p[P::noise_gain]};
+  double loudest = p[P::resonator_gain], attacks = 0;
+  for (const auto& e : unit) loudest = std::max(loudest, e.gain);
   const double floor = loudest * std::pow(10.0, -kNaturalEndDb / 20.0);
   const auto fall_s = [&](double g, double d) { return d * std::log(std::max(1.0, g / floor)); };
   double longest = 0;
-  for (int b = 0; b < kBlocks; ++b) longest = std::max(longest, fall_s(gain[b], decay_s[b]));
-  const double attacks =
-      5.0 * std::max({p[P::transient_attack_s], p[P::tone_attack_s], p[P::noise_attack_s]});
-  return p[P::onset_s] + attacks + longest + fall_s(p[P::resonator_gain], p[P::resonator_decay_s]) +
-         0.01;
+  for (const auto& e : unit)
+    longest = std::max(longest, fall_s(e.gain, e.decay_s)), attacks = std::max(attacks, e.attack_s);
+  return p[P::onset_s] + 5.0 * attacks + longest +
+         fall_s(p[P::resonator_gain], p[P::resonator_decay_s]) + 0.01;
 }
 
 namespace {

@@ -14,12 +14,25 @@ namespace drumsynth {
 
 enum class ParamMap { linear, log };
 
+// How a kit pad's controls (kit_player.hpp: PadControls) move a parameter:
+// pitch, times 2^(tune / 12); time, times decay_scale; tone_level, times the
+// tone side of the tone/noise balance; noise_level, its noise side; fixed,
+// not at all.
+enum class PadRole { fixed, pitch, time, tone_level, noise_level };
+
 struct ParamSpec {
   std::string name;
   std::string unit;  // "s", "Hz", "ratio" or "gain"
   double min;
   double max;
   ParamMap map;
+  PadRole pad_role = PadRole::fixed;
+  // The preset format version that brought it (preset.hpp); an older preset
+  // loads it as `absent`, or, where absent_from >= 0, as that parameter's
+  // value: the block it belongs to silent or off, the sound as it was.
+  int since_version = 1;
+  double absent = 0;
+  int absent_from = -1;
 };
 
 // The table, in index order.

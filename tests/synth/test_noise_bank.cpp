@@ -5,7 +5,7 @@
 #include <complex>
 #include <numeric>
 
-#include "drumsynth/synth/noise_bank.hpp"
+#include "drumsynth/synth/voice_program.hpp"
 #include "gradient_check.hpp"
 #include "loss/real_fft.hpp"
 
@@ -85,17 +85,15 @@ TEST(NoiseBank, AdjointMatchesFiniteDifferences) {
     for (size_t j = 0; j < idx.size(); ++j) pp[idx[j]] = q[j];
     long double l = 0;
     for (int i = 0; i < n; ++i)
-      l += w[i] * noise_bank_sample(pp.data(), (long double)i / sr - pp[P::onset_s],
-                                    bands_l.data() + i, size_t(n));
+      l += w[i] * mix_bus_sample(pp.data(), (long double)i / sr - pp[P::onset_s],
+                                 bands_l.data() + i, size_t(n));
     return l;
   };
-  std::vector<double> v_p(kNumParams, 0.0), v_gain(kNoiseBands, 0.0), v_decay(kNoiseBands, 0.0);
+  std::vector<double> v_p(kNumParams, 0.0);
   double v_t = 0;
   for (int i = 0; i < n; ++i)
-    noise_bank_sample_vjp(p.data(), i / sr - p[P::onset_s], bands.data() + i, size_t(n), w[i],
-                          v_gain.data(), v_decay.data(), v_p[P::noise_attack_s], v_t);
-  for (int k = 0; k < kNoiseBands; ++k)
-    v_p[P::noise_bank_gain(k)] = v_gain[k], v_p[P::noise_bank_decay_s(k)] = v_decay[k];
+    mix_bus_sample_vjp(p.data(), i / sr - p[P::onset_s], bands.data() + i, size_t(n), w[i],
+                       v_p.data(), v_p[P::noise_attack_s], v_t);
   v_p[P::onset_s] -= v_t;
   std::vector<double> q, analytic, steps;
   for (int j : idx)

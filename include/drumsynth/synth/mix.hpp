@@ -1,20 +1,12 @@
-// The mix: how the blocks make one sample of the sound,
-//   source = transient + tones                  (both pitch-swept, from the onset on)
-//   out    = release(t) * tanh(source + noise + resonator(0.5 * source) + noise_bank)
-// The per-sample math of the source (source_sample) and of the mix
-// (mix_sample), with their adjoints, shared by the CPU's voice (the whole
-// sound rendered with its tape, host/synth/voice.cpp) and the CUDA kernels
-// (kernels/synth_kernels.cu); the recurrences (noise filters, resonator) run
-// over whole buffers there.
+// The mix: the last stage of the voice program (voice_program.hpp), one
+// sample of the sound from its buses,
+//   out = release(t) * tanh(source + noise + resonator(0.5 * source) + mix_bus)
+// with its adjoint; and the clock every block reads (time since the onset).
 #pragma once
 
 #include "drumsynth/synth/noise_band.hpp"
-#include "drumsynth/synth/noise_bank.hpp"
-#include "drumsynth/synth/pitch_sweep.hpp"
 #include "drumsynth/synth/release.hpp"
 #include "drumsynth/synth/resonator.hpp"
-#include "drumsynth/synth/tone_partials.hpp"
-#include "drumsynth/synth/transient.hpp"
 
 namespace drumsynth {
 
@@ -32,29 +24,6 @@ DS_HD Real time_since_onset(const Real* p, int n, Real sample_rate) {
   return Real(phase_time(p, n, sample_rate));
 }
 
-// t: phase_time of the sample.
-template <typename Real>
-DS_HD Real source_sample(const Real* p, wide_t<Real> t) {
-  const wide_t<Real> S = swept_time(t, p[P::sweep_ratio], p[P::sweep_s]);
-  return transient_sample(p, Real(t), S) + tone_partials_sample(p, Real(t), S);
-}
-
-// Adjoint of the source at one sample; t = n / sr - onset, so v_onset = -v_t.
-template <typename Real>
-DS_HD void source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_src, Real* v_p) {
-  const Real t = Real(t_wide);
-  if (t <= Real(0)) return;
-  const wide_t<Real> S = swept_time(t_wide, p[P::sweep_ratio], p[P::sweep_s]);
-  Real v_t = Real(0), v_S = Real(0);
-  transient_sample_vjp(p, t, S, v_src, v_p[P::transient_freq_hz], v_p[P::transient_attack_s],
-                       v_p[P::transient_decay_s], v_p[P::transient_drive], v_p[P::transient_gain],
-                       v_t, v_S);
-  tone_partials_sample_vjp(p, t, S, v_src, v_p, v_t, v_S);
-  swept_time_vjp(t, p[P::sweep_ratio], p[P::sweep_s], v_S, v_p[P::sweep_ratio], v_p[P::sweep_s],
-                 v_t);
-  v_p[P::onset_s] -= v_t;
-}
-
 // The resonator is excited by half the source, as in the original.
 constexpr double kResonatorSend = 0.5;
 
@@ -64,19 +33,18 @@ DS_HD Real resonator_send(Real source) {
 }
 
 // The mix at one sample, t = time_since_onset:
-//   out = release_gain(t) * tanh(source + noise_band_sample(t, band) + resonator_out + bank)
-// bank: the noise bank's value at this sample (noise_bank_sample; 0 for a
-// version-1 preset, whose bank gains are 0, so it renders as before).
+//   out = release_gain(t) * tanh(source + noise_band_sample(t, band) + resonator_out + mix_bus)
+// mix_bus: the mix bus's value at this sample (mix_bus_sample, voice_program.hpp).
 template <typename Real>
 DS_HD Real mix_sample(const Real* p, Real t, Real source, Real noise_band, Real res_out,
-                      Real bank) {
+                      Real mix_bus) {
   const Real noise = noise_band_sample(p, t, noise_band);
-  return release_gain(p, t) * dm::tanh(source + noise + res_out + bank);
+  return release_gain(p, t) * dm::tanh(source + noise + res_out + mix_bus);
 }
 
 // Adjoint of the mix at one sample, out = g y with y = tanh(mix): the release
 // gets v_out y; v_mix = v_out g (1 - y^2) reaches the source, the noise, the
-// resonator's output and the bank alike; the noise sample's adjoint gives
+// resonator's output and the mix bus alike; the noise sample's adjoint gives
 // v_band and adds into the noise envelope's gradients and v_t; and the
 // release's and the gate's parameters' gradients (start, time each). Returns v_mix.
 template <typename Real>

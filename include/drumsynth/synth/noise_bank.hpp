@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "drumsynth/synth/block.hpp"
 #include "drumsynth/synth/envelope.hpp"
 #include "drumsynth/synth/noise_rng.hpp"
 #include "drumsynth/synth/one_pole.hpp"
@@ -129,35 +130,53 @@ DS_HD void noise_bank_band_sample_vjp(Real gain, Real decay_s, Real rise, Real t
   envelope_fall_vjp(t, decay_s, fall, v_y * gain * rise * band, v_decay_s, v_t);
 }
 
-// The whole bank at one sample (the per-sample form the GPU uses): band k's
-// value at bands[k * stride].
-template <typename Real>
-DS_HD Real noise_bank_sample(const Real* p, Real t, const Real* bands, size_t stride) {
-  if (t <= Real(0)) return Real(0);
-  const Real rise = envelope_rise(t, p[P::noise_attack_s]);
-  Real y = Real(0);
-  for (int k = 0; k < kNoiseBands; ++k)
-    y += noise_bank_band_sample(p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)], rise, t,
-                                bands[size_t(k) * stride]);
-  return y;
-}
-
-// Adds into v_gain, v_decay_s [kNoiseBands] (per band), v_attack_s and v_t
-// (separate arrays, so a GPU thread keeps them in registers).
-template <typename Real>
-DS_HD void noise_bank_sample_vjp(const Real* p, Real t, const Real* bands,
-                                 size_t stride,  // forward
-                                 Real v_y,       // output grad
-                                 Real* v_gain, Real* v_decay_s, Real& v_attack_s, Real& v_t) {
-  if (t <= Real(0)) return;
-  const Real rise = envelope_rise(t, p[P::noise_attack_s]);
-  Real v_rise = Real(0);
-  DS_UNROLL
-  for (int k = 0; k < kNoiseBands; ++k)
-    noise_bank_band_sample_vjp(p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)], rise, t,
-                               bands[size_t(k) * stride], v_y, v_gain[k], v_decay_s[k], v_rise,
+// The bank as a block of the voice program (block.hpp): kNoiseBands units on
+// the mix bus, sharing its attack (noise_attack_s); their fixed inputs are
+// the bands.
+struct NoiseBankBlock : BlockDefaults {
+  static constexpr const char* name = "noise bank";
+  static constexpr int first_param = P::noise_bank_first, n_units = kNoiseBands, unit_params = 2;
+  static constexpr bool uses_bus_attack = true;
+  static constexpr int fixed_inputs = kNoiseBands;
+  template <typename Real>
+  struct Unit {
+    Real gain, decay_s;
+  };
+  template <typename Real>
+  DS_HD static Unit<Real> unit(const Real* p, int k) {
+    return {p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)]};
+  }
+  template <typename Real>
+  DS_HD static Real sample(const Unit<Real>& q, Real rise, Real t, wide_t<Real>, Real band) {
+    return noise_bank_band_sample(q.gain, q.decay_s, rise, t, band);
+  }
+  template <typename Real>
+  DS_HD static void sample_vjp(const Unit<Real>& q, Real rise, Real t, wide_t<Real>, Real band,
+                               Real v_y, Real* v_unit, Real& v_rise, Real& v_t, Real&) {
+    noise_bank_band_sample_vjp(q.gain, q.decay_s, rise, t, band, v_y, v_unit[0], v_unit[1], v_rise,
                                v_t);
-  envelope_rise_vjp(t, p[P::noise_attack_s], v_rise, v_attack_s, v_t);
-}
+  }
+  template <typename Real>
+  DS_HD static UnitEnvelope<Real> unit_envelope(const Real* p, int k) {
+    return {p[P::noise_bank_gain(k)], p[P::noise_bank_decay_s(k)], p[P::noise_attack_s],
+            p[P::noise_bank_gain(k)]};
+  }
+  template <typename Real>
+  DS_HD static void make_fixed_inputs(Real sample_rate, uint64_t seed, int n, Real* bands,
+                                      size_t stride) {
+    noise_bank_filter(sample_rate, seed, n, bands, stride);
+  }
+  template <typename Real>
+  struct FixedStream {
+    NoiseBankFilters<Real> filters;
+    Real state[kNoiseBands][8];
+    DS_HD void start(Real sample_rate) {
+      filters = noise_bank_filters(sample_rate);
+      for (int k = 0; k < kNoiseBands; ++k)
+        for (int j = 0; j < 8; ++j) state[k][j] = Real(0);
+    }
+    DS_HD void step(Real w, Real* bands) { noise_bank_step(w, filters, state, bands); }
+  };
+};
 
 }  // namespace drumsynth

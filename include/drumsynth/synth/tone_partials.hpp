@@ -4,6 +4,7 @@
 // S: the swept time (pitch_sweep.hpp).
 #pragma once
 
+#include "drumsynth/synth/block.hpp"
 #include "drumsynth/synth/envelope.hpp"
 #include "drumsynth/synth/params.hpp"
 
@@ -36,35 +37,34 @@ DS_HD void tone_partial_sample_vjp(Real freq_hz, Real decay_s, Real gain, Real r
   envelope_fall_vjp(t, decay_s, fall, v_y * gain * rise * s, v_decay_s, v_t);
 }
 
-// All partials at one sample (the per-sample form the GPU uses).
-template <typename Real>
-DS_HD Real tone_partials_sample(const Real* p, Real t, wide_t<Real> S) {
-  if (t <= Real(0)) return Real(0);
-  const Real rise = envelope_rise(t, p[P::tone_attack_s]);
-  Real y = Real(0);
-  for (int k = 0; k < kNumPartials; ++k)
-    y += tone_partial_sample(p[P::tone_freq_hz(k)], p[P::tone_decay_s(k)], p[P::tone_gain(k)], rise,
-                             t, S);
-  return y;
-}
-
-// Adds into v_p, v_t and v_S.
-template <typename Real>
-DS_HD void tone_partials_sample_vjp(const Real* p, Real t, wide_t<Real> S,  // forward inputs
-                                    Real v_y,                               // output gradient
-                                    Real* v_p, Real& v_t, Real& v_S) {
-  if (t <= Real(0)) return;
-  const Real rise = envelope_rise(t, p[P::tone_attack_s]);
-  Real v_rise = Real(0);
-  // Unrolled so every v_p index is a constant: a GPU thread then keeps its
-  // parameter gradients in registers (with a runtime index they lived in
-  // local memory, ~300 bytes a thread, and most of the kernel's traffic).
-  DS_UNROLL
-  for (int k = 0; k < kNumPartials; ++k)
-    tone_partial_sample_vjp(p[P::tone_freq_hz(k)], p[P::tone_decay_s(k)], p[P::tone_gain(k)], rise,
-                            t, S, v_y, v_p[P::tone_freq_hz(k)], v_p[P::tone_decay_s(k)],
-                            v_p[P::tone_gain(k)], v_rise, v_t, v_S);
-  envelope_rise_vjp(t, p[P::tone_attack_s], v_rise, v_p[P::tone_attack_s], v_t);
-}
+// The partials as a block of the voice program (block.hpp): kNumPartials
+// units on the source bus, sharing its attack (tone_attack_s).
+struct TonePartialsBlock : BlockDefaults {
+  static constexpr const char* name = "tone partials";
+  static constexpr int first_param = P::tone_first, n_units = kNumPartials, unit_params = 3;
+  static constexpr bool uses_bus_attack = true;
+  template <typename Real>
+  struct Unit {
+    Real freq_hz, decay_s, gain;
+  };
+  template <typename Real>
+  DS_HD static Unit<Real> unit(const Real* p, int k) {
+    return {p[P::tone_freq_hz(k)], p[P::tone_decay_s(k)], p[P::tone_gain(k)]};
+  }
+  template <typename Real>
+  DS_HD static Real sample(const Unit<Real>& q, Real rise, Real t, wide_t<Real> S, Real) {
+    return tone_partial_sample(q.freq_hz, q.decay_s, q.gain, rise, t, S);
+  }
+  template <typename Real>
+  DS_HD static void sample_vjp(const Unit<Real>& q, Real rise, Real t, wide_t<Real> S, Real,
+                               Real v_y, Real* v_unit, Real& v_rise, Real& v_t, Real& v_S) {
+    tone_partial_sample_vjp(q.freq_hz, q.decay_s, q.gain, rise, t, S, v_y, v_unit[0], v_unit[1],
+                            v_unit[2], v_rise, v_t, v_S);
+  }
+  template <typename Real>
+  DS_HD static UnitEnvelope<Real> unit_envelope(const Real* p, int k) {
+    return {p[P::tone_gain(k)], p[P::tone_decay_s(k)], p[P::tone_attack_s], p[P::tone_gain(k)]};
+  }
+};
 
 }  // namespace drumsynth

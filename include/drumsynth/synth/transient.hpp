@@ -4,6 +4,7 @@
 // with e the attack/decay envelope and S the swept time (pitch_sweep.hpp).
 #pragma once
 
+#include "drumsynth/synth/block.hpp"
 #include "drumsynth/synth/envelope.hpp"
 #include "drumsynth/synth/params.hpp"
 
@@ -39,5 +40,35 @@ DS_HD void transient_sample_vjp(const Real* p, Real t, wide_t<Real> S,  // forwa
   attack_decay_vjp(t, p[P::transient_attack_s], p[P::transient_decay_s], v_u * drive * s,
                    v_attack_s, v_decay_s, v_t);
 }
+
+// The transient as a block of the voice program (block.hpp): one unit on
+// the source bus, with its own attack; its unit reads its parameters from p.
+struct TransientBlock : BlockDefaults {
+  static constexpr const char* name = "transient";
+  static constexpr int first_param = P::transient_freq_hz, n_units = 1, unit_params = 5;
+  template <typename Real>
+  struct Unit {
+    const Real* p;
+  };
+  template <typename Real>
+  DS_HD static Unit<Real> unit(const Real* p, int) {
+    return {p};
+  }
+  template <typename Real>
+  DS_HD static Real sample(const Unit<Real>& q, Real, Real t, wide_t<Real> S, Real) {
+    return transient_sample(q.p, t, S);
+  }
+  template <typename Real>
+  DS_HD static void sample_vjp(const Unit<Real>& q, Real, Real t, wide_t<Real> S, Real, Real v_y,
+                               Real* v_unit, Real&, Real& v_t, Real& v_S) {
+    transient_sample_vjp(q.p, t, S, v_y, v_unit[0], v_unit[1], v_unit[2], v_unit[3], v_unit[4], v_t,
+                         v_S);
+  }
+  template <typename Real>
+  DS_HD static UnitEnvelope<Real> unit_envelope(const Real* p, int) {
+    return {p[P::transient_gain], p[P::transient_decay_s], p[P::transient_attack_s],
+            p[P::transient_gain] * p[P::transient_drive]};
+  }
+};
 
 }  // namespace drumsynth
