@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -15,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "drumsynth/audio_io.hpp"
@@ -160,7 +163,7 @@ int run_render(const std::string& preset_path, const std::string& out, double ra
 }
 
 // Loss of A (estimate) against B (target); A is cut or zero-padded to B's length.
-int run_loss(const std::string& a_path, const std::string& b_path, LossPreset preset,
+int run_loss(const std::string& a_path, const std::string& b_path, const LossSettings& loss,
              double max_seconds) {
   const Sound a = load_sound(a_path, {max_seconds});
   const Sound b = load_sound(b_path, {max_seconds});
@@ -171,7 +174,7 @@ int run_loss(const std::string& a_path, const std::string& b_path, LossPreset pr
   std::vector<double> x(a.samples.begin(), a.samples.end());
   x.resize(b.samples.size(), 0.0);
   const std::vector<double> y(b.samples.begin(), b.samples.end());
-  std::printf("%.8g\n", mrstft_loss(x, y, b.sample_rate, loss_preset(preset)));
+  std::printf("%.8g\n", mrstft_loss(x, y, b.sample_rate, loss));
   return 0;
 }
 
@@ -376,6 +379,33 @@ CLI::Option* add_loss_preset(CLI::App* c, LossPreset& loss) {
                     {LossPreset::custom});
 }
 
+// The loss: a named preset, and any of its numbers (the loss table,
+// kLossNumbers) set on the command line: an option a row, --w-env-log for
+// w_env_log and so on.
+struct LossArgs {
+  LossPreset preset = kDefaultFitLoss;
+  std::array<std::optional<double>, kLossNumbers.size()> numbers;
+  LossSettings settings() const {
+    LossSettings s = loss_preset(preset);
+    for (size_t i = 0; i < kLossNumbers.size(); ++i)
+      if (numbers[i]) set_loss_number(s, kLossNumbers[i].name, *numbers[i]);
+    return s;
+  }
+};
+
+void add_loss_options(CLI::App* c, LossArgs& a) {
+  add_loss_preset(c, a.preset);
+  for (size_t i = 0; i < kLossNumbers.size(); ++i) {
+    const LossNumber& n = kLossNumbers[i];
+    std::string flag = std::string("--") + n.name;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    if (std::string(n.name) == "w_env_log") flag += ",--env-weight";  // its first name
+    c->add_option(flag, a.numbers[i], fmt::format("{} (default: the loss preset's)", n.help))
+        ->check(CLI::Range(n.min, n.max))
+        ->group("Loss terms");
+  }
+}
+
 CLI::Option* add_device(CLI::App* c, DeviceChoice& device) {
   return add_choice(c, "--device", device, "cpu, cuda or auto (the GPU when one is usable)");
 }
@@ -390,18 +420,14 @@ CLI::Option* add_kernels(CLI::App* c, Kernels& kernels) {
 // The options of a fit, shared by fit and batch; finish() applies the named ones.
 struct FitArgs {
   FitOptions options;
-  LossPreset loss = kDefaultFitLoss;
+  LossArgs loss;
   std::string init = "analysis";
   FitArgs() {
     options.device = DeviceChoice::automatic;
     options.n_threads = kCores;
   }
-  double band_range_db = 0;  // 0: the preset's
-  double env_weight = -1;    // < 0: the preset's
   FitOptions finish() {
-    options.loss = loss_preset(loss);
-    if (band_range_db > 0) options.loss.band_range_db = band_range_db;
-    if (env_weight >= 0) options.loss.w_env_log = env_weight;
+    options.loss = loss.settings();
     options.init = init == "random" ? FitInit::random : FitInit::analysis;
     return options;
   }
@@ -412,15 +438,7 @@ void add_fit_options(CLI::App* c, FitArgs& a) {
   c->add_option("--iterations", o.iterations, "Optimiser iterations")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  add_loss_preset(c, a.loss);
-  c->add_option("--band-range-db", a.band_range_db,
-                "The band-energy term's floor under the target's loudest cell, in dB (default: the "
-                "preset's)")
-      ->check(CLI::Range(10.0, 200.0));
-  c->add_option("--env-weight", a.env_weight,
-                "Weight of the envelope term: 10 ms loudness to the sound's end (default: the "
-                "preset's; CPU only)")
-      ->check(CLI::Range(0.0, 100.0));
+  add_loss_options(c, a.loss);
   c->add_option("--init", a.init,
                 "Starting point: analysis (of the target) or random (the original's)")
       ->capture_default_str()
@@ -613,17 +631,17 @@ struct PlayCommand {
 struct LossCommand {
   CommonArgs common;
   std::string a, b;
-  LossPreset preset = LossPreset::seed;
+  LossArgs loss{LossPreset::seed, {}};
   CLI::App* add(CLI::App& app) {
     auto* c =
         app.add_subcommand("loss", "Print the MRSTFT loss of A (estimate) against B (target)");
     c->add_option("a", a, "Estimate")->required();
     c->add_option("b", b, "Target")->required();
-    add_loss_preset(c, preset);
+    add_loss_options(c, loss);
     add_common(c, common);
     return c;
   }
-  int run() { return run_loss(a, b, preset, common.max_seconds); }
+  int run() { return run_loss(a, b, loss.settings(), common.max_seconds); }
 };
 
 struct BatchCommand {

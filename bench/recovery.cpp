@@ -78,8 +78,6 @@ int main(int argc, char** argv) {
         fo.init = arm == 0 ? FitInit::analysis : FitInit::random;
         fo.seed = 1;
         fo.loss = loss_preset(parse_name<LossPreset>(fit_loss));
-        if (const char* v = std::getenv("RECOVERY_W_CUMULATIVE"))
-          fo.loss.w_cumulative = std::atof(v);
         if (const char* v = std::getenv("RECOVERY_PITCH_LR_SCALE"))
           fo.pitch_lr_scale = std::atof(v);
         if (const char* v = std::getenv("RECOVERY_SEARCH_GENERATIONS"))

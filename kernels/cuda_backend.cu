@@ -275,10 +275,6 @@ std::unique_ptr<Backend> make_cuda_backend(const std::vector<Instance>& instance
                                            const CudaBackendTables& tables) {
   std::string why;
   if (!device_available(&why)) throw Error("--device cuda: " + why);
-  if (loss.w_cumulative != 0)
-    throw Error("--device cuda: the cumulative-spectrum term (w_cumulative) runs on the CPU only");
-  if (loss.w_env_log != 0)
-    throw Error("--device cuda: the envelope term (w_env_log, --env-weight) runs on the CPU only");
   if (loss.a_weighting && tables.a_weighting_taps.size() != instances.size())
     throw Error("CUDA backend: A-weighting taps for " +
                 std::to_string(tables.a_weighting_taps.size()) + " of " +

@@ -1,7 +1,7 @@
 // The MRSTFT loss of a batch on the GPU (mrstft_loss.cuh): the stages'
 // kernels (a_weighting_kernels, stft_frame_kernels, spectral_loss_kernels,
-// rms_term_kernels; or, fused, v2/fused_stft_kernels) run one resolution
-// after another, with the target's spectra made once.
+// rms_term_kernels, envelope_term_kernels; or, fused, v2/fused_stft_kernels)
+// run one resolution after another, with the target's spectra made once.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +12,8 @@
 #include "cuda_common.cuh"
 #include "drumsynth/erb_bands.hpp"
 #include "drumsynth/spectral/fir_tile.hpp"
+#include "drumsynth/spectral/spectral_loss_math.hpp"
+#include "envelope_term_kernels.cuh"
 #include "mrstft_loss.cuh"
 #include "rms_term_kernels.cuh"
 #include "spectral_loss_kernels.cuh"
@@ -64,6 +66,28 @@ struct GpuMrstft::Impl {
   DeviceBuffer<int> d_offset;
   DeviceBuffer<float> taps, pre_y, pre_x, v_pre;
   DeviceBuffer<double> ss_y, ss_x;
+  // The envelope term (settings.w_env_log != 0): each instance's frame length
+  // and first frame, the target's ln(E_y + f) per frame, f per instance, and
+  // the estimate's per-frame dEN/dE_x (envelope_term_kernels.cuh).
+  DeviceBuffer<int> env_len, env_frame_offset;
+  DeviceBuffer<float> log_env_y, env_floor, env_c;
+  // Its tables, from the targets (before the A-weighting, as the CPU's).
+  void make_envelope(const float* d_targets) {
+    std::vector<int> len(static_cast<size_t>(B)), frame_offset(static_cast<size_t>(B) + 1, 0);
+    for (int b = 0; b < B; ++b) {
+      len[size_t(b)] = std::max(1, int(std::lround(settings.env_frame_s * rates[size_t(b)])));
+      frame_offset[size_t(b) + 1] =
+          frame_offset[size_t(b)] +
+          envelope_frame_count(offsets[b + 1] - offsets[b], len[size_t(b)]);
+    }
+    env_len.upload(len), env_frame_offset.upload(frame_offset);
+    log_env_y.resize(size_t(frame_offset.back())), env_c.resize(size_t(frame_offset.back()));
+    env_floor.resize(size_t(B));
+    envelope_target_kernel<<<B, kThreads>>>(d_targets, d_offset.get(), env_len.get(),
+                                            env_frame_offset.get(), settings.env_range_db,
+                                            log_env_y.get(), env_floor.get());
+    CUDA_CHECK_LAUNCH(envelope_target_kernel);
+  }
   std::vector<std::unique_ptr<Resolution>> res;
   std::vector<double> rates;  // [B] Hz, for the band term's bands
   DeviceBuffer<float> frames, mag_x, log_mag_x, v_padded, band_x;  // shared scratch
@@ -368,6 +392,7 @@ GpuMrstft::GpuMrstft(const LossSettings& settings, const std::vector<int>& offse
                                                                     m.ss_y.get());
   CUDA_CHECK_LAUNCH(sum_squares_kernel);
   DS_CHECK(int(sample_rates.size()) == m.B);
+  if (settings.w_env_log != 0) m.make_envelope(d_targets);
   // Whether the fused kernels take over after the target's pass is known
   // first, so the chain's plans and scratch for the estimate's gradient are
   // made only where the chain runs it.
@@ -496,6 +521,17 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
                                         float(s.rms_weight), d_loss, d_v_x);
     CUDA_CHECK_LAUNCH(rms_term_kernel);
   }
+  if (s.w_env_log != 0) {
+    envelope_term_kernel<<<m.B, kThreads>>>(
+        d_x, m.d_offset.get(), m.env_len.get(), m.env_frame_offset.get(), m.log_env_y.get(),
+        m.env_floor.get(), float(s.w_env_log), d_loss, m.env_c.get());
+    CUDA_CHECK_LAUNCH(envelope_term_kernel);
+    if (d_v_x) {
+      envelope_grad_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.env_len.get(),
+                                               m.env_frame_offset.get(), m.env_c.get(), d_v_x);
+      CUDA_CHECK_LAUNCH(envelope_grad_kernel);
+    }
+  }
 }
 
 size_t GpuMrstft::device_bytes() const {
@@ -504,7 +540,7 @@ size_t GpuMrstft::device_bytes() const {
                   m.mag_x.size() + m.log_mag_x.size() + m.v_padded.size()) *
                      sizeof(float) +
                  m.spec.size() * sizeof(cufftComplex) + m.fft_work.size() +
-                 m.band_x.size() * sizeof(float);
+                 (m.band_x.size() + m.log_env_y.size() + m.env_c.size()) * sizeof(float);
   for (const auto& r : m.res) bytes += (r->mag_y.size() + r->log_band_y.size()) * sizeof(float);
   bytes +=
       (m.v_rest.size() + m.v_sc.size() + m.run_partials.size() + m.sc_scale.size()) * sizeof(float);

@@ -2,8 +2,8 @@
 // padding, window) into one batched cuFFT R2C over every frame of every
 // instance, the per-bin loss terms with per-instance sums (spectral convergence
 // is per sound), the per-bin gradient, a batched C2R as the FFT's adjoint, and
-// overlap-add with the reflect padding folded back. The A-weighting FIR and the
-// RMS term, with their adjoints, run before and after; the band-energy term
+// overlap-add with the reflect padding folded back. The A-weighting FIR, and
+// the RMS and envelope terms, with their adjoints, run before and after; the band-energy term
 // (ERB bands of the magnitudes) beside the per-bin terms. Target spectra are
 // computed once. With fused_spectral (the v2 kernels) and a build with
 // cuFFTDx, each resolution's chain from framing to overlap-add is one fused

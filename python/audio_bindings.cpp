@@ -1,6 +1,9 @@
 // Audio in and out of NumPy, load_audio, and the loss (with its gradient with
 // respect to the estimate) as the command line's `loss` computes it.
+#include <pybind11/stl.h>
+
 #include <filesystem>
+#include <map>
 
 #include "bindings.hpp"
 #include "drumsynth/loss_settings.hpp"
@@ -62,6 +65,18 @@ LossInputs loss_inputs(const py::handle& estimate, const py::handle& target, dou
 
 }  // namespace
 
+// A named preset with some of its numbers overridden; ValueError for a bad one.
+static LossSettings loss_with(const std::string& preset,
+                              const std::map<std::string, double>& overrides) {
+  LossSettings s = named_loss(preset);
+  try {
+    for (const auto& [name, value] : overrides) set_loss_number(s, name, value);
+  } catch (const Error& e) {
+    throw py::value_error(e.what());
+  }
+  return s;
+}
+
 void register_audio(py::module_& m) {
   m.def(
       "load_audio",
@@ -86,20 +101,22 @@ void register_audio(py::module_& m) {
   m.def(
       "loss",
       [](const py::handle& estimate, const py::handle& target, double sample_rate,
-         const std::string& preset) {
-        const LossSettings settings = named_loss(preset);
+         const std::string& preset, const std::map<std::string, double>& overrides) {
+        const LossSettings settings = loss_with(preset, overrides);
         const LossInputs in = loss_inputs(estimate, target, sample_rate);
         py::gil_scoped_release nogil;
         return mrstft_loss(in.x, in.y, sample_rate, settings);
       },
       py::arg("estimate"), py::arg("target"), py::arg("sample_rate"), py::arg("preset") = "seed",
+      py::arg("settings") = std::map<std::string, double>{},
       "The multi-resolution STFT loss of estimate against target (in double), as `drumsynth loss` "
-      "computes it: the estimate is cut or zero-padded to the target's length.");
+      "computes it: the estimate is cut or zero-padded to the target's length. settings "
+      "overrides the preset's numbers by name (loss_settings() lists them).");
   m.def(
       "loss_and_grad",
       [](const py::handle& estimate, const py::handle& target, double sample_rate,
-         const std::string& preset) {
-        const LossSettings settings = named_loss(preset);
+         const std::string& preset, const std::map<std::string, double>& overrides) {
+        const LossSettings settings = loss_with(preset, overrides);
         const LossInputs in = loss_inputs(estimate, target, sample_rate);
         std::vector<double> grad;
         double loss = 0;
@@ -112,7 +129,19 @@ void register_audio(py::module_& m) {
         return py::make_tuple(loss, to_numpy(grad));
       },
       py::arg("estimate"), py::arg("target"), py::arg("sample_rate"), py::arg("preset") = "seed",
+      py::arg("settings") = std::map<std::string, double>{},
       "The loss and its gradient with respect to the estimate (float64, the estimate's length).");
+  m.def(
+      "loss_settings",
+      [](const std::string& preset) {
+        const LossSettings s = named_loss(preset);
+        py::dict d;
+        for (const LossNumber& n : kLossNumbers) d[n.name] = s.*n.value;
+        return d;
+      },
+      py::arg("preset") = name_of(kDefaultFitLoss),
+      "A loss preset's numbers by name (the loss terms' weights and settings): what fit's "
+      "loss_settings and loss's settings override, as the command line's loss options do.");
 }
 
 }  // namespace drumsynth::python

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -39,7 +40,8 @@ struct PyFitResult {
 };
 
 // The fit's keyword arguments as FitOptions; ValueError for a bad one.
-FitOptions fit_options(int iterations, const std::string& loss_preset_name, const std::string& init,
+FitOptions fit_options(int iterations, const std::string& loss_preset_name,
+                       const std::map<std::string, double>& loss_settings, const std::string& init,
                        int restarts, uint64_t seed, const std::string& device, int threads,
                        int stop_window) {
   if (iterations < 1) throw py::value_error("iterations must be at least 1");
@@ -50,6 +52,11 @@ FitOptions fit_options(int iterations, const std::string& loss_preset_name, cons
   FitOptions o;
   o.device = parse_choice<DeviceChoice>(device);
   o.loss = named_loss(loss_preset_name);
+  try {
+    for (const auto& [name, value] : loss_settings) set_loss_number(o.loss, name, value);
+  } catch (const Error& e) {
+    throw py::value_error(e.what());
+  }
   o.iterations = iterations, o.restarts = restarts, o.seed = seed;
   o.stop_window = stop_window;
   o.init = init == "random" ? FitInit::random : FitInit::analysis;
@@ -146,8 +153,9 @@ PyFitResult result_of(const Sound& target, const FitResult& r, const FitOptions&
 
 std::vector<std::optional<PyFitResult>> fit_many(
     const py::sequence& audios, const py::object& sample_rates, int iterations,
-    const std::string& loss, const std::string& init, int restarts, uint64_t seed,
-    const std::string& device, const py::object& progress, int threads, double max_seconds,
+    const std::string& loss, const std::map<std::string, double>& loss_settings,
+    const std::string& init, int restarts, uint64_t seed, const std::string& device,
+    const py::object& progress, int threads, double max_seconds,
     const std::optional<std::vector<std::string>>& names, int stop_window) {
   const size_t n = py::len(audios);
   std::vector<double> rates;
@@ -160,8 +168,8 @@ std::vector<std::optional<PyFitResult>> fit_many(
     rates.assign(n, sample_rates.cast<double>());
   }
   if (names && names->size() != n) throw py::value_error("names must name every sound");
-  const FitOptions o =
-      fit_options(iterations, loss, init, restarts, seed, device, threads, stop_window);
+  const FitOptions o = fit_options(iterations, loss, loss_settings, init, restarts, seed, device,
+                                   threads, stop_window);
   LoadOptions lo;
   lo.max_seconds = max_seconds;
   std::vector<Sound> sounds;
@@ -196,7 +204,10 @@ constexpr const char* kFitDoc =
     "called at most "
     "every 100 ms on the calling thread; Ctrl-C ends the fit early and returns the best so far "
     "(FitResult.interrupted). A fit stops once converged (as `drumsynth fit --stop-window`; "
-    "stop_window=0 runs every iteration). The GIL is released while it runs. Raises ValueError for "
+    "stop_window=0 runs every iteration). loss_settings overrides the loss preset's numbers by "
+    "name, as the command line's loss options (e.g. {'w_env_log': 0.3}; "
+    "drumsynth.loss_settings() lists them). The GIL is released while it runs. Raises "
+    "ValueError for "
     "NaN/Inf, "
     "empty or "
     "silent audio, a rate outside 8-192 kHz, a sound longer than max_seconds or a bad argument.";
@@ -253,12 +264,12 @@ void register_fit(py::module_& m) {
   m.def(
       "fit",
       [](const py::handle& audio, double sample_rate, int iterations, const std::string& loss,
-         const std::string& init, int restarts, uint64_t seed, const std::string& device,
-         const py::object& progress, int threads, double max_seconds, const std::string& name,
-         int stop_window) {
+         const std::map<std::string, double>& loss_settings, const std::string& init, int restarts,
+         uint64_t seed, const std::string& device, const py::object& progress, int threads,
+         double max_seconds, const std::string& name, int stop_window) {
         auto results = fit_many(py::make_tuple(audio), py::float_(sample_rate), iterations, loss,
-                                init, restarts, seed, device, progress, threads, max_seconds,
-                                std::vector<std::string>{name}, stop_window);
+                                loss_settings, init, restarts, seed, device, progress, threads,
+                                max_seconds, std::vector<std::string>{name}, stop_window);
         if (!results[0]) {  // Ctrl-C before it started
           PyErr_SetNone(PyExc_KeyboardInterrupt);
           throw py::error_already_set();
@@ -266,16 +277,18 @@ void register_fit(py::module_& m) {
         return std::move(*results[0]);
       },
       py::arg("audio"), py::arg("sample_rate"), py::kw_only(), py::arg("iterations") = 1000,
-      py::arg("loss_preset") = name_of(kDefaultFitLoss), py::arg("init") = "analysis",
+      py::arg("loss_preset") = name_of(kDefaultFitLoss),
+      py::arg("loss_settings") = std::map<std::string, double>{}, py::arg("init") = "analysis",
       py::arg("restarts") = 1, py::arg("seed") = 0, py::arg("device") = "auto",
       py::arg("progress") = py::none(), py::arg("threads") = 0, py::arg("max_seconds") = 10.0,
       py::arg("name") = "<array>", py::arg("stop_window") = FitOptions{}.stop_window, kFitDoc);
   m.def("fit_many", &fit_many, py::arg("audios"), py::arg("sample_rates"), py::kw_only(),
         py::arg("iterations") = 1000, py::arg("loss_preset") = name_of(kDefaultFitLoss),
-        py::arg("init") = "analysis", py::arg("restarts") = 1, py::arg("seed") = 0,
-        py::arg("device") = "auto", py::arg("progress") = py::none(), py::arg("threads") = 0,
-        py::arg("max_seconds") = 10.0, py::arg("names") = py::none(),
-        py::arg("stop_window") = FitOptions{}.stop_window, kFitManyDoc);
+        py::arg("loss_settings") = std::map<std::string, double>{}, py::arg("init") = "analysis",
+        py::arg("restarts") = 1, py::arg("seed") = 0, py::arg("device") = "auto",
+        py::arg("progress") = py::none(), py::arg("threads") = 0, py::arg("max_seconds") = 10.0,
+        py::arg("names") = py::none(), py::arg("stop_window") = FitOptions{}.stop_window,
+        kFitManyDoc);
 }
 
 }  // namespace drumsynth::python

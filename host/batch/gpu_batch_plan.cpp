@@ -48,6 +48,10 @@ size_t gpu_instance_bytes(int n_samples, const LossSettings& loss, int iteration
     // the runs' partial sums (runs own at least 2048 positions each).
     scratch = std::max(scratch, 2 * s.padded + 3 * (s.padded / 2048 + 2));
   }
+  // The envelope term's two floats a frame (frames of env_frame_s, at 8 kHz
+  // or more) and its frame length and offset.
+  if (loss.w_env_log != 0)
+    floats += 2 * (size_t(n_samples) / size_t(std::max(1.0, loss.env_frame_s * 8000.0)) + 2) + 2;
   // The v2 kernels' per-block parameter gradient sums (64 blocks a sound).
   floats += 64 * size_t(kNumParams);
   floats += scratch + 4 * size_t(kNumParams) + size_t(std::max(0, iterations));

@@ -38,6 +38,21 @@ LossSettings loss_preset(LossPreset preset) {
   }
   return s;
 }
+void set_loss_number(LossSettings& s, const std::string& name, double value) {
+  std::string names;
+  for (const LossNumber& n : kLossNumbers) {
+    if (name == n.name) {
+      if (!(value >= n.min && value <= n.max))
+        throw Error("loss setting " + name + " = " + std::to_string(value) + " is outside [" +
+                    std::to_string(n.min) + ", " + std::to_string(n.max) + "]");
+      s.*n.value = value;
+      return;
+    }
+    names += std::string(names.empty() ? "" : ", ") + n.name;
+  }
+  throw Error("no loss setting named '" + name + "' (the settings: " + names + ")");
+}
+
 double mrstft_loss(const std::vector<double>& estimate, const std::vector<double>& target,
                    double sample_rate, const LossSettings& settings) {
   return MrstftLoss<double>(settings, sample_rate, target).loss(estimate);

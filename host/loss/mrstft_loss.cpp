@@ -62,13 +62,10 @@ void reflect_pad_adjoint_add(const Real* v_padded, int N, int padded_len, int ha
 // Mean squares of frames of len samples (the last may be shorter).
 template <typename Real>
 std::vector<Acc<Real>> frame_mean_squares(const std::vector<Real>& x, int len) {
-  std::vector<Acc<Real>> e;
-  for (size_t start = 0; start < x.size(); start += size_t(len)) {
-    const size_t end = std::min(x.size(), start + size_t(len));
-    Acc<Real> s = 0;
-    for (size_t n = start; n < end; ++n) s += Acc<Real>(x[n]) * Acc<Real>(x[n]);
-    e.push_back(s / Acc<Real>(end - start));
-  }
+  const int n = int(x.size());
+  std::vector<Acc<Real>> e(size_t(envelope_frame_count(n, len)));
+  for (int j = 0; j < int(e.size()); ++j)
+    e[size_t(j)] = envelope_frame_mean_square<Acc<Real>>(x.data(), n, len, j);
   return e;
 }
 }  // namespace
@@ -96,8 +93,7 @@ MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
     env_len_ = std::max(1, int(std::lround(settings_.env_frame_s * sample_rate)));
     const auto e = frame_mean_squares(target_, env_len_);
     const Acc<Real> loudest = *std::max_element(e.begin(), e.end());
-    env_floor_ = std::max(Real(loudest * std::pow(10.0, -settings_.env_range_db / 10.0)),
-                          std::numeric_limits<Real>::min());
+    env_floor_ = envelope_floor(loudest, settings_.env_range_db, std::numeric_limits<Real>::min());
     for (const auto v : e) log_env_y_.push_back(Real(std::log(Real(v) + env_floor_)));
   }
   std::vector<std::complex<Real>> spec_y;
@@ -115,7 +111,6 @@ MrstftLoss<Real>::MrstftLoss(const LossSettings& settings, double sample_rate,
     for (Real m : r.mag_y) ss += Acc<Real>(m) * Acc<Real>(m);
     r.norm_y = Real(std::sqrt(ss));
     if (settings_.w_band_log != 0) set_bands(r, sample_rate);
-    if (settings_.w_cumulative != 0) set_cumulative(r);
   }
 }
 
@@ -184,89 +179,6 @@ void MrstftLoss<Real>::band_gradient(Resolution& r, Real w) const {
   }
 }
 
-// The cumulative-spectrum term compares where each frame's magnitude lies
-// along the frequency axis, not how much there is (the other terms see
-// levels): with S = sum_k |X_k| + d a frame's total, P_j = C_j / S is its
-// running share, and the term is sum_f w_f sum_j |P_j - Q_j| / (frames bins),
-// Q the target's, w_f = the target frame's total over the mean frame's (loud
-// frames count more). This is the 1-D Wasserstein distance between the
-// frames' spectra taken as distributions over bins. (The raw running sums, as
-// DDSP's cumsum term, were not monotone in a partial's distance: the total's
-// scalloping as a peak moves between bins adds |S_x - S_y| to every bin above
-// it.) d = 1e-9 of the mean frame total keeps silent frames finite.
-template <typename Real>
-void MrstftLoss<Real>::set_cumulative(Resolution& r) {
-  r.cum_y.resize(r.mag_y.size());
-  r.cum_frame_weight.resize(size_t(r.n_frames));
-  Acc<Real> total = 0;
-  for (int f = 0; f < r.n_frames; ++f) {
-    const size_t bin0 = size_t(f) * size_t(r.n_bins);
-    Acc<Real> run = 0;
-    for (int k = 0; k < r.n_bins; ++k) r.cum_y[bin0 + k] = Real(run += r.mag_y[bin0 + k]);
-    r.cum_frame_weight[size_t(f)] = Real(run);
-    total += run;
-  }
-  const Acc<Real> mean = total / Acc<Real>(r.n_frames);
-  r.cum_floor = Real(std::max(Acc<Real>(1e-9) * mean, Acc<Real>(std::numeric_limits<Real>::min())));
-  for (int f = 0; f < r.n_frames; ++f) {
-    const size_t bin0 = size_t(f) * size_t(r.n_bins);
-    const Acc<Real> s = Acc<Real>(r.cum_frame_weight[size_t(f)]) + Acc<Real>(r.cum_floor);
-    for (int k = 0; k < r.n_bins; ++k) r.cum_y[bin0 + k] = Real(Acc<Real>(r.cum_y[bin0 + k]) / s);
-    r.cum_frame_weight[size_t(f)] =
-        mean > 0 ? Real(Acc<Real>(r.cum_frame_weight[size_t(f)]) / mean) : Real(1);
-  }
-}
-
-// The estimate's running shares P_j of frame f, into p; returns its S.
-template <typename Real>
-Acc<Real> MrstftLoss<Real>::cumulative_shares(const Resolution& r, int f, Real* p) const {
-  const size_t bin0 = size_t(f) * size_t(r.n_bins);
-  Acc<Real> run = 0;
-  for (int k = 0; k < r.n_bins; ++k) p[k] = Real(run += r.mag_x[bin0 + k]);
-  const Acc<Real> s = run + Acc<Real>(r.cum_floor);
-  for (int k = 0; k < r.n_bins; ++k) p[k] = Real(Acc<Real>(p[k]) / s);
-  return s;
-}
-
-template <typename Real>
-Real MrstftLoss<Real>::cumulative_loss(Resolution& r) const {
-  std::vector<Real> p(size_t(r.n_bins));
-  Acc<Real> sum = 0;
-  for (int f = 0; f < r.n_frames; ++f) {
-    cumulative_shares(r, f, p.data());
-    const Real* q = r.cum_y.data() + size_t(f) * size_t(r.n_bins);
-    Acc<Real> frame = 0;
-    for (int k = 0; k < r.n_bins; ++k) frame += std::abs(Acc<Real>(p[k]) - Acc<Real>(q[k]));
-    sum += Acc<Real>(r.cum_frame_weight[size_t(f)]) * frame;
-  }
-  return Real(sum / Acc<Real>(r.mag_x.size()));
-}
-
-// dP_j/d|X_k| = ([k <= j] - P_j) / S, so with s_j = sign(P_j - Q_j):
-// dL/d|X_k| = w_f / (cells S) (sum_{j >= k} s_j - sum_j s_j P_j).
-template <typename Real>
-void MrstftLoss<Real>::cumulative_gradient(Resolution& r, Real w) const {
-  r.cum_v_mag.resize(r.mag_x.size());
-  std::vector<Real> p(size_t(r.n_bins));
-  for (int f = 0; f < r.n_frames; ++f) {
-    const Acc<Real> s = cumulative_shares(r, f, p.data());
-    const size_t bin0 = size_t(f) * size_t(r.n_bins);
-    const Real* q = r.cum_y.data() + bin0;
-    const auto sign = [&](int j) {
-      return p[j] > q[j] ? Acc<Real>(1) : p[j] < q[j] ? Acc<Real>(-1) : Acc<Real>(0);
-    };
-    Acc<Real> signed_shares = 0;
-    for (int j = 0; j < r.n_bins; ++j) signed_shares += sign(j) * Acc<Real>(p[j]);
-    const Acc<Real> scale =
-        Acc<Real>(w) * Acc<Real>(r.cum_frame_weight[size_t(f)]) / (Acc<Real>(r.mag_x.size()) * s);
-    Acc<Real> tail = 0;  // sum_{j >= k} s_j
-    for (int k = r.n_bins - 1; k >= 0; --k) {
-      tail += sign(k);
-      r.cum_v_mag[bin0 + k] = Real(scale * (tail - signed_shares));
-    }
-  }
-}
-
 // One function for the target's bins and the estimate's, so that a sound
 // against itself gives exactly 0 whichever CPU clone runs.
 template <typename Real>
@@ -323,10 +235,8 @@ DS_CPU_CLONES Real MrstftLoss<Real>::resolution_loss(Resolution& r, const Real* 
   }
   r.norm_diff = Real(std::sqrt(sum_d2));
   const A band = settings_.w_band_log != 0 ? A(settings_.w_band_log) * A(band_loss(r)) : A(0);
-  const A cumulative =
-      settings_.w_cumulative != 0 ? A(settings_.w_cumulative) * A(cumulative_loss(r)) : A(0);
   return Real(spectral_convergence_term(A(settings_.w_sc), A(std::sqrt(sum_d2)), A(r.norm_y)) +
-              mean_term(A(settings_.w_log_mag), sum_log, A(count)) + band + cumulative);
+              mean_term(A(settings_.w_log_mag), sum_log, A(count)) + band);
 }
 
 // This resolution's dL/d(padded signal) (already divided by the number of
@@ -343,13 +253,10 @@ DS_CPU_CLONES void MrstftLoss<Real>::resolution_gradient(Resolution& r) {
   const size_t count = r.spec_x.size();
   const bool bands = settings_.w_band_log != 0;
   if (bands) band_gradient(r, Real(settings_.w_band_log) * scale);
-  const bool cumulative = settings_.w_cumulative != 0;
-  if (cumulative) cumulative_gradient(r, Real(settings_.w_cumulative) * scale);
   for (size_t i = 0; i < count; ++i) {
     Real v_mag = spectral_bin_grad(r.mag_x[i], r.log_mag_x[i], r.mag_y[i], r.log_mag_y[i], r.norm_y,
                                    r.norm_diff, inv_count, w_sc, w_lm);
     if (bands) v_mag += r.band_v_mag[i];
-    if (cumulative) v_mag += r.cum_v_mag[i];
     Real v_re, v_im;
     clamped_magnitude_vjp(spec[2 * i], spec[2 * i + 1], eps, r.mag_x[i], v_mag, v_re, v_im);
     spec[2 * i] = v_re;
@@ -378,9 +285,11 @@ template <typename Real>
 void MrstftLoss<Real>::envelope_gradient(const std::vector<Real>& x, std::vector<Real>& v_x) const {
   const size_t N = x.size();
   for (size_t j = 0; j < env_c_.size(); ++j) {
-    const size_t start = j * size_t(env_len_), end = std::min(N, start + size_t(env_len_));
-    const Real inv_len = Real(1) / Real(end - start);
-    for (size_t n = start; n < end; ++n) v_x[n] += envelope_sample_grad(env_c_[j], x[n], inv_len);
+    const size_t start = j * size_t(env_len_);
+    const int len = envelope_frame_length(int(N), env_len_, int(j));
+    const Real inv_len = Real(1) / Real(len);
+    for (size_t n = start; n < start + size_t(len); ++n)
+      v_x[n] += envelope_sample_grad(env_c_[j], x[n], inv_len);
   }
 }
 

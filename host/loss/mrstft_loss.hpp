@@ -52,11 +52,6 @@ class MrstftLoss {
     std::vector<Real> log_band_y;          // [n_frames * n_bands] ln(E_y + f)
     std::vector<Real> band_x, log_band_x;  // the estimate's E_x, ln(E_x + f)
     std::vector<Real> band_v_mag;          // [n_frames * n_bins] the term's dL/d|X|
-    // The cumulative-spectrum term (settings.w_cumulative != 0).
-    std::vector<Real> cum_y;             // [n_frames * n_bins] the target's running shares Q
-    std::vector<Real> cum_frame_weight;  // [n_frames] the target frame's total / the mean's
-    Real cum_floor = 0;                  // d, added to every frame's total
-    std::vector<Real> cum_v_mag;         // [n_frames * n_bins] the term's dL/d|X|
     Resolution(const StftResolution& r, int n_samples);
   };
   void spectrum(Resolution& r, const Real* x, std::vector<std::complex<Real>>& out);
@@ -67,10 +62,6 @@ class MrstftLoss {
                             std::vector<Real>& log_e);
   Real band_loss(Resolution& r) const;
   void band_gradient(Resolution& r, Real w) const;
-  static void set_cumulative(Resolution& r);
-  std::common_type_t<Real, double> cumulative_shares(const Resolution& r, int f, Real* p) const;
-  Real cumulative_loss(Resolution& r) const;
-  void cumulative_gradient(Resolution& r, Real w) const;
   Real resolution_loss(Resolution& r, const Real* x);
   void resolution_gradient(Resolution& r);
   Real evaluate(const std::vector<Real>& x, std::vector<Real>* v_x);

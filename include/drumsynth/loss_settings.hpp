@@ -48,13 +48,6 @@ struct LossSettings {
   // target's loudest cell band_range_db down (spectral_loss_math.hpp).
   double w_band_log = 0.0;
   double band_range_db = 80.0;
-  // The cumulative-spectrum term (off at 0; after DDSP's cumsum term, but on
-  // each frame's spectrum taken as a distribution over bins, i.e. the 1-D
-  // Wasserstein distance; mrstft_loss.cpp): a partial D bins from the
-  // target's adds about its share of the frame times D / bins, however far,
-  // so a frequency has a gradient where the per-bin terms have none. On the
-  // CPU only (an experiment that did not help: docs/quality.md).
-  double w_cumulative = 0.0;
   // The envelope term (off at 0): over frames of env_frame_s of the signal
   // itself, the mean of |ln(E_y + f) - ln(E_x + f)|, E a frame's mean square,
   // f the target's loudest frame env_range_db down: the loudness over time to
@@ -65,27 +58,42 @@ struct LossSettings {
   double env_frame_s = 0.01;
 };
 
-// The settings' numbers as a table, which the preset files write and read
-// (preset.cpp): a new term's weight is a row here, not code there. A row
-// with `written_with` is written only while that weight is on (not 0), so
-// presets fitted without the term read as before (the default back).
+// The loss terms and their settings as one table: the preset files write and
+// read it (preset.cpp), the command line makes an option of each row
+// (--w-env-log, --band-range-db, ...) and Python takes them by name
+// (loss_settings={"w_env_log": 0.3}), through set_loss_number: a new term's
+// weight is a row here, not code in each of them. A row with `written_with`
+// is written only while that weight is on (not 0), so presets fitted without
+// the term read as before (the default back).
 struct LossNumber {
   const char* name;
   double LossSettings::*value;
   double LossSettings::*written_with;  // null: always written
+  double min, max;                     // what the command line and Python accept
+  const char* help;
 };
-inline constexpr std::array<LossNumber, 10> kLossNumbers{{
-    {"w_sc", &LossSettings::w_sc, nullptr},
-    {"w_log_mag", &LossSettings::w_log_mag, nullptr},
-    {"rms_weight", &LossSettings::rms_weight, nullptr},
-    {"eps", &LossSettings::eps, nullptr},
-    {"w_band_log", &LossSettings::w_band_log, &LossSettings::w_band_log},
-    {"band_range_db", &LossSettings::band_range_db, &LossSettings::w_band_log},
-    {"w_cumulative", &LossSettings::w_cumulative, &LossSettings::w_cumulative},
-    {"w_env_log", &LossSettings::w_env_log, &LossSettings::w_env_log},
-    {"env_range_db", &LossSettings::env_range_db, &LossSettings::w_env_log},
-    {"env_frame_s", &LossSettings::env_frame_s, &LossSettings::w_env_log},
+inline constexpr std::array<LossNumber, 9> kLossNumbers{{
+    {"w_sc", &LossSettings::w_sc, nullptr, 0, 100, "Weight of the spectral convergence term"},
+    {"w_log_mag", &LossSettings::w_log_mag, nullptr, 0, 100,
+     "Weight of the log-magnitude term (mean |log|Y| - log|X||)"},
+    {"rms_weight", &LossSettings::rms_weight, nullptr, 0, 100,
+     "Weight of the loudness term (rms(x) - rms(y))^2"},
+    {"eps", &LossSettings::eps, nullptr, 0, 1, "Floor of a bin's squared magnitude"},
+    {"w_band_log", &LossSettings::w_band_log, &LossSettings::w_band_log, 0, 100,
+     "Weight of the band-energy term: ERB bands' log energies per frame"},
+    {"band_range_db", &LossSettings::band_range_db, &LossSettings::w_band_log, 10, 200,
+     "The band-energy term's floor under the target's loudest cell, in dB"},
+    {"w_env_log", &LossSettings::w_env_log, &LossSettings::w_env_log, 0, 100,
+     "Weight of the envelope term: the loudness of short frames to the sound's end"},
+    {"env_range_db", &LossSettings::env_range_db, &LossSettings::w_env_log, 10, 200,
+     "The envelope term's floor under the target's loudest frame, in dB"},
+    {"env_frame_s", &LossSettings::env_frame_s, &LossSettings::w_env_log, 0.001, 0.1,
+     "The envelope term's frame, in seconds"},
 }};
+
+// Sets the table's number `name` (kLossNumbers) in s; throws drumsynth::Error
+// naming the valid names, or the range, for a bad one.
+void set_loss_number(LossSettings& s, const std::string& name, double value);
 
 // The analysis window of a resolution, [fft_size] (stft_window_value).
 inline std::vector<double> stft_window(const StftResolution& r) {

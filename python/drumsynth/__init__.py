@@ -21,6 +21,7 @@ from ._drumsynth import (
     load_audio,
     loss,
     loss_and_grad,
+    loss_settings,
 )
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "load_audio",
     "loss",
     "loss_and_grad",
+    "loss_settings",
 ]
 __version__ = "0.1.0"

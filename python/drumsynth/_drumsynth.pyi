@@ -1,6 +1,6 @@
 """Type stubs of the compiled module (python/*.cpp)."""
 
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +58,7 @@ def fit(
     *,
     iterations: int = 1000,
     loss_preset: str = "bands",
+    loss_settings: Mapping[str, float] = {},
     init: str = "analysis",
     restarts: int = 1,
     seed: int = 0,
@@ -74,6 +75,7 @@ def fit_many(
     *,
     iterations: int = 1000,
     loss_preset: str = "bands",
+    loss_settings: Mapping[str, float] = {},
     init: str = "analysis",
     restarts: int = 1,
     seed: int = 0,
@@ -85,7 +87,18 @@ def fit_many(
     stop_window: int = 50,
 ) -> list[Optional[FitResult]]: ...
 def load_audio(path: str, max_seconds: float = 10.0) -> tuple[npt.NDArray[np.float32], int]: ...
-def loss(estimate: ArrayLike, target: ArrayLike, sample_rate: float, preset: str = "seed") -> float: ...
+def loss(
+    estimate: ArrayLike,
+    target: ArrayLike,
+    sample_rate: float,
+    preset: str = "seed",
+    settings: Mapping[str, float] = {},
+) -> float: ...
 def loss_and_grad(
-    estimate: ArrayLike, target: ArrayLike, sample_rate: float, preset: str = "seed"
+    estimate: ArrayLike,
+    target: ArrayLike,
+    sample_rate: float,
+    preset: str = "seed",
+    settings: Mapping[str, float] = {},
 ) -> tuple[float, npt.NDArray[np.float64]]: ...
+def loss_settings(preset: str = "bands") -> dict[str, float]: ...

@@ -80,6 +80,18 @@ def test_loss_equals_the_clis(tmp_path):
         theirs = float(cli("loss", STEREO_24BIT, bpath, "--loss-preset", preset))
         ours = drumsynth.loss(a, b, rate, preset=preset)
         assert ours == pytest.approx(theirs, rel=1e-7), preset  # the CLI prints 8 digits
+    # The loss table's numbers by name, as the CLI's options made from the same table.
+    settings = {"w_env_log": 0.5, "env_frame_s": 0.005, "band_range_db": 60.0}
+    theirs = float(cli("loss", STEREO_24BIT, bpath, "--loss-preset", "bands", "--w-env-log", "0.5",
+                       "--env-frame-s", "0.005", "--band-range-db", "60"))
+    ours = drumsynth.loss(a, b, rate, preset="bands", settings=settings)
+    assert ours == pytest.approx(theirs, rel=1e-7)
+    assert ours != pytest.approx(drumsynth.loss(a, b, rate, preset="bands"), rel=1e-3)
+    assert set(drumsynth.loss_settings("bands")) >= set(settings)
+    with pytest.raises(ValueError, match="no loss setting named 'w_nope'"):
+        drumsynth.loss(a, b, rate, settings={"w_nope": 1.0})
+    with pytest.raises(ValueError, match="outside"):
+        drumsynth.loss(a, b, rate, settings={"w_env_log": -1.0})
 
 
 def _write_float_wav(path, x, rate):

@@ -86,6 +86,28 @@ DS_HD Real envelope_sample_grad(Real c, Real x, Real inv_len) {
   return c * Real(2) * x * inv_len;
 }
 
+// Its frames: frame j of a signal of n samples is [j len, min(n, (j + 1) len)),
+// the last one shorter where len does not divide n.
+DS_HD int envelope_frame_count(int n, int len) { return (n + len - 1) / len; }
+DS_HD int envelope_frame_length(int n, int len, int j) {
+  return (n - j * len < len ? n - j * len : len);
+}
+// Frame j's mean square, summed in Acc (double for a float signal).
+template <typename Acc, typename Real>
+DS_HD Acc envelope_frame_mean_square(const Real* x, int n, int len, int j) {
+  const int start = j * len, m = envelope_frame_length(n, len, j);
+  Acc s = Acc(0);
+  for (int i = start; i < start + m; ++i) s += Acc(x[i]) * Acc(x[i]);
+  return s / Acc(m);
+}
+// The floor f: the target's loudest frame range_db down, and at least the
+// smallest normal number (a silent target's frames stay finite).
+template <typename Real, typename Acc>
+DS_HD Real envelope_floor(Acc loudest, double range_db, Real smallest_normal) {
+  const Real f = Real(loudest * Acc(pow(10.0, -range_db / 10.0)));
+  return f > smallest_normal ? f : smallest_normal;
+}
+
 // The RMS term w (rms_x - rms_y)^2, accumulated in Acc (the CPU sums the loss
 // in double, the GPU in float).
 template <typename Acc, typename Real>
