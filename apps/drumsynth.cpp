@@ -71,9 +71,8 @@ struct ProgressLine {
 
 // Where fits run, for the report: the GPU's name, or the CPU threads.
 std::string device_description(const FitOptions& o) {
-  return resolve_device(o.device) == Device::cuda
-             ? cuda_device_name()
-             : "CPU (" + std::to_string(o.n_threads) + " threads)";
+  return o.plan->device == Device::cuda ? cuda_device_name()
+                                        : "CPU (" + std::to_string(o.n_threads) + " threads)";
 }
 
 // fit --split: each hit fitted, a kit and a MIDI file that replay the recording.
@@ -285,8 +284,7 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   const auto ranks = start_ranks();
   if (ranks->local_size > 1)
     o.fit.n_threads = std::max(1, o.fit.n_threads / ranks->local_size);  // a share of the cores
-  if (ranks->size > 1 && resolve_device(o.fit.device) == Device::cuda)
-    use_cuda_device(ranks->local_rank);
+  if (ranks->size > 1 && o.fit.plan->device == Device::cuda) use_cuda_device(ranks->local_rank);
   std::filesystem::create_directories(out_dir);
   const std::vector<std::string> files = find_audio_files(in_dir, out_dir);  // the whole job's
   if (ranks->rank != 0)
@@ -320,7 +318,8 @@ int run_batch(const std::string& in_dir, const std::string& out_dir, BatchOption
   return report_batch_end(job, in_dir, out_dir, *log, quiet, split);
 }
 
-int run_bench(const ThroughputOptions& o, bool json) {
+int run_bench(ThroughputOptions o, bool json) {
+  o.plan = resolve_plan(o.device, o.kernels);
   const ThroughputResult r = measure_throughput(o);
   if (json)
     std::printf(
@@ -336,7 +335,7 @@ int run_bench(const ThroughputOptions& o, bool json) {
         r.sound_iterations_per_s, r.memory_per_sound_mb, r.peak_memory_per_sound_mb,
         r.fit_loop_ms_per_iteration, nlohmann::json(r.fit_loop).dump().c_str(),
         nlohmann::json(r.spectral).dump().c_str(),
-        nlohmann::json(describe_switches(read_switches())).dump().c_str());
+        nlohmann::json(describe_switches(o.plan->switches)).dump().c_str());
   else
     std::printf(
         "%s: batch %d x %.2f s at %.0f Hz, loss %s: %.3f ms per iteration (median of %d, "
@@ -417,7 +416,8 @@ CLI::Option* add_kernels(CLI::App* c, Kernels& kernels) {
       "fused spectral kernels in builds with cuFFTDx)");
 }
 
-// The options of a fit, shared by fit and batch; finish() applies the named ones.
+// The options of a fit, shared by fit and batch; finish() applies the named
+// ones and resolves the run's plan (device, kernels, switches), once.
 struct FitArgs {
   FitOptions options;
   LossArgs loss;
@@ -429,6 +429,7 @@ struct FitArgs {
   FitOptions finish() {
     options.loss = loss.settings();
     options.init = init == "random" ? FitInit::random : FitInit::analysis;
+    options.plan = resolve_plan(options.device, options.kernels);
     return options;
   }
 };

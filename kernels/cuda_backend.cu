@@ -34,7 +34,8 @@ constexpr bool kSyncChecks = false;
 class CudaBackend final : public Backend {
  public:
   CudaBackend(const std::vector<Instance>& instances, const LossSettings& loss,
-              const CudaBackendTables& tables) {
+              const CudaBackendTables& tables)
+      : switches_(tables.switches) {
     upload_param_ranges(tables.param_ranges.data());
     if (tables.kernels == Kernels::v2) {
       recurrences_.kind = Recurrences::v2_scan;
@@ -227,7 +228,7 @@ class CudaBackend final : public Backend {
   }
 
   int B_ = 0, max_n_ = 0;
-  const Switches switches_ = read_switches();  // first: the constructor reads it
+  const Switches switches_;  // the plan's (run_plan.hpp): first, the constructor reads it
   RecurrenceKernels recurrences_;
   DeviceBuffer<int> offset_;
   DeviceBuffer<float> rate_, target_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "drumsynth/backend.hpp"
+#include "drumsynth/switches.hpp"
 #include "drumsynth/synth/params.hpp"
 
 namespace drumsynth::cuda {
@@ -74,6 +75,7 @@ struct CudaBackendTables {
   std::array<ParamRange, kNumParams> param_ranges;
   std::vector<std::vector<double>> a_weighting_taps;
   Kernels kernels = Kernels::v1;
+  Switches switches;  // the plan's (run_plan.hpp): the backend reads no environment
 };
 
 // The CUDA backend over a batch of instances. Throws drumsynth::Error when no

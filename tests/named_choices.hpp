@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "drumsynth/backend.hpp"
 #include "drumsynth/loss_settings.hpp"
+#include "drumsynth/run_plan.hpp"
 
 namespace drumsynth::test {
 
@@ -24,6 +24,12 @@ inline LossSettings named_loss(const std::string& name) {
   return loss_preset(parse_name<LossPreset>(name));
 }
 inline Kernels named_kernels(const std::string& name) { return parse_name<Kernels>(name); }
+
+// A plan for a device and kernels with the switches as the environment sets
+// them now (the parity tests set one between two backends).
+inline RunPlan plan_now(Device device, Kernels kernels = Kernels::v1) {
+  return {device, kernels, read_switches()};
+}
 
 // Every named preset (loss_presets), by name, and "every-term".
 inline std::vector<std::string> loss_preset_names() {

@@ -12,7 +12,6 @@
 #include "analysis/damped_sinusoids.hpp"
 #include "analysis/dechirp.hpp"
 #include "drumsynth/param_table.hpp"
-#include "drumsynth/switches.hpp"
 #include "drumsynth/synth/noise_bank.hpp"
 #include "drumsynth/synth/noise_rng.hpp"
 #include "loss/real_fft.hpp"
@@ -234,7 +233,8 @@ void measure_noise_bank(const std::vector<double>& early, const std::vector<doub
 // frequency. Its peaks over the first 0.4 s (a 2.5 Hz resolution; peaks at
 // least 1/24 octave apart) give the frequencies to a fraction of a bin,
 // spectra of 100 ms give the levels and decays.
-void measure_partials(const std::vector<float>& x, int start, double sr, Analysis& a) {
+void measure_partials(const std::vector<float>& x, int start, double sr, bool by_pencil,
+                      Analysis& a) {
   const PitchSweep sweep = estimate_pitch_sweep(x, a.onset_s, sr);
   a.glide_ratio = sweep.ratio;
   a.sweep_s = sweep.sweep_s;
@@ -244,7 +244,7 @@ void measure_partials(const std::vector<float>& x, int start, double sr, Analysi
                             int((rest_s + (sweep.ratio - 1) * sweep.sweep_s) * sr), 1.0 / sr);
   const std::vector<float> steady(read.begin(), read.end());
   const int n = int(steady.size());
-  if (read_switches().partials_by_pencil) return pencil_partials(steady, sr, a);
+  if (by_pencil) return pencil_partials(steady, sr, a);
   const double bin_hz = sr / kFft;
   const auto whole = spectrum(steady, 0, std::min(n, std::max(int(0.4 * sr), 64)));
   const auto peaks =
@@ -302,7 +302,7 @@ double onset_s(const Sound& target) {
   return find_onset_s(target.samples, target.sample_rate, peak_of(target.samples));
 }
 
-Analysis analyse(const Sound& target) {
+Analysis analyse(const Sound& target, bool partials_by_pencil) {
   const auto& x = target.samples;
   const double sr = target.sample_rate;
   const int n = int(x.size());
@@ -324,7 +324,7 @@ Analysis analyse(const Sound& target) {
   const double later_s = std::min(0.1, 0.5 * (n - start) / sr);
   const int later_start = start + int(later_s * sr);
   const auto later = spectrum(x, later_start, std::min(early_len, n - later_start));
-  measure_partials(x, start, sr, a);
+  measure_partials(x, start, sr, partials_by_pencil, a);
   measure_spectral_shape(early, bin_hz, a);
   a.noise_level = noise_floor_level(early, sr, early_len, a.peak);
   measure_noise_bank(early, later, later_s, sr, early_len, a);
@@ -393,8 +393,9 @@ std::vector<double> params_from_analysis(const Analysis& a, double sr) {
   return p;
 }
 
-std::vector<float> analysis_logits(const Sound& target, int k, uint64_t seed, double spread) {
-  const auto p = params_from_analysis(analyse(target), target.sample_rate);
+std::vector<float> analysis_logits(const Sound& target, int k, uint64_t seed, double spread,
+                                   bool partials_by_pencil) {
+  const auto p = params_from_analysis(analyse(target, partials_by_pencil), target.sample_rate);
   std::vector<float> base(kNumParams);
   for (int i = 0; i < kNumParams; ++i) base[i] = float(logit_from_param(p[i], param_table()[i]));
   std::vector<float> out;

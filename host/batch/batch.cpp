@@ -164,8 +164,8 @@ void record_fit(BatchItem& item, const Sound& sound, const SoundFit& fit,
 // while the one before it fits: fit_sounds' AnalysisAhead), or on the CPU
 // enough for every worker to take several (workers idle only at a chunk's end).
 size_t chunk_size(const FitOptions& fit) {
-  return fits_in_batches(fit) ? size_t(4 * std::max(1, fit.gpu_batch))
-                              : size_t(8 * std::max(1, fit.n_threads));
+  return fit.plan->batches() ? size_t(4 * std::max(1, fit.gpu_batch))
+                             : size_t(8 * std::max(1, fit.n_threads));
 }
 
 // Writes finished sounds' outputs on a pool of threads while the fits go on.
@@ -247,7 +247,7 @@ void fit_chunk(std::vector<BatchItem>& items, const std::vector<FitOutputPaths>&
     record_fit(items[loaded[s]], sounds[s], fit, paths[loaded[s]], fo);
   };
   const auto recorded = [&](int s) { tracker.finished(items[loaded[s]]); };
-  if (!fits_in_batches(fo)) {  // on the CPU each sound is written by the worker that fitted it
+  if (!fo.plan->batches()) {  // on the CPU each sound is written by the worker that fitted it
     fit_sounds(refs, fo, [&](int s, const SoundFit& fit) {
       write(s, fit);
       recorded(s);
@@ -306,7 +306,7 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
     else
       todo.push_back(i);
   FitOptions fo = o.fit;
-  fo.device = resolve_device(o.fit.device) == Device::cuda ? DeviceChoice::cuda : DeviceChoice::cpu;
+  fo.plan = plan_of(o.fit);  // once for the whole folder (the command line's, when it made one)
   fo.progress = nullptr;
   fo.stop = o.stop;
   const size_t chunk = chunk_size(fo);

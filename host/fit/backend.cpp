@@ -1,8 +1,10 @@
 // The one place that decides where the compute runs (--device auto|cpu|cuda)
-// and builds that backend, handing the CUDA library the host's tables.
+// and reads the developer switches (resolve_plan), and builds a plan's
+// backend, handing the CUDA library the host's tables and the switches.
 #include "drumsynth/backend.hpp"
 
 #include "drumsynth/param_table.hpp"
+#include "drumsynth/run_plan.hpp"
 #include "loss/a_weighting.hpp"
 #if DRUMSYNTH_HAVE_CUDA
 #include "cuda_backend.hpp"
@@ -56,19 +58,23 @@ void use_cuda_device(int index) {
 #endif
 }
 
-std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
-                                      const LossSettings& loss, int n_threads, Kernels kernels) {
+RunPlan resolve_plan(DeviceChoice device, Kernels kernels) {
+  return {resolve_device(device), kernels, read_switches()};
+}
+
+std::unique_ptr<Backend> make_backend(const RunPlan& plan, const std::vector<Instance>& instances,
+                                      const LossSettings& loss, int n_threads) {
 #if DRUMSYNTH_HAVE_CUDA
-  if (device == Device::cuda) {
-    cuda::CudaBackendTables tables{param_ranges(), {}, kernels};
+  if (plan.device == Device::cuda) {
+    cuda::CudaBackendTables tables{param_ranges(), {}, plan.kernels, plan.switches};
     if (loss.a_weighting)
       for (const auto& in : instances)
         tables.a_weighting_taps.push_back(a_weighting_fir(in.sample_rate));
     return cuda::make_cuda_backend(instances, loss, tables);
   }
 #endif
-  (void)kernels;  // the GPU's only
-  if (device == Device::cuda) throw Error("--device cuda: this drumsynth was built without CUDA");
+  if (plan.device == Device::cuda)
+    throw Error("--device cuda: this drumsynth was built without CUDA");
   return make_cpu_backend(instances, loss, n_threads);
 }
 

@@ -43,14 +43,14 @@ FitResult sound_result(const InstanceFit& run, uint64_t noise_seed, double secon
 // Moves each instance's starting logits to the best point of a population
 // search around them (one search per instance, on the batch's device).
 void search_from_starts(const std::vector<Instance>& instances,
-                        const std::vector<const Sound*>& group, Device device, int n_threads,
+                        const std::vector<const Sound*>& group, const RunPlan& plan, int n_threads,
                         const FitOptions& o, std::vector<float>& logits) {
   for (size_t b = 0; b < instances.size(); ++b) {
     const PopulationSearch search{o.search_generations, o.search_population, o.seed + b};
     const std::vector<float> start(logits.begin() + long(b * kNumParams),
                                    logits.begin() + long((b + 1) * kNumParams));
     const auto found = population_search(*group[b / size_t(o.restarts)], instances[b].noise_seed,
-                                         start, o.loss, search, device, n_threads);
+                                         start, o.loss, search, plan, n_threads);
     std::copy(found.logits.begin(), found.logits.end(), logits.begin() + long(b * kNumParams));
   }
 }
@@ -91,9 +91,9 @@ FitControl part_control(const FitControl& control, int offset, int total) {
 // follows the search (its result is kept only through the run's best).
 std::vector<InstanceFit> optimize_with_search(Backend& backend, std::vector<float> logits,
                                               const std::vector<Instance>& instances,
-                                              const std::vector<const Sound*>& group, Device device,
-                                              int n_threads, const FitOptions& o,
-                                              const FitControl& control) {
+                                              const std::vector<const Sound*>& group,
+                                              const RunPlan& plan, int n_threads,
+                                              const FitOptions& o, const FitControl& control) {
   OptimizerConfig first = optimizer_config(o), rest = first;
   const int split =
       std::clamp(o.search_after_iterations >= 0 ? o.search_after_iterations : first.hold_iterations,
@@ -108,7 +108,7 @@ std::vector<InstanceFit> optimize_with_search(Backend& backend, std::vector<floa
     for (const auto& r : before)
       logits.insert(logits.end(), r.best_logits.begin(), r.best_logits.end());
   }
-  search_from_starts(instances, group, device, n_threads, o, logits);
+  search_from_starts(instances, group, plan, n_threads, o, logits);
   auto after =
       backend.optimize(std::move(logits), rest, part_control(control, split, o.iterations));
   if (split > 0)
@@ -120,7 +120,7 @@ std::vector<InstanceFit> optimize_with_search(Backend& backend, std::vector<floa
 // One backend batch: restart r of each sound is an instance with noise seed
 // seed + r and its own starting point. Returns each sound's best restart.
 // `analysed`: the group's starting logits when they were made beforehand.
-std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device device,
+std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, const RunPlan& plan,
                                  int n_threads, const FitOptions& o, const FitControl& control,
                                  std::vector<float> analysed = {}) {
   const auto start = std::chrono::steady_clock::now();
@@ -130,13 +130,15 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
       instances.push_back({&s->samples, s->sample_rate, o.seed + uint64_t(r)});
   // The backend first: it refuses a sound it cannot fit (e.g. empty) before
   // the analysis looks at it (AnalysisAhead analyses no group with an empty sound).
-  auto backend = make_backend(device, instances, o.loss, n_threads, o.kernels);
+  auto backend = make_backend(plan, instances, o.loss, n_threads);
   std::vector<float> logits =
-      analysed.empty() ? starting_logits(group, o, n_threads) : std::move(analysed);
+      analysed.empty() ? starting_logits(group, o, n_threads, plan.switches.partials_by_pencil)
+                       : std::move(analysed);
   const auto runs = o.search_generations > 0
-                        ? optimize_with_search(*backend, std::move(logits), instances, group,
-                                               device, n_threads, o, control)
+                        ? optimize_with_search(*backend, std::move(logits), instances, group, plan,
+                                               n_threads, o, control)
                         : backend->optimize(std::move(logits), optimizer_config(o), control);
+  backend.reset();  // its memory is free for the pruning's batches
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
       group.size();
@@ -152,8 +154,14 @@ std::vector<FitResult> fit_group(const std::vector<const Sound*>& group, Device 
     std::vector<PruneJob> jobs;
     for (size_t s = 0; s < group.size(); ++s)
       jobs.push_back({group[s], seeds[s], best[s].best_logits});
-    pruned = prune_partials(jobs, o.loss, o.prune_max_loss_rise, device, n_threads,
-                            int(instances.size()));
+    try {  // a failure here (GPU memory, say) keeps the fits as they are, unpruned
+      pruned = prune_partials(jobs, o.loss, o.prune_max_loss_rise, plan, n_threads,
+                              int(instances.size()));
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const std::exception&) {
+      pruned.assign(group.size(), {});
+    }
     for (size_t s = 0; s < group.size(); ++s)
       if (pruned[s].dropped > 0)
         best[s].best_logits = pruned[s].logits, best[s].best_loss = pruned[s].loss_after;
@@ -186,16 +194,12 @@ struct Reporter {
 // What a GPU batch may take: the user's bound, or 90% of the memory free now
 // less 256 MiB for cuFFT's plans and the CUDA context's own allocations
 // (batches on the CPU backend, for tests: no bound).
-size_t gpu_memory_budget(const FitOptions& o, Device backend) {
+size_t gpu_memory_budget(const FitOptions& o, const RunPlan& plan) {
   if (o.gpu_memory_bytes) return o.gpu_memory_bytes;
-  if (backend == Device::cpu) return size_t(1) << 50;
+  if (plan.device == Device::cpu) return size_t(1) << 50;
   const size_t free_bytes = cuda_bytes_free(), reserve = size_t(256) << 20;
   return free_bytes * 9 / 10 > reserve ? free_bytes * 9 / 10 - reserve : 1;
 }
-
-// The GPU path's batching (groups, the analysis ahead, a group's failure)
-// with the CPU backend, so tests without a GPU run it (Switches).
-bool batches_on_cpu() { return read_switches().batches_on_cpu; }
 
 std::vector<const Sound*> sounds_of(const std::vector<const Sound*>& sounds, const GpuGroup& g) {
   return {sounds.begin() + long(g.first), sounds.begin() + long(g.last)};
@@ -208,15 +212,16 @@ std::vector<const Sound*> sounds_of(const std::vector<const Sound*>& sounds, con
 class AnalysisAhead {
  public:
   AnalysisAhead(const std::vector<const Sound*>& sounds, const std::vector<GpuGroup>& groups,
-                const FitOptions& o)
-      : sounds_(sounds), groups_(groups), o_(o) {}
+                const FitOptions& o, bool partials_by_pencil)
+      : sounds_(sounds), groups_(groups), o_(o), pencil_(partials_by_pencil) {}
   void start(size_t k) {
     if (k >= groups_.size() || !groups_[k].fits) return;
     const std::vector<const Sound*> group = sounds_of(sounds_, groups_[k]);
     if (std::any_of(group.begin(), group.end(), [](const Sound* s) { return s->samples.empty(); }))
       return;
-    pending_ = std::async(std::launch::async,
-                          [this, group] { return starting_logits(group, o_, o_.n_threads); });
+    pending_ = std::async(std::launch::async, [this, group] {
+      return starting_logits(group, o_, o_.n_threads, pencil_);
+    });
     pending_group_ = k;
   }
   // Group k's logits if they were started (rethrowing the analysis' error), else none.
@@ -230,6 +235,7 @@ class AnalysisAhead {
   const std::vector<const Sound*>& sounds_;
   const std::vector<GpuGroup>& groups_;
   const FitOptions& o_;
+  const bool pencil_;
   std::future<std::vector<float>> pending_;  // its destructor waits for a started analysis
   size_t pending_group_ = SIZE_MAX;
 };
@@ -241,16 +247,17 @@ std::string mebibytes(size_t bytes) {
 // The GPU: consecutive groups of at most gpu_batch sounds, cut so each fits
 // the grid, the kernels' 32-bit offsets and the free memory
 // (gpu_batch_plan.hpp); one backend batch each, in order, the next group's
-// analysis running while this one fits. `backend`: cuda, or cpu for tests.
+// analysis running while this one fits. The plan's device: cuda, or cpu for
+// tests (RunPlan::batches).
 void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
-                const FitControl& control, Reporter& report, Device backend) {
+                const FitControl& control, Reporter& report, const RunPlan& plan) {
   std::vector<int> lengths;
   for (const Sound* s : sounds) lengths.push_back(int(s->samples.size()));
   GpuBatchLimits limits;
-  limits.memory_bytes = gpu_memory_budget(o, backend);
+  limits.memory_bytes = gpu_memory_budget(o, plan);
   const std::vector<GpuGroup> groups =
       plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits);
-  AnalysisAhead ahead(sounds, groups, o);
+  AnalysisAhead ahead(sounds, groups, o, plan.switches.partials_by_pencil);
   for (size_t k = 0; k < groups.size(); ++k) {
     const GpuGroup& g = groups[k];
     if (o.stop && o.stop->load()) throw Interrupted();
@@ -273,7 +280,7 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
       std::vector<float> analysed = ahead.take(k);
       if (o.init == FitInit::analysis) ahead.start(k + 1);
       // The GPU backend takes no threads; the sounds' analysis takes them all.
-      const auto results = fit_group(group, backend, o.n_threads, o, control, std::move(analysed));
+      const auto results = fit_group(group, plan, o.n_threads, o, control, std::move(analysed));
       for (size_t s = g.first; s < g.last; ++s)
         report.done(int(s), {results[s - g.first], nullptr});
     } catch (const Interrupted&) {
@@ -288,7 +295,7 @@ void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
 // time; a lone sound gets every thread. Results do not depend on the thread
 // count (the CPU backend sums in a fixed order).
 void fit_on_cpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
-                const FitControl& control, Reporter& report) {
+                const FitControl& control, Reporter& report, const RunPlan& plan) {
   const int n = int(sounds.size());
   const int workers = std::max(1, std::min(o.n_threads, n));  // parallel_for's
   const int threads_each = std::max(1, o.n_threads / workers);
@@ -301,8 +308,7 @@ void fit_on_cpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
       return;
     }
     try {
-      report.done(s,
-                  {fit_group({sounds[s]}, Device::cpu, threads_each, o, control).front(), nullptr});
+      report.done(s, {fit_group({sounds[s]}, plan, threads_each, o, control).front(), nullptr});
     } catch (const Interrupted&) {
       throw;
     } catch (...) {
@@ -345,8 +351,10 @@ std::vector<float> random_logits(uint64_t seed) {
   return z;
 }
 
-std::vector<float> starting_logits(const Sound& target, const FitOptions& o) {
-  if (o.init == FitInit::analysis) return analysis_logits(target, o.restarts, o.seed);
+std::vector<float> starting_logits(const Sound& target, const FitOptions& o,
+                                   bool partials_by_pencil) {
+  if (o.init == FitInit::analysis)
+    return analysis_logits(target, o.restarts, o.seed, 0.5, partials_by_pencil);
   std::vector<float> z;
   for (int r = 0; r < o.restarts; ++r) {
     const auto zr = random_logits(o.seed + uint64_t(r));
@@ -359,37 +367,35 @@ std::vector<float> starting_logits(const Sound& target, const FitOptions& o) {
 // (mostly the glide search), which one sound at a time would be a large part
 // of a GPU batch's wall time (the development set's 138 sounds: ~4.4 s).
 std::vector<float> starting_logits(const std::vector<const Sound*>& group, const FitOptions& o,
-                                   int n_threads) {
+                                   int n_threads, bool partials_by_pencil) {
   std::vector<std::vector<float>> each(group.size());
   parallel_for(int(group.size()), n_threads, [&](int s) {
     if (o.stop && o.stop->load()) throw Interrupted();
-    each[size_t(s)] = starting_logits(*group[size_t(s)], o);
+    each[size_t(s)] = starting_logits(*group[size_t(s)], o, partials_by_pencil);
   });
   std::vector<float> logits;
   for (const auto& z : each) logits.insert(logits.end(), z.begin(), z.end());
   return logits;
 }
 
-bool fits_in_batches(const FitOptions& o) {
-  return resolve_device(o.device) == Device::cuda || batches_on_cpu();
+RunPlan plan_of(const FitOptions& o) {
+  return o.plan ? *o.plan : resolve_plan(o.device, o.kernels);
 }
 
 std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const FitOptions& o,
                                  const SoundDone& on_done) {
   if (o.restarts < 1) throw Error("restarts must be at least 1");
-  const Device device = resolve_device(o.device);
+  const RunPlan plan = plan_of(o);  // the one resolution, when the caller made none
   std::vector<SoundFit> fits(sounds.size());
   Reporter report{on_done, fits, {}};
   // Per-iteration progress only where one backend batch runs at a time.
-  const bool one_at_a_time = device == Device::cuda || sounds.size() == 1;
+  const bool one_at_a_time = plan.device == Device::cuda || sounds.size() == 1;
   const FitControl control{one_at_a_time ? o.progress : nullptr, o.progress_every, o.stop,
                            o.finish};
-  if (device == Device::cuda)
-    fit_on_gpu(sounds, o, control, report, Device::cuda);
-  else if (fits_in_batches(o))
-    fit_on_gpu(sounds, o, control, report, Device::cpu);
+  if (plan.batches())
+    fit_on_gpu(sounds, o, control, report, plan);
   else
-    fit_on_cpu(sounds, o, control, report);
+    fit_on_cpu(sounds, o, control, report, plan);
   return fits;
 }
 

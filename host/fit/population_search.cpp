@@ -50,13 +50,14 @@ std::vector<int> searched_partials(const std::vector<float>& logits) {
 
 SearchOutcome population_search(const Sound& target, uint64_t noise_seed,
                                 const std::vector<float>& start, const LossSettings& loss,
-                                const PopulationSearch& search, Device device, int n_threads) {
+                                const PopulationSearch& search, const RunPlan& plan,
+                                int n_threads) {
   SearchOutcome out;
   out.logits = start;
   const std::vector<int> partials = searched_partials(start);
   const Instance one{&target.samples, target.sample_rate, noise_seed};
   float start_loss = 0;
-  make_backend(device, {one}, loss, n_threads)->loss_only(start.data(), &start_loss);
+  make_backend(plan, {one}, loss, n_threads)->loss_only(start.data(), &start_loss);
   out.start_loss = out.best_loss = start_loss;
   out.evaluations = 1;
   if (search.generations <= 0 || partials.empty()) return out;
@@ -65,7 +66,7 @@ SearchOutcome population_search(const Sound& target, uint64_t noise_seed,
   CmaEs cma(Eigen::VectorXd::Zero(2 * Eigen::Index(partials.size())), 1.0, search.population,
             search.seed);
   const auto backend =
-      make_backend(device, std::vector<Instance>(size_t(cma.population()), one), loss, n_threads);
+      make_backend(plan, std::vector<Instance>(size_t(cma.population()), one), loss, n_threads);
   std::vector<float> batch(size_t(cma.population()) * kNumParams),
       losses_f(size_t(cma.population()));
   for (int g = 0; g < search.generations; ++g) {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "drumsynth/audio_io.hpp"
-#include "drumsynth/backend.hpp"
 #include "drumsynth/loss_settings.hpp"
+#include "drumsynth/run_plan.hpp"
 
 namespace drumsynth {
 
@@ -40,9 +40,9 @@ struct SearchOutcome {
 std::vector<int> searched_partials(const std::vector<float>& logits);
 
 // Searches around `start` ([kNumParams]) for the target, with its noise seed
-// and loss, on `device`.
+// and loss, on the plan's device.
 SearchOutcome population_search(const Sound& target, uint64_t noise_seed,
                                 const std::vector<float>& start, const LossSettings& loss,
-                                const PopulationSearch& search, Device device, int n_threads);
+                                const PopulationSearch& search, const RunPlan& plan, int n_threads);
 
 }  // namespace drumsynth

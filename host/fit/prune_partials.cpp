@@ -29,7 +29,7 @@ void drop_partial(std::vector<float>& logits, int k) {
 
 std::vector<PruneOutcome> prune_partials(const std::vector<PruneJob>& jobs,
                                          const LossSettings& loss, double max_loss_rise,
-                                         Device device, int n_threads, int max_instances) {
+                                         const RunPlan& plan, int n_threads, int max_instances) {
   std::vector<PruneOutcome> out(jobs.size());
   std::vector<std::vector<int>> on(jobs.size());  // each job's partials not off yet
   for (size_t j = 0; j < jobs.size(); ++j) {
@@ -53,7 +53,7 @@ std::vector<PruneOutcome> prune_partials(const std::vector<PruneJob>& jobs,
       for (size_t c = 0; c <= on[j].size(); ++c)
         instances.push_back(
             {&jobs[j].target->samples, jobs[j].target->sample_rate, jobs[j].noise_seed});
-    const auto backend = make_backend(device, instances, loss, n_threads);
+    const auto backend = make_backend(plan, instances, loss, n_threads);
     std::vector<float> batch(static_cast<size_t>(slots) * kNumParams),
         losses(static_cast<size_t>(slots));
     const auto candidate = [&](size_t j, size_t c) {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "drumsynth/audio_io.hpp"
-#include "drumsynth/backend.hpp"
 #include "drumsynth/loss_settings.hpp"
+#include "drumsynth/run_plan.hpp"
 
 namespace drumsynth {
 
@@ -41,11 +41,11 @@ bool partial_dropped(const std::vector<float>& logits, int k);
 void drop_partial(std::vector<float>& logits, int k);
 
 // Each job's fit with what costs at most max_loss_rise (relative) of its loss
-// dropped, for its target, noise seed and `loss`, on `device`. Jobs share
+// dropped, for its target, noise seed and `loss`, on the plan's device and kernels. Jobs share
 // backend batches of at most max_instances instances (at least one job's
 // kNumPartials + 1), so a GPU group's pruning fits where its fit did.
 std::vector<PruneOutcome> prune_partials(const std::vector<PruneJob>& jobs,
                                          const LossSettings& loss, double max_loss_rise,
-                                         Device device, int n_threads, int max_instances);
+                                         const RunPlan& plan, int n_threads, int max_instances);
 
 }  // namespace drumsynth

@@ -34,13 +34,13 @@ ThroughputResult measure_throughput(const ThroughputOptions& o) {
     logits.insert(logits.end(), z.begin(), z.end());
   }
   ThroughputResult r;
-  const Device device = resolve_device(o.device);
+  const RunPlan plan = o.plan ? *o.plan : resolve_plan(o.device, o.kernels);
+  const Device device = plan.device;
   const size_t before = device == Device::cuda ? cuda_bytes_in_use() : 0;
 #if DRUMSYNTH_HAVE_CUDA
   if (device == Device::cuda) cuda::reset_device_buffer_peak();
 #endif
-  auto backend =
-      make_backend(device, instances, loss_preset(o.loss_preset), o.n_threads, o.kernels);
+  auto backend = make_backend(plan, instances, loss_preset(o.loss_preset), o.n_threads);
   std::vector<float> loss(static_cast<size_t>(o.batch)), grad(logits.size());
   backend->loss_and_gradient(logits.data(), loss.data(), grad.data());  // warm-up
   std::vector<double> t;

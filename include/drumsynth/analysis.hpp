@@ -36,7 +36,10 @@ struct Analysis {
   double fade_start_s = 0, fade_db_per_s = 0;
 };
 
-Analysis analyse(const Sound& target);
+// partials_by_pencil: the partials read by the matrix pencil
+// (damped_sinusoids.hpp), a developer switch (run_plan.hpp), instead of the
+// dechirped peaks.
+Analysis analyse(const Sound& target, bool partials_by_pencil = false);
 
 // analyse(target).onset_s alone (1 ms before the first sample above a tenth
 // of the peak), without the rest of the analysis (whose glide search
@@ -48,6 +51,7 @@ std::vector<double> params_from_analysis(const Analysis& a, double sample_rate);
 
 // K starting logits: the analysis' own, then K-1 perturbations of it
 // (Gaussian, standard deviation `spread` in logit units, seeded).
-std::vector<float> analysis_logits(const Sound& target, int k, uint64_t seed, double spread = 0.5);
+std::vector<float> analysis_logits(const Sound& target, int k, uint64_t seed, double spread = 0.5,
+                                   bool partials_by_pencil = false);
 
 }  // namespace drumsynth

@@ -43,8 +43,8 @@ class Backend {
 };
 
 // Where the compute runs, as a user asks (automatic: the GPU when one is
-// usable) and as resolve_device decides, the only place that does: it throws
-// drumsynth::Error for cuda without a usable GPU.
+// usable) and as resolve_device decides (run_plan.hpp's resolve_plan calls it
+// once at the top): it throws drumsynth::Error for cuda without a usable GPU.
 enum class DeviceChoice { automatic, cpu, cuda };
 enum class Device { cpu, cuda };
 Device resolve_device(DeviceChoice choice);
@@ -85,11 +85,6 @@ void use_cuda_device(int index);
 // CPU backend; n_threads split the work of each instance (and instances among threads).
 std::unique_ptr<Backend> make_cpu_backend(const std::vector<Instance>& instances,
                                           const LossSettings& loss, int n_threads = 1);
-
-// The backend of a resolved device (n_threads: the CPU's; kernels: the GPU's).
-std::unique_ptr<Backend> make_backend(Device device, const std::vector<Instance>& instances,
-                                      const LossSettings& loss, int n_threads = 1,
-                                      Kernels kernels = Kernels::v1);
 
 namespace detail {
 

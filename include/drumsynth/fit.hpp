@@ -9,12 +9,14 @@
 
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "drumsynth/audio_io.hpp"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/param_table.hpp"
+#include "drumsynth/run_plan.hpp"
 
 namespace drumsynth {
 
@@ -79,6 +81,9 @@ struct FitOptions {
   int gpu_batch = 256;            // GPU: sounds per backend batch (each with its restarts)
   size_t gpu_memory_bytes = 0;    // GPU: memory a batch may take; 0: 90% of what is free
   Kernels kernels = Kernels::v1;  // GPU: its kernels (make_backend)
+  // Where and how it runs, when the caller has resolved it (the command line
+  // does, once); else fit_sounds resolves device and kernels above (resolve_plan).
+  std::optional<RunPlan> plan;
   // Per-iteration progress of a backend batch; called only when one batch is
   // in flight at a time (one sound, or the GPU), not from a pool of CPU workers.
   std::function<void(const FitProgress&)> progress;
@@ -115,11 +120,6 @@ using SoundDone = std::function<void(int sound, const SoundFit& fit)>;
 std::vector<SoundFit> fit_sounds(const std::vector<const Sound*>& sounds, const FitOptions& options,
                                  const SoundDone& on_done = {});
 
-// Whether fit_sounds fits these options' sounds in backend batches (on a GPU,
-// or with DRUMSYNTH_BATCHES_ON_CPU=1: the same batching on the CPU backend,
-// for tests), so that a batch's sounds finish together.
-bool fits_in_batches(const FitOptions& options);
-
 // One sound: fit_sounds of it alone; throws its error.
 FitResult fit(const Sound& target, const FitOptions& options);
 
@@ -131,13 +131,20 @@ OptimizerConfig optimizer_config(const FitOptions& options);
 // torch.randn, from a counter-based generator so every platform agrees.
 std::vector<float> random_logits(uint64_t seed);
 
-// Starting logits [restarts * kNumParams] for a target, as options.init says.
-std::vector<float> starting_logits(const Sound& target, const FitOptions& options);
+// Starting logits [restarts * kNumParams] for a target, as options.init says
+// (partials_by_pencil: the analysis' switch, run_plan.hpp).
+std::vector<float> starting_logits(const Sound& target, const FitOptions& options,
+                                   bool partials_by_pencil = false);
 
 // The same for each sound of a group, one after another [sounds * restarts *
 // kNumParams], the sounds analysed on up to n_threads threads (the thread
 // count changes no bit). Throws Interrupted, soon, once options.stop is set.
 std::vector<float> starting_logits(const std::vector<const Sound*>& group,
-                                   const FitOptions& options, int n_threads);
+                                   const FitOptions& options, int n_threads,
+                                   bool partials_by_pencil = false);
+
+// The plan fit_sounds runs: options.plan, or resolve_plan of options.device
+// and options.kernels.
+RunPlan plan_of(const FitOptions& options);
 
 }  // namespace drumsynth

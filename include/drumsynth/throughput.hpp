@@ -2,10 +2,11 @@
 // synthetic sounds (rendered from seeded random presets).
 #pragma once
 
+#include <optional>
 #include <string>
 
-#include "drumsynth/backend.hpp"
 #include "drumsynth/loss_settings.hpp"
+#include "drumsynth/run_plan.hpp"
 
 namespace drumsynth {
 
@@ -18,6 +19,7 @@ struct ThroughputOptions {
   DeviceChoice device = DeviceChoice::automatic;
   Kernels kernels = Kernels::v1;  // GPU kernels (make_backend)
   int n_threads = 1;
+  std::optional<RunPlan> plan;  // when the caller resolved it; else from device and kernels
 };
 
 struct ThroughputResult {

@@ -12,6 +12,7 @@
 #include "batch/gpu_batch_plan.hpp"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/fit.hpp"
+#include "named_choices.hpp"
 #include "test_support.hpp"
 
 namespace drumsynth {
@@ -131,7 +132,7 @@ TEST_F(GpuBatchPlanOnDevice, EstimateBoundsTheBackendsAllocation) {
   const std::vector<float> target = test::decaying_tone(48000, 48000.0);
   std::vector<Instance> instances(64, Instance{&target, 48000.0, 1});
   const size_t before = cuda_bytes_in_use();
-  auto backend = make_backend(Device::cuda, instances, loss);
+  auto backend = make_backend(test::plan_now(Device::cuda), instances, loss);
   const size_t used = cuda_bytes_in_use() - before;
   const size_t estimate = 64 * gpu_instance_bytes(48000, loss, 0);
   EXPECT_LE(used, estimate + (size_t(64) << 20))

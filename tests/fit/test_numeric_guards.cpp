@@ -110,7 +110,8 @@ class NumericGuards : public ::testing::TestWithParam<Device> {
     if (GetParam() == Device::cuda && !cuda_usable(&why)) GTEST_SKIP() << "no usable GPU: " << why;
   }
   std::unique_ptr<Backend> backend_for(const Target& t, const std::string& loss) {
-    return make_backend(GetParam(), {{&t.samples, t.rate, 1}}, test::named_loss(loss));
+    return make_backend(test::plan_now(GetParam()), {{&t.samples, t.rate, 1}},
+                        test::named_loss(loss));
   }
 };
 

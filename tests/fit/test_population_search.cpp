@@ -37,8 +37,8 @@ TEST(PopulationSearch, FindsAPartialTheStartPutOffByMoreThanABin) {
   off[P::tone_freq_hz(1)] *= std::exp2(80.0 / 1200.0);
   const auto z = logits_from_params(off);
   const std::vector<float> start(z.begin(), z.end());
-  const auto found = population_search(target, 5, start, loss_preset(LossPreset::bands), {30, 0, 1},
-                                       Device::cpu, 1);
+  const auto found =
+      population_search(target, 5, start, loss_preset(LossPreset::bands), {30, 0, 1}, RunPlan{}, 1);
   const auto q = params_from_logits(std::vector<double>(found.logits.begin(), found.logits.end()));
   EXPECT_LT(cents(q[P::tone_freq_hz(1)], 1234.0), 10.0);
   EXPECT_LT(cents(q[P::tone_freq_hz(0)], 440.0), 10.0);
@@ -53,8 +53,8 @@ TEST(PopulationSearch, NoGenerationsKeepsTheStart) {
   const Sound target{"two partials", kRate, 1, y};
   const auto z = logits_from_params(p);
   const std::vector<float> start(z.begin(), z.end());
-  const auto found = population_search(target, 5, start, loss_preset(LossPreset::bands), {0, 0, 1},
-                                       Device::cpu, 1);
+  const auto found =
+      population_search(target, 5, start, loss_preset(LossPreset::bands), {0, 0, 1}, RunPlan{}, 1);
   EXPECT_EQ(found.logits, start);
   EXPECT_EQ(found.best_loss, found.start_loss);
 }

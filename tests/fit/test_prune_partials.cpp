@@ -43,7 +43,7 @@ TEST(PrunePartials, DropsThePartialsThatMatchNothingAndKeepsTheOthers) {
   const Sound target = target_of(p);
   const auto fitted = fit_with_extras(p);
   const auto out = prune_partials({{&target, 5, fitted}}, loss_preset(LossPreset::bands), 0.01,
-                                  Device::cpu, 1, 1000);
+                                  RunPlan{}, 1, 1000);
   ASSERT_EQ(out.size(), 1u);
   const auto& o = out[0];
   std::printf("loss %.4f -> %.4f, %d partials dropped\n", o.loss_before, o.loss_after, o.dropped);
@@ -67,7 +67,7 @@ TEST(PrunePartials, KeepsWhatTheLossNeedsWithinTheRise) {
   // The exact preset: both audible partials are needed, and nothing else is on.
   const auto exact = logits_of(p);
   const auto kept = prune_partials({{&target, 5, exact}}, loss_preset(LossPreset::bands), 0.0,
-                                   Device::cpu, 1, 1000);
+                                   RunPlan{}, 1, 1000);
   EXPECT_EQ(kept[0].dropped, 0);
   EXPECT_EQ(kept[0].logits, exact);
   // A larger rise drops as many or more, each within its bound.
@@ -75,7 +75,7 @@ TEST(PrunePartials, KeepsWhatTheLossNeedsWithinTheRise) {
   int last = 0;
   for (double rise : {0.0, 0.01, 0.1, 10.0}) {
     const auto o = prune_partials({{&target, 5, fitted}}, loss_preset(LossPreset::bands), rise,
-                                  Device::cpu, 1, 1000)[0];
+                                  RunPlan{}, 1, 1000)[0];
     EXPECT_GE(o.dropped, last) << rise;
     EXPECT_LE(o.loss_after, o.loss_before * (1 + rise)) << rise;
     last = o.dropped;
@@ -90,8 +90,8 @@ TEST(PrunePartials, JobsInSmallBatchesGiveWhatOneBatchGives) {
   q[P::tone_gain(1)] = 0.02;  // a second job: partial 1 much quieter than the target's
   const std::vector<PruneJob> jobs{
       {&target, 5, fit_with_extras(p)}, {&target, 6, logits_of(q)}, {&target, 5, logits_of(p)}};
-  const auto one = prune_partials(jobs, loss_preset(LossPreset::bands), 0.01, Device::cpu, 1, 1000);
-  const auto each = prune_partials(jobs, loss_preset(LossPreset::bands), 0.01, Device::cpu, 1, 1);
+  const auto one = prune_partials(jobs, loss_preset(LossPreset::bands), 0.01, RunPlan{}, 1, 1000);
+  const auto each = prune_partials(jobs, loss_preset(LossPreset::bands), 0.01, RunPlan{}, 1, 1);
   ASSERT_EQ(one.size(), 3u);
   for (size_t j = 0; j < 3; ++j) {
     EXPECT_EQ(one[j].logits, each[j].logits) << "job " << j;

@@ -264,8 +264,8 @@ TEST(CudaParity, LossAndGradientMatchCpuBackend) {
                                       refs.back().v_logits));
       }
       for (const char* kernels : {"v1", "v2"}) {
-        auto gpu =
-            make_backend(Device::cuda, pb.instances, named_loss(preset), 1, named_kernels(kernels));
+        auto gpu = make_backend(test::plan_now(Device::cuda, named_kernels(kernels)), pb.instances,
+                                named_loss(preset), 1);
         std::vector<float> lg(lc.size()), gg(gc.size());
         gpu->loss_and_gradient(pb.logits.data(), lg.data(), gg.data());
         double worst_loss = 0, worst_share = 0, worst_gpu = 0, worst_spread = 0;
@@ -351,8 +351,8 @@ TEST(CudaParity, LargeBatchesAndLongSoundsMatchOnSampledInstances) {
                                     refs.back().v_logits));
     }
     for (const char* kernels : {"v1", "v2"}) {
-      auto gpu =
-          make_backend(Device::cuda, instances, named_loss(preset), 1, named_kernels(kernels));
+      auto gpu = make_backend(test::plan_now(Device::cuda, named_kernels(kernels)), instances,
+                              named_loss(preset), 1);
       std::vector<float> lg(size_t(sc.B)), gg(logits.size());
       gpu->loss_and_gradient(logits.data(), lg.data(), gg.data());
       double worst_loss = 0, worst_share = 0;
@@ -442,8 +442,8 @@ TEST(CudaParity, EveryInstanceMatchesWhereFloatIsAccurate) {
             double_reference(pb.instance_logits(b), pb.targets[b], pb.instances[b], sc_alone));
       for (const ParityVariant& variant : variants) {
         if (variant.switch_name) setenv(variant.switch_name, variant.switch_value, 1);
-        auto gpu =
-            make_backend(Device::cuda, pb.instances, sc_alone, 1, named_kernels(variant.kernels));
+        auto gpu = make_backend(test::plan_now(Device::cuda, named_kernels(variant.kernels)),
+                                pb.instances, sc_alone, 1);
         std::vector<float> loss(static_cast<size_t>(B)), grad(pb.logits.size());
         gpu->loss_and_gradient(pb.logits.data(), loss.data(), grad.data());
         if (variant.switch_name) unsetenv(variant.switch_name);
@@ -495,8 +495,8 @@ TEST(CudaParity, EachStageMatchesCpu) {
         v_audio.insert(v_audio.end(), va.begin(), va.end());
         v_params.insert(v_params.end(), vp.begin(), vp.end());
       }
-      auto gpu =
-          make_backend(Device::cuda, pb.instances, named_loss(preset), 1, named_kernels(kernels));
+      auto gpu = make_backend(test::plan_now(Device::cuda, named_kernels(kernels)), pb.instances,
+                              named_loss(preset), 1);
       const cuda::BackendTrace t = cuda::trace_cuda_backend(*gpu, pb.logits, audio, v_audio);
       size_t o = 0;
       double worst_v_audio[2] = {0, 0}, worst_v_params[2] = {0, 0};  // GPU, CPU
@@ -562,8 +562,10 @@ TEST(CudaParity, DeviceOptimizerMatchesTheHostLoop) {
   FitOptions o;
   o.iterations = 10;
   const OptimizerConfig config = optimizer_config(o);
-  auto host_side = make_backend(Device::cuda, pb.instances, loss_preset(LossPreset::auraloss));
-  auto device_side = make_backend(Device::cuda, pb.instances, loss_preset(LossPreset::auraloss));
+  auto host_side =
+      make_backend(test::plan_now(Device::cuda), pb.instances, loss_preset(LossPreset::auraloss));
+  auto device_side =
+      make_backend(test::plan_now(Device::cuda), pb.instances, loss_preset(LossPreset::auraloss));
   const auto on_host = optimize_on_host(*host_side, pb.logits, config, {});
   const auto on_device = cuda::optimize_on_device(*device_side, pb.logits, config, {});
   double worst = 0;
@@ -596,7 +598,8 @@ TEST(CudaParity, V2KernelsRepeatBitForBit) {
   for (const std::string& preset : loss_preset_names()) {
     std::vector<float> loss[2], grad[2];
     for (int run = 0; run < 2; ++run) {
-      auto gpu = make_backend(Device::cuda, pb.instances, named_loss(preset), 1, Kernels::v2);
+      auto gpu = make_backend(test::plan_now(Device::cuda, Kernels::v2), pb.instances,
+                              named_loss(preset), 1);
       loss[run].resize(size_t(B)), grad[run].resize(pb.logits.size());
       gpu->loss_and_gradient(pb.logits.data(), loss[run].data(), grad[run].data());
     }
@@ -610,8 +613,8 @@ TEST(CudaParity, V2KernelsRepeatBitForBit) {
   const OptimizerConfig config = optimizer_config(o);
   std::vector<InstanceFit> fits[2];
   for (int run = 0; run < 2; ++run) {
-    auto gpu =
-        make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, Kernels::v2);
+    auto gpu = make_backend(test::plan_now(Device::cuda, Kernels::v2), pb.instances,
+                            loss_preset(kDefaultFitLoss), 1);
     fits[run] = cuda::optimize_on_device(*gpu, pb.logits, config, {});
   }
   for (int b = 0; b < B; ++b) {
@@ -639,8 +642,8 @@ TEST(CudaParity, DeviceLoopGraphRepeatsTheLaunchesBitForBit) {
   std::string path[2];
   for (int graph = 0; graph < 2; ++graph) {
     if (graph == 0) setenv("DRUMSYNTH_CUDA_GRAPH", "0", 1);
-    auto gpu =
-        make_backend(Device::cuda, pb.instances, loss_preset(kDefaultFitLoss), 1, Kernels::v2);
+    auto gpu = make_backend(test::plan_now(Device::cuda, Kernels::v2), pb.instances,
+                            loss_preset(kDefaultFitLoss), 1);
     fits[graph] = cuda::optimize_on_device(*gpu, pb.logits, config, {});
     path[graph] = cuda::device_loop_path(*gpu);
     unsetenv("DRUMSYNTH_CUDA_GRAPH");
