@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 
+#include "drumsynth/audio_io.hpp"
 #include "drumsynth/kit_maker.hpp"
 #include "drumsynth/kit_render.hpp"
 #include "loss/mrstft_loss.hpp"

@@ -6,7 +6,7 @@ namespace drumsynth::cuda {
 
 // 32-bit index math (a 64-bit division per element cost more than the copy):
 // the batch plan keeps every flat array, frames x n included, below 2^31
-// elements (gpu_batch_plan.hpp).
+// elements (gpu_groups.hpp).
 __global__ void frame_kernel(FrameLayout L, const float* __restrict__ x, int total_frames,
                              float* __restrict__ frames) {  // [frames, n]
   const unsigned count = unsigned(total_frames) * unsigned(L.n), n = unsigned(L.n);

@@ -338,39 +338,4 @@ std::vector<int> shard_by_samples(const std::vector<std::string>& files, int cou
   return shard;
 }
 
-void write_batch_summary(const std::string& out_dir, const BatchSummary& s) {
-  auto csv_field = [](const std::string& v) {
-    std::string q = "\"";
-    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
-  std::ostringstream csv;
-  csv << "file,status,initial_loss,final_loss,iterations,hits,seconds,error\n";
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& i : s.items) {
-    csv << csv_field(i.relative) << "," << i.status << "," << i.initial_loss << "," << i.final_loss
-        << "," << i.iterations << "," << (i.hits ? std::to_string(i.hits) : "") << "," << i.seconds
-        << "," << csv_field(i.error) << "\n";
-    items.push_back({{"file", i.relative},
-                     {"status", i.status},
-                     {"initial_loss", i.initial_loss},
-                     {"final_loss", i.final_loss},
-                     {"iterations", i.iterations},
-                     {"hits", i.hits},
-                     {"seconds", i.seconds},
-                     {"error", i.error},
-                     {"preset", i.preset},
-                     {"input", i.input}});
-  }
-  const nlohmann::json j = {{"input_folder", s.input_folder},
-                            {"total", s.items.size()},
-                            {"ok", s.count("ok")},
-                            {"skipped", s.count("skipped")},
-                            {"failed", s.count("failed")},
-                            {"interrupted", s.count("interrupted")},
-                            {"items", items}};
-  write_text_atomic((fs::path(out_dir) / "summary.csv").string(), csv.str());
-  write_text_atomic((fs::path(out_dir) / "summary.json").string(), j.dump(2) + "\n");
-}
-
 }  // namespace drumsynth

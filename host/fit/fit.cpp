@@ -9,12 +9,12 @@
 #include <mutex>
 #include <thread>
 
-#include "batch/gpu_batch_plan.hpp"
 #include "cpu/parallel_for.hpp"
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/switches.hpp"
 #include "drumsynth/synth/noise_rng.hpp"
+#include "fit/gpu_groups.hpp"
 #include "fit/population_search.hpp"
 #include "fit/prune_partials.hpp"
 
@@ -246,17 +246,17 @@ std::string mebibytes(size_t bytes) {
 
 // The GPU: consecutive groups of at most gpu_batch sounds, cut so each fits
 // the grid, the kernels' 32-bit offsets and the free memory
-// (gpu_batch_plan.hpp); one backend batch each, in order, the next group's
+// (gpu_groups.hpp); one backend batch each, in order, the next group's
 // analysis running while this one fits. The plan's device: cuda, or cpu for
 // tests (RunPlan::batches).
 void fit_on_gpu(const std::vector<const Sound*>& sounds, const FitOptions& o,
                 const FitControl& control, Reporter& report, const RunPlan& plan) {
   std::vector<int> lengths;
   for (const Sound* s : sounds) lengths.push_back(int(s->samples.size()));
-  GpuBatchLimits limits;
+  GpuGroupLimits limits;
   limits.memory_bytes = gpu_memory_budget(o, plan);
   const std::vector<GpuGroup> groups =
-      plan_gpu_batches(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits);
+      plan_gpu_groups(lengths, o.restarts, o.gpu_batch, o.loss, o.iterations, limits);
   AnalysisAhead ahead(sounds, groups, o, plan.switches.partials_by_pencil);
   for (size_t k = 0; k < groups.size(); ++k) {
     const GpuGroup& g = groups[k];

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "drumsynth/audio_io.hpp"
+#include "drumsynth/error.hpp"
 #include "drumsynth/param_table.hpp"
 #include "io/write_atomic.hpp"
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <vector>
 
-#include "drumsynth/audio_io.hpp"
+#include "drumsynth/error.hpp"
 
 namespace drumsynth {
 

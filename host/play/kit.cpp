@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "drumsynth/audio_io.hpp"
+#include "drumsynth/error.hpp"
 #include "drumsynth/synth/params.hpp"
 #include "io/write_atomic.hpp"
 

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "drumsynth/audio_io.hpp"
+#include "drumsynth/error.hpp"
 #include "io/write_atomic.hpp"
 
 namespace drumsynth {

@@ -17,7 +17,6 @@
 #include "cpu/parallel_for.hpp"
 #include "drumsynth/analysis.hpp"
 #include "drumsynth/audio_io.hpp"
-#include "drumsynth/batch.hpp"
 #include "drumsynth/param_table.hpp"
 #include "drumsynth/preset.hpp"
 #include "io/write_atomic.hpp"
@@ -230,30 +229,6 @@ json summary_of(const json& rows, const ReportInfo& info) {
 }
 
 }  // namespace
-
-std::vector<ReportEntry> report_entries_from_summary(const std::string& out_dir) {
-  const fs::path path = fs::path(out_dir) / "summary.json";
-  std::ifstream in(path);
-  if (!in) throw InputError(path.string(), "no batch summary here (run drumsynth batch first)");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    throw InputError(path.string(), std::string("not a batch summary: ") + e.what());
-  }
-  if (!j.contains("input_folder") || !j.contains("items"))
-    throw InputError(path.string(),
-                     "not a batch summary of this version (no input_folder); run the batch again");
-  const std::string in_dir = j["input_folder"];
-  std::vector<ReportEntry> entries;
-  for (const auto& it : j["items"]) {
-    const std::string input =
-        it.value("input", (fs::path(in_dir) / it["file"].get<std::string>()).string());
-    entries.push_back({input, it["file"], it["status"], it.value("error", ""),
-                       batch_output_paths(input, in_dir, out_dir)});
-  }
-  return entries;
-}
 
 std::string write_report(const std::string& out_dir, const std::vector<ReportEntry>& entries,
                          const ReportInfo& info) {

@@ -10,11 +10,6 @@
 
 namespace drumsynth {
 
-// A problem with a user's file: the message is "<path>: <problem>".
-struct InputError : Error {
-  InputError(const std::string& path, const std::string& problem) : Error(path + ": " + problem) {}
-};
-
 struct Sound {
   std::string path;
   double sample_rate = 0;

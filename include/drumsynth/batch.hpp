@@ -13,6 +13,7 @@
 
 #include "drumsynth/fit.hpp"
 #include "drumsynth/fit_outputs.hpp"
+#include "drumsynth/report.hpp"
 
 namespace drumsynth {
 
@@ -104,7 +105,10 @@ BatchSummary fit_folder(const std::string& in_dir, const std::string& out_dir,
 // counts 0 samples (its shard reports it as failed).
 std::vector<int> shard_by_samples(const std::vector<std::string>& files, int count);
 
-// OUT/summary.csv and OUT/summary.json, atomically.
+// OUT/summary.csv and OUT/summary.json, atomically (batch_summary.cpp).
 void write_batch_summary(const std::string& out_dir, const BatchSummary& summary);
+
+// The report's entries of a batch folder, from its summary.json.
+std::vector<ReportEntry> report_entries_from_summary(const std::string& out_dir);
 
 }  // namespace drumsynth

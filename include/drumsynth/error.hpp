@@ -12,6 +12,11 @@ struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A problem with a user's file: the message is "<path>: <problem>".
+struct InputError : Error {
+  InputError(const std::string& path, const std::string& problem) : Error(path + ": " + problem) {}
+};
+
 }  // namespace drumsynth
 
 #define DS_STRINGIFY2(x) #x

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "drumsynth/audio_io.hpp"
+#include "drumsynth/error.hpp"
 #include "drumsynth/preset.hpp"
 
 namespace drumsynth {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "drumsynth/audio_io.hpp"
+#include "drumsynth/error.hpp"
 
 namespace drumsynth {
 

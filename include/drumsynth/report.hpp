@@ -30,9 +30,6 @@ struct ReportInfo {
   double wall_s = 0;   // of this run
 };
 
-// The entries of a batch folder, from its summary.json (written by batch).
-std::vector<ReportEntry> report_entries_from_summary(const std::string& out_dir);
-
 // Writes OUT/report.html and its pictures under OUT/report-assets/ (a
 // picture newer than its preset is kept: a resumed batch redoes only the new
 // ones). Returns the page's path.

@@ -1,5 +1,5 @@
 // How the fitting engine cuts a list of sounds into CUDA backend batches
-// (gpu_batch_plan.hpp): every sound lands in exactly one batch, in order, and
+// (gpu_groups.hpp): every sound lands in exactly one batch, in order, and
 // no batch passes the grid's 65,535 instances, the kernels' 32-bit offsets or
 // its memory budget. Pure host arithmetic, checked here without a GPU; the
 // memory estimate is checked against a real allocation when a GPU is usable.
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "batch/gpu_batch_plan.hpp"
 #include "drumsynth/backend.hpp"
 #include "drumsynth/fit.hpp"
+#include "fit/gpu_groups.hpp"
 #include "named_choices.hpp"
 #include "test_support.hpp"
 
@@ -22,7 +22,7 @@ namespace {
 // sound marked as not fitting.
 void expect_valid_plan(const std::vector<GpuGroup>& groups, const std::vector<int>& lengths,
                        int restarts, int max_sounds, const LossSettings& loss, int iterations,
-                       const GpuBatchLimits& limits) {
+                       const GpuGroupLimits& limits) {
   size_t next = 0;
   for (const GpuGroup& g : groups) {
     ASSERT_EQ(g.first, next);
@@ -47,10 +47,10 @@ void expect_valid_plan(const std::vector<GpuGroup>& groups, const std::vector<in
   EXPECT_EQ(next, lengths.size());
 }
 
-TEST(GpuBatchPlan, CapsEachBatchAtTheRequestedNumberOfSounds) {
+TEST(GpuGroups, CapsEachBatchAtTheRequestedNumberOfSounds) {
   const auto loss = loss_preset(LossPreset::auraloss);
   const std::vector<int> lengths(10, 48000);
-  const auto groups = plan_gpu_batches(lengths, 1, 4, loss, 100, {});
+  const auto groups = plan_gpu_groups(lengths, 1, 4, loss, 100, {});
   ASSERT_EQ(groups.size(), 3u);
   EXPECT_EQ(groups[0].last, 4u);
   EXPECT_EQ(groups[1].last, 8u);
@@ -60,11 +60,11 @@ TEST(GpuBatchPlan, CapsEachBatchAtTheRequestedNumberOfSounds) {
 
 // More instances than one grid holds: 70,000 short sounds, and with 3
 // restarts each, no batch passes gridDim.y's 65,535.
-TEST(GpuBatchPlan, NoBatchPassesTheGridsInstanceLimit) {
+TEST(GpuGroups, NoBatchPassesTheGridsInstanceLimit) {
   const auto loss = loss_preset(LossPreset::auraloss);
   const std::vector<int> lengths(70000, 2000);
   for (int restarts : {1, 3}) {
-    const auto groups = plan_gpu_batches(lengths, restarts, 1 << 30, loss, 10, {});
+    const auto groups = plan_gpu_groups(lengths, restarts, 1 << 30, loss, 10, {});
     EXPECT_EQ(groups.size(), restarts == 1 ? 2u : 4u) << restarts << " restarts";
     EXPECT_EQ(groups[0].last, size_t(65535 / restarts));
     expect_valid_plan(groups, lengths, restarts, 1 << 30, loss, 10, {});
@@ -74,26 +74,26 @@ TEST(GpuBatchPlan, NoBatchPassesTheGridsInstanceLimit) {
 // 10 s sounds at 48 kHz under the `seed` loss: its FFT-32 frames (hop 8) hold
 // four values per sample, 1.9 million per sound, so about 1,100 sounds fill
 // the 32-bit offsets of the frame array.
-TEST(GpuBatchPlan, NoBatchPassesThirtyTwoBitOffsets) {
+TEST(GpuGroups, NoBatchPassesThirtyTwoBitOffsets) {
   const auto loss = loss_preset(LossPreset::seed);
   const std::vector<int> lengths(3000, 480000);
   const size_t per_sound = gpu_instance_flat_elements(480000, loss);
   EXPECT_GE(per_sound, size_t(480000 / 8 * 32));
-  const auto groups = plan_gpu_batches(lengths, 1, 1 << 30, loss, 10, {});
+  const auto groups = plan_gpu_groups(lengths, 1, 1 << 30, loss, 10, {});
   EXPECT_EQ(groups.size(), (3000 + 2147483647 / per_sound - 1) / (2147483647 / per_sound));
   expect_valid_plan(groups, lengths, 1, 1 << 30, loss, 10, {});
 }
 
 // A memory budget: batches stay under it; a sound that alone needs more is
 // set apart (fits = false) and the sounds after it are still planned.
-TEST(GpuBatchPlan, BatchesFitTheMemoryBudgetAndAnOversizedSoundIsSetApart) {
+TEST(GpuGroups, BatchesFitTheMemoryBudgetAndAnOversizedSoundIsSetApart) {
   const auto loss = loss_preset(LossPreset::seed);
   std::vector<int> lengths(40, 48000);
   lengths[17] = 48000 * 60;  // a minute-long sound
-  GpuBatchLimits limits;
+  GpuGroupLimits limits;
   limits.memory_bytes = 12 * gpu_instance_bytes(48000, loss, 1000) + 100;
   ASSERT_GT(gpu_instance_bytes(lengths[17], loss, 1000), limits.memory_bytes);
-  const auto groups = plan_gpu_batches(lengths, 1, 256, loss, 1000, limits);
+  const auto groups = plan_gpu_groups(lengths, 1, 256, loss, 1000, limits);
   expect_valid_plan(groups, lengths, 1, 256, loss, 1000, limits);
   int set_apart = 0;
   for (const auto& g : groups)
@@ -105,21 +105,21 @@ TEST(GpuBatchPlan, BatchesFitTheMemoryBudgetAndAnOversizedSoundIsSetApart) {
   EXPECT_EQ(groups.size(), 5u);  // 12 + 5 | the long one | 12 + 10
 }
 
-TEST(GpuBatchPlan, MemoryEstimateGrowsWithLengthIterationsAndRestarts) {
+TEST(GpuGroups, MemoryEstimateGrowsWithLengthIterationsAndRestarts) {
   const auto loss = loss_preset(LossPreset::seed);
   EXPECT_LT(gpu_instance_bytes(48000, loss, 100), gpu_instance_bytes(96000, loss, 100));
   EXPECT_LT(gpu_instance_bytes(48000, loss, 100), gpu_instance_bytes(48000, loss, 10000));
   // At least every per-sample float buffer, 4 bytes each.
   EXPECT_GE(gpu_instance_bytes(48000, loss, 0), size_t(20 * 4 * 48000));
   const std::vector<int> one{48000};
-  EXPECT_EQ(plan_gpu_batches(one, 4, 1, loss, 100, {})[0].bytes,
+  EXPECT_EQ(plan_gpu_groups(one, 4, 1, loss, 100, {})[0].bytes,
             4 * gpu_instance_bytes(48000, loss, 100));
 }
 
 // On a GPU: the estimate bounds what a backend really allocates (and is not
 // wildly above it), and a fit asked for more sounds than one batch holds fits
 // them all, batch after batch.
-class GpuBatchPlanOnDevice : public ::testing::Test {
+class GpuGroupsOnDevice : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
@@ -127,7 +127,7 @@ class GpuBatchPlanOnDevice : public ::testing::Test {
   }
 };
 
-TEST_F(GpuBatchPlanOnDevice, EstimateBoundsTheBackendsAllocation) {
+TEST_F(GpuGroupsOnDevice, EstimateBoundsTheBackendsAllocation) {
   const auto loss = loss_preset(LossPreset::seed);
   const std::vector<float> target = test::decaying_tone(48000, 48000.0);
   std::vector<Instance> instances(64, Instance{&target, 48000.0, 1});
@@ -140,7 +140,7 @@ TEST_F(GpuBatchPlanOnDevice, EstimateBoundsTheBackendsAllocation) {
   EXPECT_LE(estimate, 3 * used) << "measured " << used << " B, estimated " << estimate;
 }
 
-TEST_F(GpuBatchPlanOnDevice, FitsMoreSoundsThanOneBatchHolds) {
+TEST_F(GpuGroupsOnDevice, FitsMoreSoundsThanOneBatchHolds) {
   std::vector<Sound> sounds;
   for (int i = 0; i < 7; ++i)
     sounds.push_back({"tone" + std::to_string(i), 16000.0, 1,

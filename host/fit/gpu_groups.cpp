@@ -1,4 +1,4 @@
-#include "batch/gpu_batch_plan.hpp"
+#include "fit/gpu_groups.hpp"
 
 #include <algorithm>
 
@@ -67,9 +67,9 @@ size_t gpu_instance_flat_elements(int n_samples, const LossSettings& loss) {
   return most;
 }
 
-std::vector<GpuGroup> plan_gpu_batches(const std::vector<int>& n_samples, int restarts,
-                                       int max_sounds, const LossSettings& loss, int iterations,
-                                       const GpuBatchLimits& limits) {
+std::vector<GpuGroup> plan_gpu_groups(const std::vector<int>& n_samples, int restarts,
+                                      int max_sounds, const LossSettings& loss, int iterations,
+                                      const GpuGroupLimits& limits) {
   const size_t per_sound_instances = size_t(std::max(1, restarts));
   const size_t cap = size_t(std::max(1, max_sounds));
   std::vector<GpuGroup> groups;

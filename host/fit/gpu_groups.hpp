@@ -15,7 +15,7 @@
 
 namespace drumsynth {
 
-struct GpuBatchLimits {
+struct GpuGroupLimits {
   size_t max_instances = 65535;           // CUDA's gridDim.y limit
   size_t max_flat_elements = 2147483647;  // 32-bit offsets
   size_t memory_bytes = 0;                // device memory a batch may take; 0: unbounded
@@ -39,8 +39,8 @@ struct GpuGroup {
   bool fits;
   size_t bytes;  // estimated device memory of the group
 };
-std::vector<GpuGroup> plan_gpu_batches(const std::vector<int>& n_samples, int restarts,
-                                       int max_sounds, const LossSettings& loss, int iterations,
-                                       const GpuBatchLimits& limits);
+std::vector<GpuGroup> plan_gpu_groups(const std::vector<int>& n_samples, int restarts,
+                                      int max_sounds, const LossSettings& loss, int iterations,
+                                      const GpuGroupLimits& limits);
 
 }  // namespace drumsynth
