@@ -72,6 +72,8 @@ struct GpuMrstft::Impl {
   DeviceBuffer<int> env_len, env_frame_offset;
   DeviceBuffer<float> log_env_y, env_floor, env_c;
   // Its tables, from the targets (before the A-weighting, as the CPU's).
+  void chain_resolution(Resolution& r, const float* pre, float inv_r, float* d_loss, bool gradient);
+  void signal_terms(const float* d_x, float* d_loss, float* d_v_x);
   void make_envelope(const float* d_targets) {
     std::vector<int> len(static_cast<size_t>(B)), frame_offset(static_cast<size_t>(B) + 1, 0);
     for (int b = 0; b < B; ++b) {
@@ -444,10 +446,81 @@ GpuMrstft::~GpuMrstft() {
   }
 }
 
+// One resolution on the cuFFT chain: its loss into d_loss and, with
+// `gradient`, its dL/d(pre-filtered estimate) added into v_pre.
+void GpuMrstft::Impl::chain_resolution(Resolution& r, const float* pre, float inv_r, float* d_loss,
+                                       bool gradient) {
+  const auto& s = settings;
+  const FrameLayout L = r.layout(d_offset.get());
+  spectra(r, pre);
+  r.sums.zero();
+  bin_loss_kernel<<<per_instance_grid(r.max_bins, B), kThreads>>>(
+      L, spec.get(), float(s.eps), r.mag_y.get(), mag_x.get(), log_mag_x.get(), r.sums.get());
+  CUDA_CHECK_LAUNCH(bin_loss_kernel);
+  const bool bands = s.w_band_log != 0;
+  if (bands) {
+    band_energy_kernel<<<per_instance_grid(r.max_cells, B), kThreads>>>(
+        L, r.bands(), mag_x.get(), band_x.get(), r.log_band_y.get(), r.band_floor.get(),
+        r.sums.get());
+    CUDA_CHECK_LAUNCH(band_energy_kernel);
+  }
+  resolution_loss_kernel<<<(B + 127) / 128, 128>>>(
+      B, r.frame_offset.get(), L.n_bins, bands ? r.cell_offset.get() : nullptr, r.sums.get(),
+      r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag), float(s.w_band_log), inv_r, d_loss,
+      r.norms.get());
+  CUDA_CHECK_LAUNCH(resolution_loss_kernel);
+  if (!gradient) return;
+  const size_t total_bins = r.n_bins_total();
+  spectral_loss_vjp_kernel<<<flat_blocks(total_bins), kThreads>>>(
+      L, spec.get(), float(s.eps), mag_x.get(), log_mag_x.get(), r.mag_y.get(), r.norms.get(),
+      float(s.w_sc) * inv_r, float(s.w_log_mag) * inv_r,
+      BandGrad{r.bands(), bands ? band_x.get() : nullptr, r.log_band_y.get(), r.band_floor.get(),
+               float(s.w_band_log) * inv_r},
+      total_bins);
+  CUDA_CHECK_LAUNCH(spectral_loss_vjp_kernel);
+  CUFFT_CHECK(cufftExecC2R(r.c2r, spec.get(), frames.get()));
+  overlap_add_kernel<<<per_instance_grid(r.max_padded, B), kThreads>>>(
+      L, frames.get(), r.padded_offset.get(), v_padded.get());
+  CUDA_CHECK_LAUNCH(overlap_add_kernel);
+  fold_kernel<<<per_instance_grid(max_n, B), kThreads>>>(L, v_padded.get(), r.padded_offset.get(),
+                                                         v_pre.get());
+  CUDA_CHECK_LAUNCH(fold_kernel);
+}
+
+// The terms on the signal itself (after the spectra's, in the CPU's order):
+// the RMS term and the envelope term, each with its gradient into d_v_x.
+void GpuMrstft::Impl::signal_terms(const float* d_x, float* d_loss, float* d_v_x) {
+  const auto& s = settings;
+  const dim3 grid = per_instance_grid(max_n, B);
+  if (s.rms_weight != 0) {
+    if (fused) {
+      ordered_sum_squares_kernel<<<B, kThreads>>>(d_x, d_offset.get(), 1, ss_x.get());
+      CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
+    } else {
+      ss_x.zero();
+      sum_squares_kernel<<<grid, kThreads>>>(d_x, d_offset.get(), ss_x.get());
+      CUDA_CHECK_LAUNCH(sum_squares_kernel);
+    }
+    rms_term_kernel<<<grid, kThreads>>>(d_x, d_offset.get(), ss_x.get(), ss_y.get(),
+                                        float(s.rms_weight), d_loss, d_v_x);
+    CUDA_CHECK_LAUNCH(rms_term_kernel);
+  }
+  if (s.w_env_log != 0) {
+    envelope_term_kernel<<<B, kThreads>>>(d_x, d_offset.get(), env_len.get(),
+                                          env_frame_offset.get(), log_env_y.get(), env_floor.get(),
+                                          float(s.w_env_log), d_loss, env_c.get());
+    CUDA_CHECK_LAUNCH(envelope_term_kernel);
+    if (d_v_x) {
+      envelope_grad_kernel<<<grid, kThreads>>>(d_x, d_offset.get(), env_len.get(),
+                                               env_frame_offset.get(), env_c.get(), d_v_x);
+      CUDA_CHECK_LAUNCH(envelope_grad_kernel);
+    }
+  }
+}
+
 void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   Impl& m = *impl_;
   const auto& s = m.settings;
-  const dim3 grid = per_instance_grid(m.max_n, m.B);
   const float* pre = d_x;
   if (s.a_weighting) {
     a_weighting_filter(d_x, m.d_offset.get(), m.taps.get(), m.max_n, m.B, false, m.pre_x.get());
@@ -457,7 +530,6 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
   if (d_v_x) m.v_pre.zero();
   const float inv_r = 1.0f / float(m.res.size());
   for (size_t i = 0; i < m.res.size(); ++i) {
-    Impl::Resolution& r = *m.res[i];
 #if defined(DRUMSYNTH_HAVE_CUFFTDX)
     if (m.fused) {
       fused_stft_resolution(m.fused_per_resolution[i], pre, d_loss,
@@ -465,40 +537,7 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
       continue;
     }
 #endif
-    const FrameLayout L = r.layout(m.d_offset.get());
-    m.spectra(r, pre);
-    r.sums.zero();
-    bin_loss_kernel<<<per_instance_grid(r.max_bins, m.B), kThreads>>>(
-        L, m.spec.get(), float(s.eps), r.mag_y.get(), m.mag_x.get(), m.log_mag_x.get(),
-        r.sums.get());
-    CUDA_CHECK_LAUNCH(bin_loss_kernel);
-    const bool bands = s.w_band_log != 0;
-    if (bands) {
-      band_energy_kernel<<<per_instance_grid(r.max_cells, m.B), kThreads>>>(
-          L, r.bands(), m.mag_x.get(), m.band_x.get(), r.log_band_y.get(), r.band_floor.get(),
-          r.sums.get());
-      CUDA_CHECK_LAUNCH(band_energy_kernel);
-    }
-    resolution_loss_kernel<<<(m.B + 127) / 128, 128>>>(
-        m.B, r.frame_offset.get(), L.n_bins, bands ? r.cell_offset.get() : nullptr, r.sums.get(),
-        r.norm_y2.get(), float(s.w_sc), float(s.w_log_mag), float(s.w_band_log), inv_r, d_loss,
-        r.norms.get());
-    CUDA_CHECK_LAUNCH(resolution_loss_kernel);
-    if (!d_v_x) continue;
-    const size_t total_bins = r.n_bins_total();
-    spectral_loss_vjp_kernel<<<flat_blocks(total_bins), kThreads>>>(
-        L, m.spec.get(), float(s.eps), m.mag_x.get(), m.log_mag_x.get(), r.mag_y.get(),
-        r.norms.get(), float(s.w_sc) * inv_r, float(s.w_log_mag) * inv_r,
-        BandGrad{r.bands(), bands ? m.band_x.get() : nullptr, r.log_band_y.get(),
-                 r.band_floor.get(), float(s.w_band_log) * inv_r},
-        total_bins);
-    CUDA_CHECK_LAUNCH(spectral_loss_vjp_kernel);
-    CUFFT_CHECK(cufftExecC2R(r.c2r, m.spec.get(), m.frames.get()));
-    overlap_add_kernel<<<per_instance_grid(r.max_padded, m.B), kThreads>>>(
-        L, m.frames.get(), r.padded_offset.get(), m.v_padded.get());
-    CUDA_CHECK_LAUNCH(overlap_add_kernel);
-    fold_kernel<<<grid, kThreads>>>(L, m.v_padded.get(), r.padded_offset.get(), m.v_pre.get());
-    CUDA_CHECK_LAUNCH(fold_kernel);
+    m.chain_resolution(*m.res[i], pre, inv_r, d_loss, d_v_x != nullptr);
   }
   if (d_v_x) {
     if (s.a_weighting) {
@@ -508,30 +547,7 @@ void GpuMrstft::evaluate(const float* d_x, float* d_loss, float* d_v_x) {
                                  cudaMemcpyDeviceToDevice, cudaStreamPerThread));
     }
   }
-  if (s.rms_weight != 0) {
-    if (m.fused) {
-      ordered_sum_squares_kernel<<<m.B, kThreads>>>(d_x, m.d_offset.get(), 1, m.ss_x.get());
-      CUDA_CHECK_LAUNCH(ordered_sum_squares_kernel);
-    } else {
-      m.ss_x.zero();
-      sum_squares_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get());
-      CUDA_CHECK_LAUNCH(sum_squares_kernel);
-    }
-    rms_term_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.ss_x.get(), m.ss_y.get(),
-                                        float(s.rms_weight), d_loss, d_v_x);
-    CUDA_CHECK_LAUNCH(rms_term_kernel);
-  }
-  if (s.w_env_log != 0) {
-    envelope_term_kernel<<<m.B, kThreads>>>(
-        d_x, m.d_offset.get(), m.env_len.get(), m.env_frame_offset.get(), m.log_env_y.get(),
-        m.env_floor.get(), float(s.w_env_log), d_loss, m.env_c.get());
-    CUDA_CHECK_LAUNCH(envelope_term_kernel);
-    if (d_v_x) {
-      envelope_grad_kernel<<<grid, kThreads>>>(d_x, m.d_offset.get(), m.env_len.get(),
-                                               m.env_frame_offset.get(), m.env_c.get(), d_v_x);
-      CUDA_CHECK_LAUNCH(envelope_grad_kernel);
-    }
-  }
+  m.signal_terms(d_x, d_loss, d_v_x);
 }
 
 size_t GpuMrstft::device_bytes() const {

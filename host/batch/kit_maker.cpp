@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -119,11 +120,54 @@ std::pair<int, std::string> velocity_word(const std::string& stem) {
 
 }  // namespace
 
+namespace {
+
+// A region's mapping from its opcodes (the global's, then the group's, then
+// its own, each overriding the one before); none where it names no sample.
+std::optional<SampleMapping> sfz_region(const std::map<std::string, std::string>& global,
+                                        const std::map<std::string, std::string>& group,
+                                        const std::map<std::string, std::string>& region) {
+  std::map<std::string, std::string> all = global;
+  for (const auto& [k, v] : group) all[k] = v;
+  for (const auto& [k, v] : region) all[k] = v;
+  if (!all.count("sample")) return std::nullopt;
+  SampleMapping m;
+  m.sample = all["default_path"] + all["sample"];
+  std::replace(m.sample.begin(), m.sample.end(), '\\', '/');
+  m.note = all.count("key") ? sfz_key(all["key"]) : all.count("lokey") ? sfz_key(all["lokey"]) : 36;
+  m.lovel = all.count("lovel") ? number_in(all["lovel"], 0, 127, "lovel") : 1;
+  m.hivel = all.count("hivel") ? number_in(all["hivel"], 0, 127, "hivel") : 127;
+  if (m.note < 0 || m.note > 127) throw std::runtime_error("a key outside 0-127");
+  if (m.lovel > m.hivel) throw std::runtime_error("lovel above hivel");
+  m.lovel = std::max(1, m.lovel), m.hivel = std::max(1, m.hivel);
+  return m;
+}
+
+// The end of an opcode's value that starts at `from`: the end of the line,
+// or the next "name=" or "<" (a sample's value holds spaces).
+size_t sfz_value_end(const std::string& text, size_t from) {
+  size_t end = from;
+  while (end < text.size() && text[end] != '\n' && text[end] != '<') {
+    if (std::isspace(static_cast<unsigned char>(text[end]))) {
+      size_t next = end;
+      while (next < text.size() && text[next] == ' ') ++next;
+      size_t word = next;
+      while (word < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[word])) || text[word] == '_'))
+        ++word;
+      if (word > next && word < text.size() && text[word] == '=') break;
+    }
+    ++end;
+  }
+  return end;
+}
+
+}  // namespace
+
 std::vector<SampleMapping> read_sfz(const std::string& text, const std::string& path) {
   std::vector<SampleMapping> out;
   try {
-    // Comments out; then headers and opcodes. A sample's value runs to the
-    // next opcode or header (file names hold spaces).
+    // Comments out; then headers and opcodes.
     std::string clean;
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
@@ -135,23 +179,7 @@ std::vector<SampleMapping> read_sfz(const std::string& text, const std::string& 
     bool in_region = false;
     const auto finish_region = [&] {
       if (!in_region) return;
-      std::map<std::string, std::string> all = global;
-      for (const auto& [k, v] : group) all[k] = v;
-      for (const auto& [k, v] : region) all[k] = v;
-      if (all.count("sample")) {
-        SampleMapping m;
-        m.sample = all["default_path"] + all["sample"];
-        std::replace(m.sample.begin(), m.sample.end(), '\\', '/');
-        m.note = all.count("key")     ? sfz_key(all["key"])
-                 : all.count("lokey") ? sfz_key(all["lokey"])
-                                      : 36;
-        m.lovel = all.count("lovel") ? number_in(all["lovel"], 0, 127, "lovel") : 1;
-        m.hivel = all.count("hivel") ? number_in(all["hivel"], 0, 127, "hivel") : 127;
-        if (m.note < 0 || m.note > 127) throw std::runtime_error("a key outside 0-127");
-        if (m.lovel > m.hivel) throw std::runtime_error("lovel above hivel");
-        m.lovel = std::max(1, m.lovel), m.hivel = std::max(1, m.hivel);
-        out.push_back(m);
-      }
+      if (auto m = sfz_region(global, group, region)) out.push_back(*m);
       region.clear();
     };
     size_t i = 0;
@@ -175,20 +203,7 @@ std::vector<SampleMapping> read_sfz(const std::string& text, const std::string& 
       const std::string key = clean.substr(i, eq - i);
       if (key.empty() || key.find_first_of(" \t\n<>") != std::string::npos)
         throw std::runtime_error("an opcode name of '" + key + "'");
-      // The value: to the end of the line, or up to the next "name=" or "<".
-      size_t end = eq + 1;
-      while (end < clean.size() && clean[end] != '\n' && clean[end] != '<') {
-        if (std::isspace(static_cast<unsigned char>(clean[end]))) {
-          size_t next = end;
-          while (next < clean.size() && clean[next] == ' ') ++next;
-          size_t word = next;
-          while (word < clean.size() &&
-                 (std::isalnum(static_cast<unsigned char>(clean[word])) || clean[word] == '_'))
-            ++word;
-          if (word > next && word < clean.size() && clean[word] == '=') break;
-        }
-        ++end;
-      }
+      const size_t end = sfz_value_end(clean, eq + 1);
       std::string value = clean.substr(eq + 1, end - eq - 1);
       while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
         value.pop_back();

@@ -203,6 +203,47 @@ namespace {
 // what is left.
 constexpr float kSilent = 1e-7f;
 
+// Rows of a chunk's fixed inputs (at least one, so the array is declared).
+constexpr int kFixedRows = kFixedInputs > 0 ? kFixedInputs : 1;
+
+// A chunk's recurrences, sample by sample from the voice's states: the noise
+// band's two one-poles (band), the mix bus's fixed inputs (fixed) on the
+// white noise of (seed, n), and the resonator's comb on half the source (h).
+// Inlined into render_chunk, whose vector width it takes.
+[[gnu::always_inline]] inline void run_recurrences(KitPlayer::Voice* v, const float* src,
+                                                   float* band, float (*fixed)[kChunk], float* h) {
+  constexpr int m = kChunk;
+  float white[kChunk];
+  for (int j = 0; j < m; ++j) white[j] = white_noise<float>(v->seed, uint64_t(v->n + j));
+  // The fixed inputs' filters and states in locals for the chunk: the
+  // compiler keeps them in registers (through v-> they go to memory every sample).
+  MixFixedStreams<float> streams = v->streams;
+  float lo = v->lo, bd = v->bd, hh = v->h;  // (locals, as the streams)
+  const float a_low = v->a_low, a_high = v->a_high, frac = v->c.frac, fb = v->c.fb, ca = v->c.a;
+  const long delay = v->c.delay_int;
+  float* const ring = v->ring.data();
+  const size_t mask = v->mask;
+  for (int j = 0; j < m; ++j) {
+    const long n = v->n + j;
+    const float w = white[j];
+    lo = one_pole_step(lo, w, a_low);
+    bd = one_pole_step(bd, w - lo, a_high);
+    band[j] = bd;
+    float fixed_out[kFixedRows];
+    streams.step(w, fixed_out);
+    for (int k = 0; k < kFixedInputs; ++k) fixed[k][j] = fixed_out[k];
+    // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
+    const long i = n - delay;
+    const float y0 = i >= 0 ? ring[size_t(i) & mask] : 0.0f;
+    const float y1 = i >= 1 ? ring[size_t(i - 1) & mask] : 0.0f;
+    hh = one_pole_step(hh, (1.0f - frac) * y0 + frac * y1, ca);
+    ring[size_t(n) & mask] = resonator_send(src[j]) + fb * hh;
+    h[j] = hh;
+  }
+  v->lo = lo, v->bd = bd, v->h = hh;
+  v->streams = streams;
+}
+
 // One chunk of a voice: the per-sample values that need no state (time,
 // swept time, envelopes, oscillators) over the whole chunk, in loops the
 // compiler vectorises (libm's vector functions, the widest this CPU runs:
@@ -245,36 +286,8 @@ DS_CPU_CLONES void render_chunk(KitPlayer::Voice* v) {
   }
   // The recurrences, in order, sample by sample; their states kept per sample
   // for the envelopes and the mix, which then run over the chunk in vectors.
-  constexpr int kInputs = kFixedInputs > 0 ? kFixedInputs : 1;
-  float white[kChunk], band[kChunk], fixed[kInputs][kChunk], h[kChunk];
-  for (int j = 0; j < m; ++j) white[j] = white_noise<float>(v->seed, uint64_t(v->n + j));
-  // The fixed inputs' filters and states in locals for the chunk: the
-  // compiler keeps them in registers (through v-> they go to memory every sample).
-  MixFixedStreams<float> streams = v->streams;
-  float lo = v->lo, bd = v->bd, hh = v->h;  // (locals, as the streams)
-  const float a_low = v->a_low, a_high = v->a_high, frac = v->c.frac, fb = v->c.fb, ca = v->c.a;
-  const long delay = v->c.delay_int;
-  float* const ring = v->ring.data();
-  const size_t mask = v->mask;
-  for (int j = 0; j < m; ++j) {
-    const long n = v->n + j;
-    const float w = white[j];
-    lo = one_pole_step(lo, w, a_low);
-    bd = one_pole_step(bd, w - lo, a_high);
-    band[j] = bd;
-    float fixed_out[kInputs];
-    streams.step(w, fixed_out);
-    for (int k = 0; k < kFixedInputs; ++k) fixed[k][j] = fixed_out[k];
-    // The resonator: d = (1 - frac) y[n - D] + frac y[n - D - 1], from rest.
-    const long i = n - delay;
-    const float y0 = i >= 0 ? ring[size_t(i) & mask] : 0.0f;
-    const float y1 = i >= 1 ? ring[size_t(i - 1) & mask] : 0.0f;
-    hh = one_pole_step(hh, (1.0f - frac) * y0 + frac * y1, ca);
-    ring[size_t(n) & mask] = resonator_send(src[j]) + fb * hh;
-    h[j] = hh;
-  }
-  v->lo = lo, v->bd = bd, v->h = hh;
-  v->streams = streams;
+  float band[kChunk], fixed[kFixedRows][kChunk], h[kChunk];
+  run_recurrences(v, src, band, fixed, h);
   for_each_block(MixBlocks{}, [&](auto b, int first, int f0) {  // from the onset on
     using B = decltype(b);
     for (int u = 0; u < B::n_units; ++u) {
