@@ -335,8 +335,13 @@ Analysis analyse(const Sound& target, bool partials_by_pencil) {
 std::vector<double> params_from_analysis(const Analysis& a, double sr) {
   std::vector<double> p(kNumParams);
   const auto& t = param_table();
-  for (int i = 0; i < kNumParams; ++i)  // geometric middle of each range as the default
-    p[i] = t[i].map == ParamMap::log ? std::sqrt(t[i].min * t[i].max) : 0.5 * (t[i].min + t[i].max);
+  // The default: a block newer than the first model starts as older presets
+  // load it (silent or off: param_table.cpp's `absent`), the rest at the
+  // geometric middle of their range; the analysis sets what it measures.
+  for (int i = 0; i < kNumParams; ++i)
+    p[i] = t[i].since_version > 1 && t[i].absent_from < 0 ? clamp_param(i, t[i].absent)
+           : t[i].map == ParamMap::log                     ? std::sqrt(t[i].min * t[i].max)
+                                                           : 0.5 * (t[i].min + t[i].max);
   auto set = [&](int i, double v) { p[i] = clamp_param(i, v); };
   set(P::onset_s, a.onset_s);
   set(P::sweep_ratio, a.glide_ratio);

@@ -84,16 +84,23 @@ TEST(NoiseBank, AdjointMatchesFiniteDifferences) {
     std::vector<long double> pp(p.begin(), p.end());
     for (size_t j = 0; j < idx.size(); ++j) pp[idx[j]] = q[j];
     long double l = 0;
-    for (int i = 0; i < n; ++i)
-      l += w[i] * mix_bus_sample(pp.data(), (long double)i / sr - pp[P::onset_s],
-                                 bands_l.data() + i, size_t(n));
+    for (int i = 0; i < n; ++i) {  // (before the onset the rise is 0)
+      const long double t = (long double)i / sr - pp[P::onset_s];
+      const long double rise = envelope_rise(t, pp[P::noise_attack_s]);
+      l += w[i] * block_sample<NoiseBankBlock>(pp.data(), rise, t, 0.0L, bands_l.data() + i,
+                                               size_t(n));
+    }
     return l;
   };
   std::vector<double> v_p(kNumParams, 0.0);
-  double v_t = 0;
-  for (int i = 0; i < n; ++i)
-    mix_bus_sample_vjp(p.data(), i / sr - p[P::onset_s], bands.data() + i, size_t(n), w[i],
-                       v_p.data(), v_p[P::noise_attack_s], v_t);
+  double v_t = 0, v_S = 0;
+  for (int i = 0; i < n; ++i) {
+    const double t = i / sr - p[P::onset_s], rise = envelope_rise(t, p[P::noise_attack_s]);
+    double v_rise = 0;
+    block_sample_vjp<NoiseBankBlock>(p.data(), rise, t, 0.0, bands.data() + i, size_t(n), w[i],
+                                     v_p.data(), v_rise, v_t, v_S);
+    envelope_rise_vjp(t, p[P::noise_attack_s], v_rise, v_p[P::noise_attack_s], v_t);
+  }
   v_p[P::onset_s] -= v_t;
   std::vector<double> q, analytic, steps;
   for (int j : idx)

@@ -132,6 +132,29 @@ DS_HD void source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_src, Rea
   v_p[P::onset_s] -= v_t;
 }
 
+// ---- one block at one sample (its tests; the buses below sum every block) ----
+
+// Block B's units summed at one sample: rise its bus's, S 0 on the mix bus,
+// unit u's fixed input at fixed[u * stride] (fixed: null where it has none).
+template <typename B, typename Real>
+DS_HD Real block_sample(const Real* p, Real rise, Real t, wide_t<Real> S, const Real* fixed,
+                        size_t stride) {
+  Real y = Real(0);
+  for (int u = 0; u < B::n_units; ++u)
+    y += B::sample(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, S,
+                   B::fixed_inputs ? fixed[size_t(u) * stride] : Real(0));
+  return y;
+}
+template <typename B, typename Real>
+DS_HD void block_sample_vjp(const Real* p, Real rise, Real t, wide_t<Real> S, const Real* fixed,
+                            size_t stride, Real v_y, Real* v_p, Real& v_rise, Real& v_t,
+                            Real& v_S) {
+  for (int u = 0; u < B::n_units; ++u)
+    B::sample_vjp(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, S,
+                  B::fixed_inputs ? fixed[size_t(u) * stride] : Real(0), v_y,
+                  v_p + unit_param<B>(u, 0), v_rise, v_t, v_S);
+}
+
 // ---- the mix bus at one sample ----
 
 // t: time_since_onset; unit i's fixed input at fixed[i * stride]. 0 before the onset.
