@@ -340,8 +340,8 @@ std::vector<double> params_from_analysis(const Analysis& a, double sr) {
   // geometric middle of their range; the analysis sets what it measures.
   for (int i = 0; i < kNumParams; ++i)
     p[i] = t[i].since_version > 1 && t[i].absent_from < 0 ? clamp_param(i, t[i].absent)
-           : t[i].map == ParamMap::log                     ? std::sqrt(t[i].min * t[i].max)
-                                                           : 0.5 * (t[i].min + t[i].max);
+           : t[i].map == ParamMap::log                    ? std::sqrt(t[i].min * t[i].max)
+                                                          : 0.5 * (t[i].min + t[i].max);
   auto set = [&](int i, double v) { p[i] = clamp_param(i, v); };
   set(P::onset_s, a.onset_s);
   set(P::sweep_ratio, a.glide_ratio);

@@ -87,8 +87,8 @@ TEST(NoiseBank, AdjointMatchesFiniteDifferences) {
     for (int i = 0; i < n; ++i) {  // (before the onset the rise is 0)
       const long double t = (long double)i / sr - pp[P::onset_s];
       const long double rise = envelope_rise(t, pp[P::noise_attack_s]);
-      l += w[i] * block_sample<NoiseBankBlock>(pp.data(), rise, t, 0.0L, bands_l.data() + i,
-                                               size_t(n));
+      l += w[i] *
+           block_sample<NoiseBankBlock>(pp.data(), rise, t, 0.0L, bands_l.data() + i, size_t(n));
     }
     return l;
   };

@@ -155,8 +155,8 @@ TEST(VoiceProgram, EveryParameterHasOneOwner) {
                 int(P::release_s), int(P::gate_start_s), int(P::gate_s)})
     ++owner[size_t(i)];
   for (int i = 0; i < kNumParams; ++i)
-    EXPECT_EQ(owner[size_t(i)], 1) << param_table()[size_t(i)].name << " has "
-                                   << owner[size_t(i)] << " owners";
+    EXPECT_EQ(owner[size_t(i)], 1)
+        << param_table()[size_t(i)].name << " has " << owner[size_t(i)] << " owners";
 }
 
 }  // namespace
