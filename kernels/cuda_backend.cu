@@ -31,6 +31,10 @@ constexpr bool kSyncChecks = true;
 constexpr bool kSyncChecks = false;
 #endif
 
+// How often the device loop looks whether every instance has converged (a
+// synchronisation each time: rarely enough that the replayed graph runs on).
+constexpr int kStopCheckIterations = 10;
+
 class CudaBackend final : public Backend {
  public:
   CudaBackend(const std::vector<Instance>& instances, const LossSettings& loss,
@@ -98,7 +102,7 @@ class CudaBackend final : public Backend {
     logits_.upload(logits);
     DeviceBuffer<OptimizerState> states{size_t(B_)};
     DeviceBuffer<float> history{size_t(std::max(1, config.iterations)) * size_t(B_)};
-    DeviceBuffer<int> iteration{1};
+    DeviceBuffer<int> iteration{1}, running{1};
     iteration.zero();
     loop_path_ = "launches (one iteration)";  // until device_loop_graph says otherwise
     cuda::optimizer_init(config, states.get(), B_);
@@ -122,6 +126,16 @@ class CudaBackend final : public Backend {
       if (detail::progress_due(control, it + 1, config.iterations))
         detail::report_progress(control, it + 1, config.iterations, loss_.download(),
                                 states.download(), start);
+      // The host loop's rule (optimize_on_host): the batch stops once every
+      // instance has converged; looked at every kStopCheckIterations, so a
+      // batch runs at most that many iterations more than the host's would
+      // (converged instances change no more, and their histories end where
+      // they stopped: the results are the same).
+      if (config.stop_window > 0 && (it + 1) % kStopCheckIterations == 0 &&
+          cuda::running_instances(states.get(), B_, running.get()) == 0) {
+        done = it + 1;
+        break;
+      }
     }
     const std::vector<OptimizerState> s = states.download();
     const std::vector<float> h = history.download(), last = logits_.download();

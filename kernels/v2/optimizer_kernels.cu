@@ -29,6 +29,12 @@ __global__ void optimizer_step_kernel(OptimizerConfig config,
                             v_logits + size_t(b) * kNumParams, logits + size_t(b) * kNumParams);
 }
 
+__global__ void running_instances_kernel(const OptimizerState* __restrict__ states,  // [B]
+                                         int n_instances, int* __restrict__ count) {
+  const int b = blockIdx.x * blockDim.x + threadIdx.x;
+  if (b < n_instances && states[b].stopped_after == 0) atomicAdd(count, 1);
+}
+
 // After every instance's step (the next kernel in the stream).
 __global__ void advance_iteration_kernel(int* iteration_on_device) { ++*iteration_on_device; }
 
@@ -52,6 +58,18 @@ void optimizer_step(const OptimizerConfig& config, OptimizerState* states, int* 
   CUDA_CHECK_LAUNCH(optimizer_step_kernel);
   advance_iteration_kernel<<<1, 1>>>(iteration_on_device);
   CUDA_CHECK_LAUNCH(advance_iteration_kernel);
+}
+
+int running_instances(const OptimizerState* states, int n_instances, int* count_on_device) {
+  CUDA_CHECK(cudaMemsetAsync(count_on_device, 0, sizeof(int), cudaStreamPerThread));
+  running_instances_kernel<<<blocks_for(n_instances), kOptimizerThreads>>>(states, n_instances,
+                                                                           count_on_device);
+  CUDA_CHECK_LAUNCH(running_instances_kernel);
+  int count = 0;
+  CUDA_CHECK(cudaMemcpyAsync(&count, count_on_device, sizeof(int), cudaMemcpyDeviceToHost,
+                             cudaStreamPerThread));
+  CUDA_CHECK(cudaStreamSynchronize(cudaStreamPerThread));
+  return count;
 }
 
 }  // namespace drumsynth::cuda

@@ -18,4 +18,9 @@ void optimizer_step(const OptimizerConfig& config, OptimizerState* states, int* 
                     const float* loss, const float* v_logits, float* logits, float* history,
                     int n_instances);
 
+// How many instances have not converged yet (OptimizerState::stopped_after
+// 0): a count on the device, read back (a synchronisation, 4 bytes).
+// count_on_device: [1] scratch.
+int running_instances(const OptimizerState* states, int n_instances, int* count_on_device);
+
 }  // namespace drumsynth::cuda
