@@ -176,8 +176,8 @@ struct GpuMrstft::Impl {
       auto [it, added] = row_of_rate.try_emplace(rates[size_t(b)], int(rows.size()));
       if (added) rows.push_back(loss_band_bins(r.res.fft_size, rates[size_t(b)]));
       rate_row.push_back(it->second);
-      const int frames = stft_frame_count(offsets[size_t(b) + 1] - offsets[size_t(b)], r.res);
-      const int cells = frames * int(rows[size_t(it->second)].size());
+      const int n_frames = stft_frame_count(offsets[size_t(b) + 1] - offsets[size_t(b)], r.res);
+      const int cells = n_frames * int(rows[size_t(it->second)].size());
       cell_offset.push_back(cell_offset.back() + cells);
       r.max_cells = std::max(r.max_cells, cells);
     }
@@ -285,8 +285,8 @@ struct GpuMrstft::Impl {
     int device = 0, sms = 0;
     CUDA_CHECK(cudaGetDevice(&device));
     CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    const auto blocks_per_sm = [&](int frames) {
-      return fused_stft_blocks_per_sm(fused_args(r, frames));
+    const auto blocks_per_sm = [&](int run_frames) {
+      return fused_stft_blocks_per_sm(fused_args(r, run_frames));
     };
     const int min_occupancy = r.longest && switches.fused_plan_long ? 1 : 0;
     const long long one_wave =

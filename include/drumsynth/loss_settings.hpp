@@ -66,10 +66,11 @@ struct LossSettings {
 // is written only while that weight is on (not 0), so presets fitted without
 // the term read as before (the default back).
 struct LossNumber {
+  using Member = double LossSettings::*;  // (an alias: nvcc's host code then needs no parentheses)
   const char* name;
-  double LossSettings::*value;
-  double LossSettings::*written_with;  // null: always written
-  double min, max;                     // what the command line and Python accept
+  Member value;
+  Member written_with;  // null: always written
+  double min, max;      // what the command line and Python accept
   const char* help;
 };
 inline constexpr std::array<LossNumber, 9> kLossNumbers{{

@@ -16,9 +16,14 @@
 // recurrence waits a memory round trip per sample.
 #define DS_RESTRICT __restrict__
 
-// Full unrolling of a short fixed-count loop (its arrays then stay in registers).
-#if defined(__CUDACC__)
+// Full unrolling of a short fixed-count loop (its arrays then stay in
+// registers): nvcc's pragma in device code, GCC's in host code; none in
+// nvcc's host pass of a .cu file (which runs none of this math, and where
+// either pragma is a warning).
+#if defined(__CUDA_ARCH__)
 #define DS_UNROLL _Pragma("unroll")
+#elif defined(__CUDACC__)
+#define DS_UNROLL
 #else
 #define DS_UNROLL _Pragma("GCC unroll 16")
 #endif
