@@ -42,6 +42,16 @@ LossSettings named_loss(const std::string& preset) {
   return loss_preset(p);
 }
 
+LossSettings loss_with(const std::string& preset, const std::map<std::string, double>& overrides) {
+  LossSettings s = named_loss(preset);
+  try {
+    for (const auto& [name, value] : overrides) set_loss_number(s, name, value);
+  } catch (const Error& e) {
+    throw py::value_error(e.what());
+  }
+  return s;
+}
+
 namespace {
 
 // The estimate (may be silent) and the target (may not), at one rate; the
@@ -64,18 +74,6 @@ LossInputs loss_inputs(const py::handle& estimate, const py::handle& target, dou
 }
 
 }  // namespace
-
-// A named preset with some of its numbers overridden; ValueError for a bad one.
-static LossSettings loss_with(const std::string& preset,
-                              const std::map<std::string, double>& overrides) {
-  LossSettings s = named_loss(preset);
-  try {
-    for (const auto& [name, value] : overrides) set_loss_number(s, name, value);
-  } catch (const Error& e) {
-    throw py::value_error(e.what());
-  }
-  return s;
-}
 
 void register_audio(py::module_& m) {
   m.def(

@@ -7,6 +7,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ E parse_choice(const std::string& name) {
 
 // The settings of a named loss preset; ValueError for another name.
 LossSettings named_loss(const std::string& preset);
+// The same with some of its numbers overridden by name (the loss table,
+// kLossNumbers); ValueError for a bad one.
+LossSettings loss_with(const std::string& preset, const std::map<std::string, double>& overrides);
 
 // drumsynth.PresetError (a ValueError), created by module.cpp.
 py::object& preset_error_type();

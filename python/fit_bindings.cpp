@@ -51,12 +51,7 @@ FitOptions fit_options(int iterations, const std::string& loss_preset_name,
     throw py::value_error("init must be 'analysis' or 'random'");
   FitOptions o;
   o.device = parse_choice<DeviceChoice>(device);
-  o.loss = named_loss(loss_preset_name);
-  try {
-    for (const auto& [name, value] : loss_settings) set_loss_number(o.loss, name, value);
-  } catch (const Error& e) {
-    throw py::value_error(e.what());
-  }
+  o.loss = loss_with(loss_preset_name, loss_settings);
   o.iterations = iterations, o.restarts = restarts, o.seed = seed;
   o.stop_window = stop_window;
   o.init = init == "random" ? FitInit::random : FitInit::analysis;

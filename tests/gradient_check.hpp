@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,16 @@ inline void expect_gradients_match(const std::vector<double>& analytic,
   }
   std::printf("  %-40s max rel err %.2e (%s), %.0f%% of tolerance %.0e\n", what.c_str(), worst,
               worst_i < names.size() ? names[worst_i].c_str() : "-", 100 * worst / tol, tol);
+}
+
+// A preset inside every range: standard normal logits of this seed times
+// `spread` (small spreads keep away from the range ends).
+inline std::vector<double> random_params(uint64_t seed, double spread) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, spread);
+  std::vector<double> z(kNumParams);
+  for (auto& v : z) v = g(rng);
+  return params_from_logits(z);
 }
 
 // Finite-difference steps for the synth's parameters. Oscillator frequencies,

@@ -69,13 +69,13 @@ DS_CPU_CLONES void mix_rise_backward(const Real* p, int i0, int n, const Real* t
 }
 
 // The units of mix block B over samples [i0, n), added into out; fixed: its
-// fixed inputs, unit u's at u * n.
+// fixed inputs, unit u's at u * n (none read where it has none).
 template <typename B, typename Real>
 DS_CPU_CLONES void mix_block_forward(const Real* p, int i0, int n, const Real* t, const Real* rise,
                                      const Real* fixed, Real* out) {
   for (int u = 0; u < B::n_units; ++u) {
     const auto q = B::unit(p, u);
-    const Real* in = fixed + size_t(u) * size_t(n);
+    const Real* in = B::fixed_inputs ? fixed + size_t(u) * size_t(n) : nullptr;
     for (int i = i0; i < n; ++i)
       out[i] += B::sample(q, B::uses_bus_attack ? rise[i] : Real(1), t[i], wide_t<Real>(0),
                           B::fixed_inputs ? in[i] : Real(0));
@@ -115,9 +115,11 @@ void mix_bus_backward(const Real* p, int i0, int n, VoiceTape<Real>& tape, const
   std::fill(v_rise, v_rise + n, Real(0));
   for_each_block(MixBlocks{}, [&](auto b, int, int f0) {
     using B = decltype(b);
-    for (int u = 0; u < B::n_units; ++u)
-      mix_unit_backward<B>(p, u, i0, n, tape.t.data(), tape.mix_rise.data(),
-                           tape.fixed.data() + size_t(f0 + u) * size_t(n), v_mix, v_p, v_rise, v_t);
+    for (int u = 0; u < B::n_units; ++u) {
+      const Real* in = B::fixed_inputs ? tape.fixed.data() + size_t(f0 + u) * size_t(n) : nullptr;
+      mix_unit_backward<B>(p, u, i0, n, tape.t.data(), tape.mix_rise.data(), in, v_mix, v_p, v_rise,
+                           v_t);
+    }
   });
   mix_rise_backward(p, i0, n, tape.t.data(), v_rise, v_p, v_t);
 }

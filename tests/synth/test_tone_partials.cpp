@@ -3,7 +3,6 @@
 // against finite differences, and the sweep against the frequencies it should give.
 #include <gtest/gtest.h>
 
-#include <random>
 
 #include "drumsynth/param_table.hpp"
 #include "gradient_check.hpp"
@@ -13,11 +12,7 @@ namespace drumsynth {
 namespace {
 
 std::vector<double> preset(uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g(0.0, 1.2);
-  std::vector<double> z(kNumParams);
-  for (auto& v : z) v = g(rng);
-  auto p = params_from_logits(z);
+  auto p = test::random_params(seed, 1.2);
   p[P::onset_s] = 0.00731;
   return p;
 }

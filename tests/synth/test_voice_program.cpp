@@ -16,15 +16,8 @@ namespace drumsynth {
 namespace {
 
 // A preset inside every range, away from the ends (the middle of each
-// range's logit, jittered), with a fast enough sweep and attack to be seen
-// in the first 50 ms.
-std::vector<double> test_params(uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> g(0.0, 0.7);
-  std::vector<double> z(kNumParams);
-  for (auto& v : z) v = g(rng);
-  return params_from_logits(z);
-}
+// range's logit, jittered).
+std::vector<double> test_params(uint64_t seed) { return test::random_params(seed, 0.7); }
 
 template <typename B>
 class EachBlock : public ::testing::Test {};

@@ -85,6 +85,33 @@ DS_HD void for_each_mix_block_param(F&& f) {
   });
 }
 
+// ---- one block at one sample (the buses below sum their blocks' so) ----
+
+// Block B's units summed at one sample: rise its bus's, S 0 on the mix bus,
+// unit u's fixed input at fixed[u * stride] (not read where it has none).
+// Unrolled, so that v_p's indices in the _vjp are constants: a GPU thread
+// keeps them in registers.
+template <typename B, typename Real>
+DS_HD Real block_sample(const Real* p, Real rise, Real t, wide_t<Real> S, const Real* fixed,
+                        size_t stride) {
+  Real y = Real(0);
+  DS_UNROLL
+  for (int u = 0; u < B::n_units; ++u)
+    y += B::sample(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, S,
+                   B::fixed_inputs ? fixed[size_t(u) * stride] : Real(0));
+  return y;
+}
+template <typename B, typename Real>
+DS_HD void block_sample_vjp(const Real* p, Real rise, Real t, wide_t<Real> S, const Real* fixed,
+                            size_t stride, Real v_y, Real* v_p, Real& v_rise, Real& v_t,
+                            Real& v_S) {
+  DS_UNROLL
+  for (int u = 0; u < B::n_units; ++u)
+    B::sample_vjp(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, S,
+                  B::fixed_inputs ? fixed[size_t(u) * stride] : Real(0), v_y,
+                  v_p + unit_param<B>(u, 0), v_rise, v_t, v_S);
+}
+
 // ---- the source bus at one sample (the GPU's form; the CPU voice runs the
 // same units over whole buffers) ----
 
@@ -97,12 +124,7 @@ DS_HD Real source_sample(const Real* p, wide_t<Real> t_wide) {
   const Real rise = envelope_rise(t, p[kSourceAttack]);
   Real y = Real(0);
   for_each_block(SourceBlocks{}, [&](auto b, int, int) {
-    using B = decltype(b);
-    Real y_b = Real(0);
-    DS_UNROLL
-    for (int u = 0; u < B::n_units; ++u)
-      y_b += B::sample(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, S, Real(0));
-    y += y_b;
+    y += block_sample<decltype(b)>(p, rise, t, S, static_cast<const Real*>(nullptr), 0);
   });
   return y;
 }
@@ -121,38 +143,13 @@ DS_HD void source_sample_vjp(const Real* p, wide_t<Real> t_wide, Real v_src, Rea
     using B = decltype(b);
     // (The rise made where a block needs it: one register fewer across the others.)
     const Real rise = B::uses_bus_attack ? envelope_rise(t, p[kSourceAttack]) : Real(1);
-    DS_UNROLL
-    for (int u = 0; u < B::n_units; ++u)
-      B::sample_vjp(B::unit(p, u), rise, t, S, Real(0), v_src, v_p + unit_param<B>(u, 0), v_rise,
-                    v_t, v_S);
+    block_sample_vjp<B>(p, rise, t, S, static_cast<const Real*>(nullptr), 0, v_src, v_p, v_rise,
+                        v_t, v_S);
   });
   envelope_rise_vjp(t, p[kSourceAttack], v_rise, v_p[kSourceAttack], v_t);
   swept_time_vjp(t, p[P::sweep_ratio], p[P::sweep_s], v_S, v_p[P::sweep_ratio], v_p[P::sweep_s],
                  v_t);
   v_p[P::onset_s] -= v_t;
-}
-
-// ---- one block at one sample (its tests; the buses below sum every block) ----
-
-// Block B's units summed at one sample: rise its bus's, S 0 on the mix bus,
-// unit u's fixed input at fixed[u * stride] (fixed: null where it has none).
-template <typename B, typename Real>
-DS_HD Real block_sample(const Real* p, Real rise, Real t, wide_t<Real> S, const Real* fixed,
-                        size_t stride) {
-  Real y = Real(0);
-  for (int u = 0; u < B::n_units; ++u)
-    y += B::sample(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, S,
-                   B::fixed_inputs ? fixed[size_t(u) * stride] : Real(0));
-  return y;
-}
-template <typename B, typename Real>
-DS_HD void block_sample_vjp(const Real* p, Real rise, Real t, wide_t<Real> S, const Real* fixed,
-                            size_t stride, Real v_y, Real* v_p, Real& v_rise, Real& v_t,
-                            Real& v_S) {
-  for (int u = 0; u < B::n_units; ++u)
-    B::sample_vjp(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, S,
-                  B::fixed_inputs ? fixed[size_t(u) * stride] : Real(0), v_y,
-                  v_p + unit_param<B>(u, 0), v_rise, v_t, v_S);
 }
 
 // ---- the mix bus at one sample ----
@@ -164,13 +161,8 @@ DS_HD Real mix_bus_sample(const Real* p, Real t, const Real* fixed, size_t strid
   const Real rise = envelope_rise(t, p[kMixAttack]);
   Real y = Real(0);
   for_each_block(MixBlocks{}, [&](auto b, int, int f0) {
-    using B = decltype(b);
-    Real y_b = Real(0);
-    DS_UNROLL
-    for (int u = 0; u < B::n_units; ++u)
-      y_b += B::sample(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, wide_t<Real>(0),
-                       B::fixed_inputs ? fixed[size_t(f0 + u) * stride] : Real(0));
-    y += y_b;
+    y +=
+        block_sample<decltype(b)>(p, rise, t, wide_t<Real>(0), fixed + size_t(f0) * stride, stride);
   });
   return y;
 }
@@ -186,12 +178,8 @@ DS_HD void mix_bus_sample_vjp(const Real* p, Real t, const Real* fixed, size_t s
   const Real rise = envelope_rise(t, p[kMixAttack]);
   Real v_rise = Real(0), v_S = Real(0);
   for_each_block(MixBlocks{}, [&](auto b, int, int f0) {
-    using B = decltype(b);
-    DS_UNROLL
-    for (int u = 0; u < B::n_units; ++u)
-      B::sample_vjp(B::unit(p, u), B::uses_bus_attack ? rise : Real(1), t, wide_t<Real>(0),
-                    B::fixed_inputs ? fixed[size_t(f0 + u) * stride] : Real(0), v_y,
-                    v_p + unit_param<B>(u, 0), v_rise, v_t, v_S);
+    block_sample_vjp<decltype(b)>(p, rise, t, wide_t<Real>(0), fixed + size_t(f0) * stride, stride,
+                                  v_y, v_p, v_rise, v_t, v_S);
   });
   envelope_rise_vjp(t, p[kMixAttack], v_rise, v_attack_s, v_t);
 }
