@@ -3,7 +3,6 @@
 // against finite differences, and the sweep against the frequencies it should give.
 #include <gtest/gtest.h>
 
-
 #include "drumsynth/param_table.hpp"
 #include "gradient_check.hpp"
 #include "synth/voice_tape.hpp"
